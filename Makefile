@@ -1,0 +1,46 @@
+# 童心 tongxin — see README.md. Quick start: `make run`, `make test`.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+PORT  ?= 8501
+export TONGXIN_DATA_DIR ?= $(CURDIR)/data
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install run demo test system-deps bench lint clean-data
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# The demo warehouse, built once through the same ETL a department's file goes through.
+$(TONGXIN_DATA_DIR)/snapshots/CURRENT: | $(VENV)/.installed
+	$(PY) -m etl init-demo --scale city
+
+demo: $(TONGXIN_DATA_DIR)/snapshots/CURRENT
+
+run: install demo
+	@echo "童心 is starting on http://localhost:$(PORT)"
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+# Debian's chromium (browser tests) and Noto CJK fonts (Chinese in screenshots and charts).
+system-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; \
+	fi
+
+test: install system-deps
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) -m bench
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean-data:
+	rm -rf "$(TONGXIN_DATA_DIR)"

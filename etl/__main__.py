@@ -1,0 +1,154 @@
+"""Command line: python -m etl {sources,land,build,status,demo,init-demo}."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .contracts import GRAIN_ZH, sources
+from .errors import ExtractError
+from .land import data_dir, land
+
+
+def _bar(desc: str):
+    """A progress callback (label, done, total) drawing one tqdm bar on stderr."""
+    state: dict = {}
+
+    def cb(label: str, done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=desc, unit="步", file=sys.stderr, leave=True)
+        bar.set_postfix_str(label[:40])
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return cb
+
+
+def cmd_sources(args) -> int:
+    if args.json:
+        print(json.dumps({n: {"title": s.title, "title_en": s.title_en, "department": s.department, "kind": s.kind,
+                              "period": s.period, "columns": [c.name for c in s.columns]}
+                          for n, s in sources().items()}, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{'数据源 source':<20} {'部门':<8} {'类型':<9} {'周期':<4} 名称")
+    for n, s in sources().items():
+        kind = "快照" if s.kind == "snapshot" else "事件"
+        print(f"{n:<20} {s.department:<8} {kind + ' ' + s.kind:<9} {GRAIN_ZH[s.period]:<4} {s.title} — {s.title_en}")
+    return 0
+
+
+def cmd_land(args) -> int:
+    out = land(args.source, Path(args.file), args.period, synthetic=args.synthetic)
+    print(out.message)
+    if out.entry and out.entry.rows_rejected:
+        print(f"  被拒绝的行及原因 rejected rows and reasons: {data_dir() / 'landed' / out.entry.rejected_path}")
+    return 0
+
+
+def cmd_build(args) -> int:
+    from warehouse.build import build
+
+    t0 = time.perf_counter()
+    path = build(progress=None if args.quiet else _bar("构建 build"))
+    print(f"已发布快照 published snapshot: {path.name}（{time.perf_counter() - t0:.1f} 秒 s）")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from warehouse.build import summary
+
+    s = summary()
+    if args.json:
+        print(json.dumps(s, ensure_ascii=False, indent=2))
+        return 0
+    print(f"数据目录 data dir: {s['data_dir']}")
+    print(f"当前快照 published snapshot: {s['published_snapshot'] or '（尚未构建 none yet）'}")
+    print(f"{'数据源 source':<20} {'期数':>4} {'接收行':>10} {'拒绝行':>8}  最近导入 last landed")
+    for n, v in s["sources"].items():
+        print(f"{n:<20} {len(v['periods']):>4} {v['rows_accepted']:>10,} {v['rows_rejected']:>8,}  "
+              f"{v['last_landed_at'] or '—'}  {v['title']}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import generate
+
+    files = generate(Path(args.out), scale=args.scale, seed=args.seed, progress=_bar(f"生成示例数据 demo ({args.scale})"))
+    print(f"已生成 {len(files)} 个部门数据文件 wrote {len(files)} extracts to {args.out}（示例数据，虚构 synthetic）")
+    return 0
+
+
+def cmd_init_demo(args) -> int:
+    """Generate the demo, land every file through the same path as `land`, build and publish."""
+    from warehouse.build import build
+
+    from .demo import generate
+
+    root = data_dir()
+    out = Path(args.out) if args.out else root / "demo_extracts"
+    manifest = out / "manifest.json"
+    if not manifest.exists() or json.loads(manifest.read_text(encoding="utf-8")).get("scale") != args.scale:
+        generate(out, scale=args.scale, seed=args.seed, progress=_bar("生成示例数据 demo"))
+    files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    rejected = 0
+    for f in tqdm(files, desc="导入 land", unit="个文件", file=sys.stderr):
+        res = land(f["source"], out / f["file"], f["period"], synthetic=True)
+        rejected += res.entry.rows_rejected if res.entry else 0
+    print(f"已导入 {len(files)} 个文件，拒绝 {rejected} 行（示例数据中故意放入的错误行）"
+          f" / landed {len(files)} files, {rejected} rows rejected (deliberate bad rows)")
+    path = build(progress=_bar("构建 build"))
+    print(f"已发布快照 published snapshot: {path.name}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m etl", description="童心 数据导入与构建 / tongxin ETL")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("sources", help="列出数据源契约 list source contracts")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_sources)
+    s = sub.add_parser("land", help="导入一个部门数据文件 land one extract")
+    s.add_argument("source")
+    s.add_argument("file")
+    s.add_argument("--period", help="统计期 period, e.g. 2025-06, 2025Q2, 2025H1, 2025")
+    s.add_argument("--synthetic", action="store_true", help="标记为示例数据 mark as synthetic demo data")
+    s.set_defaults(fn=cmd_land)
+    s = sub.add_parser("build", help="构建并发布新快照 build and publish a snapshot")
+    s.add_argument("--quiet", action="store_true")
+    s.set_defaults(fn=cmd_build)
+    s = sub.add_parser("status", help="导入与快照状态 what is landed and published")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_status)
+    for name, fn, hlp in (("demo", cmd_demo, "生成示例数据文件 write demo extracts"),
+                          ("init-demo", cmd_init_demo, "生成、导入并构建示例数据 demo + land + build")):
+        s = sub.add_parser(name, help=hlp)
+        s.add_argument("--out", required=name == "demo", help="输出目录 output folder")
+        s.add_argument("--scale", choices=["tiny", "city", "province"], default="city")
+        s.add_argument("--seed", type=int, default=7)
+        s.set_defaults(fn=fn)
+    args = p.parse_args(argv)
+    try:
+        return args.fn(args)
+    except ExtractError as e:
+        print(f"错误 error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断 interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # user-facing errors from the build carry their own bilingual text
+        from warehouse.build import BuildError
+
+        if isinstance(e, BuildError):
+            print(f"构建失败 build failed: {e}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

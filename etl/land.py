@@ -1,0 +1,210 @@
+"""Landing: accepted rows become immutable, content-addressed Parquet; rejected rows sit beside them.
+
+Layout and load-log format: see DESIGN-INTERFACES.md. A file-level failure writes nothing.
+Landing an identical file again is a no-op; a new file for the same (source, period) supersedes the
+earlier one at build time (the load log keeps the history).
+"""
+from __future__ import annotations
+
+import fcntl
+import getpass
+import hashlib
+import json
+import os
+import secrets
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .contracts import get_source, parse_period, period_from_filename, PERIOD_EXAMPLE, GRAIN_ZH
+from .errors import ExtractError
+from .read import read_extract
+from .validate import RegionIndex, validate
+
+
+def data_dir(override: Path | str | None = None) -> Path:
+    """The data folder: argument, else TONGXIN_DATA_DIR, else ./data."""
+    return Path(override or os.environ.get("TONGXIN_DATA_DIR") or "data").resolve()
+
+
+def landed_dir(root: Path) -> Path:
+    return root / "landed"
+
+
+def load_log_path(root: Path) -> Path:
+    return landed_dir(root) / "load_log.jsonl"
+
+
+def secret_key(root: Path) -> bytes:
+    """The deployment's HMAC key: TONGXIN_SECRET, else data/secret.key (created once, mode 600)."""
+    env = os.environ.get("TONGXIN_SECRET")
+    if env:
+        return env.encode()
+    path = root / "secret.key"
+    if not path.exists():
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+@dataclass
+class LoadEntry:
+    load_id: str
+    source: str
+    period: str
+    file_name: str
+    sha256: str
+    fmt: str
+    encoding: str | None
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    status: str  # landed | all_rejected
+    landed_at: str
+    landed_by: str
+    is_synthetic: bool
+    accepted_path: str
+    rejected_path: str
+    person_path: str | None
+
+
+def read_load_log(root: Path) -> list[dict]:
+    path = load_log_path(root)
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def current_loads(log: list[dict]) -> dict[tuple[str, str], dict]:
+    """The landing in force for each (source, period): the latest one that landed rows."""
+    cur: dict[tuple[str, str], dict] = {}
+    for e in log:
+        if e["status"] == "landed":
+            cur[(e["source"], e["period"])] = e
+    return cur
+
+
+@contextmanager
+def _lock(root: Path):
+    landed_dir(root).mkdir(parents=True, exist_ok=True)
+    with (landed_dir(root) / ".lock").open("w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def region_index(root: Path) -> RegionIndex | None:
+    """The region dimension from every landed region table in force (codes may change across years)."""
+    files = [e["accepted_path"] for e in current_loads(read_load_log(root)).values() if e["source"] == "regions"]
+    if not files:
+        return None
+    tables = [pq.read_table(landed_dir(root) / f, columns=["region_code", "region_name", "level", "parent_code"])
+              for f in files]
+    # Latest year first so a renamed region shows its newest name.
+    t = pa.concat_tables(reversed(tables))
+    seen, keep = set(), []
+    for i, c in enumerate(t.column("region_code").to_pylist()):
+        if c not in seen:
+            seen.add(c)
+            keep.append(i)
+    return RegionIndex(t.take(keep))
+
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+@dataclass
+class LandOutcome:
+    entry: LoadEntry | None
+    already: dict | None = None  # the earlier landing, when this file was landed before
+
+    @property
+    def message(self) -> str:
+        if self.already:
+            a = self.already
+            return (f"已导入过，未做任何更改 / already landed, nothing changed: {a['source']} {a['period']} "
+                    f"({a['file_name']}, {a['landed_at']})")
+        e = self.entry
+        head = "已导入 landed" if e.status == "landed" else "全部行被拒绝，未替换已有数据 / every row rejected"
+        return (f"{head}: {e.source} {e.period} — 读取 read {e.rows_read}, 接收 accepted {e.rows_accepted}, "
+                f"拒绝 rejected {e.rows_rejected}")
+
+
+def resolve_period(source_name: str, path: Path, period: str | None) -> tuple[str, tuple]:
+    src = get_source(source_name)
+    p = period or period_from_filename(path.name, src.period)
+    if not p:
+        raise ExtractError("NO_PERIOD", f"请用 --period 指定统计期（{GRAIN_ZH[src.period]}，如 {PERIOD_EXAMPLE[src.period]}）",
+                           f"give --period (a {src.period}, e.g. {PERIOD_EXAMPLE[src.period]})")
+    try:
+        return p, parse_period(p, src.period)
+    except ValueError as e:
+        raise ExtractError("BAD_PERIOD", str(e).split(" / ")[0], str(e).split(" / ")[-1]) from None
+
+
+def land(source_name: str, path: Path | str, period: str | None = None, root: Path | None = None,
+         synthetic: bool = False, user: str | None = None) -> LandOutcome:
+    """Land one extract. Raises ExtractError (and writes nothing) on a file-level failure."""
+    root = data_dir(root)
+    path = Path(path)
+    try:
+        source = get_source(source_name)
+    except KeyError as e:
+        raise ExtractError("UNKNOWN_SOURCE", str(e).strip("'\""), f"unknown source {source_name!r}") from None
+    if not path.is_file():
+        raise ExtractError("NO_FILE", f"找不到文件：{path}", f"file not found: {path}")
+    period, (_, period_end) = resolve_period(source_name, path, period)
+    sha = file_sha256(path)
+    with _lock(root):
+        for e in read_load_log(root):
+            if e["source"] == source_name and e["sha256"] == sha:
+                return LandOutcome(None, already=e)
+        ext = read_extract(path, source)
+        regions = None if source_name == "regions" else region_index(root)
+        load_id = sha[:16]
+        res = validate(ext, source, period, period_end, load_id, regions, secret_key(root))
+        rel = Path(source_name) / period
+        target = landed_dir(root) / rel
+        target.mkdir(parents=True, exist_ok=True)
+        acc, rej = rel / f"{sha}.parquet", rel / f"{sha}.rejected.parquet"
+        per = rel / f"{sha}.person.parquet" if res.persons is not None else None
+        _write_parquet(res.accepted, landed_dir(root) / acc)
+        _write_parquet(res.rejected, landed_dir(root) / rej)
+        if per is not None:
+            _write_parquet(res.persons, landed_dir(root) / per)
+        entry = LoadEntry(
+            load_id=load_id, source=source_name, period=period, file_name=path.name, sha256=sha, fmt=ext.fmt,
+            encoding=ext.encoding, rows_read=res.rows_read, rows_accepted=res.accepted.num_rows,
+            rows_rejected=res.rejected.num_rows,
+            status="landed" if res.accepted.num_rows else "all_rejected",
+            landed_at=datetime.now().isoformat(timespec="seconds"),
+            landed_by=user or os.environ.get("TONGXIN_USER") or getpass.getuser(),
+            is_synthetic=synthetic, accepted_path=str(acc), rejected_path=str(rej),
+            person_path=str(per) if per else None,
+        )
+        # The log line is written last: a crash before it leaves only unreferenced files.
+        with load_log_path(root).open("a", encoding="utf-8") as f:
+            f.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+    return LandOutcome(entry)

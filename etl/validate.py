@@ -1,0 +1,423 @@
+"""Validation, vectorised in DuckDB: type every column, check every rule, split accepted from rejected.
+
+Each rejected row keeps its original values, its row number in the file, a reason code and a
+message in Chinese. Accepted rows are typed, carry `person_key` (HMAC of the normalised ID) instead
+of the ID, and never hold names; names and raw IDs go to a separate person table.
+"""
+from __future__ import annotations
+
+import difflib
+import hmac
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+
+from .contracts import Column, Source
+from .errors import ExtractError
+from .read import ROW_NO, Extract
+
+FULL = "０１２３４５６７８９ＸｘＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＹＺ．－／，"
+HALF = "0123456789XxABCDEFGHIJKLMNOPQRSTUVWYZ.-/,"
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+SQL_TYPES = {"text": "VARCHAR", "code": "VARCHAR", "id_card": "VARCHAR", "division": "VARCHAR",
+             "division_name": "VARCHAR", "date": "DATE", "int": "BIGINT", "float": "DOUBLE",
+             "enum": "VARCHAR", "bool": "BOOLEAN"}
+TRUE_WORDS = ("是", "有", "y", "yes", "true", "1", "√", "已签订", "已享受")
+FALSE_WORDS = ("否", "无", "n", "no", "false", "0", "×", "未签订", "未享受")
+REJECT_COLUMNS = ("行号 row_no", "原因代码 reason_code", "原因 reason")
+LEVEL_ZH = {"county": "县（区）", "street": "街道（乡镇）", "community": "社区（村）", "any": "区划"}
+STREET_SUFFIXES = ("街道办事处", "街道办", "街道", "镇人民政府", "人民政府", "办事处", "镇", "乡")
+COMMUNITY_SUFFIXES = ("社区居民委员会", "居民委员会", "社区居委会", "村民委员会", "居委会", "村委会", "社区", "村")
+
+
+def id_check_digit(first17: str) -> str:
+    """GB 11643 / ISO 7064 MOD 11-2 check character for the first 17 digits."""
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
+
+
+def is_valid_id(text: str) -> bool:
+    """An 18-character resident ID with a correct check digit and a real birth date."""
+    s = text.strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", s) or id_check_digit(s[:17]) != s[17]:
+        return False
+    try:
+        date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+    except ValueError:
+        return False
+    return True
+
+
+def person_key(id_number: str, secret: bytes) -> str:
+    """Linkage key: HMAC-SHA256 of the normalised ID, hex, truncated to 128 bits."""
+    return hmac.digest(secret, id_number.strip().upper().encode(), "sha256").hex()[:32]
+
+
+def accepted_schema(source: Source) -> list[tuple[str, str]]:
+    """Columns and DuckDB types of a source's accepted Parquet (what build expects)."""
+    cols = [(c.name, SQL_TYPES[c.type]) for c in source.columns if not c.pii and c.type != "id_card"]
+    if source.id_column is not None:
+        names = {n for n, _ in cols}
+        cols.insert(0, ("person_key", "VARCHAR"))
+        cols += [(n, t) for n, t in (("birth_date", "DATE"), ("sex", "VARCHAR")) if n not in names]
+    return cols + [("period", "VARCHAR"), ("load_id", "VARCHAR")]
+
+
+def _q(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _ident(text: str) -> str:
+    return '"' + str(text).replace('"', '""') + '"'
+
+
+@dataclass
+class Result:
+    accepted: pa.Table
+    rejected: pa.Table
+    persons: pa.Table | None
+    rows_read: int
+
+
+# ---- division names --------------------------------------------------------------------------------
+def _norm_name(text: str, suffixes: tuple[str, ...]) -> str:
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+    for suf in suffixes:
+        if s.endswith(suf) and len(s) > len(suf):
+            return s[: -len(suf)]
+    return s
+
+
+class RegionIndex:
+    """Division codes and names from the landed region dimension."""
+
+    def __init__(self, regions: pa.Table):
+        rows = regions.to_pylist()
+        self.level = {r["region_code"]: r["level"] for r in rows}
+        self.name = {r["region_code"]: r["region_name"] for r in rows}
+        self.parent = {r["region_code"]: r["parent_code"] for r in rows}
+        self.table = regions
+        self._by_name: dict[str, dict[str, list[str]]] = {"street": {}, "community": {}}
+        for r in rows:
+            if r["level"] in self._by_name:
+                suf = STREET_SUFFIXES if r["level"] == "street" else COMMUNITY_SUFFIXES
+                self._by_name[r["level"]].setdefault(_norm_name(r["region_name"], suf), []).append(r["region_code"])
+
+    def _label(self, code: str) -> str:
+        chain, c = [], code
+        while c and c in self.name and self.level.get(c) not in ("province", "city"):
+            chain.append(self.name[c])
+            c = self.parent.get(c)
+        return "".join(reversed(chain)) + f"（{code}）"
+
+    def resolve(self, level: str, text: str, within: str | None = None) -> tuple[str | None, str | None]:
+        """(code, None) or (None, Chinese message with candidates)."""
+        suf = STREET_SUFFIXES if level == "street" else COMMUNITY_SUFFIXES
+        key = _norm_name(text, suf)
+        pool = self._by_name[level]
+        codes = [c for c in pool.get(key, []) if within is None or self.parent.get(c) == within]
+        if len(codes) == 1:
+            return codes[0], None
+        what = LEVEL_ZH[level]
+        if len(codes) > 1:
+            cands = "、".join(self._label(c) for c in codes[:5])
+            return None, f"{what}名称“{text}”有重名，请改填代码。可能是：{cands}"
+        scope = [n for n, cs in pool.items() if within is None or any(self.parent.get(c) == within for c in cs)]
+        near = difflib.get_close_matches(key, scope, n=3, cutoff=0.4)
+        cands = "、".join(self._label(c) for n in near for c in pool[n]
+                         if within is None or self.parent.get(c) == within)
+        tail = f"，相近的有：{cands}" if cands else ""
+        where = f"（在{self.name.get(within, within)}内）" if within else ""
+        return None, f"未能识别{what}名称“{text}”{where}{tail}"
+
+
+# ---- SQL builders ---------------------------------------------------------------------------------
+def _clean(h: str, squash: bool) -> str:
+    """Trimmed text, full-width folded for code-like columns; NULL when blank."""
+    x = f"trim({_ident(h)})"
+    if squash:
+        x = f"regexp_replace(translate({x}, {_q(FULL)}, {_q(HALF)}), '[\\s\u3000\u00a0]+', '', 'g')"
+    else:
+        x = f"trim(regexp_replace({x}, '[\\s\u3000\u00a0]+', ' ', 'g'))"
+    return f"nullif({x}, '')"
+
+
+def _date_sql(x: str) -> str:
+    fmts = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m-%d %H:%M:%S")
+    tries = ", ".join(f"try_strptime({x}, {_q(f)})::date" for f in fmts)
+    serial = (f"case when regexp_full_match({x}, '[0-9]{{5}}(\\.0+)?') "
+              f"then date '1899-12-30' + cast(cast({x} as double) as integer) end")
+    return f"coalesce({tries}, {serial})"
+
+
+def _enum_sql(x: str, col: Column) -> str:
+    pairs = {v: v for v in col.values} | col.value_aliases
+    whens = " ".join(f"when {_q(k)} then {_q(v)}" for k, v in pairs.items())
+    return f"case {x} {whens} end"
+
+
+def _bool_sql(x: str) -> str:
+    t = ", ".join(_q(w) for w in TRUE_WORDS)
+    f = ", ".join(_q(w) for w in FALSE_WORDS)
+    return f"case when lower({x}) in ({t}) then true when lower({x}) in ({f}) then false end"
+
+
+class _Builder:
+    def __init__(self, source: Source, ext: Extract, period_end: date):
+        self.s, self.ext, self.pe = source, ext, period_end
+        self.typed: list[str] = []  # select items of stage 1
+        self.checks: list[tuple[str, str, str]] = []  # (code, condition, zh message expression)
+
+    def raw(self, col: Column) -> str:
+        return f"r_{col.name}"
+
+    def add(self, col: Column) -> None:
+        h = self.ext.mapping.get(col.name)
+        if h is None:
+            self.typed.append(f"null::{SQL_TYPES[col.type]} as v_{col.name}, null::varchar as r_{col.name}")
+            return
+        squash = col.type in ("code", "id_card", "division", "date", "int", "float", "bool")
+        x = _clean(h, squash)
+        t = col.type
+        if t in ("text", "division_name"):
+            v = x
+        elif t in ("code", "division"):
+            v = f"upper({x})"
+            if t == "division":
+                v = (f"case when length({v}) in (6, 9) and regexp_full_match({v}, '[0-9]+') "
+                     f"then rpad({v}, 12, '0') else {v} end")
+        elif t == "id_card":
+            v = f"upper({x})"
+        elif t == "date":
+            v = _date_sql(x)
+        elif t in ("int", "float"):
+            num = f"try_cast(replace({x}, ',', '') as double)"
+            v = f"cast({num} as bigint)" if t == "int" else num
+            self.typed.append(f"{num} as n_{col.name}")
+        elif t == "enum":
+            v = _enum_sql(f"trim({x})", col)
+        elif t == "bool":
+            v = _bool_sql(x)
+        self.typed.append(f"{v} as v_{col.name}, {x} as r_{col.name}")
+
+    def checks_for(self, col: Column) -> None:
+        if col.name not in self.ext.mapping:
+            return
+        v, r, lab = f"v_{col.name}", f"r_{col.name}", col.label
+        if col.required:
+            self.checks.append(("REQUIRED_MISSING", f"{r} is null", _q(f"必填项“{lab}”为空")))
+        bad = f"{r} is not null and {v} is null"
+        if col.type == "date":
+            self.checks.append(("BAD_DATE", bad, f"{_q(f'“{lab}”日期无法识别：')} || {r}"))
+            self.checks.append(("BAD_DATE", f"{v} is not null and ({v} < date '1900-01-01' or {v} > date '2100-12-31')",
+                                f"{_q(f'“{lab}”日期不合理：')} || {r}"))
+        elif col.type in ("int", "float"):
+            n = f"n_{col.name}"
+            self.checks.append(("BAD_NUMBER", f"{r} is not null and {n} is null",
+                                f"{_q(f'“{lab}”不是有效数字：')} || {r}"))
+            if col.type == "int":
+                self.checks.append(("BAD_NUMBER", f"{n} is not null and {n} <> floor({n})",
+                                    f"{_q(f'“{lab}”应为整数：')} || {r}"))
+            rng = []
+            if col.min is not None:
+                rng.append(f"{n} < {col.min}")
+            if col.max is not None:
+                rng.append(f"{n} > {col.max}")
+            if rng:
+                self.checks.append(("OUT_OF_RANGE", f"{n} is not null and ({' or '.join(rng)})",
+                                    f"{_q(f'“{lab}”超出允许范围：')} || {r}"))
+        elif col.type == "enum":
+            allowed = "、".join(col.values)
+            self.checks.append(("BAD_ENUM", bad, f"{_q(f'“{lab}”的值“')} || {r} || {_q(f'”不在允许范围（{allowed}）')}"))
+        elif col.type == "bool":
+            self.checks.append(("BAD_ENUM", bad, f"{_q(f'“{lab}”应填“是”或“否”：')} || {r}"))
+        elif col.type == "division":
+            lvl = col.level
+            cond = "g.level is null" if lvl == "any" else f"(g.level is null or g.level <> {_q(lvl)})"
+            self.checks.append(("UNKNOWN_DIVISION", f"{v} is not null and {cond.replace('g.', f'g_{col.name}.')}",
+                                f"{_q(f'“{lab}”')} || {r} || {_q(f'不是区划表中的{LEVEL_ZH[lvl]}代码')}"))
+        elif col.type == "id_card":
+            self._id_checks(col)
+
+    def _id_checks(self, col: Column) -> None:
+        v, r = f"v_{col.name}", f"r_{col.name}"
+        fmt = f"regexp_full_match({v}, '[0-9]{{17}}[0-9X]')"
+        calc = " + ".join(f"try_cast(substr({v}, {i + 1}, 1) as integer) * {w}" for i, w in enumerate(ID_WEIGHTS))
+        check = f"substr('{ID_CHECK}', (({calc}) % 11) + 1, 1)"
+        self.checks.append(("ID_FORMAT", f"{v} is not null and not {fmt}",
+                            f"'身份证号“' || {r} || '”格式不对（应为18位，末位可为X）'"))
+        self.checks.append(("ID_CHECKSUM", f"{v} is not null and {fmt} and {check} <> substr({v}, 18, 1)",
+                            f"'身份证号“' || {r} || '”校验位错误（应为' || {check} || '）'"))
+        self.checks.append(("ID_BIRTH", f"{v} is not null and {fmt} and id_birth is null",
+                            "'身份证号中的出生日期无效'"))
+        names = {c.name for c in self.s.columns}
+        if "birth_date" in names and "birth_date" in self.ext.mapping:
+            self.checks.append(("BIRTH_MISMATCH", "v_birth_date is not null and id_birth is not null "
+                                "and v_birth_date <> id_birth",
+                                "'出生日期' || strftime(v_birth_date, '%Y-%m-%d') || '与身份证号不一致'"))
+        if "sex" in names and "sex" in self.ext.mapping:
+            self.checks.append(("SEX_MISMATCH", "v_sex is not null and id_sex is not null and v_sex <> id_sex",
+                                "'性别“' || v_sex || '”与身份证号不一致'"))
+        if self.s.max_age is not None:
+            pe = f"date '{self.pe.isoformat()}'"
+            birth = "coalesce(id_birth, v_birth_date)" if "birth_date" in names else "id_birth"
+            age = (f"(year({pe}) - year({birth}) - case when strftime({pe}, '%m%d') < strftime({birth}, '%m%d') "
+                   "then 1 else 0 end)")
+            self.checks.append(("NOT_CHILD", f"{birth} is not null and {age} >= {self.s.max_age}",
+                                f"'统计期末已满' || {age} || '周岁，超出本表范围（应小于{self.s.max_age}岁）'"))
+            self.checks.append(("NOT_CHILD", f"{birth} is not null and {birth} > {pe}",
+                                "'出生日期晚于统计期末'"))
+
+
+def _resolve_names(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract, regions: RegionIndex) -> list[str]:
+    """Resolve street/community names to codes in Python over distinct values; returns select items."""
+    cols = {c.name: c for c in source.columns}
+    names = [c for c in source.columns if c.type == "division_name" and c.name in ext.mapping]
+    if not names:
+        return []
+    street = next((c for c in names if c.level == "street"), None)
+    comm = next((c for c in names if c.level == "community"), None)
+    sql_cols = ", ".join(f"nullif(trim({_ident(ext.mapping[c.name])}), '') as {c.name}" for c in names)
+    distinct = con.execute(f"select distinct {sql_cols} from raw").fetchall()
+    out_rows = []
+    for vals in distinct:
+        d = dict(zip([c.name for c in names], vals))
+        s_txt = d.get(street.name) if street else None
+        c_txt = d.get(comm.name) if comm else None
+        code = msg = None
+        s_code = None
+        if s_txt:
+            s_code, msg = regions.resolve("street", s_txt)
+        if c_txt and not msg:
+            code, msg = regions.resolve("community", c_txt, within=s_code)
+        elif s_code:
+            code = s_code
+        out_rows.append((*vals, code, msg))
+    schema = [(c.name, pa.string()) for c in names] + [("res_code", pa.string()), ("res_msg", pa.string())]
+    table = pa.table({n: pa.array([r[i] for r in out_rows], t) for i, (n, t) in enumerate(schema)})
+    con.register("names", table)
+    # Which code column does the resolved name fill? Same level, else the 'any' division column.
+    level = "community" if comm else "street"
+    target = next((c for c in cols.values() if c.type == "division" and c.level == level), None) or \
+        next((c for c in cols.values() if c.type == "division" and c.level == "any"), None)
+    return [target.name] if target else []
+
+
+def validate(ext: Extract, source: Source, period: str, period_end: date, load_id: str,
+             regions: RegionIndex | None, secret: bytes) -> Result:
+    """Split an extract into accepted (typed, keyed, no PII), rejected (with reasons) and person rows."""
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con.register("raw", ext.table)
+    has_div = any(c.type in ("division", "division_name") for c in source.columns)
+    if has_div and regions is None:
+        raise ExtractError("NO_REGIONS", "请先导入行政区划代码表（regions），才能校验区划代码",
+                           "land the region table (source 'regions') first")
+    b = _Builder(source, ext, period_end)
+    for col in source.columns:
+        b.add(col)
+    idc = source.id_column
+    extra = []
+    if idc is not None:
+        v = f"v_{idc.name}"
+        extra += [f"try_strptime(substr({v}, 7, 8), '%Y%m%d')::date as id_birth",
+                  f"case when regexp_full_match(substr({v}, 17, 1), '[0-9]') then "
+                  f"case when cast(substr({v}, 17, 1) as integer) % 2 = 1 then '男' else '女' end end as id_sex"]
+    # Stage 1: typed values.
+    name_targets = _resolve_names(con, source, ext, regions) if regions else []
+    name_cols = [c for c in source.columns if c.type == "division_name" and c.name in ext.mapping]
+    join_names = ""
+    if name_cols:
+        on = " and ".join(f"n.{c.name} is not distinct from nullif(trim(raw.{_ident(ext.mapping[c.name])}), '')"
+                          for c in name_cols)
+        join_names = f" left join names n on {on}"
+        extra.append("n.res_code as res_code, n.res_msg as res_msg")
+    con.execute(f"create table s1 as select raw.*, {', '.join(b.typed + extra)} from raw{join_names}")
+    # Names fill the code column where the code is blank.
+    for t in name_targets:
+        con.execute(f"update s1 set v_{t} = res_code where v_{t} is null and res_code is not null")
+    if regions is not None:
+        con.register("regions", regions.table)
+    for col in source.columns:
+        b.checks_for(col)
+    if name_cols:
+        tgt = name_targets[0] if name_targets else None
+        cond = f"res_msg is not null and v_{tgt} is null" if tgt else "res_msg is not null"
+        b.checks.append(("UNRESOLVED_NAME", cond, "res_msg"))
+    joins = "".join(
+        f" left join regions g_{c.name} on g_{c.name}.region_code = s1.v_{c.name}"
+        for c in source.columns if c.type == "division" and regions is not None
+    )
+    codes = ", ".join(f"case when {cond} then {_q(code)} end" for code, cond, _ in b.checks) or "null"
+    msgs = ", ".join(f"case when {cond} then {msg} end" for _, cond, msg in b.checks) or "null"
+    con.execute(f"create table s2 as select s1.*, coalesce({codes}) as _code, "
+                f"nullif(concat_ws('；', {msgs}), '') as _msg from s1{joins}")
+    # Duplicates of the natural key among otherwise good rows.
+    if source.key:
+        part = ", ".join(f"v_{k}" for k in source.key)
+        labels = "、".join(source.column(k).label for k in source.key)
+        con.execute(f"""
+            create table s3 as
+            select * replace (
+                coalesce(_code, case when _dup_first is not null then 'DUPLICATE_KEY' end) as _code,
+                coalesce(_msg, case when _dup_first is not null then
+                    '与第' || _dup_first || '行重复（{labels}相同）' end) as _msg)
+            from (
+                select *, case when _code is null and row_number() over w > 1
+                               then first_value({ROW_NO}) over w end as _dup_first
+                from s2
+                window w as (partition by _code is null, {part} order by {ROW_NO})
+            ) order by {ROW_NO}""")
+    else:
+        con.execute("create table s3 as select *, null as _dup_first from s2 order by " + ROW_NO)
+    rows_read = con.execute("select count(*) from s3").fetchall()[0][0]
+    # Rejected: original columns + reasons.
+    orig = [h for h in ext.table.column_names if h != ROW_NO]
+    rej_sel = ", ".join([f"{ROW_NO} as {_ident(REJECT_COLUMNS[0])}", f"_code as {_ident(REJECT_COLUMNS[1])}",
+                         f"_msg as {_ident(REJECT_COLUMNS[2])}"] + [_ident(h) for h in orig])
+    rejected = con.sql(f"select {rej_sel} from s3 where _code is not null order by {ROW_NO}").to_arrow_table()
+    # Accepted: typed canonical columns; the ID becomes person_key.
+    sel = []
+    for name, typ in accepted_schema(source):
+        if name == "person_key":
+            sel.append("k.person_key as person_key")
+        elif name == "birth_date" and idc is not None:
+            has_birth = "birth_date" in {c.name for c in source.columns}
+            sel.append("coalesce(v_birth_date, id_birth) as birth_date" if has_birth else "id_birth as birth_date")
+        elif name == "sex" and idc is not None:
+            has_sex = "sex" in {c.name for c in source.columns}
+            sel.append("coalesce(v_sex, id_sex) as sex" if has_sex else "id_sex as sex")
+        elif name == "period":
+            sel.append(f"{_q(period)} as period")
+        elif name == "load_id":
+            sel.append(f"{_q(load_id)} as load_id")
+        else:
+            sel.append(f"cast(v_{name} as {typ}) as {name}")
+    key_join = ""
+    persons = None
+    if idc is not None:
+        ids = con.execute(f"select distinct v_{idc.name} from s3 where _code is null").fetchall()
+        keys = pa.table({"id": pa.array([i for (i,) in ids], pa.string()),
+                         "person_key": pa.array([person_key(i, secret) for (i,) in ids], pa.string())})
+        con.register("keys", keys)
+        key_join = f" left join keys k on k.id = s3.v_{idc.name}"
+    accepted = con.sql(f"select {', '.join(sel)} from s3{key_join} where _code is null "
+                           f"order by {ROW_NO}").to_arrow_table()
+    pii = [c for c in source.columns if c.pii and c.name in ext.mapping]
+    if idc is not None or pii:
+        psel = [f"{_q(source.name)} as source", f"{_q(period)} as period"]
+        if idc is not None:
+            psel += ["k.person_key as person_key", f"v_{idc.name} as id_number",
+                     "coalesce(v_birth_date, id_birth) as birth_date" if "birth_date" in {c.name for c in source.columns}
+                     else "id_birth as birth_date",
+                     "coalesce(v_sex, id_sex) as sex" if "sex" in {c.name for c in source.columns} else "id_sex as sex"]
+        else:
+            psel += [f"v_{k} as {k}" for k in source.key]
+        psel += [f"v_{c.name} as {c.name}" for c in pii]
+        persons = con.sql(f"select {', '.join(psel)} from s3{key_join} where _code is null "
+                              f"order by {ROW_NO}").to_arrow_table()
+    con.close()
+    return Result(accepted, rejected, persons, rows_read)

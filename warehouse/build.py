@@ -1,0 +1,284 @@
+"""Build: landed Parquet (+ reference data) → a NEW DuckDB snapshot → atomic pointer swap.
+
+The build is a pure function of the landed files. It never touches the published snapshot: it
+writes `snapshots/<stamp>.duckdb`, runs every constraint, and only then replaces `snapshots/CURRENT`
+with os.replace. Apps holding the old file keep reading it until their next rerun.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import yaml
+
+from etl.contracts import parse_period, sources
+from etl.land import current_loads, data_dir, landed_dir, read_load_log
+from etl.validate import accepted_schema
+
+SQL_DIR = Path(__file__).parent / "sql"
+KEEP_SNAPSHOTS = 5
+POINTER = "CURRENT"
+DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+class BuildError(RuntimeError):
+    """The build failed; the published snapshot is untouched."""
+
+
+@dataclass
+class Model:
+    name: str
+    layer: str  # staging | marts
+    sql: str
+    checks: dict
+
+
+def snapshots_dir(root: Path) -> Path:
+    return root / "snapshots"
+
+
+def load_models() -> list[Model]:
+    """Every model, staging before marts, marts ordered by the other models they mention."""
+    models = []
+    for layer in ("staging", "marts"):
+        for p in sorted((SQL_DIR / layer).glob("*.sql")):
+            ypath = p.with_suffix(".yaml")
+            checks = yaml.safe_load(ypath.read_text(encoding="utf-8")) if ypath.exists() else {}
+            models.append(Model(p.stem, layer, p.read_text(encoding="utf-8"), checks or {}))
+    staging = [m for m in models if m.layer == "staging"]
+    marts = {m.name: m for m in models if m.layer == "marts"}
+    ordered, done = [], set()
+
+    def visit(m: Model, path: tuple[str, ...] = ()) -> None:
+        if m.name in done:
+            return
+        if m.name in path:
+            raise BuildError(f"模型循环引用 model cycle: {' → '.join(path + (m.name,))}")
+        for other in marts.values():
+            if other.name != m.name and re.search(rf"\b{other.name}\b", _strip_comments(m.sql)):
+                visit(other, path + (m.name,))
+        done.add(m.name)
+        ordered.append(m)
+
+    for m in marts.values():
+        visit(m)
+    return staging + ordered
+
+
+def _strip_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _load_raw(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> None:
+    """raw_<source>: every landing of each source, typed per its contract (empty if none).
+
+    Superseded landings stay here; the staging views keep only the landing in force.
+    """
+    for name, src in sources().items():
+        cols = accepted_schema(src) + [("period_start", "DATE"), ("period_end", "DATE")]
+        con.execute(f"create table raw_{name} ({', '.join(f'{c} {t}' for c, t in cols)})")
+        mine = [e for e in loads if e["source"] == name]
+        if mine:
+            lst = ", ".join(_q(str(landed_dir(root) / e["accepted_path"])) for e in mine)
+            con.execute(f"insert into raw_{name} by name select * from read_parquet([{lst}], union_by_name=true)")
+            for p in sorted({e["period"] for e in mine}):
+                start, end = parse_period(p, src.period)
+                con.execute(f"update raw_{name} set period_start = ?, period_end = ? where period = ?", [start, end, p])
+
+
+def _load_pii(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> None:
+    """Schema pii: the person table (children, by person_key) and staff names; never read by marts."""
+    con.execute("create schema pii")
+    people = [str(landed_dir(root) / e["person_path"]) for e in loads
+              if e.get("person_path") and sources()[e["source"]].id_column is not None]
+    if people:
+        lst = ", ".join(_q(f) for f in people)
+        cols = {r[0] for r in con.execute(f"describe select * from read_parquet([{lst}], union_by_name=true)").fetchall()}
+        name = "arg_max(child_name, period)" if "child_name" in cols else "null::varchar"
+        con.execute(f"""
+            create table pii.person as
+            select person_key, any_value(id_number) as id_number,
+                   {name} as name,
+                   any_value(sex) as sex, any_value(birth_date) as birth_date,
+                   list(distinct source order by source) as sources
+            from read_parquet([{lst}], union_by_name=true)
+            group by person_key""")
+    else:
+        con.execute("create table pii.person (person_key varchar, id_number varchar, name varchar, sex varchar,"
+                    " birth_date date, sources varchar[])")
+    for e in loads:
+        src = sources()[e["source"]]
+        if e.get("person_path") and src.id_column is None:
+            tbl = f"pii.{src.name}"
+            path = _q(str(landed_dir(root) / e["person_path"]))
+            exists = con.execute("select count(*) from duckdb_tables() where schema_name='pii' and table_name=?",
+                                 [src.name]).fetchall()[0][0]
+            if exists:
+                con.execute(f"insert into {tbl} by name select * from read_parquet({path})")
+            else:
+                con.execute(f"create table {tbl} as select * from read_parquet({path})")
+
+
+def _load_log_table(con: duckdb.DuckDBPyConnection, log: list[dict], current: dict) -> None:
+    cur_ids = {e["load_id"] + e["source"] for e in current.values()}
+    con.execute("""create table load_log (load_id varchar, source varchar, period varchar, file_name varchar,
+        sha256 varchar, fmt varchar, encoding varchar, rows_read bigint, rows_accepted bigint,
+        rows_rejected bigint, status varchar, landed_at timestamp, landed_by varchar, is_synthetic boolean,
+        is_current boolean)""")
+    rows = [(e["load_id"], e["source"], e["period"], e["file_name"], e["sha256"], e["fmt"], e.get("encoding"),
+             e["rows_read"], e["rows_accepted"], e["rows_rejected"], e["status"], e["landed_at"], e["landed_by"],
+             bool(e.get("is_synthetic")), (e["load_id"] + e["source"]) in cur_ids) for e in log]
+    if rows:
+        con.executemany("insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _check(con: duckdb.DuckDBPyConnection, m: Model) -> list[str]:
+    """Constraint failures of one model, as readable lines."""
+    errs = []
+    c = m.checks
+    for cols in c.get("unique", []):
+        cl = ", ".join(cols)
+        n = con.execute(f"select count(*) from (select {cl} from {m.name} group by all having count(*) > 1)").fetchall()[0][0]
+        if n:
+            errs.append(f"{m.name}: ({cl}) 不唯一 not unique — {n} duplicated keys")
+    for col in c.get("not_null", []):
+        n = con.execute(f"select count(*) from {m.name} where {col} is null").fetchall()[0][0]
+        if n:
+            errs.append(f"{m.name}.{col}: {n} 个空值 nulls")
+    for col, values in (c.get("accepted_values") or {}).items():
+        lst = ", ".join(_q(str(v)) for v in values)
+        bad = con.execute(f"select distinct {col}::varchar from {m.name} where {col} is not null "
+                          f"and {col}::varchar not in ({lst}) limit 5").fetchall()
+        if bad:
+            errs.append(f"{m.name}.{col}: 非法取值 unexpected values {[b[0] for b in bad]}")
+    for col, ref in (c.get("relationships") or {}).items():
+        rt, rc = ref.split(".")
+        n = con.execute(f"select count(*) from {m.name} a where a.{col} is not null and not exists "
+                        f"(select 1 from {rt} b where b.{rc} = a.{col})").fetchall()[0][0]
+        if n:
+            errs.append(f"{m.name}.{col}: {n} 行在 {ref} 中不存在 rows with no match in {ref}")
+    return errs
+
+
+def _meta(con: duckdb.DuckDBPyConnection, snapshot_id: str, current: dict) -> None:
+    ends = [parse_period(p, sources()[s].period)[1] for (s, p) in current]
+    data_date = max(ends) if ends else None
+    is_demo = any(e.get("is_synthetic") for e in current.values())
+    con.execute("create table meta as select ? as snapshot_id, now()::timestamp as built_at, "
+                "?::date as data_date, ? as is_demo", [snapshot_id, data_date, is_demo])
+
+
+def build(root: Path | str | None = None, progress: Callable[[str, int, int], None] | None = None) -> Path:
+    """Build a new snapshot from the landed files, check it, publish it; returns its path."""
+    root = data_dir(root)
+    log = read_load_log(root)
+    current = current_loads(log)
+    loads = [e for e in log if e["status"] == "landed"]
+    snaps = snapshots_dir(root)
+    snaps.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    tmp = snaps / f"{stamp}.duckdb.building"
+    final = snaps / f"{stamp}.duckdb"
+    models = load_models()
+    steps = len(models) + 3
+    say = progress or (lambda *_: None)
+    con = duckdb.connect(str(tmp), config=DUCKDB_CONFIG)
+    try:
+        say("载入已导入数据 loading landed data", 1, steps)
+        _load_raw(con, root, loads)
+        _load_log_table(con, log, current)
+        _meta(con, stamp, current)
+        con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
+        say("载入人员表 loading person table", 2, steps)
+        _load_pii(con, root, list(current.values()))
+        errors: list[str] = []
+        for i, m in enumerate(models, start=3):
+            say(f"{m.layer}/{m.name}", i, steps)
+            kind = "view" if m.layer == "staging" else "table"
+            try:
+                con.execute(f"create {kind} {m.name} as\n{m.sql}")
+            except duckdb.Error as e:
+                raise BuildError(f"模型 {m.layer}/{m.name}.sql 执行失败 model failed: {str(e).splitlines()[0]}") from None
+        for m in models:  # after every model exists, so relationships may point anywhere
+            errors += _check(con, m)
+        if errors:
+            raise BuildError("约束检查失败 constraint checks failed:\n  " + "\n  ".join(errors))
+        say("发布 publishing", steps, steps)
+        con.execute("checkpoint")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(tmp, final)
+    publish(root, final.name)
+    _prune(snaps, keep=KEEP_SNAPSHOTS)
+    return final
+
+
+def publish(root: Path, snapshot_name: str) -> None:
+    """Point CURRENT at a snapshot atomically (also used to roll back)."""
+    snaps = snapshots_dir(root)
+    if not (snaps / snapshot_name).is_file():
+        raise BuildError(f"快照不存在 no such snapshot: {snapshot_name}")
+    tmp = snaps / f".{POINTER}.{os.getpid()}.tmp"
+    tmp.write_text(snapshot_name + "\n", encoding="utf-8")
+    os.replace(tmp, snaps / POINTER)
+
+
+def published(root: Path | str | None = None) -> Path | None:
+    """The snapshot CURRENT points at, if any."""
+    p = snapshots_dir(data_dir(root)) / POINTER
+    if not p.exists():
+        return None
+    return p.parent / p.read_text(encoding="utf-8").strip()
+
+
+def list_snapshots(root: Path) -> list[Path]:
+    return sorted(snapshots_dir(root).glob("*.duckdb"))
+
+
+def _prune(snaps: Path, keep: int) -> None:
+    """Keep the newest few snapshots for rollback; never the one CURRENT points at."""
+    cur = (snaps / POINTER).read_text(encoding="utf-8").strip()
+    old = [p for p in sorted(snaps.glob("*.duckdb")) if p.name != cur][: -(keep - 1) or None]
+    for p in old:
+        p.unlink(missing_ok=True)  # an app still reading it keeps its open file handle (POSIX)
+    for p in snaps.glob("*.building"):
+        if time.time() - p.stat().st_mtime > 3600:
+            p.unlink(missing_ok=True)
+
+
+def summary(root: Path | str | None = None) -> dict:
+    """What is landed and published, for `python -m etl status`."""
+    root = data_dir(root)
+    log = read_load_log(root)
+    cur = current_loads(log)
+    snap = published(root)
+    by_source = {}
+    for name, src in sources().items():
+        periods = sorted(p for (s, p) in cur if s == name)
+        last = max((e for e in log if e["source"] == name), key=lambda e: e["landed_at"], default=None)
+        by_source[name] = {
+            "title": src.title, "department": src.department, "periods": periods,
+            "rows_accepted": sum(cur[(name, p)]["rows_accepted"] for p in periods),
+            "rows_rejected": sum(cur[(name, p)]["rows_rejected"] for p in periods),
+            "last_landed_at": last["landed_at"] if last else None,
+        }
+    return {"data_dir": str(root), "published_snapshot": snap.name if snap else None,
+            "snapshots": [p.name for p in list_snapshots(root)], "loads": len(log), "sources": by_source}
+
+
+def _json(obj: dict) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=str)

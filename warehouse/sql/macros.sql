@@ -1,0 +1,16 @@
+-- Macros shared by the models; build.py runs this file before any model.
+create or replace macro age_at(birth, at_date) as
+    year(at_date) - year(birth)
+    - case when strftime(at_date, '%m%d') < strftime(birth, '%m%d') then 1 else 0 end;
+
+-- The age bands of the action plans: 0-3 托育, 3-6 学前, 6-12 小学, 12-16 初中; null from 16 on.
+create or replace macro age_band(age) as
+    case when age < 0 then null when age < 3 then '0-3' when age < 6 then '3-6'
+         when age < 12 then '6-12' when age < 16 then '12-16' end;
+
+-- 12-digit statistical division codes: county = first 6 digits, street = first 9.
+create or replace macro street_of(code) as
+    case when code is not null and substr(code, 10, 3) = '000' and substr(code, 7, 3) = '000' then null
+         when code is not null then substr(code, 1, 9) || '000' end;
+create or replace macro county_of(code) as
+    case when code is not null and substr(code, 5, 2) <> '00' then substr(code, 1, 6) || '000000' end;

@@ -1,0 +1,50 @@
+-- The region dimension: province → city → county → street → community, from the landed division table.
+-- Codes may change over the years (区划调整): every code ever landed is kept, with its newest name.
+with source as (
+    select * from stg_regions
+),
+
+latest as (
+    select *
+    from source
+    qualify row_number() over (partition by region_code order by period desc) = 1
+),
+
+renamed as (
+    select
+        region_code,
+        region_name,
+        level,
+        parent_code,
+        area_type,
+        area_km2,
+        lon,
+        lat,
+        case when level in ('county', 'street', 'community') then substr(region_code, 1, 6) || '000000' end
+            as county_code,
+        case when level in ('street', 'community') then substr(region_code, 1, 9) || '000' end as street_code
+    from latest
+),
+
+final as (
+    select
+        r.region_code,
+        r.region_name,
+        r.level,
+        r.parent_code,
+        r.county_code,
+        c.region_name as county_name,
+        r.street_code,
+        s.region_name as street_name,
+        r.area_type,
+        c.area_type as county_type,
+        coalesce(c.area_type = '主城区', false) as is_urban_core,
+        r.area_km2,
+        r.lon,
+        r.lat
+    from renamed r
+    left join renamed c on c.region_code = r.county_code
+    left join renamed s on s.region_code = r.street_code
+)
+
+select * from final

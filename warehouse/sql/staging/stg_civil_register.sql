@@ -1,0 +1,33 @@
+-- 流动儿童监测摸排台账（民政局）: migrant-child monitoring register. Kind: snapshot, one half_year per period.
+with source as (
+    select * from raw_civil_register
+    where load_id in (select load_id from load_log where source = 'civil_register' and is_current)
+),
+
+renamed as (
+    select
+        period,
+        period_start,
+        period_end,
+        person_key,
+        sex,
+        birth_date,
+        community_code,
+        street_name,
+        community_name,
+        category,
+        hukou_region,
+        moved_from,
+        in_difficulty,
+        parents_sector,
+        single_parent,
+        registered_date,
+        age_at(birth_date, period_end) as age_years,
+        age_band(age_at(birth_date, period_end)) as age_band,
+        street_of(community_code) as street_code,
+        county_of(community_code) as county_code,
+        load_id
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,26 @@
+-- 儿童主任及儿童督导员花名册（民政局）: children's directors and supervisors roster. Kind: snapshot, one year per period.
+with source as (
+    select * from raw_directors
+    where load_id in (select load_id from load_log where source = 'directors' and is_current)
+),
+
+renamed as (
+    select
+        period,
+        period_start,
+        period_end,
+        staff_id,
+        role,
+        is_full_time,
+        region_code,
+        street_name,
+        community_name,
+        trained_date,
+        appointed_date,
+        street_of(region_code) as street_code,
+        county_of(region_code) as county_code,
+        load_id
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,28 @@
+-- 流动人口居住登记（居住证）（公安局）: police residence registrations. Kind: snapshot, one half_year per period.
+with source as (
+    select * from raw_residence_permits
+    where load_id in (select load_id from load_log where source = 'residence_permits' and is_current)
+),
+
+renamed as (
+    select
+        period,
+        period_start,
+        period_end,
+        person_key,
+        sex,
+        birth_date,
+        community_code,
+        street_name,
+        community_name,
+        registered_date,
+        permit_expiry,
+        age_at(birth_date, period_end) as age_years,
+        age_band(age_at(birth_date, period_end)) as age_band,
+        street_of(community_code) as street_code,
+        county_of(community_code) as county_code,
+        load_id
+    from source
+)
+
+select * from renamed
