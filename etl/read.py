@@ -151,6 +151,8 @@ def _read_csv(path: Path, source: Source) -> Extract:
     hdr, hits = _find_header(rows, index)
     header = _unique_headers(rows[hdr])
     skip = hdr + 1  # title rows + header (multi-line cells above the data are not supported)
+    if len(head_lines) < HEADER_SCAN_ROWS and not any(ln.strip(" \t\r\n,;|") for ln in head_lines[skip:]):
+        raise ExtractError("EMPTY_FILE", "文件只有表头，没有数据行", "the file has a header but no data rows")
     utf8_path, tmp = path, None
     if enc == "gb18030":
         fd, tmp = tempfile.mkstemp(suffix=".csv")

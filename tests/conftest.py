@@ -1,0 +1,45 @@
+"""Shared fixtures: one small deterministic warehouse built through the real ETL, plus file makers."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from etl.land import land
+from warehouse.build import build, published
+
+FIXTURE_SEED = 20261122
+
+
+@pytest.fixture(scope="session")
+def demo_extracts(tmp_path_factory) -> Path:
+    """The tiny demo's department extracts (CSV in UTF-8/GB18030, xlsx with title rows)."""
+    from etl.demo import generate
+
+    out = tmp_path_factory.mktemp("extracts")
+    generate(out, scale="tiny", seed=FIXTURE_SEED)
+    return out
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory, demo_extracts) -> Path:
+    """The shared fixture warehouse: tiny demo landed file by file, built and published.
+
+    Tests read it; none writes to it (tests that land or build make their own folder).
+    """
+    root = tmp_path_factory.mktemp("data")
+    os.environ["TONGXIN_SECRET"] = "test-secret-not-for-production"
+    manifest = json.loads((demo_extracts / "manifest.json").read_text(encoding="utf-8"))
+    for f in manifest["files"]:
+        land(f["source"], demo_extracts / f["file"], f["period"], root=root, synthetic=True, user="fixture")
+    build(root)
+    assert published(root) is not None
+    os.environ["TONGXIN_DATA_DIR"] = str(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def snapshot_path(data_dir) -> Path:
+    return published(data_dir)

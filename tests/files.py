@@ -1,0 +1,103 @@
+"""Makers of small real extract files for ETL tests (IDs are synthetic with correct check digits)."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import xlsxwriter
+
+from etl.validate import id_check_digit
+
+REGIONS_CSV = """区划代码,名称,层级,上级代码,区域类型,面积（平方公里）
+990100000000,示范市,市,,,
+990101000000,东湖区,区县,990100000000,主城区,120.5
+990101001000,滨江街道,街道,990101000000,城乡结合部,10
+990101001001,桃园社区,社区,990101001000,,
+990101001002,柳岸社区,社区,990101001000,,
+990101002000,工业园街道,街道,990101000000,工业园区,12
+990101002001,桃园社区,社区,990101002000,,
+"""
+
+
+def make_id(birth: str, seq: int, male: bool = True, prefix: str = "980102") -> str:
+    """A synthetic 18-character resident ID with a correct GB 11643 check digit."""
+    body = f"{prefix}{birth}{seq:02d}{1 if male else 2}"
+    return body + id_check_digit(body)
+
+
+def wrong_check(id18: str) -> str:
+    return id18[:17] + ("0" if id18[17] != "0" else "1")
+
+
+def write_regions(path: Path) -> Path:
+    path.write_text(REGIONS_CSV, encoding="utf-8")
+    return path
+
+
+REGISTER_HEADER = ["序号", "身份证号码", "儿童姓名", "性别", "出生日期", "村（社区）代码", "街道（乡镇）", "村（社区）",
+                   "儿童类别", "是否困境儿童"]
+
+
+def register_rows() -> list[list[str]]:
+    """Six register rows: three good (one by names only, one with full-width digits), three bad."""
+    a, b, c = make_id("20150304", 1), make_id("20120304", 2, male=False), make_id("20180101", 3)
+    return [
+        ["1", a, "张小明", "男", "2015/3/4", "９９０１０１００１００１", "", "", "流动", "是"],
+        ["2", b, "李䶮", "女", "2012年3月4日", "", "滨江街道", "柳岸社区", "留守儿童", "否"],
+        ["3", wrong_check(make_id("20150304", 4)), "王五", "男", "20150304", "990101001001", "", "", "流动儿童", "否"],
+        ["4", make_id("20050101", 5), "赵六", "男", "2005-01-01", "990101001001", "", "", "流动儿童", "否"],
+        ["5", c, "钱七", "男", "2018-01-01", "", "", "桃园", "流动儿童", "否"],
+        ["6", c, "钱七", "男", "2018-01-01", "990101002001", "", "", "流动儿童", "否"],
+    ]
+
+
+def write_register_csv(path: Path, encoding: str = "gb18030", rows: list[list[str]] | None = None) -> Path:
+    """A register CSV as offices send it: two title lines, header, rows, blank trailing lines."""
+    rows = register_rows() if rows is None else rows
+    lines = ["示范市流动儿童监测摸排台账（2026年上半年）", "填报单位：示范市民政局", ",".join(REGISTER_HEADER)]
+    lines += [",".join(r) for r in rows] + ["," * 9, "," * 9]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def write_register_xlsx(path: Path) -> Path:
+    """An xlsx with a merged title row, a blank row, text codes, a real Excel date and a numeric code."""
+    a = make_id("20150304", 1)
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("台账")
+    ws.merge_range(0, 0, 0, 5, "示范市流动儿童监测摸排台账（2026年上半年）")
+    for j, h in enumerate(["身份证号", "姓名", "性别", "出生日期", "社区代码", "儿童类别"]):
+        ws.write_string(2, j, h)
+    ws.write_string(3, 0, a)
+    ws.write_string(3, 1, "张小明")
+    ws.write_string(3, 2, "男")
+    ws.write_datetime(3, 3, dt.datetime(2015, 3, 4), wb.add_format({"num_format": "yyyy-mm-dd"}))
+    ws.write_number(3, 4, 990101001001)
+    ws.write_string(3, 5, "流动儿童")
+    b = make_id("20140506", 7, male=False)
+    ws.write_string(4, 0, b)
+    ws.write_string(4, 1, "孙丽")
+    ws.write_string(4, 2, "女")
+    ws.write_number(4, 3, (dt.date(2014, 5, 6) - dt.date(1899, 12, 30)).days)  # an Excel serial as a number
+    ws.write_string(4, 4, "990101002001")
+    ws.write_string(4, 5, "留守")
+    wb.close()
+    return path
+
+
+def write_register_xls(path: Path) -> Path:
+    """A legacy .xls (BIFF8) with a title row, as older office software still writes."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("台账")
+    ws.write(0, 0, "流动儿童监测摸排台账")
+    for j, h in enumerate(["身份证号", "姓名", "出生日期", "社区代码", "儿童类别"]):
+        ws.write(1, j, h)
+    ws.write(2, 0, make_id("20160708", 8))
+    ws.write(2, 1, "周明")
+    ws.write(2, 2, "2016-07-08")
+    ws.write(2, 3, "990101001002")
+    ws.write(2, 4, "流动儿童")
+    wb.save(str(path))
+    return path
