@@ -138,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     except ExtractError as e:
         print(f"错误 error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into head/less that closed early
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("已中断 interrupted", file=sys.stderr)
         return 130
