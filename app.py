@@ -1,0 +1,25 @@
+"""童心 · 流动儿童关爱服务 — Streamlit entry point: page config, navigation, demo mark."""
+
+import streamlit as st
+
+from ui import data, widgets
+from warehouse.queries import SnapshotNotFound
+
+# No page_icon and no st.Page icons: Streamlit turns them into a favicon fetched from a font CDN,
+# and the app must make no outside request (tests/test_browser.py checks).
+st.set_page_config(layout="wide", page_title="童心 · 流动儿童关爱服务")
+
+page = st.navigation(
+    [st.Page("pages/overview.py", title="总览", default=True)],
+)
+
+st.sidebar.markdown("### 童心 · 流动儿童关爱服务")
+try:
+    warehouse = data.warehouse()
+except SnapshotNotFound as error:
+    widgets.no_snapshot(error)
+    st.stop()
+
+widgets.demo_banner(warehouse.info)
+widgets.snapshot_caption(warehouse.info)
+page.run()

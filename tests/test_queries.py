@@ -1,0 +1,226 @@
+"""warehouse.queries: scope is default-deny and exact; figures equal independent counts; no PII columns."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from warehouse import queries as q
+
+EVERYTHING = q.Scope.everything()
+PII = re.compile(r"name$|^name|id_number|person_key|身份证|姓名", re.IGNORECASE)
+ALLOWED_NAME_COLUMNS = {"county_name", "area_name"}  # region names, not people
+
+
+@pytest.fixture(scope="module")
+def con(data_dir):
+    con = q.connect(q.current_snapshot_path(data_dir))
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def period(con) -> str:
+    return str(q.periods(con)["period"].iloc[0])
+
+
+@pytest.fixture(scope="module")
+def county(con) -> str:
+    return str(q.counties(con, EVERYTHING)["county_code"].iloc[0])
+
+
+def scalar(con, sql: str, params: list | None = None):
+    return con.cursor().execute(sql, params or []).fetchall()[0][0]
+
+
+def all_results(con, scope: q.Scope, period: str) -> dict[str, pd.DataFrame]:
+    return {
+        "counties": q.counties(con, scope),
+        "headline": q.headline(con, scope, period),
+        "children_by_county_age": q.children_by_county_age(con, scope, period),
+        "children_by_street_age": q.children_by_county_age(con, scope, period, by="street"),
+        "key_children_by_risk": q.key_children_by_risk(con, scope, period),
+        "county_summary": q.county_summary(con, scope, period),
+    }
+
+
+# --- Scope ---------------------------------------------------------------------------------
+
+
+def test_scope_codes_normalise_to_prefixes():
+    assert q.Scope.of("990101000000").prefixes == ("990101",)
+    assert q.Scope.of("990101").prefixes == ("990101",)
+    assert q.Scope.of("990101001").prefixes == ("990101001",)
+    assert q.Scope.of("990101001000").prefixes == ("990101001",)
+    assert q.Scope.of("990101001002").prefixes == ("990101001002",)
+    assert q.Scope.of("990100000000").prefixes == ("9901",)
+    assert q.Scope.of("990101", "990101001").prefixes == ("990101",)
+
+
+@pytest.mark.parametrize("bad", ["", "abc", "12345", "1234567", "99010100000"])
+def test_scope_rejects_bad_codes(bad):
+    with pytest.raises(ValueError):
+        q.Scope.of(bad)
+
+
+def test_scope_intersection():
+    assert (EVERYTHING & q.Scope.of("990101")).prefixes == ("990101",)
+    assert (q.Scope.of("990101001") & q.Scope.of("990101")).prefixes == ("990101001",)
+    assert (q.Scope.of("990101") & q.Scope.of("990102")).is_empty
+    assert q.Scope().narrow("990101").is_empty
+    assert EVERYTHING.narrow(None) == EVERYTHING
+    assert q.Scope.of().is_empty
+
+
+def test_empty_scope_sees_nothing(con, period):
+    for name, df in all_results(con, q.Scope(), period).items():
+        assert df.empty, name
+
+
+def test_scope_outside_the_city_sees_nothing(con, period):
+    for name, df in all_results(con, q.Scope.of("110101"), period).items():
+        if name == "headline":  # a real scope with no children: the figures are zero
+            assert (df["value"] == 0).all(), df
+        else:
+            assert df.empty, name
+
+
+def test_county_scope_returns_only_that_county(con, period, county):
+    scope = q.Scope.of(county)
+    assert q.counties(con, scope)["county_code"].tolist() == [county]
+    assert set(q.children_by_county_age(con, scope, period)["area_code"]) == {county}
+    streets = q.children_by_county_age(con, scope, period, by="street")["area_code"]
+    assert len(streets) and streets.str.startswith(county[:6]).all()
+    assert set(q.county_summary(con, scope, period)["county_code"]) == {county}
+    expected = scalar(
+        con,
+        "select count(*) from stg_civil_register where period = ? and county_code = ?",
+        [period, county],
+    )
+    assert q.headline(con, scope, period).set_index("metric").at["children", "value"] == expected
+
+
+def test_street_scope_counts_only_that_street(con, period, county):
+    street = q.children_by_county_age(con, q.Scope.of(county), period, by="street")["area_code"].iloc[0]
+    scope = q.Scope.of(street)
+    expected = scalar(
+        con, "select count(*) from stg_civil_register where period = ? and street_code = ?", [period, street]
+    )
+    assert q.headline(con, scope, period).set_index("metric").at["children", "value"] == expected
+    # A street-level user still sees the county it belongs to in the region list.
+    assert q.counties(con, scope)["county_code"].tolist() == [county]
+
+
+# --- Figures against independent SQL on the snapshot -----------------------------------------
+
+
+def test_periods_newest_first(con):
+    p = q.periods(con)
+    expected = [r[0] for r in con.cursor().execute(
+        "select distinct period, period_end from stg_civil_register order by period_end desc"
+    ).fetchall()]
+    assert p["period"].tolist() == expected
+    if len(p) > 1:
+        assert p["previous_period"].iloc[0] == p["period"].iloc[1]
+
+
+def test_headline_totals_equal_independent_counts(con):
+    for period in q.periods(con)["period"]:
+        h = q.headline(con, EVERYTHING, period).set_index("metric")
+        assert list(h.index) == list(q.HEADLINE_LABELS)
+        reg = "select count(*) from stg_civil_register where period = ?"
+        assert h.at["children", "value"] == scalar(con, reg, [period])
+        assert h.at["migrant", "value"] == scalar(con, reg + " and category = '流动儿童'", [period])
+        assert h.at["left_behind", "value"] == scalar(con, reg + " and category = '留守儿童'", [period])
+        assert h.at["in_difficulty", "value"] == scalar(con, reg + " and in_difficulty", [period])
+        keyed = "select count(*) from stg_key_children where period = ?"
+        has_key = scalar(con, "select count(*) > 0 from stg_key_children where period = ?", [period])
+        if has_key:
+            assert h.at["key_children", "value"] == scalar(con, keyed, [period])
+            assert h.at["high_risk", "value"] == scalar(
+                con, keyed + " and risk_level in ('红色', '橙色', '一级', '二级')", [period]
+            )
+
+
+def test_headline_change_is_value_minus_previous(con):
+    p = q.periods(con)
+    if len(p) < 2:
+        pytest.skip("fixture has a single register period")
+    latest, previous = p["period"].iloc[0], p["period"].iloc[1]
+    now = q.headline(con, EVERYTHING, latest).set_index("metric")
+    before = q.headline(con, EVERYTHING, previous).set_index("metric")
+    for metric in ("children", "migrant", "left_behind", "in_difficulty"):
+        assert now.at[metric, "previous_value"] == before.at[metric, "value"]
+        assert now.at[metric, "change"] == now.at[metric, "value"] - before.at[metric, "value"]
+
+
+def test_county_summary_adds_up_to_headline(con, period):
+    h = q.headline(con, EVERYTHING, period).set_index("metric")["value"]
+    s = q.county_summary(con, EVERYTHING, period)
+    for metric in ("children", "migrant", "left_behind", "in_difficulty"):
+        assert s[metric].sum() == h[metric]
+    assert s["county_name"].notna().all()
+
+
+def test_children_by_age_matches_register(con, period):
+    df = q.children_by_county_age(con, EVERYTHING, period)
+    expected = con.cursor().execute(
+        "select age_band, count(*) from stg_civil_register where period = ? group by age_band", [period]
+    ).fetchall()
+    assert df.groupby("age_band")["children"].sum().to_dict() == dict(expected)
+    assert set(df["age_band"]) <= set(q.AGE_BANDS)
+
+
+def test_key_children_by_risk_matches_ledger(con, period):
+    df = q.key_children_by_risk(con, EVERYTHING, period)
+    expected = dict(con.cursor().execute(
+        "select risk_level, count(*) from stg_key_children where period = ? group by risk_level", [period]
+    ).fetchall())
+    assert {r: int(n) for r, n in zip(df["risk_level"], df["children"]) if n} == expected
+    assert df["risk_rank"].is_monotonic_increasing or df["risk_scheme"].nunique() > 1
+
+
+# --- Privacy -----------------------------------------------------------------------------------
+
+
+def test_no_query_returns_person_level_columns(con, period):
+    for name, df in all_results(con, EVERYTHING, period).items():
+        leaked = [c for c in df.columns if PII.search(c) and c not in ALLOWED_NAME_COLUMNS]
+        assert not leaked, (name, leaked)
+
+
+def test_marts_hold_no_person_level_columns(con):
+    rows = con.cursor().execute(
+        """
+        select table_name, column_name from information_schema.columns
+        where table_name in ('children_by_area', 'key_children_by_risk', 'report_periods')
+        """
+    ).fetchall()
+    assert {t for t, _ in rows} == {"children_by_area", "key_children_by_risk", "report_periods"}
+    assert not [(t, c) for t, c in rows if PII.search(c)]
+
+
+# --- Snapshot discovery --------------------------------------------------------------------------
+
+
+def test_snapshot_info(con):
+    info = q.snapshot_info(con)
+    assert info.snapshot_id and isinstance(info.is_demo, bool)
+
+
+def test_missing_snapshot_raises_clear_error(tmp_path):
+    with pytest.raises(q.SnapshotNotFound, match="make run"):
+        q.current_snapshot_path(tmp_path)
+    (tmp_path / "snapshots").mkdir()
+    (tmp_path / "snapshots" / "CURRENT").write_text("gone.duckdb")
+    with pytest.raises(q.SnapshotNotFound, match="gone.duckdb"):
+        q.current_snapshot_path(tmp_path)
+
+
+def test_connection_is_read_only(con):
+    import duckdb
+
+    with pytest.raises(duckdb.Error, match="read-only"):
+        con.cursor().execute("create table should_fail (x int)")

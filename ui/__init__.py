@@ -1,0 +1,1 @@
+"""Shared Streamlit widgets, formatting and data access for the pages."""

@@ -1,0 +1,426 @@
+"""The one door to the data: typed, parameterised, scoped reads of a published snapshot.
+
+Pages never hold SQL; they call these functions. Every function that returns figures takes a
+`Scope` and applies it through `_scope_predicate`, once, default-deny: an empty scope returns
+empty results, never everything. Functions read marts already shaped for the pages (see
+warehouse/sql/marts/), never raw facts, and never person-level tables (schema `pii`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+DATA_DIR_ENV = "TONGXIN_DATA_DIR"
+AGE_BANDS = ("0-3", "3-6", "6-12", "12-16")
+CATEGORIES = ("流动儿童", "留守儿童")
+
+# Headline figures, in display order: key → Chinese label.
+HEADLINE_LABELS = {
+    "children": "监测儿童总数",
+    "migrant": "流动儿童",
+    "left_behind": "留守儿童",
+    "in_difficulty": "困境儿童",
+    "key_children": "重点对象",
+    "high_risk": "红橙风险对象",
+}
+
+
+class SnapshotNotFound(RuntimeError):
+    """No snapshot has been published in the data folder yet."""
+
+
+# --------------------------------------------------------------------------------------------
+# Scope
+
+
+_CODE = re.compile(r"^\d+$")
+
+
+def _prefix_of(code: str) -> str:
+    """Division code (2/4/6/9/12 digits, or 12 digits with trailing zeros) → its region prefix."""
+    code = str(code).strip()
+    if not _CODE.match(code) or len(code) not in (2, 4, 6, 9, 12):
+        raise ValueError(f"无效的区划代码 invalid division code: {code!r}")
+    # Drop all-zero trailing groups: community (3), street (3), county (2), city (2).
+    for start, end in ((9, 12), (6, 9), (4, 6), (2, 4)):
+        if len(code) == end and set(code[start:end]) == {"0"}:
+            code = code[:start]
+    return code
+
+
+def _minimal(prefixes: set[str]) -> tuple[str, ...]:
+    """Sorted prefixes without those already covered by a shorter one."""
+    return tuple(sorted(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The regions a user may see, as division-code prefixes ("" = everything).
+
+    Build with `Scope.everything()` or `Scope.of(*codes)`; the empty scope `Scope()` sees nothing.
+    """
+
+    prefixes: tuple[str, ...] = ()
+
+    @classmethod
+    def everything(cls) -> Scope:
+        """All regions (used until access control lands)."""
+        return cls(("",))
+
+    @classmethod
+    def of(cls, *codes: str) -> Scope:
+        """Scope of the given county/street/community codes (6, 9 or 12 digits)."""
+        return cls(_minimal({_prefix_of(c) for c in codes}))
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.prefixes
+
+    @property
+    def is_everything(self) -> bool:
+        return "" in self.prefixes
+
+    def narrow(self, code: str | None) -> Scope:
+        """Intersection with the region `code` (None = no narrowing)."""
+        if code is None:
+            return self
+        return self & Scope.of(code)
+
+    def __and__(self, other: Scope) -> Scope:
+        out = set()
+        for a in self.prefixes:
+            for b in other.prefixes:
+                if a.startswith(b):
+                    out.add(a)
+                elif b.startswith(a):
+                    out.add(b)
+        return Scope(_minimal(out))
+
+
+def _scope_predicate(scope: Scope, column: str, *, ancestors: bool = False) -> tuple[str, list[str]]:
+    """SQL predicate (and its parameters) limiting `column` (a trusted column name) to `scope`.
+
+    With `ancestors=True`, rows whose code is a prefix of a scope prefix also match: a street-level
+    user sees their county in a region list, though not its figures.
+    """
+    if not scope.prefixes:
+        return "false", []
+    if scope.is_everything:
+        return "true", []
+    parts, params = [], []
+    for p in scope.prefixes:
+        parts.append(f"starts_with({column}, ?)")
+        params.append(p)
+        if ancestors:
+            parts.append(f"starts_with(?, {column})")
+            params.append(p)
+    return "(" + " or ".join(parts) + ")", params
+
+
+# --------------------------------------------------------------------------------------------
+# Snapshot and connection
+
+
+def resolve_data_dir(path: Path | str | None = None) -> Path:
+    """The data folder: the argument, else $TONGXIN_DATA_DIR, else ./data."""
+    return Path(path or os.environ.get(DATA_DIR_ENV) or "data")
+
+
+def current_snapshot_path(data_dir: Path | str | None = None) -> Path:
+    """Path of the published snapshot named by data/snapshots/CURRENT."""
+    snapshots = resolve_data_dir(data_dir) / "snapshots"
+    pointer = snapshots / "CURRENT"
+    hint = "请先运行 `make run` 或 `python -m etl init-demo`。"
+    hint_en = "Run `make run` or `python -m etl init-demo` first."
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise SnapshotNotFound(
+            f"尚未发布数据快照（找不到 {pointer}）。{hint}\n"
+            f"No snapshot published yet ({pointer} not found). {hint_en}"
+        ) from None
+    path = snapshots / name
+    if not name or not path.is_file():
+        raise SnapshotNotFound(
+            f"数据快照指针无效：{pointer} → {name!r}。{hint}\n"
+            f"CURRENT points to a missing snapshot: {name!r}. {hint_en}"
+        )
+    return path
+
+
+def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """Read-only connection to a snapshot, with extension auto-install/auto-load off (offline)."""
+    return duckdb.connect(
+        str(path),
+        read_only=True,
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+
+
+def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+    """Run one query on a fresh cursor (thread safety) and return a DataFrame."""
+    cur = con.cursor()
+    try:
+        return cur.execute(sql, params or []).df()
+    finally:
+        cur.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Queries
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    snapshot_id: str
+    built_at: object
+    data_date: object
+    is_demo: bool
+
+
+def snapshot_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
+    """The snapshot's meta row."""
+    df = _df(con, "select snapshot_id, built_at, data_date, is_demo from meta limit 1")
+    if df.empty:
+        raise SnapshotNotFound("快照缺少 meta 信息 / snapshot has no meta row")
+    r = df.iloc[0]
+    return SnapshotInfo(str(r.snapshot_id), r.built_at, r.data_date, bool(r.is_demo))
+
+
+def periods(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Register periods, newest first: period, period_start, period_end, previous_period, is_latest."""
+    return _df(
+        con,
+        """
+        select period, period_start, period_end, previous_period, is_latest
+        from report_periods
+        where has_register
+        order by period_end desc, period desc
+        """,
+    )
+
+
+def counties(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Counties the scope touches: county_code, county_name, area_type, is_urban_core."""
+    where, params = _scope_predicate(scope, "left(region_code, 6)", ancestors=True)
+    return _df(
+        con,
+        f"""
+        select region_code as county_code, region_name as county_name, area_type, is_urban_core
+        from regions
+        where level = 'county' and {where}
+        order by region_code
+        """,
+        params,
+    )
+
+
+def previous_period(con: duckdb.DuckDBPyConnection, period: str) -> str | None:
+    """The reporting period before `period` (None for the first one)."""
+    df = _df(con, "select previous_period from report_periods where period = ?", [period])
+    if df.empty or pd.isna(df.iloc[0, 0]):
+        return None
+    return str(df.iloc[0, 0])
+
+
+def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
+    """Headline figures for `period` with the previous period's value and the change.
+
+    Columns: metric, label, value, previous_value, change (previous/change are <NA> where the
+    previous period has no data of that kind). Row order follows HEADLINE_LABELS.
+    """
+    where, params = _scope_predicate(scope, "street_code")
+    previous = previous_period(con, period)
+    df = _df(
+        con,
+        f"""
+        with wanted as (
+            select period, has_register, has_key_children from report_periods where period in (?, ?)
+        ),
+        register as (
+            select
+                period,
+                sum(children)::bigint as children,
+                sum(children) filter (where category = '流动儿童')::bigint as migrant,
+                sum(children) filter (where category = '留守儿童')::bigint as left_behind,
+                sum(children) filter (where in_difficulty)::bigint as in_difficulty
+            from children_by_area
+            where period in (?, ?) and {where}
+            group by period
+        ),
+        keyed as (
+            select
+                period,
+                sum(children)::bigint as key_children,
+                sum(children) filter (where is_high_risk)::bigint as high_risk
+            from key_children_by_risk
+            where period in (?, ?) and {where}
+            group by period
+        )
+        select
+            w.period,
+            case when w.has_register then coalesce(r.children, 0) end as children,
+            case when w.has_register then coalesce(r.migrant, 0) end as migrant,
+            case when w.has_register then coalesce(r.left_behind, 0) end as left_behind,
+            case when w.has_register then coalesce(r.in_difficulty, 0) end as in_difficulty,
+            case when w.has_key_children then coalesce(k.key_children, 0) end as key_children,
+            case when w.has_key_children then coalesce(k.high_risk, 0) end as high_risk
+        from wanted w
+        left join register r using (period)
+        left join keyed k using (period)
+        """,
+        [period, previous, period, previous, *params, period, previous, *params],
+    )
+    if scope.is_empty:
+        df = df.iloc[0:0]
+    rows = {r["period"]: r for r in df.to_dict("records")}
+    cur, prev = rows.get(period), rows.get(previous) if previous else None
+    out = []
+    for metric, label in HEADLINE_LABELS.items():
+        value = cur.get(metric) if cur else None
+        before = prev.get(metric) if prev else None
+        out.append({"metric": metric, "label": label, "value": value, "previous_value": before})
+    result = pd.DataFrame(out, columns=["metric", "label", "value", "previous_value"])
+    if scope.is_empty or cur is None:
+        return result.iloc[0:0].assign(change=pd.Series(dtype="Int64"))
+    result["value"] = result["value"].astype("Int64")
+    result["previous_value"] = result["previous_value"].astype("Int64")
+    result["change"] = result["value"] - result["previous_value"]
+    return result
+
+
+def children_by_county_age(
+    con: duckdb.DuckDBPyConnection, scope: Scope, period: str, *, by: str = "county"
+) -> pd.DataFrame:
+    """Children per area and age band: area_code, area_name, age_band, category, children.
+
+    `by` is "county" (default) or "street" (for drilling into one county).
+    """
+    column = {"county": "c.county_code", "street": "c.street_code"}.get(by)
+    if column is None:
+        raise ValueError(f"by must be 'county' or 'street', not {by!r}")
+    where, params = _scope_predicate(scope, "c.street_code")
+    return _df(
+        con,
+        f"""
+        select {column} as area_code, r.region_name as area_name, c.age_band, c.category,
+               sum(c.children)::bigint as children
+        from children_by_area c
+        left join regions r on r.region_code = {column}
+        where c.period = ? and {where}
+        group by {column}, r.region_name, c.age_band, c.category
+        order by area_code, list_position(?, c.age_band), c.category
+        """,
+        [period, *params, list(AGE_BANDS)],
+    )
+
+
+def key_children_by_risk(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
+    """Key children per risk level, most urgent first, with the previous period.
+
+    Columns: risk_level, risk_scheme, risk_rank, is_high_risk, children, previous_children, change.
+    """
+    where, params = _scope_predicate(scope, "street_code")
+    previous = previous_period(con, period)
+    return _df(
+        con,
+        f"""
+        with counted as (
+            select period, risk_level, risk_scheme, risk_rank, is_high_risk, sum(children)::bigint as children
+            from key_children_by_risk
+            where period in (?, ?) and {where}
+            group by all
+        ),
+        cur as (select * from counted where period = ?),
+        prev as (select * from counted where period = ?),
+        prev_loaded as (
+            select coalesce(bool_or(has_key_children), false) as loaded from report_periods where period = ?
+        ),
+        joined as (
+            select
+                coalesce(cur.risk_level, prev.risk_level) as risk_level,
+                coalesce(cur.risk_scheme, prev.risk_scheme) as risk_scheme,
+                coalesce(cur.risk_rank, prev.risk_rank) as risk_rank,
+                coalesce(cur.is_high_risk, prev.is_high_risk) as is_high_risk,
+                coalesce(cur.children, 0) as children,
+                case when pl.loaded then coalesce(prev.children, 0) end as previous_children
+            from cur
+            full join prev on prev.risk_level = cur.risk_level
+            cross join prev_loaded pl
+        )
+        select *, children - previous_children as change
+        from joined
+        order by risk_scheme, risk_rank
+        """,
+        [period, previous, *params, period, previous, previous],
+    ).astype({"children": "Int64", "previous_children": "Int64", "change": "Int64"})
+
+
+_SUMMARY_COUNTS = ("children", "migrant", "left_behind", "in_difficulty", "key_children", "high_risk")
+
+
+def county_summary(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
+    """One row per county for the overview table.
+
+    Columns: county_code, county_name, area_type, children, migrant, left_behind, in_difficulty,
+    key_children, high_risk (<NA> where the period has no data of that kind).
+    """
+    where, params = _scope_predicate(scope, "street_code")
+    return _df(
+        con,
+        f"""
+        with register as (
+            select
+                county_code,
+                sum(children)::bigint as children,
+                sum(children) filter (where category = '流动儿童')::bigint as migrant,
+                sum(children) filter (where category = '留守儿童')::bigint as left_behind,
+                sum(children) filter (where in_difficulty)::bigint as in_difficulty
+            from children_by_area
+            where period = ? and {where}
+            group by county_code
+        ),
+        keyed as (
+            select
+                county_code,
+                sum(children)::bigint as key_children,
+                sum(children) filter (where is_high_risk)::bigint as high_risk
+            from key_children_by_risk
+            where period = ? and {where}
+            group by county_code
+        ),
+        joined as (
+            select coalesce(g.county_code, k.county_code) as county_code, g.* exclude (county_code),
+                   k.* exclude (county_code)
+            from register g
+            full join keyed k on k.county_code = g.county_code
+        ),
+        loaded as (
+            select
+                coalesce(bool_or(has_register), false) as register,
+                coalesce(bool_or(has_key_children), false) as keyed
+            from report_periods where period = ?
+        )
+        select
+            j.county_code,
+            r.region_name as county_name,
+            r.area_type,
+            case when l.register then coalesce(j.children, 0) end as children,
+            case when l.register then coalesce(j.migrant, 0) end as migrant,
+            case when l.register then coalesce(j.left_behind, 0) end as left_behind,
+            case when l.register then coalesce(j.in_difficulty, 0) end as in_difficulty,
+            case when l.keyed then coalesce(j.key_children, 0) end as key_children,
+            case when l.keyed then coalesce(j.high_risk, 0) end as high_risk
+        from joined j
+        cross join loaded l
+        left join regions r on r.region_code = j.county_code
+        order by j.county_code
+        """,
+        [period, *params, period, *params, period],
+    ).astype(dict.fromkeys(_SUMMARY_COUNTS, "Int64"))
