@@ -60,6 +60,28 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_rollback(args) -> int:
+    """Re-point CURRENT at an older snapshot (the previous one by default)."""
+    from warehouse.build import list_snapshots, publish, published
+
+    root = data_dir()
+    snaps = [p.name for p in list_snapshots(root)]
+    cur = published(root)
+    if args.snapshot:
+        target = args.snapshot if args.snapshot.endswith(".duckdb") else args.snapshot + ".duckdb"
+        if target not in snaps:
+            raise ExtractError("NO_SNAPSHOT", f"没有这个快照：{args.snapshot}（现有：{'、'.join(snaps) or '无'}）",
+                               f"no such snapshot: {args.snapshot}")
+    else:
+        older = [s for s in snaps if cur is None or s < cur.name]
+        if not older:
+            raise ExtractError("NO_SNAPSHOT", "没有更早的快照可回退", "no older snapshot to roll back to")
+        target = older[-1]
+    publish(root, target)
+    print(f"已回退，当前快照 now published: {target}（原为 was {cur.name if cur else '无 none'}）")
+    return 0
+
+
 def cmd_status(args) -> int:
     from warehouse.build import summary
 
@@ -122,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("build", help="构建并发布新快照 build and publish a snapshot")
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(fn=cmd_build)
+    s = sub.add_parser("rollback", help="回退到较早的快照 publish an older snapshot again")
+    s.add_argument("snapshot", nargs="?", help="快照文件名 snapshot name (default: the one before the current)")
+    s.set_defaults(fn=cmd_rollback)
     s = sub.add_parser("status", help="导入与快照状态 what is landed and published")
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_status)

@@ -86,3 +86,15 @@ def test_fixture_snapshot_is_marked_demo_and_dated(snapshot_path):
     con = connect(snapshot_path)
     is_demo, data_date = con.sql("select is_demo, data_date from meta").fetchall()[0]
     assert is_demo is True and data_date is not None
+
+
+def test_rollback_publishes_the_previous_snapshot(root, tmp_path):
+    from tests.test_etl_land import cli
+
+    first = build(root)
+    second = build(root)
+    r = cli("rollback", env_root=root)
+    assert r.returncode == 0, r.stderr
+    assert published(root) == first and second.exists()
+    r = cli("rollback", "no-such-snapshot", env_root=root)
+    assert r.returncode == 1 and "no such snapshot" in r.stderr
