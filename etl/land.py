@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .contracts import get_source, parse_period, period_from_filename, PERIOD_EXAMPLE, GRAIN_ZH
+from .contracts import GRAIN_ZH, PERIOD_EXAMPLE, get_source, parse_period, period_from_filename
 from .errors import ExtractError
 from .read import read_extract
 from .validate import RegionIndex, validate

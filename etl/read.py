@@ -200,17 +200,25 @@ def _cell_text(v: object) -> str | None:
 
 
 def _read_excel(path: Path, source: Source, fmt: str) -> Extract:
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError, XmlError, ZipError
 
     index = header_index(source)
+    broken = (CalamineError, XmlError, ZipError, OSError, ValueError)
     try:
         wb = CalamineWorkbook.from_path(str(path))
-    except Exception as e:  # calamine raises its own error types for corrupt workbooks
+    except PasswordError:
+        raise ExtractError("ENCRYPTED_EXCEL", "Excel 文件设有密码，请去除密码后再导入",
+                           "the workbook is password-protected; remove the password first") from None
+    except broken as e:
         raise ExtractError("UNREADABLE_EXCEL", f"Excel 文件无法打开：{str(e)[:120]}",
                            f"cannot open Excel file: {str(e)[:120]}") from None
     chosen = None
     for name in wb.sheet_names:
-        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        try:
+            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except broken as e:
+            raise ExtractError("UNREADABLE_EXCEL", f"工作表“{name}”无法读取：{str(e)[:100]}",
+                               f"cannot read sheet {name!r}: {str(e)[:100]}") from None
         if not rows:
             continue
         try:

@@ -256,8 +256,8 @@ class _Builder:
                             "'身份证号中的出生日期无效'"))
         names = {c.name for c in self.s.columns}
         if "birth_date" in names and "birth_date" in self.ext.mapping:
-            self.checks.append(("BIRTH_MISMATCH", "v_birth_date is not null and id_birth is not null "
-                                "and v_birth_date <> id_birth",
+            self.checks.append(("BIRTH_MISMATCH", ("v_birth_date is not null and id_birth is not null "
+                                                   "and v_birth_date <> id_birth"),
                                 "'出生日期' || strftime(v_birth_date, '%Y-%m-%d') || '与身份证号不一致'"))
         if "sex" in names and "sex" in self.ext.mapping:
             self.checks.append(("SEX_MISMATCH", "v_sex is not null and id_sex is not null and v_sex <> id_sex",
@@ -324,8 +324,8 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
     if idc is not None:
         v = f"v_{idc.name}"
         extra += [f"try_strptime(substr({v}, 7, 8), '%Y%m%d')::date as id_birth",
-                  f"case when regexp_full_match(substr({v}, 17, 1), '[0-9]') then "
-                  f"case when cast(substr({v}, 17, 1) as integer) % 2 = 1 then '男' else '女' end end as id_sex"]
+                  (f"case when regexp_full_match(substr({v}, 17, 1), '[0-9]') then "
+                   f"case when cast(substr({v}, 17, 1) as integer) % 2 = 1 then '男' else '女' end end as id_sex")]
     # Stage 1: typed values.
     name_targets = _resolve_names(con, source, ext, regions) if regions else []
     name_cols = [c for c in source.columns if c.type == "division_name" and c.name in ext.mapping]

@@ -7,9 +7,9 @@ import duckdb
 import pytest
 
 from etl.land import land
+from tests.files import REGIONS_CSV, write_regions, write_register_csv, write_register_xlsx
 from warehouse.build import BuildError, build, list_snapshots, published
 from warehouse.queries import connect
-from tests.files import REGIONS_CSV, write_register_csv, write_register_xlsx, write_regions
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import pytest
 
 from etl.errors import ExtractError
 from etl.land import land, load_log_path, read_load_log
+from tests.files import make_id, write_regions, write_register_csv, write_register_xlsx
 from warehouse.build import build, published
-from tests.files import make_id, write_register_csv, write_register_xlsx, write_regions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,8 @@ def tree_digest(root: Path) -> str:
 def cli(*args, env_root: Path) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "TONGXIN_DATA_DIR": str(env_root), "TONGXIN_SECRET": "unit-test-secret",
            "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "etl", *args], capture_output=True, text=True, env=env, cwd=ROOT)
+    return subprocess.run([sys.executable, "-m", "etl", *args], capture_output=True, text=True, env=env, cwd=ROOT,
+                          check=False)
 
 
 def test_bad_rows_are_rejected_with_reasons_and_good_rows_land(root, tmp_path):
@@ -139,3 +140,37 @@ def test_published_pointer_moves_only_after_a_successful_build(root, tmp_path):
     land("civil_register", write_register_csv(tmp_path / "a.csv"), "2026H1", root=root)
     first = build(root)
     assert published(root) == first
+
+
+def test_demo_bad_rows_are_exactly_the_rows_landing_rejects(data_dir, demo_extracts):
+    """Every deliberately bad row of the demo (wrong check digit, impossible date, unknown code, too old,
+    duplicate, unknown name, enum outside the list, negative count) is rejected, and no good row is."""
+    import json
+
+    manifest = json.loads((demo_extracts / "manifest.json").read_text(encoding="utf-8"))["files"]
+    log = {(e["source"], e["period"], e["file_name"]): e for e in read_load_log(data_dir)}
+    assert len(manifest) >= 21
+    for f in manifest:
+        e = log[(f["source"], f["period"], f["file"])]
+        assert (e["rows_read"], e["rows_rejected"]) == (f["rows"], f["bad_rows"]), f["file"]
+    assert sum(f["bad_rows"] for f in manifest) > 100
+
+
+def test_demo_gb18030_names_reach_the_warehouse_intact(data_dir, demo_extracts, snapshot_path):
+    """Names read from a GB18030 extract arrive in the person table exactly as written."""
+    import json
+
+    from etl.contracts import get_source
+    from etl.read import read_extract
+    from warehouse.queries import connect
+
+    manifest = json.loads((demo_extracts / "manifest.json").read_text(encoding="utf-8"))["files"]
+    gb = next(f for f in manifest if f.get("encoding") == "gb18030" and f["source"] == "civil_register")
+    src = get_source(gb["source"])
+    ext = read_extract(demo_extracts / gb["file"], src)
+    assert ext.encoding == "gb18030"
+    names = {n for n in ext.table.column(ext.mapping["child_name"]).to_pylist() if n}
+    con = connect(snapshot_path)
+    landed = {r[0] for r in con.sql("select name from pii.person").fetchall()}
+    assert len(names & landed) > 0.9 * len(names)
+    assert any(ord(ch) > 0x4E00 for n in names & landed for ch in n)

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import pytest
 
-from etl.contracts import get_source, period_from_filename, parse_period, sources
+from etl.contracts import get_source, parse_period, period_from_filename, sources
 from etl.errors import ExtractError
 from etl.read import detect_encoding, detect_format, read_extract
 from etl.validate import id_check_digit, is_valid_id
-from tests.files import (REGISTER_HEADER, make_id, write_register_csv, write_register_xls,
-                         write_register_xlsx, wrong_check)
+from tests.files import (
+    REGISTER_HEADER,
+    make_id,
+    write_register_csv,
+    write_register_xls,
+    write_register_xlsx,
+    wrong_check,
+)
 
 REGISTER = get_source("civil_register")
 

@@ -1,0 +1,1 @@
+"""Geography: boundary handling and the schematic demo geography (示意边界)."""
