@@ -140,7 +140,9 @@ def _clean(h: str, squash: bool) -> str:
     """Trimmed text, full-width folded for code-like columns; NULL when blank."""
     x = f"trim({_ident(h)})"
     if squash:
-        x = f"regexp_replace(translate({x}, {_q(FULL)}, {_q(HALF)}), '[\\s\u3000\u00a0]+', '', 'g')"
+        # translate() is ~15x slower than a regexp test, so fold full-width only where there is any.
+        folded = f"case when regexp_matches({x}, '[^\\x00-\\x7f]') then translate({x}, {_q(FULL)}, {_q(HALF)}) else {x} end"
+        x = f"regexp_replace({folded}, '[\\s\u3000\u00a0]+', '', 'g')"
     else:
         x = f"trim(regexp_replace({x}, '[\\s\u3000\u00a0]+', ' ', 'g'))"
     return f"nullif({x}, '')"
@@ -331,7 +333,9 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
     name_cols = [c for c in source.columns if c.type == "division_name" and c.name in ext.mapping]
     join_names = ""
     if name_cols:
-        on = " and ".join(f"n.{c.name} is not distinct from nullif(trim(raw.{_ident(ext.mapping[c.name])}), '')"
+        # Plain equality on a sentinel (not IS NOT DISTINCT FROM) so DuckDB can hash-join.
+        on = " and ".join(f"coalesce(n.{c.name}, chr(0)) = "
+                          f"coalesce(nullif(trim(raw.{_ident(ext.mapping[c.name])}), ''), chr(0))"
                           for c in name_cols)
         join_names = f" left join names n on {on}"
         extra.append("n.res_code as res_code, n.res_msg as res_msg")
