@@ -113,3 +113,29 @@ def test_overview_in_chromium(server, data_dir):
     assert "Traceback" not in body
     assert not errors, errors
     assert not outside, outside
+
+
+
+def test_server_start_asks_no_internet_service(data_dir, tmp_path):
+    """Started as `make run` starts it, the server must not look up its external IP online.
+
+    Headless Streamlit does so unless browser.serverAddress is set (.streamlit/config.toml).
+    """
+    port = free_port()
+    log_path = tmp_path / "run.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env={**os.environ, q.DATA_DIR_ENV: str(data_dir)}, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while "URL" not in log_path.read_text(encoding="utf-8") and time.monotonic() < deadline:
+                time.sleep(0.3)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    text = log_path.read_text(encoding="utf-8")
+    assert f"URL: http://localhost:{port}" in text
+    assert "External URL" not in text and "Did not auto detect external IP" not in text
