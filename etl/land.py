@@ -25,10 +25,12 @@ from .errors import ExtractError
 from .read import read_extract
 from .validate import RegionIndex, validate
 
+DATA_DIR_ENV = "TONGXIN_DATA_DIR"
+
 
 def data_dir(override: Path | str | None = None) -> Path:
     """The data folder: argument, else TONGXIN_DATA_DIR, else ./data."""
-    return Path(override or os.environ.get("TONGXIN_DATA_DIR") or "data").resolve()
+    return Path(override or os.environ.get(DATA_DIR_ENV) or "data").resolve()
 
 
 def landed_dir(root: Path) -> Path:

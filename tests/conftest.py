@@ -43,3 +43,14 @@ def data_dir(tmp_path_factory, demo_extracts) -> Path:
 @pytest.fixture(scope="session")
 def snapshot_path(data_dir) -> Path:
     return published(data_dir)
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch) -> Path:
+    """A fresh data folder of a test's own, with the small region table of tests/files.py landed."""
+    from tests.files import write_regions
+
+    monkeypatch.setenv("TONGXIN_SECRET", "unit-test-secret")
+    r = tmp_path / "data"
+    land("regions", write_regions(tmp_path / "区划.csv"), "2025", root=r)
+    return r

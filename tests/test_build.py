@@ -7,17 +7,9 @@ import duckdb
 import pytest
 
 from etl.land import land
-from tests.files import REGIONS_CSV, write_regions, write_register_csv, write_register_xlsx
+from tests.files import REGIONS_CSV, write_register_csv, write_register_xlsx
 from warehouse.build import BuildError, build, list_snapshots, published
 from warehouse.queries import connect
-
-
-@pytest.fixture
-def root(tmp_path, monkeypatch):
-    monkeypatch.setenv("TONGXIN_SECRET", "unit-test-secret")
-    r = tmp_path / "data"
-    land("regions", write_regions(tmp_path / "区划.csv"), "2025", root=r)
-    return r
 
 
 def test_constraint_failure_fails_the_build_and_keeps_the_published_snapshot(root, tmp_path):

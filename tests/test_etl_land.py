@@ -12,19 +12,11 @@ import pytest
 
 from etl.errors import ExtractError
 from etl.land import land, load_log_path, read_load_log
-from tests.files import make_id, write_regions, write_register_csv, write_register_xlsx
+from tests.files import make_id, write_register_csv, write_register_xlsx
 from warehouse.build import build, published
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-@pytest.fixture
-def root(tmp_path, monkeypatch):
-    """An empty data folder with the small region table landed."""
-    monkeypatch.setenv("TONGXIN_SECRET", "unit-test-secret")
-    r = tmp_path / "data"
-    land("regions", write_regions(tmp_path / "区划.csv"), "2025", root=r)
-    return r
 
 
 def tree_digest(root: Path) -> str:

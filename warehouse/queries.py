@@ -8,7 +8,6 @@ warehouse/sql/marts/), never raw facts, and never person-level tables (schema `p
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-DATA_DIR_ENV = "TONGXIN_DATA_DIR"
+from etl.land import DATA_DIR_ENV  # noqa: F401 (DATA_DIR_ENV is re-exported)
+from etl.land import data_dir as land_data_dir
+from warehouse.build import published
+
 AGE_BANDS = ("0-3", "3-6", "6-12", "12-16")
 CATEGORIES = ("流动儿童", "留守儿童")
 
@@ -127,29 +129,21 @@ def _scope_predicate(scope: Scope, column: str, *, ancestors: bool = False) -> t
 # Snapshot and connection
 
 
-def resolve_data_dir(path: Path | str | None = None) -> Path:
-    """The data folder: the argument, else $TONGXIN_DATA_DIR, else ./data."""
-    return Path(path or os.environ.get(DATA_DIR_ENV) or "data")
-
-
 def current_snapshot_path(data_dir: Path | str | None = None) -> Path:
-    """Path of the published snapshot named by data/snapshots/CURRENT."""
-    snapshots = resolve_data_dir(data_dir) / "snapshots"
-    pointer = snapshots / "CURRENT"
+    """Path of the published snapshot named by data/snapshots/CURRENT (see warehouse.build.published)."""
     hint = "请先运行 `make run` 或 `python -m etl init-demo`。"
     hint_en = "Run `make run` or `python -m etl init-demo` first."
-    try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+    root = land_data_dir(data_dir)
+    path = published(root)
+    if path is None:
         raise SnapshotNotFound(
-            f"尚未发布数据快照（找不到 {pointer}）。{hint}\n"
-            f"No snapshot published yet ({pointer} not found). {hint_en}"
-        ) from None
-    path = snapshots / name
-    if not name or not path.is_file():
+            f"尚未发布数据快照（数据目录 {root}）。{hint}\n"
+            f"No snapshot published yet (data folder {root}). {hint_en}"
+        )
+    if not path.is_file():
         raise SnapshotNotFound(
-            f"数据快照指针无效：{pointer} → {name!r}。{hint}\n"
-            f"CURRENT points to a missing snapshot: {name!r}. {hint_en}"
+            f"数据快照指针无效：CURRENT → {path.name!r}。{hint}\n"
+            f"CURRENT points to a missing snapshot: {path.name!r}. {hint_en}"
         )
     return path
 
