@@ -21,7 +21,8 @@ def _bar(desc: str):
     def cb(label: str, done: int, total: int) -> None:
         bar = state.get("bar")
         if bar is None:
-            bar = state["bar"] = tqdm(total=total, desc=desc, unit="步", file=sys.stderr, leave=True)
+            bar = state["bar"] = tqdm(total=total, desc=desc, unit="步", file=sys.stderr, leave=False,
+                                      disable=None)  # no bar when stderr is not a terminal
         bar.set_postfix_str(label[:40])
         bar.update(done - bar.n)
         if done >= total:
@@ -44,7 +45,7 @@ def cmd_sources(args) -> int:
 
 
 def cmd_land(args) -> int:
-    out = land(args.source, Path(args.file), args.period, synthetic=args.synthetic)
+    out = land(args.source, Path(args.file), args.period, synthetic=args.synthetic, progress=_bar("导入 land"))
     print(out.message)
     if out.entry and out.entry.rows_rejected:
         print(f"  被拒绝的行及原因 rejected rows and reasons: {data_dir() / 'landed' / out.entry.rejected_path}")

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import secrets
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -165,8 +166,10 @@ def resolve_period(source_name: str, path: Path, period: str | None) -> tuple[st
 
 
 def land(source_name: str, path: Path | str, period: str | None = None, root: Path | None = None,
-         synthetic: bool = False, user: str | None = None) -> LandOutcome:
+         synthetic: bool = False, user: str | None = None,
+         progress: Callable[[str, int, int], None] | None = None) -> LandOutcome:
     """Land one extract. Raises ExtractError (and writes nothing) on a file-level failure."""
+    say = progress or (lambda *_: None)
     root = data_dir(root)
     path = Path(path)
     try:
@@ -181,10 +184,13 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
         for e in read_load_log(root):
             if e["source"] == source_name and e["sha256"] == sha:
                 return LandOutcome(None, already=e)
+        say("读取 read", 0, 3)
         ext = read_extract(path, source)
+        say(f"校验 validate {ext.table.num_rows:,} 行", 1, 3)
         regions = None if source_name == "regions" else region_index(root)
         load_id = sha[:16]
         res = validate(ext, source, period, period_end, load_id, regions, secret_key(root))
+        say("写入 write", 2, 3)
         rel = Path(source_name) / period
         target = landed_dir(root) / rel
         target.mkdir(parents=True, exist_ok=True)
@@ -209,4 +215,5 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
             f.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
             f.flush()
             os.fsync(f.fileno())
+    say("完成 done", 3, 3)
     return LandOutcome(entry)
