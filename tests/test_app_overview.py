@@ -151,11 +151,10 @@ def test_newly_published_snapshot_is_picked_up_on_next_rerun(data_dir, tmp_path,
     shutil.copy(source, snaps / "second.duckdb")
     with duckdb.connect(str(snaps / "second.duckdb")) as con:
         latest = con.execute("select period from report_periods where is_latest").fetchall()[0][0]
-        con.execute(
-            "delete from children_by_area where period = ? and street_code = "
-            "(select min(street_code) from children_by_area where period = ?)",
-            [latest, latest],
-        )
+        street = con.execute("select min(street_code) from children_by_area where period = ?",
+                             [latest]).fetchall()[0][0]
+        for mart in ("children_by_area", "key_children_by_risk", "overview_by_street"):
+            con.execute(f"delete from {mart} where period = ? and street_code = ?", [latest, street])
         con.execute("update meta set snapshot_id = 'second'")
     (snaps / "CURRENT").write_text("second.duckdb")
 

@@ -223,6 +223,16 @@ def previous_period(con: duckdb.DuckDBPyConnection, period: str) -> str | None:
     return str(df.iloc[0, 0])
 
 
+_SUMMARY_COUNTS = ("children", "migrant", "left_behind", "in_difficulty", "key_children", "high_risk")
+# Sums over overview_by_street, and the same counts shown as missing (not 0) when the period has no
+# register or no key-children ledger landed.
+_SUMS = ", ".join(f"sum({c})::bigint as {c}" for c in _SUMMARY_COUNTS)
+_MISSING_AS_NULL = ", ".join(
+    f"case when w.{'has_register' if c in ('children', 'migrant', 'left_behind', 'in_difficulty') else 'has_key_children'}"
+    f" then coalesce(j.{c}, 0) end as {c}" for c in _SUMMARY_COUNTS
+)
+
+
 def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
     """Headline figures for `period` with the previous period's value and the change.
 
@@ -237,39 +247,19 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.Da
         with wanted as (
             select period, has_register, has_key_children from report_periods where period in (?, ?)
         ),
-        register as (
-            select
-                period,
-                sum(children)::bigint as children,
-                sum(children) filter (where category = '流动儿童')::bigint as migrant,
-                sum(children) filter (where category = '留守儿童')::bigint as left_behind,
-                sum(children) filter (where in_difficulty)::bigint as in_difficulty
-            from children_by_area
-            where period in (?, ?) and {where}
-            group by period
-        ),
-        keyed as (
-            select
-                period,
-                sum(children)::bigint as key_children,
-                sum(children) filter (where is_high_risk)::bigint as high_risk
-            from key_children_by_risk
+        totals as (
+            select period, {_SUMS}
+            from overview_by_street
             where period in (?, ?) and {where}
             group by period
         )
         select
             w.period,
-            case when w.has_register then coalesce(r.children, 0) end as children,
-            case when w.has_register then coalesce(r.migrant, 0) end as migrant,
-            case when w.has_register then coalesce(r.left_behind, 0) end as left_behind,
-            case when w.has_register then coalesce(r.in_difficulty, 0) end as in_difficulty,
-            case when w.has_key_children then coalesce(k.key_children, 0) end as key_children,
-            case when w.has_key_children then coalesce(k.high_risk, 0) end as high_risk
+            {_MISSING_AS_NULL}
         from wanted w
-        left join register r using (period)
-        left join keyed k using (period)
+        left join totals j using (period)
         """,
-        [period, previous, period, previous, *params, period, previous, *params],
+        [period, previous, period, previous, *params],
     )
     if scope.is_empty:
         df = df.iloc[0:0]
@@ -356,7 +346,6 @@ def key_children_by_risk(con: duckdb.DuckDBPyConnection, scope: Scope, period: s
     ).astype({"children": "Int64", "previous_children": "Int64", "change": "Int64"})
 
 
-_SUMMARY_COUNTS = ("children", "migrant", "left_behind", "in_difficulty", "key_children", "high_risk")
 
 
 def county_summary(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
@@ -369,52 +358,27 @@ def county_summary(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) ->
     return _df(
         con,
         f"""
-        with register as (
-            select
-                county_code,
-                sum(children)::bigint as children,
-                sum(children) filter (where category = '流动儿童')::bigint as migrant,
-                sum(children) filter (where category = '留守儿童')::bigint as left_behind,
-                sum(children) filter (where in_difficulty)::bigint as in_difficulty
-            from children_by_area
+        with totals as (
+            select county_code, {_SUMS}
+            from overview_by_street
             where period = ? and {where}
             group by county_code
         ),
-        keyed as (
+        wanted as (
             select
-                county_code,
-                sum(children)::bigint as key_children,
-                sum(children) filter (where is_high_risk)::bigint as high_risk
-            from key_children_by_risk
-            where period = ? and {where}
-            group by county_code
-        ),
-        joined as (
-            select coalesce(g.county_code, k.county_code) as county_code, g.* exclude (county_code),
-                   k.* exclude (county_code)
-            from register g
-            full join keyed k on k.county_code = g.county_code
-        ),
-        loaded as (
-            select
-                coalesce(bool_or(has_register), false) as register,
-                coalesce(bool_or(has_key_children), false) as keyed
+                coalesce(bool_or(has_register), false) as has_register,
+                coalesce(bool_or(has_key_children), false) as has_key_children
             from report_periods where period = ?
         )
         select
             j.county_code,
             r.region_name as county_name,
             r.area_type,
-            case when l.register then coalesce(j.children, 0) end as children,
-            case when l.register then coalesce(j.migrant, 0) end as migrant,
-            case when l.register then coalesce(j.left_behind, 0) end as left_behind,
-            case when l.register then coalesce(j.in_difficulty, 0) end as in_difficulty,
-            case when l.keyed then coalesce(j.key_children, 0) end as key_children,
-            case when l.keyed then coalesce(j.high_risk, 0) end as high_risk
-        from joined j
-        cross join loaded l
+            {_MISSING_AS_NULL}
+        from totals j
+        cross join wanted w
         left join regions r on r.region_code = j.county_code
         order by j.county_code
         """,
-        [period, *params, period, *params, period],
+        [period, *params, period],
     ).astype(dict.fromkeys(_SUMMARY_COUNTS, "Int64"))
