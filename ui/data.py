@@ -8,6 +8,7 @@ are keyed by snapshot id + arguments. Pages call `warehouse()` and the `Warehous
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import duckdb
@@ -72,6 +73,17 @@ def _county_summary(
     return q.county_summary(_con, q.Scope(prefixes), period)
 
 
+def _resolve(path: str):
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+@st.cache_data(max_entries=4096, show_spinner=False)
+def _query(_con: duckdb.DuckDBPyConnection, snapshot_id: str, fn_path: str, prefixes: tuple[str, ...],
+           args: tuple, kwargs: tuple) -> object:
+    return _resolve(fn_path)(_con, q.Scope(prefixes), *args, **dict(kwargs))
+
+
 @dataclass(frozen=True)
 class Warehouse:
     """The published snapshot as seen by one rerun; methods return cached query results."""
@@ -82,6 +94,16 @@ class Warehouse:
     @property
     def _id(self) -> str:
         return self.info.snapshot_id
+
+    def query(self, fn, scope: q.Scope, *args, **kwargs):
+        """Call a scoped query function of warehouse.queries, cached by snapshot id + arguments.
+
+        `fn` takes (con, scope, *args, **kwargs); pages use this for every query that has no method here.
+        """
+        if not fn.__module__.startswith("warehouse.queries"):
+            raise ValueError(f"{fn.__qualname__} is not a warehouse.queries function")
+        path = f"{fn.__module__}:{fn.__qualname__}"
+        return _query(self.con, self._id, path, scope.prefixes, tuple(args), tuple(sorted(kwargs.items())))
 
     def periods(self) -> pd.DataFrame:
         return _periods(self.con, self._id)

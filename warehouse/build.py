@@ -23,6 +23,10 @@ from etl.land import current_loads, data_dir, landed_dir, read_load_log
 from etl.validate import accepted_schema
 
 SQL_DIR = Path(__file__).parent / "sql"
+REPO_DIR = Path(__file__).resolve().parents[1]
+# Deployment configuration (standards, visit rules, goals…) and shipped reference catalogues, as CSV.
+# Each file becomes a table in the snapshot: config/x.csv → cfg_x, reference/y.csv → ref_y.
+CONFIG_ENV = "TONGXIN_CONFIG_DIR"
 KEEP_SNAPSHOTS = 5
 POINTER = "CURRENT"
 DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
@@ -143,6 +147,24 @@ def _load_log_table(con: duckdb.DuckDBPyConnection, log: list[dict], current: di
         con.executemany("insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
+def config_dir() -> Path:
+    return Path(os.environ.get(CONFIG_ENV) or REPO_DIR / "config")
+
+
+def _load_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """cfg_<name> from config/*.csv and ref_<name> from reference/*.csv (columns *_code stay text)."""
+    for prefix, folder in (("cfg", config_dir()), ("ref", REPO_DIR / "reference")):
+        for path in sorted(folder.glob("*.csv")):
+            header = path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+            types = {h.strip(): "VARCHAR" for h in header if h.strip().endswith(("_code", "_id", "_no"))}
+            opts = ", types=?" if types else ""
+            try:
+                con.execute(f"create table {prefix}_{path.stem} as select * from read_csv(?, header=true{opts})",
+                            [str(path), types] if types else [str(path)])
+            except duckdb.Error as e:
+                raise BuildError(f"配置文件 {path.name} 无法读取 unreadable config: {str(e).splitlines()[0]}") from None
+
+
 def _check(con: duckdb.DuckDBPyConnection, m: Model) -> list[str]:
     """Constraint failures of one model, as readable lines."""
     errs = []
@@ -200,6 +222,7 @@ def build(root: Path | str | None = None, progress: Callable[[str, int, int], No
         _load_log_table(con, log, current)
         _meta(con, stamp, current)
         con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
+        _load_tables(con)
         say("载入人员表 loading person table", 2, steps)
         _load_pii(con, root, list(current.values()))
         errors: list[str] = []
