@@ -45,6 +45,15 @@ def snapshot_path(data_dir) -> Path:
     return published(data_dir)
 
 
+@pytest.fixture(scope="session")
+def app_server(data_dir):
+    """The app served once for all browser tests, against the shared fixture warehouse."""
+    from tests.browser import serve
+
+    with serve(data_dir) as url:
+        yield url
+
+
 @pytest.fixture
 def root(tmp_path, monkeypatch) -> Path:
     """A fresh data folder of a test's own, with the small region table of tests/files.py landed."""
