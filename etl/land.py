@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from .contracts import GRAIN_ZH, PERIOD_EXAMPLE, get_source, parse_period, period_from_filename
 from .errors import ExtractError
 from .read import read_extract
-from .validate import RegionIndex, validate
+from .validate import REJECT_COLUMNS, RegionIndex, validate
 
 DATA_DIR_ENV = "TONGXIN_DATA_DIR"
 
@@ -75,6 +75,7 @@ class LoadEntry:
     accepted_path: str
     rejected_path: str
     person_path: str | None
+    reasons: dict[str, int] | None = None  # rejected rows per reason code
 
 
 def read_load_log(root: Path) -> list[dict]:
@@ -149,8 +150,30 @@ class LandOutcome:
                     f"({a['file_name']}, {a['landed_at']})")
         e = self.entry
         head = "已导入 landed" if e.status == "landed" else "全部行被拒绝，未替换已有数据 / every row rejected"
-        return (f"{head}: {e.source} {e.period} — 读取 read {e.rows_read}, 接收 accepted {e.rows_accepted}, "
+        text = (f"{head}: {e.source} {e.period} — 读取 read {e.rows_read}, 接收 accepted {e.rows_accepted}, "
                 f"拒绝 rejected {e.rows_rejected}")
+        if e.reasons:
+            top = "；".join(f"{REASON_ZH.get(code, code)} {code} ×{n}" for code, n in list(e.reasons.items())[:5])
+            text += f"\n  拒绝原因 reasons: {top}"
+        return text
+
+
+def _reason_counts(rejected: pa.Table) -> dict[str, int]:
+    """Rejected rows per reason code, most common first."""
+    if rejected.num_rows == 0:
+        return {}
+    counts = rejected.group_by(REJECT_COLUMNS[1]).aggregate([(REJECT_COLUMNS[1], "count")])
+    pairs = zip(counts.column(REJECT_COLUMNS[1]).to_pylist(), counts.column(f"{REJECT_COLUMNS[1]}_count").to_pylist())
+    return dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
+
+
+REASON_ZH = {
+    "REQUIRED_MISSING": "必填项为空", "ID_FORMAT": "身份证号格式错误", "ID_CHECKSUM": "身份证号校验位错误",
+    "ID_BIRTH": "身份证号出生日期无效", "BIRTH_MISMATCH": "出生日期与身份证号不一致",
+    "SEX_MISMATCH": "性别与身份证号不一致", "NOT_CHILD": "年龄超出范围", "BAD_DATE": "日期无法识别",
+    "BAD_NUMBER": "数字无效", "OUT_OF_RANGE": "数值超出范围", "BAD_ENUM": "取值不在允许范围",
+    "UNKNOWN_DIVISION": "区划代码不存在", "UNRESOLVED_NAME": "街道/社区名称无法识别", "DUPLICATE_KEY": "重复记录",
+}
 
 
 def resolve_period(source_name: str, path: Path, period: str | None) -> tuple[str, tuple]:
@@ -209,6 +232,7 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
             landed_by=user or os.environ.get("TONGXIN_USER") or getpass.getuser(),
             is_synthetic=synthetic, accepted_path=str(acc), rejected_path=str(rej),
             person_path=str(per) if per else None,
+            reasons=_reason_counts(res.rejected),
         )
         # The log line is written last: a crash before it leaves only unreferenced files.
         with load_log_path(root).open("a", encoding="utf-8") as f:

@@ -47,6 +47,8 @@ def test_bad_rows_are_rejected_with_reasons_and_good_rows_land(root, tmp_path):
     assert by_row[8]["原因代码 reason_code"] == "UNRESOLVED_NAME"
     assert "工业园街道桃园社区" in by_row[8]["原因 reason"]  # the candidates are named
     assert by_row[6]["儿童姓名"] == "王五"  # original values kept for the data officer
+    assert e.reasons == {"ID_CHECKSUM": 1, "NOT_CHILD": 1, "UNRESOLVED_NAME": 1}
+    assert "身份证号校验位错误 ID_CHECKSUM ×1" in out.message
     acc = pq.read_table(root / "landed" / e.accepted_path)
     assert "child_name" not in acc.column_names and "id_number" not in acc.column_names
     codes = dict(zip(acc.column("person_key").to_pylist(), acc.column("community_code").to_pylist()))
