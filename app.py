@@ -10,7 +10,8 @@ from warehouse.queries import SnapshotNotFound
 st.set_page_config(layout="wide", page_title="童心 · 流动儿童关爱服务")
 
 page = st.navigation(
-    [st.Page("pages/overview.py", title="总览", default=True)],
+    [st.Page("views/overview.py", title="总览", default=True),
+     ],
 )
 
 st.sidebar.markdown("### 童心 · 流动儿童关爱服务")

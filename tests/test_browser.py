@@ -69,3 +69,17 @@ def test_server_start_asks_no_internet_service(data_dir, tmp_path):
     text = log_path.read_text(encoding="utf-8")
     assert f"URL: http://localhost:{port}" in text
     assert "External URL" not in text and "Did not auto detect external IP" not in text
+
+
+def test_a_deep_link_on_a_fresh_server_still_runs_app_py(data_dir):
+    """Streamlit runs a file of a folder named pages/ on its own when a fresh server's first request is its
+    URL, skipping app.py (and with it the demo mark and, later, the login gate). The page files live in
+    views/ so only st.navigation defines pages."""
+    from tests.browser import serve
+
+    assert not (ROOT / "pages").exists()
+    with serve(data_dir) as url, open_page(url, "/targets") as (page, outside, errors):
+        page.get_by_text("示例数据 · 虚构城市，仅供演示").wait_for(timeout=60_000)
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "目标进展" in nav and "总览" in nav and "targets" not in nav
+    assert not outside and not errors
