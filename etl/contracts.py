@@ -33,6 +33,7 @@ class Column:
     value_aliases: dict[str, str] = field(default_factory=dict)
     min: float | None = None
     max: float | None = None
+    lookup: str | None = None  # "departments": each ;-separated item must be a department of config/departments.csv
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -53,6 +54,7 @@ class Source:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     require_any: tuple[tuple[str, ...], ...] = ()
+    date_order: tuple[tuple[str, ...], ...] = ()  # [[earlier, later], ...]: later must not precede earlier
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -83,8 +85,18 @@ def _column(name: str, spec: dict, source: str) -> Column:
         aliases=tuple(str(a) for a in spec.get("aliases", ())),
         required=bool(spec.get("required", False)), pii=bool(spec.get("pii", False)),
         level=spec.get("level"), values=values, value_aliases=va,
-        min=spec.get("min"), max=spec.get("max"),
+        min=spec.get("min"), max=spec.get("max"), lookup=_lookup(spec, source, name),
     )
+
+
+LOOKUPS = {"departments"}
+
+
+def _lookup(spec: dict, source: str, name: str) -> str | None:
+    lk = spec.get("lookup")
+    if lk is not None and lk not in LOOKUPS:
+        raise ContractError(f"{source}.{name}: unknown lookup {lk!r} (known: {sorted(LOOKUPS)})")
+    return lk
 
 
 def load_source(path: Path) -> Source:
@@ -99,6 +111,10 @@ def load_source(path: Path) -> Source:
     names = {c.name for c in cols}
     key = tuple(raw.get("key", ()))
     groups = tuple(tuple(g) for g in raw.get("require_any", ()))
+    order = tuple(tuple(p) for p in raw.get("date_order", ()))
+    for pair in order:
+        if len(pair) != 2 or any(n not in names or next(c for c in cols if c.name == n).type != "date" for n in pair):
+            raise ContractError(f"{name}: date_order needs pairs of date columns, got {list(pair)}")
     for n in (*key, *(x for g in groups for x in g)):
         if n not in names:
             raise ContractError(f"{name}: key/require_any names unknown column {n!r}")
@@ -108,7 +124,7 @@ def load_source(path: Path) -> Source:
         name=name, title=raw["title"], title_en=raw["title_en"], department=raw["department"],
         kind=raw["kind"], period=raw["period"], about_children=bool(raw.get("about_children")),
         max_age=raw.get("max_age", 16 if raw.get("about_children") else None),
-        key=key, columns=cols, require_any=groups,
+        key=key, columns=cols, require_any=groups, date_order=order,
     )
 
 
@@ -176,4 +192,43 @@ def period_from_filename(filename: str, grain: str) -> str | None:
             y, rest = m.group(1), (m.group(2) if m.lastindex and m.lastindex > 1 else "")
             rest = cn.get(rest, rest)
             return {"month": f"{y}-{rest}", "quarter": f"{y}Q{rest}", "half_year": f"{y}H{rest}", "year": y}[grain]
+    return None
+
+
+# ---- departments ----------------------------------------------------------------------------
+CONFIG_ENV = "TONGXIN_CONFIG_DIR"
+DEPT_SEP = re.compile(r"[;；、,，/]")
+
+
+def config_dir() -> Path:
+    """The deployment's config folder (TONGXIN_CONFIG_DIR, else the repo's config/)."""
+    import os
+    return Path(os.environ.get(CONFIG_ENV) or Path(__file__).resolve().parents[1] / "config")
+
+
+def departments() -> dict[str, str]:
+    """Every known department name or alias → its canonical name (config/departments.csv)."""
+    import csv
+    path = config_dir() / "departments.csv"
+    if not path.exists():
+        return {}
+    out: dict[str, str] = {}
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            name = (row.get("department") or "").strip()
+            if name:
+                out[name] = name
+                for a in DEPT_SEP.split(row.get("aliases") or ""):
+                    if a.strip():
+                        out[a.strip()] = name
+    return out
+
+
+def department_of(text: str, known: dict[str, str] | None = None) -> str | None:
+    """Canonical department of a name such as 区教体局, 市卫生健康委, 示范区民政局 (longest known suffix)."""
+    known = departments() if known is None else known
+    s = re.sub(r"\s+", "", text or "")
+    for alias in sorted(known, key=len, reverse=True):
+        if s.endswith(alias):
+            return known[alias]
     return None

@@ -1291,9 +1291,15 @@ def _g_progress_reports(w: _World, plan) -> Iterator[dict]:
     st_index = {c: i for i, c in enumerate(w.st_code)}
     cc_st = np.array([st_index[c] for c in cc["street_code"]], dtype=int)
     cc_county = np.bincount(w.st_county_idx[cc_st], weights=cc["is_inclusive"].astype(float), minlength=nct)
+    # a realistic spread: some indicators ahead of pace (achieved early), most near it, some behind
+    pace = (1.7, 1.0, 0.9, 0.7, 1.25, 1.0, 0.75, 1.7, 0.8, 1.0, 0.95, 1.0, 0.85, 1.7, 1.0, 0.9, 0.6)
+    # a few reports owed but never sent (indicator index, county index, quarter index)
+    missing = {(2, nct - 1, 2), (8, 0, 2), (15, nct // 2, 1), (10, nct - 1, 2)}
     rows = []
-    for plan_id, measure, ind, dept, unit, v0, v1, special in inds:
+    for i, (plan_id, measure, ind, dept, unit, v0, v1, special) in enumerate(inds):
         for c in range(nct):
+            if (i, c, q) in missing:
+                continue
             if special == "dir":
                 val = dir_rate[c] - (2 - q) * base_rng.uniform(0, 1.5)
             elif special == "rehab":
@@ -1301,7 +1307,7 @@ def _g_progress_reports(w: _World, plan) -> Iterator[dict]:
             elif special == "cc_n":
                 val = cc_county[c] - (2 - q) * (base_rng.random() < 0.5)
             else:
-                prog = (0.45 + 0.18 * q) / (1 + 0.3 * lag[c])
+                prog = min(1.1, pace[i] * (0.45 + 0.18 * q) / (1 + 0.3 * lag[c]))
                 val = v0 + (v1 - v0) * prog + rng.normal(0, (v1 - v0) * 0.03)
                 val = min(val, 100.0) if unit == "%" else max(val, 0)
             val = round(float(val), 1) if unit == "%" else float(round(val))
@@ -1318,7 +1324,45 @@ def _g_progress_reports(w: _World, plan) -> Iterator[dict]:
            "note": np.array(cols[8], dtype=object)}
 
 
+def _g_plan_indicators(w: _World, plan) -> Iterator[dict]:
+    """The city's own plan file (清单 indicators), as the lead office would land it."""
+    import csv
+    ref = Path(__file__).resolve().parents[1] / "reference" / "plan_indicators.csv"
+    with ref.open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["plan_id"] == "city_list_2025"]
+    names = {"city_list_2025": "示范市流动儿童关爱服务清单"}
+
+    def day(text: str) -> int:
+        return _days(dt.date.fromisoformat(text)) if text else NAD
+
+    def num(text: str) -> float:
+        return float(text) if text else np.nan
+
+    kind = {"computed": "系统计算", "reported": "部门报送"}
+    col = {
+        "plan_id": [r["plan_id"] for r in rows], "plan_name": [names[r["plan_id"]] for r in rows],
+        "area": [r["area"] for r in rows], "measure_no": [r["measure_no"] for r in rows], "measure": [""] * len(rows),
+        "indicator": [r["indicator"] for r in rows], "unit": [r["unit"] for r in rows],
+        "direction": [r["direction"] for r in rows], "baseline": [num(r["baseline"]) for r in rows],
+        "baseline_date": [day(r["baseline_date"]) for r in rows], "target": [num(r["target"]) for r in rows],
+        "deadline": [day(r["deadline"]) for r in rows], "lead_department": [r["lead_department"] for r in rows],
+        "kind": [kind[r["kind"]] for r in rows], "model": [r["model"] for r in rows],
+        "cadence": [r["cadence"] for r in rows], "reporting_start": [day(r["reporting_start"]) for r in rows],
+        "note": [r["source"] for r in rows],
+    }
+    out = {}
+    for k, v in col.items():
+        if k in ("baseline_date", "deadline", "reporting_start"):
+            out[k] = np.array(v, dtype=np.int64)
+        elif k in ("baseline", "target"):
+            out[k] = np.array(v, dtype=float)
+        else:
+            out[k] = np.array(v, dtype=object)
+    yield out
+
+
 _GENERATORS = {
+    "plan_indicators": _g_plan_indicators,
     "regions": _g_regions, "population": _g_population, "civil_register": _g_civil_register,
     "key_children": _g_key_children, "visits": _g_visits, "students": _g_students,
     "school_places": _g_school_places, "residence_permits": _g_residence_permits,
@@ -1355,7 +1399,7 @@ _FILE_TITLE = {
     "medical_insurance": "未成年人居民医保参保", "assistance": "困难家庭儿童救助名单", "childcare": "托育机构托位统计",
     "school_places": "学校幼儿园学位统计", "directors": "儿童主任儿童督导员花名册", "children_homes": "儿童之家及未保工作站",
     "volunteer_teams": "志愿服务队伍", "volunteers": "志愿者名册", "pairings": "结对帮扶台账",
-    "progress_reports": "行动计划目标进展",
+    "progress_reports": "行动计划目标进展", "plan_indicators": "行动计划指标表",
 }
 _BIG = {"civil_register", "key_children", "visits", "students", "residence_permits", "health_records",
         "vaccinations", "medical_insurance", "activities", "volunteers", "pairings", "assistance",
@@ -1370,7 +1414,7 @@ def _periods(source: str) -> tuple[str, ...]:
         "residence_permits": HALF_YEARS, "disabled_children": HALF_YEARS,
         "visits": MONTHS, "activities": MONTHS, "childcare": ("2026Q3",), "health_records": ("2026Q3",),
         "vaccinations": VACC_MONTHS, "volunteers": ("2026-10",), "pairings": ("2026-10",),
-        "assistance": ("2026-10",), "progress_reports": PROGRESS_QUARTERS,
+        "assistance": ("2026-10",), "progress_reports": PROGRESS_QUARTERS, "plan_indicators": ("2025",),
     }[source]
 
 
@@ -1389,6 +1433,7 @@ def _format_for(source: str, period: str, i: int) -> tuple[str, str, bool, str]:
         "school_places": [X + ("code",)], "directors": [X + ("code",)], "children_homes": [G + ("mixed",)],
         "volunteer_teams": [X + ("name",)], "volunteers": [B + ("code",)], "pairings": [("xlsx", "", False, "code")],
         "progress_reports": [X + ("code",), X + ("code",), U + ("code",)],
+        "plan_indicators": [X + ("code",)],
     }
     if source == "visits":
         return (*[U, U, G, U, B, ("xlsx", "", False)][i % 6], "code")

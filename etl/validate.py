@@ -16,7 +16,7 @@ from datetime import date
 import duckdb
 import pyarrow as pa
 
-from .contracts import Column, Source
+from .contracts import DEPT_SEP, Column, Source, department_of, departments
 from .errors import ExtractError
 from .read import ROW_NO, Extract
 
@@ -309,6 +309,40 @@ def _resolve_names(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract,
     return [target.name] if target else []
 
 
+def _lookup_checks(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract, b: _Builder) -> None:
+    """Columns with `lookup: departments`: every ;-separated item must name a known department."""
+    cols = [c for c in source.columns if c.lookup == "departments" and c.name in ext.mapping]
+    if not cols:
+        return
+    known = departments()
+    names = "、".join(sorted(set(known.values())))
+    for col in cols:
+        values = [v for (v,) in con.execute(f"select distinct r_{col.name} from s1 where r_{col.name} is not null").fetchall()]
+        bad = {}
+        for v in values:
+            unknown = [x.strip() for x in DEPT_SEP.split(v) if x.strip() and department_of(x, known) is None]
+            if unknown:
+                bad[v] = "、".join(unknown)
+        if not bad:
+            continue
+        lst = ", ".join(_q(v) for v in bad)
+        whens = " ".join(f"when {_q(v)} then {_q(u)}" for v, u in bad.items())
+        b.checks.append(("UNKNOWN_DEPARTMENT", f"r_{col.name} in ({lst})",
+                         (f"{_q(f'“{col.label}”中的单位“')} || (case r_{col.name} {whens} end) || "
+                         f"{_q(f'”不在部门名录（config/departments.csv）中；可填：{names}')}")))
+
+
+def _date_order_checks(source: Source, ext: Extract, b: _Builder) -> None:
+    """`date_order: [[a, b]]`: when both dates are given, b must not be earlier than a."""
+    for first, second in source.date_order:
+        if first not in ext.mapping or second not in ext.mapping:
+            continue
+        la, lb = source.column(first).label, source.column(second).label
+        b.checks.append(("DATE_ORDER", f"v_{first} is not null and v_{second} is not null and v_{second} < v_{first}",
+                         (f"{_q(f'“{lb}”（')} || strftime(v_{second}, '%Y-%m-%d') || "
+                         f"{_q(f'）早于“{la}”（')} || strftime(v_{first}, '%Y-%m-%d') || '）'")))
+
+
 def validate(ext: Extract, source: Source, period: str, period_end: date, load_id: str,
              regions: RegionIndex | None, secret: bytes) -> Result:
     """Split an extract into accepted (typed, keyed, no PII), rejected (with reasons) and person rows."""
@@ -347,6 +381,8 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
         con.register("regions", regions.table)
     for col in source.columns:
         b.checks_for(col)
+    _lookup_checks(con, source, ext, b)
+    _date_order_checks(source, ext, b)
     if name_cols:
         tgt = name_targets[0] if name_targets else None
         cond = f"res_msg is not null and v_{tgt} is null" if tgt else "res_msg is not null"

@@ -1,0 +1,128 @@
+"""Plan catalogues: every reference measure with its lead departments; plan files land, override, or are rejected."""
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from etl.land import land, landed_dir
+from warehouse import queries as q
+from warehouse.build import build
+from warehouse.queries import targets as tq
+
+REF = Path(__file__).resolve().parents[1] / "reference"
+EVERYTHING = q.Scope.everything()
+HEADERS = {"plan_id": "计划编号", "measure_no": "措施编号", "measure": "措施名称", "area": "领域",
+           "indicator": "指标名称", "unit": "单位", "direction": "方向", "baseline": "基线值",
+           "baseline_date": "基线日期", "target": "目标值", "deadline": "截止日期", "lead_department": "牵头单位",
+           "kind": "指标类型", "cadence": "报送频次", "reporting_start": "报送起始日期"}
+
+
+def _ref(name: str) -> list[dict]:
+    with (REF / name).open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def con(snapshot_path):
+    c = q.connect(snapshot_path)
+    yield c
+    c.close()
+
+
+@pytest.mark.parametrize("file, no, name", [
+    ("yaodu_2025_measures.csv", "measure_no", "measure"),
+    ("changzhou_2024_tasks.csv", "task_no", "task"),
+    ("city_list_2025_measures.csv", "measure_no", "measure"),
+])
+def test_every_reference_measure_in_its_plan_with_lead_departments(con, file, no, name):
+    rows = _ref(file)
+    plan = rows[0]["plan_id"]
+    got = tq.measures(con, EVERYTHING, plan).set_index("measure_no")
+    for r in rows:
+        assert r[no] in got.index, (plan, r[no])
+        m = got.loc[r[no]]
+        assert m["measure"] == r[name]
+        assert set(m["lead_departments"].split(";")) == set(r["lead_departments"].split(";"))
+    assert len(got) == len(rows)
+
+
+def test_every_city_list_area_has_a_measure(con):
+    areas = {r["area"] for r in _ref("city_list_2025_areas.csv")}
+    assert areas <= set(tq.measures(con, EVERYTHING, "city_list_2025")["area"])
+
+
+def test_empty_scope_sees_no_plan(con):
+    assert tq.plans(con, q.Scope()).empty
+    assert tq.indicator_status(con, q.Scope()).empty
+
+
+def _plan_file(path: Path, rows: list[dict]) -> Path:
+    df = pd.DataFrame(rows)[list(HEADERS)].rename(columns=HEADERS)
+    with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
+        pd.DataFrame([["示范市行动计划指标表（修订）"]]).to_excel(xw, index=False, header=False, startrow=0)
+        df.to_excel(xw, index=False, startrow=2)
+    return path
+
+
+def _row(**kw) -> dict:
+    base = {"plan_id": "yaodu_2025", "measure_no": "M1", "measure": "", "area": "一、监测摸排建立台账",
+            "indicator": "流动儿童信息半年更新率", "unit": "%", "direction": "越高越好", "baseline": 80,
+            "baseline_date": "2025-06-30", "target": 100, "deadline": "2026-12-31", "lead_department": "区民政局",
+            "kind": "部门报送", "cadence": "季度", "reporting_start": "2026-01-01"}
+    return base | kw
+
+
+def test_landing_an_edited_plan_changes_targets_after_rebuild(data_dir, tmp_path):
+    root = tmp_path / "data"
+    shutil.copytree(data_dir, root)
+    rows = [
+        _row(target=96, deadline="2027-06-30"),  # edits a shipped reference row
+        _row(plan_id="local_2026", measure_no="1", measure="新增：四点半课堂覆盖", area="本地加项",
+             indicator="四点半课堂覆盖社区数", unit="个", baseline=10, baseline_date="2026-01-01", target=50,
+             deadline="2026-12-31", lead_department="区教体局"),
+    ]
+    out = land("plan_indicators", _plan_file(tmp_path / "计划指标表_2025.xlsx", rows), "2025", root=root)
+    assert out.entry.rows_accepted == 2 and out.entry.rows_rejected == 0
+    con = q.connect(build(root))
+    try:
+        st = tq.indicator_status(con, EVERYTHING).set_index(["plan_id", "measure_no", "indicator"])
+        m1 = st.loc[("yaodu_2025", "M1", "流动儿童信息半年更新率")]
+        assert m1["target"] == 96 and str(m1["deadline"]) == "2027-06-30" and m1["origin"] == "导入计划表"
+        new = st.loc[("local_2026", "1", "四点半课堂覆盖社区数")]
+        assert new["target"] == 50 and new["department"] == "教育局"
+        assert "local_2026" in set(tq.plans(con, EVERYTHING)["plan_id"])
+        m = tq.measures(con, EVERYTHING, "local_2026")
+        assert list(m["measure"]) == ["新增：四点半课堂覆盖"] and list(m["lead_departments"]) == ["区教体局"]
+    finally:
+        con.close()
+
+
+def test_plan_file_with_unknown_department_or_deadline_before_baseline_is_rejected(tmp_path, monkeypatch):
+    monkeypatch.setenv("TONGXIN_SECRET", "unit-test-secret")
+    root = tmp_path / "data"
+    rows = [
+        _row(),
+        _row(measure_no="M2", indicator="重点对象每月联系率", lead_department="区宣传部"),
+        _row(measure_no="M3", indicator="乡镇街道月度信息比对完成率", baseline_date="2026-06-30", deadline="2025-12-31"),
+    ]
+    out = land("plan_indicators", _plan_file(tmp_path / "计划指标表_2025.xlsx", rows), "2025", root=root)
+    assert out.entry.rows_accepted == 1 and out.entry.rows_rejected == 2
+    rej = pq.read_table(landed_dir(root) / out.entry.rejected_path).to_pandas()
+    by_code = dict(zip(rej["原因代码 reason_code"], rej["原因 reason"]))
+    assert set(by_code) == {"UNKNOWN_DEPARTMENT", "DATE_ORDER"}
+    assert "区宣传部" in by_code["UNKNOWN_DEPARTMENT"] and "不在部门名录" in by_code["UNKNOWN_DEPARTMENT"]
+    assert by_code["DATE_ORDER"] == "“截止日期”（2025-12-31）早于“基线日期”（2026-06-30）"
+
+
+def test_every_reference_lead_department_is_in_the_department_list(con):
+    from etl.contracts import department_of
+    for file in ("yaodu_2025_measures.csv", "changzhou_2024_tasks.csv", "city_list_2025_measures.csv"):
+        for r in _ref(file):
+            for d in r["lead_departments"].split(";"):
+                assert department_of(d) is not None, (file, d)
+    assert q._df(con, "select count(*) as n from plan_departments where not is_known")["n"].iloc[0] == 0

@@ -1,0 +1,143 @@
+"""Widgets of the 目标进展 page: traffic lights, the measure tree, the indicator chart, the Excel export."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from ui import theme
+from warehouse.queries import targets as tq
+
+STATUS_COLORS = {"已达标": "#2f855a", "正常推进": "#3a9d5d", "有风险": "#e8a317", "滞后": "#d9363e",
+                 "逾期": "#8b1e3f", "无数据": "#9aa0a6"}
+# Streamlit markdown colour names for the lights in the tree.
+_MD = {"已达标": "green", "正常推进": "green", "有风险": "orange", "滞后": "red", "逾期": "violet", "无数据": "gray"}
+
+RULES_MD = """
+**状态规则**（按顺序判断，阈值见 `config/target_rules.csv`）：
+1. **逾期**：牵头部门应报未报（每个区县每个报送期一份，报送期结束后 {grace} 天内须报），或已过截止日期仍未达标；
+2. **已达标**：当前值达到目标值（按指标方向）；
+3. **无数据**：今天之前尚无数值；
+4. **正常推进**：当前值不低于从基线到目标的直线路径上今天应达的值；
+5. **有风险**：自基线以来的进展达到应有进展的 {share:.0%} 以上；
+6. **滞后**：其余情况。
+
+系统计算指标的总体值 = 范围内各区县分子之和 ÷ 分母之和；部门报送指标取各区县最近一期报告，百分比取平均、数量求和。
+"""
+
+EXPORT_HEADERS = {
+    "plan_id": "计划编号", "area": "领域/行动", "measure_no": "措施编号", "measure": "措施名称", "indicator": "指标名称",
+    "unit": "单位", "direction": "方向", "kind": "指标类型", "lead_department": "牵头单位", "department": "归口部门",
+    "baseline": "基线值", "baseline_date": "基线日期", "target": "目标值", "deadline": "截止日期",
+    "current_value": "当前值", "value_date": "数值日期", "reported_by": "报送单位", "share_of_target": "完成目标比例(%)",
+    "expected_today": "今日应达值", "missing_reports": "应报未报份数", "status": "状态", "today": "评估日期",
+    "origin": "来源",
+}
+KIND_ZH = {"computed": "系统计算", "reported": "部门报送"}
+
+
+def light(status: str) -> str:
+    """A coloured dot and the status word, as Streamlit markdown."""
+    return f":{_MD.get(status, 'gray')}[● {status}]"
+
+
+def status_counts(status: pd.DataFrame) -> None:
+    """One metric per status."""
+    counts = status["status"].value_counts()
+    cols = st.columns(len(tq.STATUS_ORDER))
+    for col, s in zip(cols, tq.STATUS_ORDER):
+        col.metric(s, int(counts.get(s, 0)))
+
+
+def num(v: object, unit: str | None = "") -> str:
+    if v is None or pd.isna(v):
+        return "—"
+    u = unit or ""
+    return f"{float(v):,.1f}{u}" if u == "%" else f"{float(v):,.0f}{u}"
+
+
+def tree(measures: pd.DataFrame, status: pd.DataFrame) -> None:
+    """Areas → measures → indicators, each indicator with its traffic light."""
+    by_measure = {k: g for k, g in status.groupby("measure_no", sort=False)}
+    for area, group in measures.groupby("area", sort=False):
+        inds = status[status["measure_no"].isin(group["measure_no"])]
+        worst = next((s for s in tq.STATUS_ORDER if s in set(inds["status"])), None)
+        head = f"{area}（{len(group)}项措施，{len(inds)}项指标）" + (f" · {worst}" if worst else "")
+        with st.expander(head, expanded=worst in ("逾期", "滞后")):
+            for m in group.itertuples():
+                st.markdown(f"**{m.measure_no}. {m.measure}** — 牵头：{m.lead_departments.replace(';', '、')}")
+                if isinstance(m.rule_text, str) and m.rule_text:
+                    st.caption(m.rule_text)
+                g = by_measure.get(m.measure_no)
+                if g is None:
+                    continue
+                for r in g.itertuples():
+                    st.markdown(
+                        f"&emsp;{light(r.status)} {r.indicator}：当前 {num(r.current_value, r.unit)}，"
+                        f"今日应达 {num(r.expected_today, r.unit)}，目标 {num(r.target, r.unit)}"
+                        f"（{pd.Timestamp(r.deadline):%Y-%m-%d}前，{KIND_ZH.get(r.kind, r.kind)}）")
+
+
+def indicator_chart(row: pd.Series, series: pd.DataFrame) -> go.Figure:
+    """Actual values over time, the pace line from baseline to target, the target and today."""
+    fig = go.Figure()
+    unit = row["unit"] or ""
+    if pd.notna(row["baseline"]) and pd.notna(row["baseline_date"]):
+        fig.add_trace(go.Scatter(x=[row["baseline_date"], row["deadline"]], y=[row["baseline"], row["target"]],
+                                 mode="lines", name="应达进度线", line={"dash": "dash", "color": "#6b7a8f"}))
+    fig.add_trace(go.Scatter(x=series["value_date"], y=series["value"], mode="lines+markers", name="实际值",
+                             line={"color": theme.PRIMARY, "width": 3}))
+    fig.add_trace(go.Scatter(x=[row["deadline"]], y=[row["target"]], mode="markers+text", name="目标",
+                             text=[f"目标 {num(row['target'], unit)}"], textposition="middle left",
+                             marker={"symbol": "star", "size": 14, "color": STATUS_COLORS["已达标"]}))
+    fig.add_vline(x=pd.Timestamp(row["today"]).timestamp() * 1000, line_dash="dot", line_color="#c94f6d",
+                  annotation_text="今日", annotation_position="top")
+    fig.update_layout(title={"text": f"{row['indicator']}（{unit or '数值'}）", "font": {"size": 14}},
+                      xaxis_title=None, margin={"t": 80})
+    return theme.apply(fig, height=360)
+
+
+def county_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Latest value per county, Chinese headers; numerator/denominator only for computed indicators."""
+    out = df.drop(columns=["county_code"]).assign(value_date=pd.to_datetime(df["value_date"]).dt.date)
+    if out["numerator"].isna().all():
+        out = out.drop(columns=["numerator", "denominator"])
+    if out["department"].isna().all():
+        out = out.drop(columns=["department"])
+    return out.rename(columns={"county_name": "区县", "value_date": "数值日期", "value": "当前值",
+                               "numerator": "分子", "denominator": "分母", "department": "报送单位"})
+
+
+def phases_chart(phases: pd.DataFrame, today: object) -> go.Figure:
+    """The plan's phases as bars on a time axis."""
+    fig = go.Figure()
+    for i, r in enumerate(phases.itertuples()):
+        start, end = pd.Timestamp(r.start), pd.Timestamp(r.end)
+        fig.add_trace(go.Bar(y=[r.phase], x=[(end - start).days * 86400000], base=[start], orientation="h",
+                             name=r.phase, marker_color=theme.PALETTE[i % len(theme.PALETTE)],
+                             hovertext=r.milestone, text=f"{start:%Y-%m-%d} — {end:%Y-%m-%d}",
+                             textposition="inside"))
+    fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line_dash="dot", line_color="#c94f6d",
+                  annotation_text="今日")
+    fig.update_layout(showlegend=False, xaxis={"type": "date"}, yaxis={"autorange": "reversed"})
+    return theme.apply(fig, height=80 + 50 * len(phases))
+
+
+def status_table(status: pd.DataFrame) -> pd.DataFrame:
+    """The status table with Chinese headers (screen and Excel)."""
+    out = status.assign(kind=status["kind"].map(KIND_ZH).fillna(status["kind"]))
+    return out[list(EXPORT_HEADERS)].rename(columns=EXPORT_HEADERS)
+
+
+def excel_bytes(table: pd.DataFrame, sheet: str = "目标进展") -> bytes:
+    """An .xlsx of a table (xlsxwriter), header row bold and frozen."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
+        table.to_excel(xw, sheet_name=sheet, index=False)
+        ws = xw.sheets[sheet]
+        ws.freeze_panes(1, 0)
+        for i, c in enumerate(table.columns):
+            ws.set_column(i, i, max(10, min(40, 2 * len(str(c)) + 4)))
+    return buf.getvalue()

@@ -1,0 +1,101 @@
+"""目标进展: action-plan targets — tree with traffic lights, indicator charts, departments, phases, export."""
+
+import pandas as pd
+import streamlit as st
+
+from ui import data, widgets
+from ui import targets as ut
+from warehouse.queries import targets as tq
+
+wh = data.warehouse()
+scope = data.user_scope()
+
+st.title("目标进展")
+
+plans = wh.query(tq.plans, scope)
+if plans.empty:
+    st.info("尚无行动计划目录。")
+    st.stop()
+names = dict(zip(plans["plan_id"], plans["plan_name"]))
+left, mid, right = st.columns([3, 1, 1])
+with left:
+    plan_id = st.selectbox("行动计划", list(names), format_func=names.get, key="plan")
+default_today = pd.Timestamp(wh.info.data_date).date() if wh.info.data_date is not None else None
+with mid:
+    today = st.date_input("评估日期", value=default_today, key="today")
+with right:
+    county = widgets.region_selector(wh.counties(scope), key="county")
+view = scope.narrow(county)
+today_s = str(today) if today else None
+
+status = wh.query(tq.indicator_status, view, plan_id, today_s)
+measures = wh.query(tq.measures, view, plan_id)
+st.caption(f"评估日期 {today_s or '数据截止日'}（默认为数据截止日）；{len(measures)} 项措施，{len(status)} 项指标。")
+ut.status_counts(status)
+
+tab_tree, tab_ind, tab_dept, tab_phase, tab_table = st.tabs(["措施与指标", "指标详情", "按部门", "阶段", "状态表"])
+
+with tab_tree:
+    ut.tree(measures, status)
+    rules = wh.query(tq.rules, view)
+    st.markdown(ut.RULES_MD.format(grace=int(rules["report_grace_days"]), share=rules["at_risk_share"]))
+
+with tab_ind:
+    if status.empty:
+        st.info("本计划尚未设定指标。")
+    else:
+        labels = [f"{r.measure_no} · {r.indicator}" for r in status.itertuples()]
+        pick = st.selectbox("指标", range(len(labels)), format_func=labels.__getitem__, key="indicator")
+        row = status.iloc[pick]
+        st.markdown(f"{ut.light(row['status'])} **{row['indicator']}** — 牵头 {row['lead_department']}，"
+                    f"{ut.KIND_ZH.get(row['kind'], row['kind'])}；完成目标 {ut.num(row['share_of_target'], '%')}，"
+                    f"应报未报 {row['missing_reports']} 份")
+        series = wh.query(tq.indicator_series, view, plan_id, row["measure_no"], row["indicator"])
+        st.plotly_chart(ut.indicator_chart(row, series), theme=None, key="chart_indicator")
+        st.subheader("分区县")
+        by_county = wh.query(tq.indicator_by_county, view, plan_id, row["measure_no"], row["indicator"], today_s)
+        st.dataframe(ut.county_table(by_county), hide_index=True, key="county_table")
+
+with tab_dept:
+    summary = wh.query(tq.department_summary, view, today_s)
+    dept = st.selectbox("部门", list(summary["department"]), key="department")
+    mine = wh.query(tq.indicator_status, view, None, today_s)
+    mine = mine[mine["department"] == dept]
+    owed = wh.query(tq.owed_reports, view, today_s)
+    owed = owed[owed["department"] == dept]
+    c1, c2, c3 = st.columns(3)
+    c1.metric("牵头或参与的措施", int(summary.set_index("department").at[dept, "measures"]))
+    c2.metric("负责的指标", len(mine))
+    c3.metric("应报未报", len(owed))
+    if not mine.empty:
+        st.dataframe(ut.status_table(mine), hide_index=True, key="dept_status")
+    if not owed.empty:
+        st.markdown("**应报未报的进展报告**")
+        st.dataframe(owed[["plan_id", "measure_no", "indicator", "county_name", "period_start", "period_end"]]
+                     .rename(columns={"plan_id": "计划编号", "measure_no": "措施编号", "indicator": "指标名称",
+                                      "county_name": "区县", "period_start": "报送期起", "period_end": "报送期止"}),
+                     hide_index=True, key="dept_owed")
+    st.markdown("**措施清单**")
+    st.dataframe(wh.query(tq.department_measures, view, dept).rename(columns={
+        "plan_id": "计划编号", "plan_name": "计划", "area": "领域/行动", "measure_no": "措施编号", "measure": "措施",
+        "lead_departments": "牵头单位"}), hide_index=True, key="dept_measures")
+    st.markdown("**各部门概况**")
+    st.dataframe(summary.rename(columns={"department": "部门", "measures": "措施", "indicators": "指标",
+                                         "missing_reports": "应报未报"}), hide_index=True, key="dept_summary")
+
+with tab_phase:
+    phases = wh.query(tq.phases, view, plan_id)
+    if phases.empty:
+        st.info("本计划未分阶段；各指标截止日期见状态表。")
+    else:
+        st.plotly_chart(ut.phases_chart(phases, today), theme=None, key="chart_phases")
+        st.dataframe(phases.rename(columns={"phase": "阶段", "start": "开始", "end": "结束", "milestone": "里程碑"}),
+                     hide_index=True, key="phase_table")
+
+with tab_table:
+    everything = wh.query(tq.indicator_status, view, None, today_s)
+    table = ut.status_table(status)
+    st.dataframe(table, hide_index=True, key="status_table")
+    st.download_button("下载全部计划状态表（Excel）", ut.excel_bytes(ut.status_table(everything)),
+                       file_name=f"目标进展_{today_s}.xlsx", key="download",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

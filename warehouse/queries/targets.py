@@ -1,0 +1,291 @@
+"""Action-plan targets and progress (目标进展): plans, measures, indicators, actuals and status.
+
+Every function takes `today` (default: the snapshot's meta.data_date) so that status is a pure
+function of the snapshot and the day it is judged on. Status rules (shown on the page, thresholds in
+config/target_rules.csv):
+
+1. 逾期 overdue — a report the lead department owed (one per county per reporting period, due
+   `report_grace_days` after the period ends, from the indicator's reporting start) is missing;
+2. 已达标 achieved — the current value meets the target (in the indicator's direction);
+3. 逾期 overdue — the deadline has passed and the target is not met;
+4. 无数据 no data — no value on or before today;
+5. 正常推进 on track — the value is at or beyond the straight path from baseline to target;
+6. 有风险 at risk — progress since the baseline is at least `at_risk_share` of the progress due by today;
+7. 滞后 off track — otherwise.
+
+Overall values: computed indicators sum numerators and denominators over the counties in scope;
+reported ones average percentages (unit %) and add counts over the latest report of each county.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from . import Scope, _df, _scope_predicate
+
+STATUS_ORDER = ("逾期", "滞后", "有风险", "正常推进", "已达标", "无数据")
+STATUS_EN = {"已达标": "achieved", "正常推进": "on track", "有风险": "at risk", "滞后": "off track",
+             "逾期": "overdue", "无数据": "no data"}
+CADENCE_MONTHS = {"月": 1, "季度": 3, "半年": 6, "年": 12}
+
+
+def _today(con: duckdb.DuckDBPyConnection, today: dt.date | str | None) -> dt.date:
+    if today is not None:
+        return pd.Timestamp(today).date()
+    df = _df(con, "select data_date from meta limit 1")
+    v = df.iloc[0, 0] if not df.empty else None
+    return pd.Timestamp(v).date() if v is not None and not pd.isna(v) else dt.date.today()
+
+
+def rules(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> dict[str, float]:
+    """Status thresholds from config/target_rules.csv (defaults if the file is absent)."""
+    out = {"at_risk_share": 0.8, "report_grace_days": 15.0}
+    try:
+        df = _df(con, "select rule, value from cfg_target_rules")
+    except duckdb.Error:
+        return out
+    out.update({str(r.rule): float(r.value) for r in df.itertuples()})
+    return out
+
+
+def plans(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Plans with counts: plan_id, plan_name, measures, indicators."""
+    if scope.is_empty:
+        return pd.DataFrame(columns=["plan_id", "plan_name", "measures", "indicators"])
+    return _df(con, """
+        select m.plan_id, coalesce(any_value(m.plan_name), m.plan_id) as plan_name,
+               count(distinct m.measure_no) as measures,
+               (select count(*) from plan_indicators i where i.plan_id = m.plan_id) as indicators
+        from plan_measures m group by m.plan_id
+        order by case m.plan_id when 'city_list_2025' then 0 when 'yaodu_2025' then 1 else 2 end, m.plan_id""")
+
+
+def measures(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str) -> pd.DataFrame:
+    """Measures of a plan in order: area, measure_no, measure, lead_departments, rule_text, origin."""
+    if scope.is_empty:
+        return pd.DataFrame(columns=["area", "measure_no", "measure", "lead_departments", "rule_text", "origin"])
+    return _df(con, """
+        select area, measure_no, measure, lead_departments, rule_text, origin
+        from plan_measures where plan_id = ? order by area_order, measure_order""", [plan_id])
+
+
+def phases(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str) -> pd.DataFrame:
+    """Phases of a plan (start, end, milestone); empty for plans without phases."""
+    if scope.is_empty:
+        return pd.DataFrame(columns=["phase", "start", "end", "milestone"])
+    df = _df(con, """select phase, "start"::date as start, "end"::date as "end", milestone
+                     from ref_changzhou_2024_phases where plan_id = ? order by "start" """, [plan_id])
+    for c in ("start", "end"):
+        df[c] = pd.to_datetime(df[c]).dt.date
+    return df
+
+
+def _overall_sql(where: str) -> str:
+    """Per indicator and date: the overall value over the counties in scope (computed and reported)."""
+    return f"""
+        with a as (select * from plan_actuals where {where}),
+        comp as (
+            select plan_id, measure_no, indicator, value_date,
+                   round(100.0 * sum(numerator) / nullif(sum(denominator), 0), 2) as value,
+                   sum(numerator)::bigint as numerator, sum(denominator)::bigint as denominator,
+                   null::varchar as departments, count(*) as counties
+            from a where kind = 'computed' group by all
+        ),
+        rep as (
+            select a.plan_id, a.measure_no, a.indicator, max(a.value_date) as value_date,
+                   case when any_value(i.unit) = '%' then round(avg(a.value), 2) else sum(a.value) end as value,
+                   null::bigint as numerator, null::bigint as denominator,
+                   string_agg(distinct a.department, '、') as departments, count(*) as counties
+            from a join plan_indicators i using (plan_id, measure_no, indicator)
+            where a.kind = 'reported' group by a.plan_id, a.measure_no, a.indicator, a.period
+        )
+        select * from comp union all select * from rep"""
+
+
+def _scope_where(scope: Scope) -> tuple[str, list]:
+    where, params = _scope_predicate(scope, "coalesce(county_code, '')")
+    return where, params
+
+
+def indicator_series(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str, measure_no: str,
+                     indicator: str) -> pd.DataFrame:
+    """Overall actual values of one indicator over time: value_date, value, numerator, denominator, departments."""
+    where, params = _scope_where(scope)
+    return _df(con, f"""
+        select value_date::date as value_date, value, numerator, denominator, departments, counties
+        from ({_overall_sql(where)})
+        where plan_id = ? and measure_no = ? and indicator = ? order by value_date""",
+               [*params, plan_id, measure_no, indicator])
+
+
+def _owed_missing(con: duckdb.DuckDBPyConnection, scope: Scope, today: dt.date, grace: int) -> pd.DataFrame:
+    """Reports owed by today and not sent: plan_id, measure_no, indicator, county_code, period_start, period_end."""
+    where, params = _scope_predicate(scope, "r.region_code")
+    return _df(con, f"""
+        with owed_ind as (
+            select plan_id, measure_no, indicator, reporting_start, deadline,
+                   case cadence when '月' then 1 when '季度' then 3 when '半年' then 6 else 12 end as months
+            from plan_indicators where kind = 'reported' and reporting_start is not null
+        ),
+        periods as (
+            select o.*, s::date as period_start, (s + to_months(o.months) - interval 1 day)::date as period_end
+            from owed_ind o,
+                 unnest(generate_series(date_trunc('year', o.reporting_start)::timestamp,
+                                        ?::timestamp, to_months(o.months))) as t(s)
+        ),
+        due as (
+            select * from periods
+            where period_end >= reporting_start and period_start <= deadline
+              and period_end + to_days(?::integer) < ?::date
+        ),
+        counties as (select r.region_code as county_code from regions r where r.level = 'county' and {where})
+        select d.plan_id, d.measure_no, d.indicator, c.county_code, d.period_start, d.period_end
+        from due d cross join counties c
+        where not exists (
+            select 1 from plan_actuals a
+            where a.kind = 'reported' and a.plan_id = d.plan_id and a.measure_no = d.measure_no
+              and a.indicator = d.indicator and a.county_code = c.county_code
+              and a.value_date between d.period_start and d.period_end + to_days(?::integer)
+        )
+        order by all""", [today, grace, today, *params, grace])
+
+
+def owed_reports(con: duckdb.DuckDBPyConnection, scope: Scope, today: dt.date | str | None = None) -> pd.DataFrame:
+    """Missing reports with the county name and lead department (for the by-department view)."""
+    d = _today(con, today)
+    miss = _owed_missing(con, scope, d, int(rules(con)["report_grace_days"]))
+    if miss.empty:
+        return miss.assign(county_name=pd.Series(dtype="str"), department=pd.Series(dtype="str"))
+    names = _df(con, "select region_code as county_code, region_name as county_name from regions where level='county'")
+    dep = _df(con, "select plan_id, measure_no, indicator, department, lead_department from plan_indicators")
+    return miss.merge(names, on="county_code", how="left").merge(dep, on=["plan_id", "measure_no", "indicator"])
+
+
+def _status(r: dict, at_risk: float) -> str:
+    v, t, b, e = r["current_value"], r["target"], r["baseline"], r["expected_today"]
+    sign = -1.0 if r["direction"] == "越低越好" else 1.0
+    if r["missing_reports"] > 0:
+        return "逾期"
+    if v is not None and not pd.isna(v) and sign * (v - t) >= 0:
+        return "已达标"
+    if r["today"] > r["deadline"]:
+        return "逾期"
+    if v is None or pd.isna(v):
+        return "无数据"
+    if sign * (v - e) >= 0:
+        return "正常推进"
+    base = b if b is not None and not pd.isna(b) else e
+    due = sign * (e - base)
+    done = sign * (v - base)
+    if due > 0 and done / due >= at_risk:
+        return "有风险"
+    return "滞后"
+
+
+def expected_value(baseline: float | None, baseline_date, target: float, deadline, today) -> float:
+    """The value due on `today` on the straight path from (baseline_date, baseline) to (deadline, target)."""
+    if baseline is None or pd.isna(baseline) or baseline_date is None or pd.isna(baseline_date):
+        return float(target)
+    b0, d1, t = pd.Timestamp(baseline_date), pd.Timestamp(deadline), pd.Timestamp(today)
+    if t <= b0:
+        return float(baseline)
+    if t >= d1 or d1 <= b0:
+        return float(target)
+    return float(baseline) + (float(target) - float(baseline)) * (t - b0) / (d1 - b0)
+
+
+STATUS_COLUMNS = ["plan_id", "area", "measure_no", "measure", "indicator", "unit", "direction", "kind", "model",
+                  "lead_department", "department", "baseline", "baseline_date", "target", "deadline",
+                  "current_value", "value_date", "reported_by", "share_of_target", "expected_today",
+                  "missing_reports", "status", "today", "origin"]
+
+
+def indicator_status(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str | None = None,
+                     today: dt.date | str | None = None) -> pd.DataFrame:
+    """One row per indicator (of one plan, or all): current value as of `today`, share of target,
+    expected value today, missing reports and status (see module docstring)."""
+    if scope.is_empty:
+        return pd.DataFrame(columns=STATUS_COLUMNS)
+    d = _today(con, today)
+    rl = rules(con)
+    where, params = _scope_where(scope)
+    plan_filter = "and i.plan_id = ?" if plan_id else ""
+    df = _df(con, f"""
+        with o as ({_overall_sql(where)}),
+        cur as (
+            select plan_id, measure_no, indicator, arg_max(value, value_date) as current_value,
+                   max(value_date)::date as value_date, arg_max(departments, value_date) as reported_by
+            from o where value_date <= ? group by all
+        )
+        select i.plan_id, coalesce(m.area, i.area) as area, i.measure_no, coalesce(m.measure, i.measure) as measure,
+               i.indicator, i.unit, i.direction, i.kind, i.model, i.lead_department, i.department,
+               i.baseline, i.baseline_date, i.target, i.deadline, c.current_value, c.value_date, c.reported_by,
+               i.origin, m.area_order, m.measure_order
+        from plan_indicators i
+        left join plan_measures m using (plan_id, measure_no)
+        left join cur c using (plan_id, measure_no, indicator)
+        where true {plan_filter}
+        order by i.plan_id, m.area_order, m.measure_order, i.indicator""",
+             [*params, d, *([plan_id] if plan_id else [])])
+    miss = _owed_missing(con, scope, d, int(rl["report_grace_days"]))
+    counts = miss.groupby(["plan_id", "measure_no", "indicator"]).size().rename("missing_reports").reset_index()
+    df = df.merge(counts, on=["plan_id", "measure_no", "indicator"], how="left")
+    df["missing_reports"] = df["missing_reports"].fillna(0).astype(int)
+    df["today"] = d
+    df["deadline"] = pd.to_datetime(df["deadline"]).dt.date
+    df["baseline_date"] = pd.to_datetime(df["baseline_date"]).dt.date
+    df["value_date"] = pd.to_datetime(df["value_date"]).dt.date
+    df["expected_today"] = [round(expected_value(r.baseline, r.baseline_date, r.target, r.deadline, d), 2)
+                            for r in df.itertuples()]
+    cv = pd.to_numeric(df["current_value"], errors="coerce")
+    share = cv / df["target"].where(df["target"] != 0) * 100
+    df["share_of_target"] = share.where(df["direction"] != "越低越好", df["target"] / cv.where(cv != 0) * 100).round(1)
+    df["status"] = [_status(r, rl["at_risk_share"]) for r in df.to_dict("records")]
+    return df[STATUS_COLUMNS]
+
+
+def indicator_by_county(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str, measure_no: str,
+                        indicator: str, today: dt.date | str | None = None) -> pd.DataFrame:
+    """Latest value per county on or before `today`: county_code, county_name, value_date, value,
+    numerator, denominator, department."""
+    where, params = _scope_predicate(scope, "a.county_code")
+    d = _today(con, today)
+    return _df(con, f"""
+        select a.county_code, r.region_name as county_name, max(a.value_date)::date as value_date,
+               arg_max(a.value, a.value_date) as value, arg_max(a.numerator, a.value_date) as numerator,
+               arg_max(a.denominator, a.value_date) as denominator, arg_max(a.department, a.value_date) as department
+        from plan_actuals a left join regions r on r.region_code = a.county_code
+        where a.plan_id = ? and a.measure_no = ? and a.indicator = ? and a.value_date <= ? and {where}
+        group by a.county_code, r.region_name order by a.county_code""",
+               [plan_id, measure_no, indicator, d, *params])
+
+
+def department_summary(con: duckdb.DuckDBPyConnection, scope: Scope, today: dt.date | str | None = None) -> pd.DataFrame:
+    """Per canonical department: measures it leads (all plans), indicators it answers for by status,
+    and reports it owes: department, measures, indicators, <one column per status>, missing_reports."""
+    if scope.is_empty:
+        return pd.DataFrame(columns=["department", "measures", "indicators", *STATUS_ORDER, "missing_reports"])
+    st = indicator_status(con, scope, None, today)
+    led = _df(con, "select department, count(distinct plan_id || '/' || measure_no) as measures "
+                   "from plan_departments group by department")
+    piv = st.pivot_table(index="department", columns="status", values="indicator", aggfunc="count", fill_value=0)
+    piv = piv.reindex(columns=list(STATUS_ORDER), fill_value=0)
+    agg = st.groupby("department").agg(indicators=("indicator", "count"), missing_reports=("missing_reports", "sum"))
+    out = led.set_index("department").join(agg, how="outer").join(piv, how="left").fillna(0).reset_index()
+    for c in ["measures", "indicators", "missing_reports", *STATUS_ORDER]:
+        out[c] = out[c].astype(int)
+    return out.sort_values(["逾期", "滞后", "indicators", "measures"], ascending=False).reset_index(drop=True)
+
+
+def department_measures(con: duckdb.DuckDBPyConnection, scope: Scope, department: str) -> pd.DataFrame:
+    """Measures a canonical department leads or co-leads: plan_id, plan_name, area, measure_no, measure, lead_departments."""
+    if scope.is_empty:
+        return pd.DataFrame(columns=["plan_id", "plan_name", "area", "measure_no", "measure", "lead_departments"])
+    return _df(con, """
+        select m.plan_id, m.plan_name, m.area, m.measure_no, m.measure, m.lead_departments
+        from plan_measures m
+        where exists (select 1 from plan_departments d where d.plan_id = m.plan_id and d.measure_no = m.measure_no
+                      and d.department = ?)
+        order by m.plan_id, m.area_order, m.measure_order""", [department])
