@@ -12,6 +12,7 @@ st.set_page_config(layout="wide", page_title="童心 · 流动儿童关爱服务
 page = st.navigation(
     [st.Page("views/overview.py", title="总览", default=True),
      st.Page("views/targets.py", title="目标进展", url_path="targets"),
+     st.Page("views/map.py", title="流动儿童分布", url_path="map"),
      ],
 )
 

@@ -1,4 +1,4 @@
-"""Command line: python -m etl {sources,land,build,status,demo,init-demo}."""
+"""Command line: python -m etl {sources,land,boundaries,build,status,rollback,demo,init-demo}."""
 from __future__ import annotations
 
 import argparse
@@ -49,6 +49,16 @@ def cmd_land(args) -> int:
     print(out.message)
     if out.entry and out.entry.rows_rejected:
         print(f"  被拒绝的行及原因 rejected rows and reasons: {data_dir() / 'landed' / out.entry.rejected_path}")
+    return 0
+
+
+def cmd_boundaries(args) -> int:
+    """Land one boundary file (GeoJSON / Shapefile / GeoPackage) for a level, versioned by valid_from."""
+    from geo.boundaries import land_boundaries
+
+    out = land_boundaries(Path(args.file), args.level, args.code_field, args.name_field,
+                          valid_from=args.valid_from, gcj02=args.gcj02)
+    print(out.message)
     return 0
 
 
@@ -125,9 +135,20 @@ def cmd_init_demo(args) -> int:
         rejected += res.entry.rows_rejected if res.entry else 0
     print(f"已导入 {len(files)} 个文件，拒绝 {rejected} 行（示例数据中故意放入的错误行）"
           f" / landed {len(files)} files, {rejected} rows rejected (deliberate bad rows)")
+    land_demo_boundaries(out, root)
     path = build(progress=_bar("构建 build"))
     print(f"已发布快照 published snapshot: {path.name}")
     return 0
+
+
+def land_demo_boundaries(out: Path, root: Path | None = None) -> None:
+    """Land the demo's schematic boundary files (listed under "boundaries" in its manifest)."""
+    from geo.boundaries import land_boundaries
+
+    manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
+    # Counties before streets, so the map's outlines come from the same landing order every time.
+    for b in sorted(manifest.get("boundaries", []), key=lambda b: b["level"] != "county"):
+        land_boundaries(Path(out) / b["file"], b["level"], "code", "name", root=root)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,6 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--period", help="统计期 period, e.g. 2025-06, 2025Q2, 2025H1, 2025")
     s.add_argument("--synthetic", action="store_true", help="标记为示例数据 mark as synthetic demo data")
     s.set_defaults(fn=cmd_land)
+    s = sub.add_parser("boundaries", help="导入边界文件 land a boundary file (GeoJSON/Shapefile/GPKG)")
+    s.add_argument("file")
+    s.add_argument("--level", required=True, choices=["county", "street", "community"], help="层级 level")
+    s.add_argument("--code-field", required=True, help="区划代码字段 field holding the division code")
+    s.add_argument("--name-field", help="名称字段 field holding the name")
+    s.add_argument("--valid-from", help="生效日期 valid from (YYYY-MM-DD), for 区划调整")
+    s.add_argument("--gcj02", action="store_true", help="坐标为 GCJ-02（网络地图坐标）coordinates are GCJ-02")
+    s.set_defaults(fn=cmd_boundaries)
     s = sub.add_parser("build", help="构建并发布新快照 build and publish a snapshot")
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(fn=cmd_build)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from etl.__main__ import land_demo_boundaries
 from etl.land import land
 from warehouse.build import build, published
 
@@ -34,6 +35,7 @@ def data_dir(tmp_path_factory, demo_extracts) -> Path:
     manifest = json.loads((demo_extracts / "manifest.json").read_text(encoding="utf-8"))
     for f in manifest["files"]:
         land(f["source"], demo_extracts / f["file"], f["period"], root=root, synthetic=True, user="fixture")
+    land_demo_boundaries(demo_extracts, root)
     build(root)
     assert published(root) is not None
     os.environ["TONGXIN_DATA_DIR"] = str(root)

@@ -165,6 +165,37 @@ def _load_tables(con: duckdb.DuckDBPyConnection) -> None:
                 raise BuildError(f"配置文件 {path.name} 无法读取 unreadable config: {str(e).splitlines()[0]}") from None
 
 
+def _load_boundaries(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """Table `boundaries`: every landed boundary version (GeoJSON text, full and simplified for display).
+
+    Pages read polygons from here, never from files; `is_current` marks the version in force.
+    """
+    import pandas as pd
+    import pyarrow.parquet as pq
+    import shapely
+
+    from geo.boundaries import boundaries_dir, boundary_versions
+
+    con.execute("""create table boundaries (region_code varchar, region_name varchar, level varchar,
+        valid_from date, valid_to date, is_current boolean, is_schematic boolean, source_file varchar,
+        geometry varchar, simplified varchar, area_km2 double, lon double, lat double)""")
+    frames = []
+    for v in boundary_versions(root):
+        t = pq.read_table(boundaries_dir(root) / v["path"]).to_pandas()
+        frames.append(pd.DataFrame({
+            "region_code": t["region_code"], "region_name": t["region_name"], "level": t["level"],
+            "valid_from": pd.Timestamp(v["valid_from"]).date(),
+            "valid_to": pd.Timestamp(v["valid_to"]).date() if v["valid_to"] else None,
+            "is_current": v["is_current"], "is_schematic": bool(v.get("is_schematic")),
+            "source_file": v["file_name"],
+            "geometry": shapely.to_geojson(shapely.from_wkb(t["geometry_wkb"].tolist())),
+            "simplified": shapely.to_geojson(shapely.from_wkb(t["simplified_wkb"].tolist())),
+            "area_km2": t["area_km2"], "lon": t["lon"], "lat": t["lat"]}))
+    if frames:
+        df = pd.concat(frames, ignore_index=True)  # noqa: F841 (read by DuckDB below)
+        con.execute("insert into boundaries by name select * from df")
+
+
 def _check(con: duckdb.DuckDBPyConnection, m: Model) -> list[str]:
     """Constraint failures of one model, as readable lines."""
     errs = []
@@ -223,6 +254,7 @@ def build(root: Path | str | None = None, progress: Callable[[str, int, int], No
         _meta(con, stamp, current)
         con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
         _load_tables(con)
+        _load_boundaries(con, root)
         say("载入人员表 loading person table", 2, steps)
         _load_pii(con, root, list(current.values()))
         errors: list[str] = []

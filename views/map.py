@@ -1,0 +1,83 @@
+"""流动儿童分布: street choropleth of children on the register, community points, table and download."""
+
+import streamlit as st
+
+from ui import data, widgets
+from ui import format as fmt
+from ui import map as mp
+from warehouse.queries import geo, privacy
+
+wh = data.warehouse()
+user_scope = data.user_scope()
+t = privacy.threshold()
+
+st.title("流动儿童分布")
+
+periods = wh.periods()
+c1, c2, c3, c4 = st.columns(4)
+with c1:
+    period = widgets.period_selector(periods, key="map_period")
+with c2:
+    age_band = st.selectbox("年龄段", list(mp.AGE_LABELS), format_func=mp.AGE_LABELS.get, key="map_age")
+with c3:
+    category = st.selectbox("儿童类别", list(mp.CATEGORY_LABELS), key="map_category")
+with c4:
+    county = widgets.region_selector(wh.counties(user_scope), key="map_county")
+if period is None:
+    st.info("尚无流动儿童监测摸排台账数据。")
+    st.stop()
+
+m1, m2, m3 = st.columns([3, 1, 1])
+with m1:
+    metric = st.segmented_control("指标", list(geo.METRICS), default="children", required=True,
+                                  format_func=lambda k: geo.METRICS[k][1], key="map_metric")
+previous = wh.previous_period(period)
+with m2:
+    change = st.toggle("与上期比较", key="map_change", disabled=previous is None,
+                       help=f"显示较{fmt.period_label(previous)}的变化" if previous else "无上期数据")
+with m3:
+    show_points = st.toggle("显示社区（村）点位", value=False, key="map_points")
+change = bool(change and previous)
+
+scope = user_scope.narrow(county)
+raw = wh.query(geo.street_metrics, scope, period, age_band, category)
+shapes = wh.query(geo.shapes, scope, "street")
+county_shapes = wh.query(geo.shapes, scope, "county")
+if raw.empty or shapes.empty:
+    st.info("所选范围内暂无街道边界或数据。请先导入边界文件：`python -m etl boundaries FILE --level street …`")
+    st.stop()
+
+streets = mp.suppressed_streets(raw, metric, change, t)
+points = None
+if show_points:
+    points = mp.suppressed_points(wh.query(geo.community_points, scope, period, age_band, category), t)
+shown = streets.loc[~streets["children_suppressed"] & ~(change & streets["prev_children_suppressed"]), "value"]
+breaks = mp.class_breaks(shown, change=change)
+title = geo.METRICS[metric][1] + ("较上期变化" if change else "")
+what = f"{fmt.period_label(period)} · {mp.AGE_LABELS[age_band]} · {category}"
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    deck = mp.deck(streets, shapes, county_shapes if county is None else county_shapes.iloc[0:0], points,
+                   breaks, metric, change, mp.view_state(shapes), privacy.settings().get("basemap_tile_url"), t)
+    st.pydeck_chart(deck, height=560, key="map_deck")
+    missing = raw.loc[~raw["street_code"].isin(shapes["region_code"]), "street_name"]
+    if len(missing):
+        st.warning(f"以下街道乡镇没有边界，未画在图上（见表格）：{'、'.join(missing)}")
+    if shapes["is_schematic"].any():
+        st.caption("示意边界：示例城市的边界为虚构示意图，不代表真实行政区划。")
+with right:
+    st.markdown(mp.legend_html(mp.legend_rows(breaks, metric, change, shown), title, t,
+                               bool(streets["children_suppressed"].any()), bool(shown.isna().any()), change),
+                unsafe_allow_html=True)
+    st.caption(f"{what}。{mp.METRIC_HELP[metric]}少于{t}人的数字显示为“<{t}”。")
+    tbl = mp.table(streets, metric, change)
+    st.dataframe(tbl, hide_index=True, key="map_table", height=min(400, 35 * (len(tbl) + 1) + 3),
+                 column_config=mp.table_columns(tbl))
+    total = int(raw["children"].sum())
+    st.caption(f"合计：{total:,} 人（{len(raw)} 个街道乡镇）" if total >= t or total == 0 else f"合计：<{t} 人")
+    notes = [f"说明：{mp.METRIC_HELP[metric]}", f"少于{t}人的数字显示为“<{t}”；“*”为防止由合计反推而隐去的数字。",
+             "示例数据，虚构城市，仅供演示。" if wh.info.is_demo else ""]
+    st.download_button("下载表格（Excel）", mp.excel(tbl, f"{title}（{what}）", notes),
+                       file_name=f"流动儿童分布_{period}.xlsx", key="map_download",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

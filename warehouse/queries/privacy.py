@@ -1,0 +1,114 @@
+"""Small-number suppression (小数保护), once for every page and download.
+
+A count of people below the threshold (config/settings.yaml `small_number_threshold`, default 5,
+read at run time) is shown as "<5" — never its exact value — and so is anything derived from it
+(rates, changes). Complementary suppression: where a group has a visible total (a county's streets, the
+whole view), one suppressed cell could be recovered as total − the others, so the smallest other
+non-zero cell of that group is suppressed too. Zero is shown: it discloses nobody.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+DEFAULT_THRESHOLD = 5
+COMPLEMENT_MARK = "*"  # a cell hidden only so that a total cannot reveal a small one
+REPO_DIR = Path(__file__).resolve().parents[2]
+
+
+def settings() -> dict:
+    """config/settings.yaml (or $TONGXIN_CONFIG_DIR/settings.yaml), read afresh on every call."""
+    folder = Path(os.environ.get("TONGXIN_CONFIG_DIR") or REPO_DIR / "config")
+    path = folder / "settings.yaml"
+    if not path.exists():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def threshold() -> int:
+    """The small-number threshold in force (default 5)."""
+    try:
+        return max(1, int(settings().get("small_number_threshold", DEFAULT_THRESHOLD)))
+    except (TypeError, ValueError):
+        return DEFAULT_THRESHOLD
+
+
+def mark(t: int | None = None) -> str:
+    """The text shown instead of a suppressed value: "<5"."""
+    return f"<{t or threshold()}"
+
+
+def suppress(
+    df: pd.DataFrame,
+    counts: Iterable[str],
+    *,
+    derived: Mapping[str, str | Iterable[str]] | None = None,
+    groups: Iterable[Iterable[str] | None] = (None,),
+    t: int | None = None,
+) -> pd.DataFrame:
+    """A copy of `df` where small counts and everything derived from them are hidden.
+
+    counts: count columns (people). A cell with 0 < value < t is suppressed.
+    derived: {column: count column(s)} — a rate or change is hidden when any of its counts is.
+    groups: column lists whose groups have totals visible in the same view (None = the whole frame);
+        in each group where exactly one cell of a count column is suppressed, the smallest other
+        non-zero cell is suppressed too, so the total cannot reveal it.
+    Adds `<count>_suppressed` (bool) and `<count>_label` (text: "<5", "*" for a complementary
+    suppression, or the number) for each count,
+    and sets suppressed counts and derived values to <NA>.
+    """
+    t = t or threshold()
+    out = df.copy()
+    counts = list(counts)
+    groups = list(groups)
+    flags, primary = {}, {}
+    for c in counts:
+        v = pd.to_numeric(out[c], errors="coerce")
+        small = (v > 0) & (v < t)
+        small = small.fillna(False).astype(bool)
+        primary[c] = small.copy()
+        changed = True
+        while changed:  # repeat: one extra suppression in one grouping can leave a single one in another
+            changed = False
+            for g in groups:
+                g = list(g or [])
+                keys = pd.Series(0, index=out.index) if not g else (out[g[0]] if len(g) == 1 else [out[k] for k in g])
+                for idx in v.groupby(keys, dropna=False).groups.values():
+                    sel = small.loc[idx]
+                    if int(sel.sum()) == 1:
+                        others = v.loc[idx][~sel & (v.loc[idx] > 0)]
+                        if len(others):
+                            small.loc[others.idxmin()] = True
+                            changed = True
+        flags[c] = small
+    for c in counts:
+        s = flags[c]
+        out[f"{c}_suppressed"] = s
+        out[f"{c}_label"] = [
+            (mark(t) if first else COMPLEMENT_MARK) if hide else _label(x)
+            for x, hide, first in zip(out[c], s, primary[c])
+        ]
+        out[c] = out[c].astype("Float64").mask(s).astype("Int64") if _is_int(out[c]) else out[c].mask(s)
+    for col, src in (derived or {}).items():
+        srcs = [src] if isinstance(src, str) else list(src)
+        hide = pd.Series(False, index=out.index)
+        for s in srcs:
+            hide |= flags[s]
+        out[col] = out[col].astype("Float64").mask(hide)
+    return out
+
+
+def _is_int(s: pd.Series) -> bool:
+    return pd.api.types.is_integer_dtype(s) or (
+        pd.api.types.is_float_dtype(s) and bool(((s.dropna() % 1) == 0).all())
+    )
+
+
+def _label(x) -> str:
+    if x is None or x is pd.NA or (isinstance(x, float) and pd.isna(x)):
+        return "—"
+    return f"{int(x):,}"

@@ -1,0 +1,58 @@
+-- The map's finer picture: children on the register per period, community (a point at its centre),
+-- age band ('all' = 0-16) and category (流动儿童, 留守儿童, 困境儿童 = in difficulty). Only communities
+-- with a centre point; zeros are kept so a community with nobody registered still shows.
+with register as (
+    select period, community_code, age_band, category, coalesce(in_difficulty, false) as in_difficulty
+    from stg_civil_register
+    where community_code is not null and age_band is not null
+),
+
+communities as (
+    select region_code as community_code, region_name as community_name, street_code, street_name,
+           county_code, county_name, lon, lat
+    from regions
+    where level = 'community' and lon is not null and lat is not null
+),
+
+counted as (
+    select period, community_code, age_band, category, count(*) as children
+    from register group by all
+    union all
+    select period, community_code, age_band, '困境儿童', count(*) from register where in_difficulty group by all
+),
+
+with_all as (
+    select * from counted
+    union all
+    select period, community_code, 'all', category, sum(children) from counted group by all
+),
+
+grid as (
+    select p.period, c.*, b.age_band, k.category
+    from (select period from report_periods where has_register) p
+    cross join communities c
+    cross join (select unnest(['0-3', '3-6', '6-12', '12-16', 'all']) as age_band) b
+    cross join (select unnest(['流动儿童', '留守儿童', '困境儿童']) as category) k
+),
+
+final as (
+    select
+        g.period,
+        g.county_code,
+        g.county_name,
+        g.street_code,
+        g.street_name,
+        g.community_code,
+        g.community_name,
+        g.lon,
+        g.lat,
+        g.age_band,
+        g.category,
+        coalesce(w.children, 0)::bigint as children
+    from grid g
+    left join with_all w
+        on w.period = g.period and w.community_code = g.community_code and w.age_band = g.age_band
+        and w.category = g.category
+)
+
+select * from final
