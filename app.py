@@ -13,6 +13,9 @@ page = st.navigation(
     [st.Page("views/overview.py", title="总览", default=True),
      st.Page("views/targets.py", title="目标进展", url_path="targets"),
      st.Page("views/map.py", title="流动儿童分布", url_path="map"),
+     st.Page("views/key_children.py", title="重点儿童", url_path="key_children"),
+     st.Page("views/matching.py", title="数据比对", url_path="matching"),
+     st.Page("views/data_quality.py", title="数据质量", url_path="data_quality"),
      ],
 )
 

@@ -1,0 +1,179 @@
+"""Widgets and figures for the key-children, matching and data-quality pages (issue 7)."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+import xlsxwriter
+
+from ui import format as fmt
+from ui import theme
+
+# Chinese headers for child-level lists (masked values only) and aggregate tables.
+HEADERS = {
+    "masked_name": "姓名（脱敏）", "masked_id": "身份证号（脱敏）", "check_label": "比对项目",
+    "department": "责任部门", "period": "数据期别", "street_name": "街道（乡镇）", "street_code": "街道代码",
+    "community_code": "社区代码", "age_years": "年龄（岁）", "detail": "说明", "county_code": "区县代码",
+    "director_id": "儿童主任编号", "risk_level": "风险等级", "key_type": "对象类型",
+    "last_contact_date": "最近联系日期", "last_home_visit_date": "最近入户走访日期",
+    "next_due_date": "下次应访日期", "overdue_days": "逾期天数", "is_overdue": "是否逾期",
+    "area_code": "代码", "area_name": "名称", "children": "人数", "contact_overdue": "联系逾期",
+    "home_visit_overdue": "入户逾期", "overdue": "逾期人数", "due_30d": "30天内到期",
+    "compliance_rate": "按时率", "overdue_days_max": "最长逾期天数", "matched": "已匹配", "unmatched": "未匹配",
+    "match_rate": "匹配率", "department_pair": "部门比对", "street": "街道",
+    "title": "数据名称", "source": "数据源", "cadence": "报送周期", "latest_period": "最新期别",
+    "expected_period_start": "应报期别起", "periods_behind": "滞后期数", "is_late": "是否逾期",
+    "periods_landed": "已报期数", "periods_expected": "应报期数", "completeness": "完整率",
+    "rows_read": "读取行数", "rows_accepted": "接收行数", "rows_rejected": "拒收行数", "rejection_rate": "拒收率",
+    "latest_rejection_rate": "最新一期拒收率", "resubmissions": "重报次数", "extracts": "数据项",
+    "late": "逾期项", "change": "变化", "from_level": "上期等级", "to_level": "本期等级",
+    "previous_period": "上期", "contact_every_days": "联系间隔（天）", "home_visit_every_days": "入户间隔（天）",
+    "plan": "方案", "source_text": "依据",
+}
+
+
+def chinese(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Keep `columns` (in order) with Chinese headers; rates as percentages, flags as 是/否."""
+    out = df[columns].copy()
+    for c in columns:
+        if c.endswith("_rate") or c == "completeness":
+            out[c] = [fmt.percent(v) for v in out[c]]
+        elif c.startswith("is_"):
+            out[c] = ["是" if bool(v) else "否" for v in out[c]]
+        elif c.endswith("_date"):
+            out[c] = ["" if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d") for v in out[c]]
+        elif c == "age_years":
+            out[c] = out[c].astype("Int64")
+        elif out[c].dtype == object or str(out[c].dtype) == "str":
+            out[c] = out[c].astype(object).where(out[c].notna(), "")
+    return out.rename(columns=HEADERS)
+
+
+def excel(df: pd.DataFrame, title: str, note: str) -> bytes:
+    """An .xlsx with a title row addressed to the department, a note row and Chinese headers."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("名单")
+    bold = wb.add_format({"bold": True, "font_size": 14})
+    head = wb.add_format({"bold": True, "bg_color": "#dfe7f3", "border": 1})
+    ws.write_string(0, 0, title, bold)
+    ws.write_string(1, 0, note)
+    for j, col in enumerate(df.columns):
+        ws.write_string(3, j, str(col), head)
+        ws.set_column(j, j, max(10, min(40, len(str(col)) * 2 + 4)))
+        for i, v in enumerate(df[col].tolist()):
+            ws.write_string(4 + i, j, "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
+    wb.close()
+    return buf.getvalue()
+
+
+def download(df: pd.DataFrame, title: str, note: str, file_name: str, key: str) -> None:
+    st.download_button(f"导出 Excel：{title}", excel(df, title, note), file_name=file_name, key=key,
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def kpis(items: list[tuple[str, object]]) -> None:
+    for col, (label, value) in zip(st.columns(len(items)), items):
+        col.metric(label, value if isinstance(value, str) else fmt.number(value))
+
+
+def risk_bars(df: pd.DataFrame) -> go.Figure:
+    """Key children per risk level, each bar in its configured colour, overdue as a second series."""
+    colours = [c if isinstance(c, str) else theme.RISK_COLORS.get(r, theme.PRIMARY)
+               for r, c in zip(df["risk_level"], df["colour"])]
+    fig = go.Figure()
+    fig.add_bar(x=df["risk_level"], y=df["children"], name="重点对象", marker_color=colours,
+                text=[fmt.number(v) for v in df["children"]], textposition="outside")
+    fig.add_bar(x=df["risk_level"], y=df["overdue"], name="走访逾期", marker_color="#6b7a8f",
+                text=[fmt.number(v) for v in df["overdue"]], textposition="outside")
+    fig.update_layout(barmode="group", yaxis_title="人数", xaxis_title=None)
+    top = int(df["children"].max()) if len(df) else 1
+    fig.update_yaxes(range=[0, top * 1.2])
+    return theme.apply(fig, height=320)
+
+
+def overdue_bars(df: pd.DataFrame, label: str) -> go.Figure:
+    """Horizontal bars: overdue and on-time children per area (most overdue on top)."""
+    df = df.head(15).iloc[::-1]
+    names = [n if isinstance(n, str) and n else c for n, c in zip(df["area_name"], df["area_code"])]
+    fig = go.Figure()
+    fig.add_bar(y=names, x=df["overdue"], name="逾期", orientation="h", marker_color="#d9363e")
+    fig.add_bar(y=names, x=df["children"] - df["overdue"], name="按时", orientation="h", marker_color="#3a9d5d")
+    fig.update_layout(barmode="stack", xaxis_title="重点对象（人）", yaxis_title=label)
+    return theme.apply(fig, height=max(280, 28 * len(df) + 120))
+
+
+def rate_bars(df: pd.DataFrame) -> go.Figure:
+    """Match rate per street for one check (lowest first)."""
+    df = df.sort_values("match_rate", ascending=False)
+    names = [n if isinstance(n, str) and n else c for n, c in zip(df["street_name"], df["street_code"])]
+    fig = go.Figure(go.Bar(y=names, x=df["match_rate"] * 100, orientation="h", marker_color=theme.PRIMARY,
+                           text=[f"{fmt.percent(r)}（缺{u}人）" for r, u in zip(df["match_rate"], df["unmatched"])],
+                           textposition="auto"))
+    fig.update_layout(xaxis_title="匹配率（%）", yaxis_title=None, xaxis_range=[0, 100])
+    return theme.apply(fig, height=max(280, 26 * len(df) + 100))
+
+
+def trend_lines(df: pd.DataFrame) -> go.Figure:
+    """Rejection rate per period, one line per extract."""
+    fig = go.Figure()
+    for title, g in df.groupby("title", sort=True):
+        fig.add_scatter(x=g["period"], y=g["rejection_rate"] * 100, mode="lines+markers", name=title)
+    fig.update_layout(yaxis_title="拒收率（%）", xaxis_title="期别", xaxis_type="category")
+    return theme.apply(fig, height=340)
+
+
+RATE_COLOURS = ["#d9363e", "#f08c2e", "#e8c21a", "#8fbf4f", "#3a9d5d"]  # lowest match rate red
+RATE_BREAKS = [0.6, 0.75, 0.85, 0.95]
+
+
+def rate_colour(rate: float | None) -> list[int]:
+    """RGBA fill for a match rate (fixed classes <60%, 60–75%, 75–85%, 85–95%, ≥95%; grey = no data)."""
+    if rate is None or pd.isna(rate):
+        return [235, 235, 235, 200]
+    cls = sum(rate >= b for b in RATE_BREAKS)
+    h = RATE_COLOURS[cls].lstrip("#")
+    return [int(h[i:i + 2], 16) for i in (0, 2, 4)] + [210]
+
+
+def rate_legend() -> str:
+    names = ["低于60%", "60%—75%", "75%—85%", "85%—95%", "95%及以上"]
+    items = "".join(f'<span style="display:inline-block;width:12px;height:12px;background:{c};margin:0 4px 0 10px;'
+                    f'vertical-align:middle"></span>{n}' for c, n in zip(RATE_COLOURS, names))
+    return f'<div style="font-size:0.85rem">图例：匹配率{items}</div>'
+
+
+def rate_map(streets: pd.DataFrame, shapes: pd.DataFrame):
+    """Street choropleth of match rates (pydeck, no basemap, offline), labels in Chinese."""
+    import json
+
+    import pydeck as pdk
+
+    from ui.map import LABEL_FONT, view_state
+
+    by_code = streets.set_index("street_code")
+    features = []
+    for s in shapes.itertuples():
+        row = by_code.loc[s.region_code] if s.region_code in by_code.index else None
+        rate = None if row is None else row["match_rate"]
+        features.append({"type": "Feature", "geometry": json.loads(s.geometry), "properties": {
+            "name": s.region_name, "fill": rate_colour(rate), "rate": fmt.percent(rate),
+            "unmatched": "—" if row is None else f"{int(row['unmatched'])}人"}})
+    layers = [
+        pdk.Layer("GeoJsonLayer", id="match_streets", data={"type": "FeatureCollection", "features": features},
+                  stroked=True, filled=True, pickable=True, get_fill_color="properties.fill",
+                  get_line_color=[90, 90, 90, 255], line_width_min_pixels=1),
+        pdk.Layer("TextLayer", id="labels", data=[
+            {"name": f"{s.region_name} {f['properties']['rate']}", "lon": s.lon, "lat": s.lat}
+            for s, f in zip(shapes.itertuples(), features)],
+            get_position="[lon, lat]", get_text="name", get_size=13, get_color=[20, 20, 20, 255],
+            character_set=pdk.types.String("auto"), font_family=pdk.types.String(LABEL_FONT),
+            background=True, get_background_color=[255, 255, 255, 190], billboard=True),
+    ]
+    tooltip = {"html": "<b>{name}</b><br/>匹配率：{rate}<br/>未匹配：{unmatched}",
+               "style": {"fontFamily": theme.FONT_FAMILY, "fontSize": "13px"}}
+    return pdk.Deck(layers=layers, initial_view_state=view_state(shapes, 560, 420), map_provider=None,
+                    tooltip=tooltip)

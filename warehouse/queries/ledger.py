@@ -1,0 +1,144 @@
+"""Key-children ledger queries: risk levels, visit compliance, due lists (marts ledger_*).
+
+"Today" is the snapshot's data date (meta.data_date, carried as ledger_children.as_of_date), so
+the demo is deterministic. Aggregate functions never read person_key or the person table; the
+due list (`due_list`) is the one child-level read and returns masked names and ID numbers only.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from warehouse.queries import Scope, _df, _scope_predicate
+
+LEVELS = {"director": "director_id", "community": "community_code", "street": "street_code", "county": "county_code"}
+
+
+def mask_name(name: object) -> str:
+    """张小明 → 张*明, 李䶮 → 李*; empty → ''."""
+    if name is None or (isinstance(name, float) and pd.isna(name)) or not str(name):
+        return ""
+    s = str(name)
+    return s[0] + "*" if len(s) <= 2 else s[0] + "*" * (len(s) - 2) + s[-1]
+
+
+def mask_id(id_number: object) -> str:
+    """320402201503041234 → 3204**********1234 (first 4 and last 4 characters kept)."""
+    if id_number is None or (isinstance(id_number, float) and pd.isna(id_number)) or not str(id_number):
+        return ""
+    s = str(id_number)
+    return s[:4] + "*" * max(len(s) - 8, 0) + s[-4:] if len(s) > 8 else "*" * len(s)
+
+
+def as_of(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """The ledger's "today", plan and survey period: as_of_date, visit_plan, period (one row or none)."""
+    if scope.is_empty:
+        return pd.DataFrame(columns=["as_of_date", "visit_plan", "period"])
+    return _df(con, """
+        select (select data_date from meta) as as_of_date,
+               (select string_agg(distinct plan, '、') from cfg_visit_rules where in_use) as visit_plan,
+               (select any_value(period) from ledger_children) as period""")
+
+
+def visit_rules(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Visit rules in force: plan, risk_level, contact_every_days, home_visit_every_days, source."""
+    if scope.is_empty:
+        return pd.DataFrame(columns=["plan", "risk_level", "contact_every_days", "home_visit_every_days", "source"])
+    return _df(con, """
+        select v.plan, v.risk_level, v.contact_every_days, v.home_visit_every_days, v.source
+        from cfg_visit_rules v left join cfg_risk_schemes s using (risk_level)
+        where v.in_use and v.risk_level in (select distinct risk_level from ledger_children)
+        order by s.scheme, s.rank""")
+
+
+def by_risk(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Key children per risk level: risk_level, risk_rank, colour, label, children, overdue, due_30d."""
+    where, params = _scope_predicate(scope, "street_code")
+    return _df(con, f"""
+        with c as (
+            select risk_level, sum(children)::bigint as children, sum(overdue)::bigint as overdue,
+                   sum(due_30d)::bigint as due_30d
+            from ledger_compliance where {where} group by risk_level
+        )
+        select c.risk_level, s.rank::integer as risk_rank, s.colour, s.label, c.children, c.overdue, c.due_30d
+        from c left join cfg_risk_schemes s using (risk_level)
+        order by s.scheme, s.rank""", params)
+
+
+def by_area_risk(con: duckdb.DuckDBPyConnection, scope: Scope, level: str = "street") -> pd.DataFrame:
+    """Key children per area and risk level: area_code, area_name, risk_level, children."""
+    col = {"street": "street_code", "county": "county_code"}[level]
+    where, params = _scope_predicate(scope, "l.street_code")
+    return _df(con, f"""
+        select l.{col} as area_code, r.region_name as area_name, l.risk_level, sum(l.children)::bigint as children
+        from ledger_compliance l left join regions r on r.region_code = l.{col}
+        where {where}
+        group by all order by area_code, min(l.risk_rank)""", params)
+
+
+def compliance(con: duckdb.DuckDBPyConnection, scope: Scope, level: str = "street") -> pd.DataFrame:
+    """Visit compliance per director, community, street or county.
+
+    Columns: area_code, area_name, children, contact_overdue, home_visit_overdue, overdue, due_30d,
+    compliance_rate (share not overdue), overdue_days_max; most overdue first.
+    """
+    col = LEVELS[level]
+    name = "null::varchar" if level == "director" else "r.region_name"
+    join = "" if level == "director" else f"left join regions r on r.region_code = l.{col}"
+    where, params = _scope_predicate(scope, "l.street_code")
+    return _df(con, f"""
+        select l.{col} as area_code, {name} as area_name,
+               sum(children)::bigint as children, sum(contact_overdue)::bigint as contact_overdue,
+               sum(home_visit_overdue)::bigint as home_visit_overdue, sum(overdue)::bigint as overdue,
+               sum(due_30d)::bigint as due_30d,
+               sum(compliant) / sum(children)::double as compliance_rate,
+               max(overdue_days_max)::bigint as overdue_days_max
+        from ledger_compliance l {join}
+        where {where}
+        group by all
+        order by overdue desc, area_code""", params)
+
+
+def totals(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """One row: children, high_risk, overdue, contact_overdue, home_visit_overdue, due_30d."""
+    where, params = _scope_predicate(scope, "street_code")
+    return _df(con, f"""
+        select count(*)::bigint as children, count(*) filter (where is_high_risk)::bigint as high_risk,
+               count(*) filter (where is_overdue)::bigint as overdue,
+               count(*) filter (where contact_overdue_days > 0)::bigint as contact_overdue,
+               count(*) filter (where home_visit_overdue_days > 0)::bigint as home_visit_overdue,
+               count(*) filter (where is_due_30d)::bigint as due_30d
+        from ledger_children where {where}""", params)
+
+
+def risk_changes(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Risk changes between consecutive surveys: period, previous_period, change, from_level, to_level, children."""
+    where, params = _scope_predicate(scope, "street_code")
+    return _df(con, f"""
+        select * from (
+            select period, previous_period, change, from_level, to_level, sum(children)::bigint as children
+            from ledger_risk_changes where {where}
+            group by all
+        ) order by period desc, list_position(['升高', '降低', '新增', '退出', '不变'], change), children desc
+        """, params)
+
+
+def due_list(con: duckdb.DuckDBPyConnection, scope: Scope, days: int = 30) -> pd.DataFrame:
+    """Child-level list of visits overdue or due within `days` of the data date, MASKED (张*明, 3204…123X).
+
+    Reads pii.person only to mask; raw names and ID numbers never leave this function.
+    """
+    where, params = _scope_predicate(scope, "l.street_code")
+    df = _df(con, f"""
+        select p.name, p.id_number, l.county_code, r.region_name as street_name, l.community_code,
+               l.director_id, l.risk_level, l.key_type, l.last_contact_date, l.last_home_visit_date,
+               l.next_due_date, l.overdue_days, l.is_overdue
+        from ledger_children l
+        left join pii.person p on p.person_key = l.person_key
+        left join regions r on r.region_code = l.street_code
+        where (l.is_overdue or l.next_due_date <= l.as_of_date + ?::integer) and {where}
+        order by l.is_overdue desc, l.overdue_days desc, l.next_due_date, l.risk_rank""", [days, *params])
+    df.insert(0, "masked_id", df.pop("id_number").map(mask_id))
+    df.insert(0, "masked_name", df.pop("name").map(mask_name))
+    return df

@@ -1,0 +1,67 @@
+"""Cross-department matching queries (marts match_*): match rates per check, street and department
+pair, and each check's worklist for its responsible department.
+
+Aggregate functions read match_rates only. `worklist` is the one child-level read: it joins the
+person table to show MASKED names and ID numbers (张*明, 3204**********123X) until access control
+lands; raw values never leave it.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from warehouse.queries import Scope, _df, _scope_predicate
+from warehouse.queries.ledger import mask_id, mask_name
+
+
+def checks(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Match rate per check: check_code, check_label, department, department_pair, period, children,
+    matched, unmatched, match_rate."""
+    where, params = _scope_predicate(scope, "street_code")
+    return _df(con, f"""
+        select check_code, check_label, department, department_pair, period,
+               sum(children)::bigint as children, sum(matched)::bigint as matched,
+               sum(unmatched)::bigint as unmatched, sum(matched) / sum(children)::double as match_rate
+        from match_rates where {where}
+        group by all order by min(check_order)""", params)
+
+
+def by_street(con: duckdb.DuckDBPyConnection, scope: Scope, check_code: str | None = None) -> pd.DataFrame:
+    """Match rates per street (optionally for one check): check_code, check_label, county_code,
+    street_code, street_name, children, matched, unmatched, match_rate."""
+    where, params = _scope_predicate(scope, "m.street_code")
+    return _df(con, f"""
+        select m.check_code, m.check_label, m.county_code, m.street_code, r.region_name as street_name,
+               sum(children)::bigint as children, sum(matched)::bigint as matched,
+               sum(unmatched)::bigint as unmatched, sum(matched) / sum(children)::double as match_rate
+        from match_rates m left join regions r on r.region_code = m.street_code
+        where (?::varchar is null or m.check_code = ?) and {where}
+        group by all order by min(m.check_order), m.street_code""", [check_code, check_code, *params])
+
+
+def by_department_pair(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Match rates per department pair: department_pair, children, matched, unmatched, match_rate."""
+    where, params = _scope_predicate(scope, "street_code")
+    return _df(con, f"""
+        select department_pair, sum(children)::bigint as children, sum(matched)::bigint as matched,
+               sum(unmatched)::bigint as unmatched, sum(matched) / sum(children)::double as match_rate
+        from match_rates where {where}
+        group by all order by unmatched desc""", params)
+
+
+def worklist(con: duckdb.DuckDBPyConnection, scope: Scope, check_code: str) -> pd.DataFrame:
+    """Children on one check's worklist, MASKED: masked_name, masked_id, department, street_name,
+    community_code, age_years, detail."""
+    where, params = _scope_predicate(scope, "m.street_code")
+    df = _df(con, f"""
+        select p.name, p.id_number, m.check_label, m.department, m.period, r.region_name as street_name,
+               m.street_code, m.community_code, m.age_years, m.detail
+        from match_children m
+        left join pii.person p on p.person_key = m.person_key
+        left join regions r on r.region_code = m.street_code
+        where m.check_code = ? and not m.is_matched and {where}
+        order by m.street_code, m.community_code, m.age_years""", [check_code, *params])
+    df.insert(0, "masked_id", df.pop("id_number").map(mask_id))
+    df.insert(0, "masked_name", df.pop("name").map(mask_name))
+    return df
