@@ -16,6 +16,7 @@ page = st.navigation(
      st.Page("views/key_children.py", title="重点儿童", url_path="key_children"),
      st.Page("views/matching.py", title="数据比对", url_path="matching"),
      st.Page("views/data_quality.py", title="数据质量", url_path="data_quality"),
+     st.Page("views/gaps.py", title="服务缺口", url_path="gaps"),
      ],
 )
 

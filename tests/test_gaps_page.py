@@ -1,0 +1,208 @@
+"""The 服务缺口 page: AppTest at county and street level, Excel downloads with Chinese headers, and
+a real browser (Debian chromium) with a screenshot and no outside request."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import streamlit as st
+from python_calamine import CalamineWorkbook
+from streamlit.testing.v1 import AppTest
+
+from tests.browser import ARTIFACTS, needs_chromium, open_page
+from ui import gaps as ui
+from warehouse import queries as q
+from warehouse.queries import gaps as gq
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+EVERYTHING = q.Scope.everything()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def release_app_caches():
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="module")
+def con(data_dir):
+    con = q.connect(q.current_snapshot_path(data_dir))
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def latest(con) -> str:
+    return str(q.periods(con)["period"].iloc[0])
+
+
+@pytest.fixture
+def at(data_dir, monkeypatch) -> AppTest:
+    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("views/gaps.py").run()
+    assert not at.exception
+    return at
+
+
+def values(v) -> list:
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"])).tolist()
+    return list(v)
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return {s["layout"]["yaxis"]["title"]["text"]: s for s in specs}
+
+
+# AppTest does not expose a dataframe's key: tell the page's tables apart by their columns.
+TABLES = {
+    "index_table": {"gap_index", "gaps_counted"},
+    "gap_table": {"shortfall", "supply_label", "rank"},
+    "comparison_table": {"area_group", "counties"},
+}
+
+
+def frame(at: AppTest, key: str) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if TABLES[key] <= set(d.value.columns))
+
+
+def test_index_ranks_counties(at, con, latest):
+    assert [t.value for t in at.title] == ["服务缺口"]
+    want = q.Scope.everything()
+    index = gq.index_table(con, want, latest, "county").sort_values(["rank", "area_code"])
+    shown = frame(at, "index_table")
+    assert shown["area_name"].tolist() == index["area_name"].tolist()
+    assert shown["gap_index"].tolist() == pytest.approx(index["gap_index"].tolist())
+    bar = charts(at)[ui.INDEX_LABEL]
+    assert values(bar["data"][0]["y"]) == pytest.approx(index["gap_index"].tolist())
+    comparison = frame(at, "comparison_table")
+    assert set(comparison["area_group"]) <= {"主城区", "县域"}
+    assert "综合缺口指数怎么算" in [e.label for e in at.expander]
+
+
+def test_gap_at_county_level(at, con, latest):
+    at.selectbox(key="gap").select("childcare_places").run()
+    assert not at.exception
+    want = gq.gap_table(con, EVERYTHING, latest, "childcare_places", "county").sort_values(["rank", "area_code"])
+    shown = frame(at, "gap_table")
+    assert shown["area_name"].tolist() == want["area_name"].tolist()
+    assert shown["shortfall"].tolist() == want["shortfall"].tolist()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["缺口合计（个托位）"] == f"{int(want['shortfall'].sum()):,}"
+    figures = charts(at)
+    bar = figures["缺口（个托位）"]
+    assert sorted(values(bar["data"][0]["y"])) == sorted(want["shortfall"].tolist())
+    scatter = figures["供给：托位"]
+    line = next(t for t in scatter["data"] if t["mode"] == "lines")
+    x, y = values(line["x"]), values(line["y"])
+    assert y[1] / x[1] == pytest.approx(4.5 / 1000)  # the standard, as a line
+    assert any("标准：每千常住人口托位数" in m.value for m in at.markdown)
+
+
+def test_gap_at_street_level(at, con, latest):
+    county = str(q.counties(con, EVERYTHING)["county_code"].iloc[-1])
+    at.selectbox(key="gap").select("directors").run()
+    at.selectbox(key="gap_county").select(county).run()
+    assert not at.exception
+    want = gq.gap_table(con, q.Scope.of(county), latest, "directors", "street").sort_values(["rank", "area_code"])
+    assert len(want) > 1
+    shown = frame(at, "gap_table")
+    assert shown["area_name"].tolist() == want["area_name"].tolist()
+    assert shown["shortfall"].tolist() == want["shortfall"].tolist()
+    assert "各街道（乡镇）儿童主任缺口" in [s.value for s in at.subheader]
+    assert "主城区与县域对比" not in [s.value for s in at.subheader]
+
+
+def test_gap_without_standard_shows_ratio_only(at):
+    at.selectbox(key="gap").select("inclusive_childcare_places").run()
+    assert not at.exception
+    assert any("暂无标准" in m.value for m in at.markdown)
+    assert "每千常住人口普惠托位数" in charts(at)
+    assert frame(at, "gap_table")["shortfall"].isna().all()
+
+
+def test_excel_download_has_chinese_headers(con, latest, tmp_path):
+    table = gq.gap_table(con, EVERYTHING, latest, "childcare_places", "county")
+    cols = ["rank", "area_name", "supply", "demand", "ratio", "standard_value", "shortfall", "gap_share"]
+    path = tmp_path / "缺口.xlsx"
+    path.write_bytes(ui.excel(table, cols, "托位缺口"))
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("托位缺口").to_python()
+    assert rows[0] == ["排名", "地区", "供给数", "需求数", "现状比值", "标准值", "缺口（单位数）", "缺口率"]
+    assert [r[1] for r in rows[1:]] == table["area_name"].tolist()
+    assert [int(r[6]) for r in rows[1:]] == table["shortfall"].tolist()
+
+
+def test_gaps_in_chromium(app_server, data_dir, tmp_path):
+    # Through the app's own navigation, as a user clicks it.
+    with open_page(app_server, "/", height=1800) as (page, outside, errors):
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("服务缺口").click(timeout=60_000)
+        page.get_by_text("各区县综合缺口指数排名").wait_for(timeout=60_000)
+        assert page.url.endswith("/gaps")
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+        with page.expect_download(timeout=30_000) as info:
+            page.get_by_role("button", name="下载“主城区与县域对比").click()
+        saved = tmp_path / "comparison.xlsx"
+        info.value.save_as(saved)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ARTIFACTS / "gaps.png"), full_page=True)
+        body = page.locator("body").inner_text()
+        exceptions = page.locator('[data-testid="stException"]').count()
+        # One gap: shortfall bars and the demand/supply scatter with the standard line.
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="缺口指标").click()
+        page.get_by_role("option", name="托育 · 托位", exact=True).click()
+        page.get_by_text("各区县托位缺口").wait_for(timeout=60_000)
+        page.locator(".js-plotly-plot .main-svg").nth(2).wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ARTIFACTS / "gaps_childcare.png"), full_page=True)
+        exceptions += page.locator('[data-testid="stException"]').count()
+        body += page.locator("body").inner_text()
+        # Drill into the last county: the same views for its streets.
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="区域").click()
+        page.get_by_role("option").last.click()
+        page.get_by_text("各街道（乡镇）托位缺口").wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ARTIFACTS / "gaps_street.png"), full_page=True)
+        exceptions += page.locator('[data-testid="stException"]').count()
+    assert exceptions == 0 and "Traceback" not in body
+    assert "主城区与县域对比" in body and "标准：每千常住人口托位数" in body
+    assert not errors, errors
+    assert not outside, outside
+    sheet = CalamineWorkbook.from_path(str(saved)).sheet_names[0]
+    header = CalamineWorkbook.from_path(str(saved)).get_sheet_by_name(sheet).to_python()[0]
+    assert header[:3] == ["主城区/县域", "缺口", "区县数"]
+
+
+for _mark in needs_chromium:
+    test_gaps_in_chromium = _mark(test_gaps_in_chromium)
+
+
+def test_index_at_street_level(at, con, latest):
+    county = str(q.counties(con, EVERYTHING)["county_code"].iloc[0])
+    at.selectbox(key="gap_county").select(county).run()
+    assert not at.exception
+    want = gq.index_table(con, q.Scope.of(county), latest, "street").sort_values(["rank", "area_code"])
+    shown = frame(at, "index_table")
+    assert shown["area_code"].tolist() == want["area_code"].tolist()
+    assert all(code.startswith(county[:6]) and code != county for code in shown["area_code"])
+    assert "各街道（乡镇）综合缺口指数排名" in [s.value for s in at.subheader]
+
+
+def test_queries_deny_an_empty_scope(con, latest):
+    nobody = q.Scope()
+    assert gq.standards(con, nobody).empty and gq.source_periods(con, nobody, latest).empty
+    assert gq.gap_table(con, nobody, latest, "childcare_places", "county").empty
+    assert gq.index_table(con, nobody, latest, "street").empty
+    assert gq.gaps_of_area(con, nobody, latest, "county").empty
+    assert gq.measures(con, nobody, latest, "street").empty
+    assert gq.urban_core_comparison(con, nobody, latest).empty
+    county = str(q.counties(con, EVERYTHING)["county_code"].iloc[0])
+    street_scope = gq.gap_table(con, q.Scope.of(county[:6] + "001"), latest, "childcare_places", "county")
+    assert street_scope.empty  # a street-level user does not see the county's figures

@@ -1,0 +1,121 @@
+"""服务缺口: choose a gap (or the composite index), rank counties by shortfall, drill into a county's streets."""
+
+import streamlit as st
+
+from ui import data, widgets
+from ui import format as fmt
+from ui import gaps as ui
+from warehouse.queries import gaps as gq
+
+wh = data.warehouse()
+user_scope = data.user_scope()
+
+st.title("服务缺口")
+
+periods = wh.periods()
+catalogue = wh.query(gq.standards, user_scope)
+names = dict(zip(catalogue["gap_id"], catalogue["family"] + " · " + catalogue["gap_name"]))
+names[ui.INDEX] = ui.INDEX_LABEL
+left, middle, right = st.columns([1, 2, 1])
+with left:
+    period = widgets.period_selector(periods, key="gap_period")
+with middle:
+    gap = st.selectbox("缺口指标", [ui.INDEX, *catalogue["gap_id"]], format_func=names.get, key="gap")
+with right:
+    county = widgets.region_selector(wh.counties(user_scope), key="gap_county")
+if period is None:
+    st.info("尚无流动儿童监测摸排台账数据。")
+    st.stop()
+
+level = "street" if county else "county"
+where = "各街道（乡镇）" if county else "各区县"
+scope = user_scope.narrow(county)
+sources = wh.query(gq.source_periods, scope, period)
+st.caption("已下钻到所选区县的街道（乡镇）；选择“全市”返回区县。" if county else "选择区县可下钻到街道（乡镇）。")
+
+if gap == ui.INDEX:
+    table = wh.query(gq.index_table, scope, period, level)
+    st.subheader(f"{where}综合缺口指数排名")
+    st.caption(ui.period_note(sources))
+    with st.expander("综合缺口指数怎么算", expanded=False):
+        st.markdown(
+            "每项有标准的缺口先算**缺口率** = max(0, 按标准应有 − 现有) ÷ 按标准应有（0 表示达标，1 表示完全没有）；"
+            "综合缺口指数 = 100 × Σ(权重 × 缺口率) ÷ Σ权重。0 分表示全部达标，分数越高缺口越大。"
+            "权重来自配置文件 config/gap_weights.csv，可由部署单位修改后重新构建。"
+        )
+        weights = catalogue[catalogue["weight"].notna() & catalogue["has_standard"]]
+        ui.table(weights, ["gap_name", "family", "weight", "reason"], key="weights_table")
+        ui.download(weights, ["gap_name", "family", "weight", "reason", "basis", "standard_value", "source"],
+                    "指数权重", "dl_weights")
+    if table.empty:
+        st.info("所选范围内暂无数据。")
+    else:
+        chart, ranked = st.columns([3, 2], gap="large")
+        with chart:
+            st.plotly_chart(ui.index_bar(table), theme=None, key="chart_index")
+            st.caption("蓝色为主城区，橙色为县域；0 分表示全部达标，分数越高缺口越大。")
+        with ranked:
+            cols = ["rank", "area_name", "area_type", "gap_index", "gaps_counted"]
+            ui.table(table.sort_values(["rank", "area_code"]), cols, key="index_table")
+            ui.download(table.sort_values(["rank", "area_code"]), cols, f"综合缺口指数_{period}", "dl_index")
+else:
+    row = catalogue.set_index("gap_id").loc[gap]
+    table = wh.query(gq.gap_table, scope, period, gap, level).sort_values(["rank", "area_code"])
+    st.subheader(f"{where}{row['gap_name']}缺口")
+    st.markdown(ui.standard_text(row))
+    st.caption(f"标准来源：{row['source']}")
+    if not table.empty:
+        first = table.iloc[0]
+        st.caption(f"数据期：{first['supply_label']}数据：{first['supply_period']} · "
+                   f"{first['demand_label']}数据：{first['demand_period']}")
+    if table.empty:
+        st.info("所选范围内暂无数据（相关部门数据尚未导入）。")
+    else:
+        k1, k2, k3 = st.columns(3)
+        total_short = table["shortfall"].sum() if row["has_standard"] else None
+        below = int((table["shortfall"] > 0).sum()) if row["has_standard"] else None
+        overall = table["supply"].sum() / table["demand"].sum() * row["per"] if table["demand"].sum() else None
+        k1.metric(f"缺口合计（{row['unit']}）", fmt.number(total_short), border=True,
+                  help="各地区缺口之和；区县缺口按全区县合计计算（街道间余缺相抵），故各街道缺口之和可能大于区县缺口")
+        k2.metric("未达标地区数", fmt.number(below), border=True)
+        k3.metric(row["basis"], "—" if overall is None else f"{overall:,.1f}", border=True)
+        chart, scatter = st.columns(2, gap="large")
+        with chart:
+            if row["has_standard"]:
+                st.plotly_chart(ui.shortfall_bar(table, row["unit"]), theme=None, key="chart_shortfall")
+            else:
+                st.plotly_chart(ui.ratio_bar(table, row["basis"]), theme=None, key="chart_ratio")
+        with scatter:
+            st.plotly_chart(ui.demand_supply_scatter(table, row), theme=None, key="chart_scatter")
+        cols = ["rank", "area_name", "area_type", "supply", "demand", "ratio", "standard_value", "required",
+                "shortfall", "gap_share"]
+        ui.table(table, cols, key="gap_table")
+        st.caption("排名按缺口率（缺口 ÷ 按标准应有）从大到小；没有标准的指标按现状比值从小到大。")
+        ui.download(table, ["rank", "area_name", "county_name", "area_group", "area_type", "supply_label", "supply",
+                            "demand_label", "demand", "ratio", "standard_value", "required", "shortfall",
+                            "gap_share", "unit"], f"{row['gap_name']}缺口_{period}", "dl_gap")
+
+if not county:
+    st.subheader("主城区与县域对比")
+    comparison = wh.query(gq.urban_core_comparison, scope, period)
+    shown = comparison[comparison["gap_id"] == gap]
+    if shown.empty:
+        st.info("所选范围内暂无数据。")
+    else:
+        shown = shown.assign(gap_index=shown["gap_share"] * 100)
+        cols = (["area_group", "counties", "gap_index"] if gap == ui.INDEX else
+                ["area_group", "counties", "supply", "demand", "ratio", "required", "shortfall", "gap_share"])
+        ui.table(shown, cols, key="comparison_table")
+        all_cols = ["area_group", "gap_name", "counties", "supply", "demand", "ratio", "required", "shortfall",
+                    "gap_share"]
+        ui.download(comparison, all_cols, f"主城区与县域对比_{period}", "dl_comparison")
+
+with st.expander(f"{where}全部缺口明细与需求、供给数据"):
+    detail = wh.query(gq.gaps_of_area, scope, period, level)
+    detail_cols = ["area_name", "county_name", "gap_name", "family", "supply_label", "supply", "demand_label",
+                   "demand", "ratio", "basis", "standard_value", "required", "shortfall", "gap_share", "rank", "source"]
+    ui.download(detail, detail_cols, f"缺口明细_{period}", "dl_detail")
+    wide = ui.measures_wide(wh.query(gq.measures, scope, period, level))
+    st.dataframe(wide, hide_index=True, key="measures_table")
+    ui.download(wide, list(wide.columns), f"需求与供给_{period}", "dl_measures")
+    st.caption(ui.period_note(sources))
