@@ -10,14 +10,23 @@ from warehouse.queries import SnapshotNotFound
 st.set_page_config(layout="wide", page_title="童心 · 流动儿童关爱服务")
 
 page = st.navigation(
-    [st.Page("views/overview.py", title="总览", default=True),
-     st.Page("views/targets.py", title="目标进展", url_path="targets"),
-     st.Page("views/map.py", title="流动儿童分布", url_path="map"),
-     st.Page("views/key_children.py", title="重点儿童", url_path="key_children"),
-     st.Page("views/matching.py", title="数据比对", url_path="matching"),
-     st.Page("views/data_quality.py", title="数据质量", url_path="data_quality"),
-     st.Page("views/gaps.py", title="服务缺口", url_path="gaps"),
-     ],
+    {
+        "总览": [
+            st.Page("views/overview.py", title="总览", default=True),
+            st.Page("views/targets.py", title="目标进展", url_path="targets"),
+        ],
+        "分布与缺口": [
+            st.Page("views/map.py", title="流动儿童分布", url_path="map"),
+            st.Page("views/gaps.py", title="服务缺口", url_path="gaps"),
+        ],
+        "重点儿童与比对": [
+            st.Page("views/key_children.py", title="重点儿童", url_path="key_children"),
+            st.Page("views/matching.py", title="数据比对", url_path="matching"),
+        ],
+        "数据": [
+            st.Page("views/data_quality.py", title="数据质量", url_path="data_quality"),
+        ],
+    },
 )
 
 st.sidebar.markdown("### 童心 · 流动儿童关爱服务")
