@@ -90,3 +90,12 @@ def test_rollback_publishes_the_previous_snapshot(root, tmp_path):
     assert published(root) == first and second.exists()
     r = cli("rollback", "no-such-snapshot", env_root=root)
     assert r.returncode == 1 and "no such snapshot" in r.stderr
+
+
+def test_data_date_is_never_later_than_the_landing(root, tmp_path):
+    from datetime import date
+
+    land("civil_register", write_register_csv(tmp_path / "a.csv"), "2026H2", root=root)  # ends 2026-12-31
+    con = connect(build(root))
+    assert con.sql("select data_date from meta").fetchall()[0][0] <= date.today()
+    con.close()

@@ -49,3 +49,22 @@ def test_cadence_follows_the_contracts_and_demo_is_on_time(dq):
     assert set(trend["source"]) == set(src.index)
     assert deps["extracts"].sum() == len(src)
     assert empty.empty
+
+
+def test_reasons_equal_the_rejected_files_on_disk(snapshot_path, data_dir):
+    """The most common reasons per extract equal counts read back from the landed *.rejected.parquet files."""
+    import collections
+
+    import pyarrow.parquet as pq
+
+    counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for e in current_loads(read_load_log(data_dir)).values():
+        codes = pq.read_table(landed_dir(data_dir) / e["rejected_path"]).column("原因代码 reason_code").to_pylist()
+        counts[e["source"]].update(codes)
+    con = q.connect(snapshot_path)
+    got = quality.reasons(con, EVERYTHING, top=99)
+    assert not got.empty and quality.reasons(con, q.Scope()).empty
+    for row in got.itertuples():
+        assert counts[row.source][row.reason_code] == row.rows_rejected
+    assert {(s, c) for s, cs in counts.items() for c in cs} == set(zip(got["source"], got["reason_code"]))
+    assert got["reason"].str.contains("[\u4e00-\u9fff]").all()

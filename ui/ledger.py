@@ -31,7 +31,8 @@ HEADERS = {
     "latest_rejection_rate": "最新一期拒收率", "resubmissions": "重报次数", "extracts": "数据项",
     "late": "逾期项", "change": "变化", "from_level": "上期等级", "to_level": "本期等级",
     "previous_period": "上期", "contact_every_days": "联系间隔（天）", "home_visit_every_days": "入户间隔（天）",
-    "plan": "方案", "source_text": "依据",
+    "plan": "方案", "source_text": "依据", "reason_code": "原因代码", "reason": "拒收原因",
+    "share_rate": "占拒收行",
 }
 
 

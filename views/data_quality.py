@@ -46,4 +46,11 @@ trend = wh.query(q.trend, scope)
 multi = trend.groupby("source")["period"].transform("nunique") >= 3
 if multi.any():
     st.plotly_chart(ledger.trend_lines(trend[multi]), theme=None, key="dq_trend")
-st.caption("拒收原因明细暂未纳入快照（见说明）；可在导入记录中查看各文件的拒收行。")
+st.subheader("最常见的拒收原因")
+reasons = wh.query(q.reasons, scope).rename(columns={"share": "share_rate"})
+if reasons.empty:
+    st.info("当前各数据源没有被拒收的行。")
+else:
+    st.dataframe(ledger.chinese(reasons, ["department", "title", "reason", "reason_code", "rows_rejected",
+                                          "share_rate"]), hide_index=True, width="stretch")
+    st.caption("每个数据源列出最多三类原因；被拒收的行及原因保存在导入目录的 *.rejected.parquet 中。")

@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -27,6 +27,7 @@ REPO_DIR = Path(__file__).resolve().parents[1]
 # Deployment configuration (standards, visit rules, goals…) and shipped reference catalogues, as CSV.
 # Each file becomes a table in the snapshot: config/x.csv → cfg_x, reference/y.csv → ref_y.
 CONFIG_ENV = "TONGXIN_CONFIG_DIR"
+NOT_OBSERVATIONS = {"plan_indicators"}  # sources that say what should be, not what is
 KEEP_SNAPSHOTS = 5
 POINTER = "CURRENT"
 DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
@@ -145,6 +146,12 @@ def _load_log_table(con: duckdb.DuckDBPyConnection, log: list[dict], current: di
              bool(e.get("is_synthetic")), (e["load_id"] + e["source"]) in cur_ids) for e in log]
     if rows:
         con.executemany("insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    # Rejected rows per reason code of each landing (landings made before reasons were logged have none).
+    con.execute("create table load_reasons (load_id varchar, source varchar, period varchar, "
+                "reason_code varchar, rows_rejected bigint)")
+    reasons = [(e["load_id"], e["source"], e["period"], code, n) for e in log for code, n in (e.get("reasons") or {}).items()]
+    if reasons:
+        con.executemany("insert into load_reasons values (?, ?, ?, ?, ?)", reasons)
 
 
 def config_dir() -> Path:
@@ -225,7 +232,11 @@ def _check(con: duckdb.DuckDBPyConnection, m: Model) -> list[str]:
 
 
 def _meta(con: duckdb.DuckDBPyConnection, snapshot_id: str, current: dict) -> None:
-    ends = [parse_period(p, sources()[s].period)[1] for (s, p) in current]
+    # The date the data describe: the latest period end among observations, but never later than the
+    # day that landing was made (a roster for the current year is as of its landing, not of 31 December).
+    # Plan files are targets, not observations, and do not count.
+    ends = [min(parse_period(p, sources()[s].period)[1], date.fromisoformat(e["landed_at"][:10]))
+            for (s, p), e in current.items() if s not in NOT_OBSERVATIONS]
     data_date = max(ends) if ends else None
     is_demo = any(e.get("is_synthetic") for e in current.values())
     con.execute("create table meta as select ? as snapshot_id, now()::timestamp as built_at, "

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from etl.contracts import sources as contracts
+from etl.land import REASON_ZH
 from warehouse.queries import Scope, _df
 
 CADENCE_LABELS = {"month": "每月", "quarter": "每季度", "half_year": "每半年", "year": "每年", "other": "其他"}
@@ -60,3 +61,14 @@ def trend(con: duckdb.DuckDBPyConnection, scope: Scope, source: str | None = Non
         from dq_loads
         where is_current and status = 'landed' and (?::varchar is null or source = ?) and {_guard(scope)}
         order by source, period_start""", [source, source]))
+
+
+def reasons(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 3) -> pd.DataFrame:
+    """The most common rejection reasons per extract: department, title, source, reason_code, reason,
+    rows_rejected, share (of that extract's rejected rows)."""
+    df = _named(_df(con, f"""
+        select source, reason_code, rows_rejected, share
+        from dq_reasons where reason_rank <= ? and {_guard(scope)}
+        order by rows_rejected desc, source, reason_code""", [top]))
+    df.insert(df.columns.get_loc("reason_code") + 1, "reason", df["reason_code"].map(REASON_ZH).fillna(df["reason_code"]))
+    return df
