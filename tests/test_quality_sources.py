@@ -68,3 +68,18 @@ def test_reasons_equal_the_rejected_files_on_disk(snapshot_path, data_dir):
         assert counts[row.source][row.reason_code] == row.rows_rejected
     assert {(s, c) for s, cs in counts.items() for c in cs} == set(zip(got["source"], got["reason_code"]))
     assert got["reason"].str.contains("[\u4e00-\u9fff]").all()
+
+
+def test_an_extract_never_sent_is_listed_as_late(root, tmp_path):
+    """A department that has sent nothing is the latest of all: it must be on the page, not missing from it."""
+    from etl.land import land
+    from tests.files import write_register_csv
+    from warehouse.build import build
+
+    land("civil_register", write_register_csv(tmp_path / "a.csv"), "2026H1", root=root)
+    con = q.connect(build(root))
+    got = quality.sources(con, EVERYTHING).set_index("source")
+    assert set(got.index) == set(sources())  # every contract, landed or not
+    never = got.loc["visits"]
+    assert bool(never["is_late"]) and never["periods_landed"] == 0 and never["latest_period"] == "从未报送"
+    assert got.loc["civil_register", "periods_landed"] == 1

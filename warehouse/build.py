@@ -154,6 +154,14 @@ def _load_log_table(con: duckdb.DuckDBPyConnection, log: list[dict], current: di
         con.executemany("insert into load_reasons values (?, ?, ?, ?, ?)", reasons)
 
 
+def _sources_table(con: duckdb.DuckDBPyConnection) -> None:
+    """`sources`: every extract the product knows (from the contracts), landed or not."""
+    con.execute("create table sources (name varchar, title varchar, title_en varchar, department varchar, "
+                "kind varchar, grain varchar)")
+    con.executemany("insert into sources values (?, ?, ?, ?, ?, ?)",
+                    [(s.name, s.title, s.title_en, s.department, s.kind, s.period) for s in sources().values()])
+
+
 def config_dir() -> Path:
     return Path(os.environ.get(CONFIG_ENV) or REPO_DIR / "config")
 
@@ -262,6 +270,7 @@ def build(root: Path | str | None = None, progress: Callable[[str, int, int], No
         say("载入已导入数据 loading landed data", 1, steps)
         _load_raw(con, root, loads)
         _load_log_table(con, log, current)
+        _sources_table(con)
         _meta(con, stamp, current)
         con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
         _load_tables(con)

@@ -39,6 +39,7 @@ def sources(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
                last_landed_at, as_of_date
         from dq_sources where {_guard(scope)}""")
     df = _named(df)
+    df["latest_period"] = df["latest_period"].fillna("从未报送")  # a contract with no landing at all
     return df.sort_values(["is_late", "periods_behind", "department", "source"],
                           ascending=[False, False, True, True], ignore_index=True)
 

@@ -1,6 +1,7 @@
 -- Per department extract: the latest period landed vs the latest period its cadence expects by the
 -- snapshot's data date (meta.data_date), periods missing since the first landing (completeness),
--- rejection rates (latest period and overall). What is late, from whom.
+-- rejection rates (latest period and overall). What is late, from whom — including extracts a
+-- department has never sent (every contract is listed in `sources`).
 with source as (
     select * from dq_loads where is_current and status = 'landed'
 ),
@@ -13,7 +14,7 @@ months as (
     select * from (values ('month', 1), ('quarter', 3), ('half_year', 6), ('year', 12)) as t(cadence, months)
 ),
 
-per_source as (
+landed as (
     select
         source, cadence,
         min(period_start) as first_period_start,
@@ -28,6 +29,12 @@ per_source as (
         sum(case when submission_no > 1 then 1 else 0 end) as resubmissions
     from source
     group by all
+),
+
+per_source as (
+    select s.name as source, coalesce(l.cadence, s.grain) as cadence, l.* exclude (source, cadence)
+    from sources s
+    left join landed l on l.source = s.name
 ),
 
 expected as (
@@ -59,11 +66,12 @@ final as (
         expected_period_start,
         (expected_period_start + to_months(months) - interval 1 day)::date as expected_period_end,
         greatest(date_diff('month', latest_period_start, expected_period_start) // months, 0) as periods_behind,
-        latest_period_start < expected_period_start as is_late,
-        periods_landed,
+        coalesce(latest_period_start < expected_period_start, true) as is_late,
+        coalesce(periods_landed, 0) as periods_landed,
         date_diff('month', first_period_start, greatest(expected_period_start, latest_period_start)) // months + 1
             as periods_expected,
-        rows_read, rows_accepted, rows_rejected,
+        coalesce(rows_read, 0) as rows_read, coalesce(rows_accepted, 0) as rows_accepted,
+        coalesce(rows_rejected, 0) as rows_rejected,
         rows_rejected / nullif(rows_read, 0)::double as rejection_rate,
         latest_rejection_rate,
         last_landed_at,
