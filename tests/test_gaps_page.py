@@ -206,3 +206,31 @@ def test_queries_deny_an_empty_scope(con, latest):
     county = str(q.counties(con, EVERYTHING)["county_code"].iloc[0])
     street_scope = gq.gap_table(con, q.Scope.of(county[:6] + "001"), latest, "childcare_places", "county")
     assert street_scope.empty  # a street-level user does not see the county's figures
+
+
+def _deck_fills(at: AppTest) -> dict[str, list[int]]:
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    areas = next(layer for layer in deck["layers"] if layer["id"] == "areas")
+    return {f["properties"]["name"]: f["properties"]["fill"] for f in areas["data"]["features"]}
+
+
+def test_gap_map_colours_every_area_by_its_gap_and_drills_to_streets(at, con, latest):
+    """The map shows every county (then, for a chosen county, every street), each coloured by the class
+    of the same gap share the table shows; areas meeting the standard are green."""
+    def expected_fill(share):
+        colour = next(c for upper, c, _ in ui.GAP_CLASSES if share <= upper).lstrip("#")
+        return [int(colour[i:i + 2], 16) for i in (0, 2, 4)] + [210]
+
+    at.selectbox(key="gap").select("childcare_places").run()
+    table = gq.gap_table(con, EVERYTHING, latest, "childcare_places", "county")
+    fills = _deck_fills(at)
+    assert set(fills) == set(table["area_name"])
+    for name, share in zip(table["area_name"], table["gap_share"]):
+        assert fills[name] == expected_fill(share)
+
+    county = table["area_code"].iloc[0]
+    at.selectbox(key="gap_county").select(county).run()
+    streets = gq.gap_table(con, q.Scope.of(county), latest, "childcare_places", "street")
+    fills = _deck_fills(at)
+    assert set(fills) == set(streets["area_name"]) and len(fills) > 1
+    assert all(fills[n] == expected_fill(s) for n, s in zip(streets["area_name"], streets["gap_share"]))

@@ -145,3 +145,42 @@ def measures_wide(df: pd.DataFrame) -> pd.DataFrame:
                           aggfunc="sum", sort=False).reset_index()
     order = list(dict.fromkeys(df["measure_label"]))
     return wide[["area_code", "area_name", *order]].rename(columns={"area_code": "区划代码", "area_name": "地区"})
+
+
+# Fixed classes of the gap share (unmet share of what the standard requires; the index is the same ×100),
+# so maps of different gaps read alike: 达标 in green, then deepening reds.
+GAP_CLASSES = [(0.0, "#41ab5d", "达标（无缺口）"), (0.10, "#fee8c8", "缺口率 ≤10%"), (0.25, "#fdbb84", "10%—25%"),
+               (0.50, "#e34a33", "25%—50%"), (1.01, "#b30000", "50%以上")]
+
+
+def _gap_fill(share: float | None) -> list[int] | None:
+    if share is None or pd.isna(share):
+        return None
+    colour = next(c for upper, c, _ in GAP_CLASSES if share <= upper)
+    h = colour.lstrip("#")
+    return [int(h[i:i + 2], 16) for i in (0, 2, 4)] + [210]
+
+
+def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, index: bool, unit: str = ""):
+    """Choropleth of the selected gap (or the index) by area, with the shortfall in the tooltip."""
+    from ui.map import area_choropleth
+
+    share = table["gap_index"] / 100 if index else table["gap_share"]
+    fills, props, suffix = {}, {}, {}
+    for code, name_share, row in zip(table["area_code"], share, table.itertuples()):
+        fill = _gap_fill(name_share)
+        if fill is not None:
+            fills[code] = fill
+        text = "—" if pd.isna(name_share) else (f"{name_share * 100:.1f}" if index else fmt.percent(name_share))
+        short = "" if index else f"{fmt.number(row.shortfall)}{unit}"
+        props[code] = {"value": text, "short": short}
+        suffix[code] = f" {text}"
+    what = "综合缺口指数" if index else "缺口率"
+    html = f"<b>{{name}}</b><br/>{what}：{{value}}" + ("" if index else "<br/>缺口：{short}")
+    return area_choropleth(shapes, fills, props, html, suffix)
+
+
+def gap_legend() -> str:
+    items = "".join(f'<span style="display:inline-block;width:12px;height:12px;background:{c};margin:0 4px 0 10px;'
+                    f'vertical-align:middle"></span>{n}' for _, c, n in GAP_CLASSES)
+    return f'<div style="font-size:0.85rem">图例：{items}（灰色为无数据；综合指数按同样分级 ×100）</div>'

@@ -149,32 +149,10 @@ def rate_legend() -> str:
 
 def rate_map(streets: pd.DataFrame, shapes: pd.DataFrame):
     """Street choropleth of match rates (pydeck, no basemap, offline), labels in Chinese."""
-    import json
+    from ui.map import area_choropleth
 
-    import pydeck as pdk
-
-    from ui.map import LABEL_FONT, view_state
-
-    by_code = streets.set_index("street_code")
-    features = []
-    for s in shapes.itertuples():
-        row = by_code.loc[s.region_code] if s.region_code in by_code.index else None
-        rate = None if row is None else row["match_rate"]
-        features.append({"type": "Feature", "geometry": json.loads(s.geometry), "properties": {
-            "name": s.region_name, "fill": rate_colour(rate), "rate": fmt.percent(rate),
-            "unmatched": "—" if row is None else f"{int(row['unmatched'])}人"}})
-    layers = [
-        pdk.Layer("GeoJsonLayer", id="match_streets", data={"type": "FeatureCollection", "features": features},
-                  stroked=True, filled=True, pickable=True, get_fill_color="properties.fill",
-                  get_line_color=[90, 90, 90, 255], line_width_min_pixels=1),
-        pdk.Layer("TextLayer", id="labels", data=[
-            {"name": f"{s.region_name} {f['properties']['rate']}", "lon": s.lon, "lat": s.lat}
-            for s, f in zip(shapes.itertuples(), features)],
-            get_position="[lon, lat]", get_text="name", get_size=13, get_color=[20, 20, 20, 255],
-            character_set=pdk.types.String("auto"), font_family=pdk.types.String(LABEL_FONT),
-            background=True, get_background_color=[255, 255, 255, 190], billboard=True),
-    ]
-    tooltip = {"html": "<b>{name}</b><br/>匹配率：{rate}<br/>未匹配：{unmatched}",
-               "style": {"fontFamily": theme.FONT_FAMILY, "fontSize": "13px"}}
-    return pdk.Deck(layers=layers, initial_view_state=view_state(shapes, 560, 420), map_provider=None,
-                    tooltip=tooltip)
+    rows = {r.street_code: r for r in streets.itertuples()}
+    fills = {code: rate_colour(r.match_rate) for code, r in rows.items()}
+    props = {code: {"rate": fmt.percent(r.match_rate), "unmatched": f"{int(r.unmatched)}人"} for code, r in rows.items()}
+    suffix = {code: f" {fmt.percent(r.match_rate)}" for code, r in rows.items()}
+    return area_choropleth(shapes, fills, props, "<b>{name}</b><br/>匹配率：{rate}<br/>未匹配：{unmatched}", suffix)

@@ -6,6 +6,7 @@ from ui import data, widgets
 from ui import format as fmt
 from ui import gaps as ui
 from warehouse.queries import gaps as gq
+from warehouse.queries import geo
 
 wh = data.warehouse()
 user_scope = data.user_scope()
@@ -94,6 +95,13 @@ else:
         ui.download(table, ["rank", "area_name", "county_name", "area_group", "area_type", "supply_label", "supply",
                             "demand_label", "demand", "ratio", "standard_value", "required", "shortfall",
                             "gap_share", "unit"], f"{row['gap_name']}缺口_{period}", "dl_gap")
+
+shapes = wh.query(geo.shapes, scope, level)
+if not table.empty and not shapes.empty and (gap == ui.INDEX or row["has_standard"]):
+    st.subheader(f"{where}缺口地图")
+    st.pydeck_chart(ui.gap_map(table, shapes, gap == ui.INDEX, "" if gap == ui.INDEX else row["unit"]),
+                    height=420, key="gap_map")
+    st.html(ui.gap_legend())
 
 if not county:
     st.subheader("主城区与县域对比")
