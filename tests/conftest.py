@@ -47,6 +47,27 @@ def snapshot_path(data_dir) -> Path:
     return published(data_dir)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def release_app_caches():
+    """Close the app's cached snapshot connections after each test module that ran the app in-process:
+    DuckDB refuses another connection to the same file with a different configuration meanwhile."""
+    yield
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="module")
+def con(snapshot_path):
+    """A read-only connection to the shared fixture snapshot, as the app opens it."""
+    from warehouse.queries import connect
+
+    con = connect(snapshot_path)
+    yield con
+    con.close()
+
+
 @pytest.fixture(scope="session")
 def app_server(data_dir):
     """The app served once for all browser tests, against the shared fixture warehouse."""

@@ -10,7 +10,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ui import format as fmt
@@ -22,25 +21,10 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 EVERYTHING = q.Scope.everything()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def release_app_caches():
-    """Close the app's cached snapshot connections when done, so other tests may open the file freely."""
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 @pytest.fixture
 def at(data_dir, monkeypatch) -> AppTest:
     monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
     return AppTest.from_file(APP, default_timeout=60).run()
-
-
-@pytest.fixture(scope="module")
-def con(data_dir):
-    con = q.connect(q.current_snapshot_path(data_dir))
-    yield con
-    con.close()
 
 
 def shown(at: AppTest) -> dict[str, tuple[str, str]]:

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from python_calamine import CalamineWorkbook
 from streamlit.testing.v1 import AppTest
 
@@ -21,20 +20,6 @@ from warehouse.queries import gaps as gq
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 EVERYTHING = q.Scope.everything()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def release_app_caches():
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture(scope="module")
-def con(data_dir):
-    con = q.connect(q.current_snapshot_path(data_dir))
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from etl.contracts import parse_period
@@ -24,13 +23,6 @@ from warehouse.queries import privacy
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 T = privacy.threshold()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def release_app_caches():
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 # ---- independent expectations ----------------------------------------------------------------

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.browser import ARTIFACTS, needs_chromium, open_page
@@ -18,13 +17,6 @@ from warehouse.queries import ledger, matching
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = {"key_children": "重点儿童", "matching": "数据比对", "data_quality": "数据质量"}
 RAW_ID = re.compile(r"\d{17}[\dXx]")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def release_app_caches():
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture(scope="module")

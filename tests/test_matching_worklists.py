@@ -73,13 +73,6 @@ def expected_worklists(root: Path) -> dict[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def con(snapshot_path):
-    c = q.connect(snapshot_path)
-    yield c
-    c.close()
-
-
-@pytest.fixture(scope="module")
 def expected(data_dir):
     return expected_worklists(data_dir)
 

@@ -15,13 +15,6 @@ ALLOWED_NAME_COLUMNS = {"county_name", "area_name"}  # region names, not people
 
 
 @pytest.fixture(scope="module")
-def con(data_dir):
-    con = q.connect(q.current_snapshot_path(data_dir))
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
 def period(con) -> str:
     return str(q.periods(con)["period"].iloc[0])
 

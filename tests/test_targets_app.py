@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.test_targets_progress import independent_health_record_rate
@@ -16,13 +15,6 @@ from warehouse.queries import targets as tq
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 EVERYTHING = q.Scope.everything()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def release_app_caches():
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture

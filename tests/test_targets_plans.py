@@ -27,13 +27,6 @@ def _ref(name: str) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-@pytest.fixture(scope="module")
-def con(snapshot_path):
-    c = q.connect(snapshot_path)
-    yield c
-    c.close()
-
-
 @pytest.mark.parametrize("file, no, name", [
     ("yaodu_2025_measures.csv", "measure_no", "measure"),
     ("changzhou_2024_tasks.csv", "task_no", "task"),

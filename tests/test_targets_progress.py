@@ -15,13 +15,6 @@ from warehouse.queries import targets as tq
 EVERYTHING = q.Scope.everything()
 
 
-@pytest.fixture(scope="module")
-def con(snapshot_path):
-    c = q.connect(snapshot_path)
-    yield c
-    c.close()
-
-
 def _landed(data_dir, source: str) -> dict[str, pd.DataFrame]:
     """Accepted rows of the current landing of each period of a source, from the load log."""
     cur = current_loads(read_load_log(data_dir))

@@ -32,9 +32,9 @@ landed as (
 ),
 
 per_source as (
-    select s.name as source, coalesce(l.cadence, s.grain) as cadence, l.* exclude (source, cadence)
+    select s.source, coalesce(l.cadence, s.grain) as cadence, l.* exclude (source, cadence)
     from sources s
-    left join landed l on l.source = s.name
+    left join landed l on l.source = s.source
 ),
 
 expected as (
