@@ -188,13 +188,8 @@ def resolve_period(source_name: str, path: Path, period: str | None) -> tuple[st
         raise ExtractError("BAD_PERIOD", str(e).split(" / ")[0], str(e).split(" / ")[-1]) from None
 
 
-def land(source_name: str, path: Path | str, period: str | None = None, root: Path | None = None,
-         synthetic: bool = False, user: str | None = None,
-         progress: Callable[[str, int, int], None] | None = None) -> LandOutcome:
-    """Land one extract. Raises ExtractError (and writes nothing) on a file-level failure."""
-    say = progress or (lambda *_: None)
-    root = data_dir(root)
-    path = Path(path)
+def _check_file(source_name: str, path: Path, period: str | None, root: Path, say) -> tuple:
+    """Resolve source and period, hash the file, and say if an identical file was landed before."""
     try:
         source = get_source(source_name)
     except KeyError as e:
@@ -203,16 +198,66 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
         raise ExtractError("NO_FILE", f"找不到文件：{path}", f"file not found: {path}")
     period, (_, period_end) = resolve_period(source_name, path, period)
     sha = file_sha256(path)
+    already = next((e for e in read_load_log(root) if e["source"] == source_name and e["sha256"] == sha), None)
+    return source, period, period_end, sha, already
+
+
+def _validate_file(source, path: Path, period: str, period_end, sha: str, root: Path, say):
+    say("读取 read", 0, 3)
+    ext = read_extract(path, source)
+    say(f"校验 validate {ext.table.num_rows:,} 行", 1, 3)
+    regions = None if source.name == "regions" else region_index(root)
+    return ext, validate(ext, source, period, period_end, sha[:16], regions, secret_key(root))
+
+
+@dataclass
+class Preview:
+    """What landing a file would do, computed without writing anything (for the upload page)."""
+
+    source: str
+    period: str
+    file_name: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    reasons: dict[str, int]
+    rejected: pa.Table  # original values + row number + reason, for the data officer to correct
+    already: dict | None  # an identical file was landed before: confirming would change nothing
+    overlap: int  # accepted rows whose natural key is already in the landing in force for this period
+    supersedes: dict | None  # the landing in force for this (source, period) that confirming would replace
+
+
+def preview(source_name: str, path: Path | str, period: str | None = None, root: Path | None = None,
+            progress: Callable[[str, int, int], None] | None = None) -> Preview:
+    """Read and validate a file exactly as `land` would, and report; writes nothing."""
+    say = progress or (lambda *_: None)
+    root, path = data_dir(root), Path(path)
+    source, period, period_end, sha, already = _check_file(source_name, path, period, root, say)
+    _, res = _validate_file(source, path, period, period_end, sha, root, say)
+    current = current_loads(read_load_log(root)).get((source_name, period))
+    overlap = 0
+    if current is not None and res.accepted.num_rows:
+        keys = ["person_key" if source.column(k).type == "id_card" else k for k in source.key]
+        old = pq.read_table(landed_dir(root) / current["accepted_path"], columns=keys)
+        new = res.accepted.select(keys)
+        overlap = new.join(old.group_by(keys).aggregate([]), keys=keys, join_type="inner").num_rows
+    say("完成 done", 3, 3)
+    return Preview(source_name, period, path.name, res.rows_read, res.accepted.num_rows, res.rejected.num_rows,
+                   _reason_counts(res.rejected), res.rejected, already, overlap, current)
+
+
+def land(source_name: str, path: Path | str, period: str | None = None, root: Path | None = None,
+         synthetic: bool = False, user: str | None = None,
+         progress: Callable[[str, int, int], None] | None = None) -> LandOutcome:
+    """Land one extract. Raises ExtractError (and writes nothing) on a file-level failure."""
+    say = progress or (lambda *_: None)
+    root, path = data_dir(root), Path(path)
     with _lock(root):
-        for e in read_load_log(root):
-            if e["source"] == source_name and e["sha256"] == sha:
-                return LandOutcome(None, already=e)
-        say("读取 read", 0, 3)
-        ext = read_extract(path, source)
-        say(f"校验 validate {ext.table.num_rows:,} 行", 1, 3)
-        regions = None if source_name == "regions" else region_index(root)
+        source, period, period_end, sha, already = _check_file(source_name, path, period, root, say)
+        if already is not None:
+            return LandOutcome(None, already=already)
+        ext, res = _validate_file(source, path, period, period_end, sha, root, say)
         load_id = sha[:16]
-        res = validate(ext, source, period, period_end, load_id, regions, secret_key(root))
         say("写入 write", 2, 3)
         rel = Path(source_name) / period
         target = landed_dir(root) / rel

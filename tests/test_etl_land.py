@@ -168,3 +168,22 @@ def test_demo_gb18030_names_reach_the_warehouse_intact(data_dir, demo_extracts, 
     landed = {r[0] for r in con.sql("select name from pii.person").fetchall()}
     assert len(names & landed) > 0.9 * len(names)
     assert any(ord(ch) > 0x4E00 for n in names & landed for ch in n)
+
+
+def test_preview_reports_what_landing_would_do_and_writes_nothing(root, tmp_path):
+    from etl.land import preview
+
+    path = write_register_csv(tmp_path / "台账.csv")
+    before = tree_digest(root)
+    p = preview("civil_register", path, "2026H1", root=root)
+    assert tree_digest(root) == before  # nothing written
+    assert (p.rows_read, p.rows_accepted, p.rows_rejected) == (6, 3, 3)
+    assert p.reasons == {"ID_CHECKSUM": 1, "NOT_CHILD": 1, "UNRESOLVED_NAME": 1}
+    assert p.already is None and p.supersedes is None and p.overlap == 0
+    landed = land("civil_register", path, "2026H1", root=root)
+    again = preview("civil_register", path, "2026H1", root=root)
+    assert again.already["sha256"] == landed.entry.sha256
+    # A corrected resubmission for the same period: its rows overlap the landing in force, which it replaces.
+    other = preview("civil_register", write_register_xlsx(tmp_path / "b.xlsx"), "2026H1", root=root)
+    assert other.already is None and other.supersedes["load_id"] == landed.entry.load_id
+    assert other.overlap == 1  # 张小明 is in both files
