@@ -23,6 +23,10 @@ page = st.navigation(
             st.Page("views/key_children.py", title="重点儿童", url_path="key_children"),
             st.Page("views/matching.py", title="数据比对", url_path="matching"),
         ],
+        "妇联": [
+            st.Page("views/volunteers.py", title="志愿服务", url_path="volunteers"),
+            st.Page("views/upload.py", title="数据上传", url_path="upload"),
+        ],
         "数据": [
             st.Page("views/data_quality.py", title="数据质量", url_path="data_quality"),
         ],
