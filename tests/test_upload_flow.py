@@ -1,0 +1,164 @@
+"""数据上传: template → validation report → confirm lands the good rows and the figures change;
+cancel writes nothing; the same sheet twice lands nothing the second time (AppTest and chromium)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import xlsxwriter
+from streamlit.testing.v1 import AppTest
+
+from etl.contracts import get_source
+from etl.land import DATA_DIR_ENV, current_loads, landed_dir, read_load_log
+from tests.browser import ARTIFACTS, open_page, serve
+from ui import volunteers as vu
+from warehouse import queries as q
+from warehouse.queries import volunteers as v
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PERIOD = "2026-11"
+BAD = {"REQUIRED_MISSING": 1, "BAD_ENUM": 1, "BAD_DATE": 1, "OUT_OF_RANGE": 1, "UNKNOWN_DIVISION": 1}
+
+
+def _sheet(root: Path) -> tuple[bytes, int, int]:
+    """An activities sheet with the template's Chinese headers: 3 good rows and one bad row per reason in BAD.
+
+    Returns (xlsx bytes, good rows, person-times of the good rows)."""
+    cur = current_loads(read_load_log(root))
+    teams = pq.read_table(landed_dir(root) / cur[("volunteer_teams", max(p for s, p in cur if s == "volunteer_teams"))]
+                          ["accepted_path"]).to_pandas().sort_values("team_id")
+    team, street = teams.iloc[0]["team_id"], teams.iloc[0]["street_code"]
+    labels = {c.name: c.label for c in get_source("activities").columns}
+    cols = ["activity_id", "team_id", "activity_type", "activity_date", "region_code", "status", "participants",
+            "person_times", "volunteer_hours"]
+    good = [[f"UP{i}", team, "作业辅导", f"2026-11-0{i + 1}", street, "已开展", 10 + i, 20 + i, 3] for i in range(3)]
+    bad = [
+        ["", team, "作业辅导", "2026-11-05", street, "已开展", 5, 5, 1],             # REQUIRED_MISSING
+        ["UPB2", team, "广场舞", "2026-11-05", street, "已开展", 5, 5, 1],          # BAD_ENUM
+        ["UPB3", team, "作业辅导", "不是日期", street, "已开展", 5, 5, 1],           # BAD_DATE
+        ["UPB4", team, "作业辅导", "2026-11-05", street, "已开展", 5, -3, 1],       # OUT_OF_RANGE
+        ["UPB5", team, "作业辅导", "2026-11-05", "999999999999", "已开展", 5, 5, 1],  # UNKNOWN_DIVISION
+    ]
+    out = io.BytesIO()
+    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    ws = wb.add_worksheet("活动")
+    ws.write_row(0, 0, [labels[c] for c in cols])
+    for r, row in enumerate(good + bad, start=1):
+        ws.write_row(r, 0, [str(x) if i in (0, 1, 3, 4) else x for i, x in enumerate(row)])
+    wb.close()
+    return out.getvalue(), len(good), sum(r[7] for r in good)
+
+
+@pytest.fixture
+def copy(data_dir, tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "data"
+    shutil.copytree(data_dir, root)
+    monkeypatch.setenv(DATA_DIR_ENV, str(root))
+    return root
+
+
+def _person_times(root: Path) -> int:
+    con = q.connect(q.current_snapshot_path(root))
+    try:
+        return int(v.kpis(con, q.Scope.everything()).iloc[0]["person_times"])
+    finally:
+        con.close()
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _upload_page(at: AppTest, data: bytes) -> AppTest:
+    at.switch_page("views/upload.py").run()
+    at.text_input[0].set_value(PERIOD).run()
+    at.file_uploader[0].upload(f"志愿服务活动_{PERIOD}.xlsx", data).run()
+    assert not at.exception
+    return at
+
+
+def test_template_has_the_contract_headers():
+    df = pd.read_excel(io.BytesIO(vu.template("pairings")), engine="calamine")
+    assert list(df.columns) == [c.label for c in get_source("pairings").columns]
+
+
+def test_upload_flow_in_apptest(copy):
+    data, good, good_pt = _sheet(copy)
+    before_log, before_pt = read_load_log(copy), _person_times(copy)
+    at = _upload_page(AppTest.from_file(APP, default_timeout=60).run(), data)
+    m = _metrics(at)
+    assert m["读取行数"] == str(good + sum(BAD.values()))
+    assert m["可接收"] == str(good) and m["被拒绝"] == str(sum(BAD.values()))
+    shown = dict(zip(at.dataframe[0].value["原因代码"], at.dataframe[0].value["行数"]))
+    assert shown == BAD
+    assert read_load_log(copy) == before_log  # the preview wrote nothing
+
+    # Cancel: nothing written, the uploader is cleared.
+    at.button(key="up_cancel").click().run()
+    assert read_load_log(copy) == before_log
+    assert any("已取消" in s.value for s in at.success)
+
+    # Confirm: the good rows land, the warehouse is rebuilt, the page's figures change.
+    _upload_page(at, data)
+    at.button(key="up_confirm").click().run()
+    assert not at.exception
+    log = read_load_log(copy)
+    assert len(log) == len(before_log) + 1 and log[-1]["rows_accepted"] == good
+    assert any("已导入" in s.value for s in at.success)
+    assert _person_times(copy) == before_pt + good_pt
+    at.switch_page("views/volunteers.py").run()
+    assert _metrics(at)["服务人次（本年）"] == f"{before_pt + good_pt:,}"
+
+    # The same sheet again: the preview says so and confirming lands nothing.
+    _upload_page(at, data)
+    assert any("已于" in w.value for w in at.warning)
+    at.button(key="up_confirm").click().run()
+    assert len(read_load_log(copy)) == len(before_log) + 1
+    assert any("未做任何更改" in s.value for s in at.success)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="chromium missing")
+def test_upload_and_volunteers_in_chromium(copy, tmp_path):
+    data, _good, good_pt = _sheet(copy)
+    sheet = tmp_path / f"志愿服务活动_{PERIOD}.xlsx"
+    sheet.write_bytes(data)
+    before = len(read_load_log(copy))
+    before_pt = _person_times(copy)
+    with serve(copy) as url, open_page(url, "/upload", height=1100) as (page, outside, errors):
+        page.get_by_text("数据上传").first.wait_for(timeout=60_000)
+        page.get_by_label("统计期（如 ").fill(PERIOD)
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(500)
+        page.locator('input[type="file"]').set_input_files(str(sheet))
+        page.get_by_text("校验报告（尚未导入）").wait_for(timeout=60_000)
+        for code in BAD:  # the reasons table (a canvas grid: its cells exist but are not "visible")
+            page.get_by_text(code).first.wait_for(state="attached", timeout=30_000)
+        rejected = page.locator('[data-testid="stMetric"]').filter(
+            has=page.locator('[data-testid="stMetricLabel"]', has_text="被拒绝")).first
+        rejected_value = rejected.locator('[data-testid="stMetricValue"]').inner_text().strip()
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
+        report = page.locator("body").inner_text()
+        page.get_by_role("button", name="确认导入").click()
+        page.get_by_text("数据仓库已重建").wait_for(timeout=60_000)
+        page.set_viewport_size({"width": 1600, "height": 4200})
+        page.goto(url + "/volunteers")
+        metric = page.locator('[data-testid="stMetric"]').filter(
+            has=page.locator('[data-testid="stMetricLabel"]', has_text="服务人次（本年）")).first
+        metric.wait_for(timeout=60_000)
+        page.locator(".js-plotly-plot .main-svg").nth(2).wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ARTIFACTS / "volunteers.png"), full_page=True)
+        value = metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+        exceptions = page.locator('[data-testid="stException"]').count()
+    assert "可接收" in report and rejected_value == str(sum(BAD.values()))
+    assert len(read_load_log(copy)) == before + 1
+    assert value == f"{before_pt + good_pt:,}" != f"{before_pt:,}"
+    assert exceptions == 0
+    assert outside == [] and errors == []

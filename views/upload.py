@@ -1,0 +1,72 @@
+"""数据上传: data officers upload a monthly sheet, see the validation report, then confirm to land and rebuild."""
+
+import streamlit as st
+
+from etl.contracts import PERIOD_EXAMPLE, get_source
+from etl.errors import ExtractError
+from ui import data
+from ui import volunteers as vu
+
+wh = data.warehouse()
+
+st.title("数据上传")
+st.info("本页面供数据管理员（数据专员）使用。权限管理尚未上线，请仅由负责数据报送的人员操作。")
+
+source = st.selectbox("数据来源", list(vu.UPLOAD_SOURCES), format_func=lambda s: vu.UPLOAD_SOURCES[s], key="up_source")
+src = get_source(source)
+st.download_button(f"下载“{src.title}”Excel模板", vu.template(source), file_name=f"{src.title}模板.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="up_template")
+st.caption("模板列：" + "、".join(c.label + ("（必填）" if c.required else "") for c in src.columns))
+period = st.text_input(f"统计期（如 {PERIOD_EXAMPLE[src.period]}）", vu.default_period(source, wh.info.data_date),
+                       key=f"up_period_{source}")
+nonce = st.session_state.setdefault("up_nonce", 0)
+upload = st.file_uploader("上传表格（Excel 或 CSV）", type=["xlsx", "xls", "csv"], key=f"up_file_{source}_{nonce}")
+
+if upload is None:
+    if "up_result" in st.session_state:
+        st.success(st.session_state.pop("up_result"))
+    st.stop()
+
+state_key = (source, period, upload.name, upload.size, upload.file_id)
+if st.session_state.get("up_key") != state_key:
+    st.session_state["up_key"] = state_key
+    st.session_state["up_path"] = vu.save_upload(upload.name, upload.getvalue())
+path = st.session_state["up_path"]
+
+try:
+    p = vu.preview(source, path, period)
+except ExtractError as e:
+    st.error(f"文件无法读取：{e}")
+    st.stop()
+
+st.subheader("校验报告（尚未导入）")
+c = st.columns(4)
+c[0].metric("读取行数", f"{p.rows_read:,}")
+c[1].metric("可接收", f"{p.rows_accepted:,}")
+c[2].metric("被拒绝", f"{p.rows_rejected:,}")
+c[3].metric("与已导入数据重复", f"{p.overlap:,}")
+if p.already:
+    st.warning(f"这个文件已于 {p.already['landed_at']} 导入过（{p.already['file_name']}），确认导入不会有任何变化。")
+if p.supersedes:
+    st.caption(f"确认后将替换 {p.period} 期已导入的“{p.supersedes['file_name']}”（{p.supersedes['rows_accepted']:,} 行）。")
+if p.reasons:
+    st.dataframe(vu.reasons_table(p), hide_index=True)
+    with st.expander("被拒绝的行（原始值、行号与原因）"):
+        st.dataframe(vu.rejected_frame(p), hide_index=True, width="stretch")
+        st.download_button("下载被拒绝的行（Excel）", vu.rejected_excel(p), file_name="被拒绝的行.xlsx", key="up_rej")
+
+ok, cancel = st.columns([1, 5])
+if ok.button("确认导入", type="primary", key="up_confirm"):
+    bar = st.progress(0.0, text="开始导入")
+    with st.status("正在导入并重建数据仓库…", expanded=True) as status:
+        outcome = vu.confirm(source, path, period, progress=lambda text, f: bar.progress(min(f, 1.0), text=text))
+        status.update(label="完成", state="complete")
+    st.session_state["up_result"] = vu.outcome_text(outcome)
+    st.session_state["up_nonce"] = nonce + 1
+    st.session_state.pop("up_key", None)
+    st.rerun()
+if cancel.button("取消", key="up_cancel"):
+    st.session_state["up_result"] = "已取消，未写入任何数据。"
+    st.session_state["up_nonce"] = nonce + 1
+    st.session_state.pop("up_key", None)
+    st.rerun()

@@ -1,0 +1,177 @@
+"""Volunteer-service queries for 妇联 (marts vol_*): KPIs, trend, team types, streets, needs, pairings.
+
+"Today" is the snapshot's data date (meta.data_date), so figures are deterministic. Aggregate
+functions never read person_key or pii; `unpaired` is the one child-level read and returns masked
+names and ID numbers only (as warehouse.queries.ledger.due_list does).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from warehouse.queries import Scope, _df, _scope_predicate
+from warehouse.queries.ledger import mask_id, mask_name
+
+
+def kpis(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """One row for the year of the data date: as_of_date, year, activities, planned, cancelled, participants,
+    person_times, volunteer_hours, teams, dormant_teams, volunteers, active_volunteers, agent_parents,
+    key_children, paired, pairing_coverage."""
+    where, params = _scope_predicate(scope, "street_code")
+    return _df(con, f"""
+        with a as (select max(data_date) as as_of_date, year(max(data_date)) as year from meta),
+        act as (
+            select count(*) filter (where false) as dummy,
+                   coalesce(sum(activities::double) filter (where status = '已开展'), 0::bigint)::bigint as activities,
+                   coalesce(sum(activities::double) filter (where status = '计划'), 0::bigint)::bigint as planned,
+                   coalesce(sum(activities::double) filter (where status = '取消'), 0::bigint)::bigint as cancelled,
+                   coalesce(sum(participants::double) filter (where status = '已开展'), 0::bigint)::bigint as participants,
+                   coalesce(sum(person_times::double) filter (where status = '已开展'), 0::bigint)::bigint as person_times,
+                   coalesce(sum(volunteer_hours::double) filter (where status = '已开展'), 0::double)::double as volunteer_hours
+            from vol_activities
+            where year(period_end) = year((select max(data_date) from meta)) and period_end <= last_day((select max(data_date) from meta)) and {where}),
+        t as (
+            select count(*)::bigint as teams, count(*) filter (where not is_active)::bigint as dormant_teams,
+                   coalesce(sum(volunteers::double), 0)::bigint as volunteers,
+                   coalesce(sum(active_volunteers::double), 0)::bigint as active_volunteers,
+                   coalesce(sum(agent_parents::double), 0)::bigint as agent_parents
+            from vol_teams where {where}),
+        p as (
+            select coalesce(sum(key_children::double), 0)::bigint as key_children, coalesce(sum(paired::double), 0)::bigint as paired
+            from vol_pairing_coverage where {where})
+        select a.as_of_date, a.year, act.* exclude (dummy), t.*, p.*,
+               p.paired / nullif(p.key_children, 0::double)::double as pairing_coverage
+        from a, act, t, p""", params * 3)
+
+
+def goals(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Annual goals (config/volunteer_goals.csv): measure, label, annual_goal, unit, source."""
+    if scope.is_empty:
+        return pd.DataFrame(columns=["measure", "label", "annual_goal", "unit", "source"])
+    return _df(con, "select measure, label, annual_goal, unit, source from cfg_volunteer_goals")
+
+
+def monthly(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Per month: period, held, planned, cancelled, participants, person_times, volunteer_hours."""
+    where, params = _scope_predicate(scope, "street_code")
+    return _df(con, f"""
+        select period,
+               coalesce(sum(activities::double) filter (where status = '已开展'), 0::bigint)::bigint as held,
+               coalesce(sum(activities::double) filter (where status = '计划'), 0::bigint)::bigint as planned,
+               coalesce(sum(activities::double) filter (where status = '取消'), 0::bigint)::bigint as cancelled,
+               coalesce(sum(participants::double) filter (where status = '已开展'), 0::bigint)::bigint as participants,
+               coalesce(sum(person_times::double) filter (where status = '已开展'), 0::bigint)::bigint as person_times,
+               coalesce(sum(volunteer_hours::double) filter (where status = '已开展'), 0::double)::double as volunteer_hours
+        from vol_activities where {where}
+        group by period order by period""", params)
+
+
+def by_team_type(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Per team type (year of the data date): team_type, teams, volunteers, active_volunteers, agent_parents,
+    activities, person_times, volunteer_hours."""
+    where, params = _scope_predicate(scope, "street_code")
+    return _df(con, f"""
+        with t as (select team_type, count(*)::bigint as teams, sum(volunteers::double)::bigint as volunteers,
+                     sum(active_volunteers::double)::bigint as active_volunteers, sum(agent_parents::double)::bigint as agent_parents
+              from vol_teams where {where} group by team_type),
+        x as (select team_type, sum(activities::double)::bigint as activities, sum(person_times::double)::bigint as person_times,
+                     sum(volunteer_hours)::double as volunteer_hours
+              from vol_activities
+              where status = '已开展' and year(period_end) = year((select max(data_date) from meta)) and {where} group by team_type)
+        select team_type, coalesce(teams, 0::bigint)::bigint as teams, coalesce(volunteers, 0::bigint)::bigint as volunteers,
+               coalesce(active_volunteers, 0::bigint)::bigint as active_volunteers,
+               coalesce(agent_parents, 0::bigint)::bigint as agent_parents, coalesce(activities, 0::bigint)::bigint as activities,
+               coalesce(person_times, 0::bigint)::bigint as person_times, coalesce(volunteer_hours, 0::double) as volunteer_hours
+        from t full join x using (team_type)
+        order by person_times desc""", params * 2)
+
+
+def by_street(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Per street (year of the data date): street_code, street_name, county_name, migrant (latest register),
+    activities, person_times, per_1000 (activities per 1,000 migrant children)."""
+    where, params = _scope_predicate(scope, "r.region_code")
+    return _df(con, f"""
+        with m as (select street_code, sum(children::double)::bigint as migrant from children_by_area
+              where category = '流动儿童' and period = (select max(period) from children_by_area)
+              group by street_code),
+        x as (select street_code, sum(activities::double)::bigint as activities, sum(person_times::double)::bigint as person_times
+              from vol_activities
+              where status = '已开展' and year(period_end) = year((select max(data_date) from meta)) group by street_code)
+        select r.region_code as street_code, r.region_name as street_name, r.county_name,
+               coalesce(m.migrant, 0::bigint)::bigint as migrant, coalesce(x.activities, 0::bigint)::bigint as activities,
+               coalesce(x.person_times, 0::bigint)::bigint as person_times,
+               1000.0 * coalesce(x.activities, 0) / nullif(m.migrant, 0) as per_1000
+        from regions r left join m on m.street_code = r.region_code left join x on x.street_code = r.region_code
+        where r.level = 'street' and {where}
+        order by per_1000 nulls first, r.region_code""", params)
+
+
+def low_activity_communities(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Communities by key children and activities held in the 12 months to the data date: community_code,
+    community_name, street_name, key_children, paired, activities (held in the community), street_activities
+    (held anywhere in its street); most key children per community activity first."""
+    where, params = _scope_predicate(scope, "c.street_code")
+    return _df(con, f"""
+        with x as (select area_code, street_code, sum(activities::double)::bigint as activities
+              from vol_activities where status = '已开展' and period_end > (select max(data_date) from meta) - 365
+              and period_end <= last_day((select max(data_date) from meta)) group by all),
+        cm as (select area_code, sum(activities::double)::bigint as activities from x group by area_code),
+        st as (select street_code, sum(activities::double)::bigint as activities from x group by street_code)
+        select c.community_code, r.region_name as community_name, s.region_name as street_name,
+               c.key_children::bigint as key_children, c.paired::bigint as paired,
+               coalesce(cm.activities, 0)::bigint as activities,
+               coalesce(st.activities, 0)::bigint as street_activities
+        from vol_pairing_coverage c
+        left join regions r on r.region_code = c.community_code
+        left join regions s on s.region_code = c.street_code
+        left join cm on cm.area_code = c.community_code
+        left join st on st.street_code = c.street_code
+        where {where}
+        order by c.key_children::double / greatest(coalesce(cm.activities, 0), 1) desc, c.community_code""", params)
+
+
+def dormant_teams(con: duckdb.DuckDBPyConnection, scope: Scope, days: int = 90) -> pd.DataFrame:
+    """Teams with no held activity in `days` days to the data date: team_id, team_name, team_type,
+    street_name, volunteers, last_activity_date, days_since_activity."""
+    where, params = _scope_predicate(scope, "t.street_code")
+    return _df(con, f"""
+        select t.team_id, t.team_name, t.team_type, r.region_name as street_name, t.volunteers,
+               t.last_activity_date, t.days_since_activity
+        from vol_teams t left join regions r on r.region_code = t.street_code
+        where (t.last_activity_date is null or t.days_since_activity >= ?::integer) and {where}
+        order by t.days_since_activity desc nulls first, t.team_id""", [days, *params])
+
+
+def needs_offer(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Needs recorded in visits vs activities held, per service type (12 months to the data date):
+    service_type, needs, activities, person_times, need_share, offer_share, gap (need_share − offer_share)."""
+    where, params = _scope_predicate(scope, "street_code")
+    return _df(con, f"""
+        with s as (select service_type, sum(needs::double)::bigint as needs, sum(activities::double)::bigint as activities,
+                          sum(person_times::double)::bigint as person_times
+                   from vol_needs where {where} group by service_type)
+        select *, needs / nullif(sum(needs) over (), 0::double)::double as need_share,
+               activities / nullif(sum(activities) over (), 0::double)::double as offer_share,
+               coalesce(needs / nullif(sum(needs) over (), 0::double)::double, 0)
+                 - coalesce(activities / nullif(sum(activities) over (), 0::double)::double, 0) as gap
+        from s order by gap desc, service_type""", params)
+
+
+def unpaired(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Key children with no active pairing, MASKED (张*明, 3204…123X): masked_name, masked_id, county_name,
+    street_name, community_name, key_type. Reads pii.person only to mask."""
+    where, params = _scope_predicate(scope, "c.street_code")
+    df = _df(con, f"""
+        select p.name, p.id_number, co.region_name as county_name, s.region_name as street_name,
+               cm.region_name as community_name, c.key_type
+        from vol_children c
+        left join pii.person p on p.person_key = c.person_key
+        left join regions co on co.region_code = c.county_code
+        left join regions s on s.region_code = c.street_code
+        left join regions cm on cm.region_code = c.community_code
+        where not c.is_paired and {where}
+        order by c.county_code, c.street_code, c.community_code, c.key_type""", params)
+    df.insert(0, "masked_id", df.pop("id_number").map(mask_id))
+    df.insert(0, "masked_name", df.pop("name").map(mask_name))
+    return df
