@@ -98,15 +98,20 @@ def test_upload_flow_in_apptest(copy):
     assert shown == BAD
     assert read_load_log(copy) == before_log  # the preview wrote nothing
 
-    # Cancel: nothing written, the uploader is cleared.
+    # Cancel: nothing written, the uploader is cleared, and the uploaded sheet (names, IDs) is deleted.
+    uploaded = Path(at.session_state["up_path"])
+    assert uploaded.exists()
     at.button(key="up_cancel").click().run()
     assert read_load_log(copy) == before_log
+    assert not uploaded.parent.exists()
     assert any("已取消" in s.value for s in at.success)
 
     # Confirm: the good rows land, the warehouse is rebuilt, the page's figures change.
     _upload_page(at, data)
+    uploaded = Path(at.session_state["up_path"])
     at.button(key="up_confirm").click().run()
     assert not at.exception
+    assert not uploaded.parent.exists()  # the landed copy is the only one kept
     log = read_load_log(copy)
     assert len(log) == len(before_log) + 1 and log[-1]["rows_accepted"] == good
     assert any("已导入" in s.value for s in at.success)

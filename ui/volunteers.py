@@ -7,7 +7,9 @@ without a browser; views/upload.py only wires them to widgets.
 from __future__ import annotations
 
 import io
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -132,12 +134,27 @@ def template(source: str) -> bytes:
     return excel(pd.DataFrame(columns=labels), labels, get_source(source).title)
 
 
-def save_upload(name: str, data: bytes) -> Path:
-    """Write an uploaded file to a temp file keeping its original suffix (readers detect format from bytes)."""
-    folder = Path(tempfile.mkdtemp(prefix="tongxin-upload-"))
+UPLOAD_PREFIX = "tongxin-upload-"
+
+
+def save_upload(name: str, data: bytes, previous: Path | None = None) -> Path:
+    """Write an uploaded file to a private temp folder (mode 700), keeping its original suffix (readers
+    detect format from bytes). Uploaded sheets hold children's names and IDs: the previous upload of the
+    session is removed, and so are any left over for more than a day (a session that just closed)."""
+    discard_upload(previous)
+    for old in Path(tempfile.gettempdir()).glob(f"{UPLOAD_PREFIX}*"):
+        if old.is_dir() and time.time() - old.stat().st_mtime > 86400:
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
     path = folder / Path(name).name
     path.write_bytes(data)
     return path
+
+
+def discard_upload(path: Path | None) -> None:
+    """Remove an uploaded file's temp folder (after it was landed, or when the user cancels)."""
+    if path is not None and path.parent.name.startswith(UPLOAD_PREFIX):
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def default_period(source: str, data_date) -> str:

@@ -30,7 +30,7 @@ if upload is None:
 state_key = (source, period, upload.name, upload.size, upload.file_id)
 if st.session_state.get("up_key") != state_key:
     st.session_state["up_key"] = state_key
-    st.session_state["up_path"] = vu.save_upload(upload.name, upload.getvalue())
+    st.session_state["up_path"] = vu.save_upload(upload.name, upload.getvalue(), st.session_state.get("up_path"))
 path = st.session_state["up_path"]
 
 try:
@@ -61,11 +61,13 @@ if ok.button("确认导入", type="primary", key="up_confirm"):
     with st.status("正在导入并重建数据仓库…", expanded=True) as status:
         outcome = vu.confirm(source, path, period, progress=lambda text, f: bar.progress(min(f, 1.0), text=text))
         status.update(label="完成", state="complete")
+    vu.discard_upload(st.session_state.pop("up_path", None))
     st.session_state["up_result"] = vu.outcome_text(outcome)
     st.session_state["up_nonce"] = nonce + 1
     st.session_state.pop("up_key", None)
     st.rerun()
 if cancel.button("取消", key="up_cancel"):
+    vu.discard_upload(st.session_state.pop("up_path", None))
     st.session_state["up_result"] = "已取消，未写入任何数据。"
     st.session_state["up_nonce"] = nonce + 1
     st.session_state.pop("up_key", None)
