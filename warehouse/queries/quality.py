@@ -1,7 +1,7 @@
 """Data-quality queries (marts dq_*): per department extract, timeliness against its cadence,
 completeness of periods, rejection rates and their trend. Not scoped by region: the extracts are
 city-wide; an empty scope still sees nothing (default deny). Department and title come from the
-source contracts (etl/sources/*.yaml), which ship with the code.
+snapshot's `sources` table, which the build writes from the source contracts.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from etl.contracts import sources as contracts
 from etl.land import REASON_ZH
 from warehouse.queries import Scope, _df
 
@@ -20,11 +19,12 @@ def _guard(scope: Scope) -> str:
     return "false" if scope.is_empty else "true"
 
 
-def _named(df: pd.DataFrame) -> pd.DataFrame:
-    """Add department and title from the contracts (unknown sources keep their code name)."""
-    known = contracts()
-    df.insert(0, "title", [known[s].title if s in known else s for s in df["source"]])
-    df.insert(0, "department", [known[s].department if s in known else "其他" for s in df["source"]])
+def _named(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> pd.DataFrame:
+    """Add department and title from the snapshot's `sources` table (written from the contracts at build)."""
+    names = _df(con, "select source, department, title from sources")
+    known = names.set_index("source")
+    df.insert(0, "title", [known.at[s, "title"] if s in known.index else s for s in df["source"]])
+    df.insert(0, "department", [known.at[s, "department"] if s in known.index else "其他" for s in df["source"]])
     return df
 
 
@@ -38,7 +38,7 @@ def sources(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
                rows_read, rows_accepted, rows_rejected, rejection_rate, latest_rejection_rate, resubmissions,
                last_landed_at, as_of_date
         from dq_sources where {_guard(scope)}""")
-    df = _named(df)
+    df = _named(con, df)
     df["latest_period"] = df["latest_period"].fillna("从未报送")  # a contract with no landing at all
     return df.sort_values(["is_late", "periods_behind", "department", "source"],
                           ascending=[False, False, True, True], ignore_index=True)
@@ -57,7 +57,7 @@ def departments(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 def trend(con: duckdb.DuckDBPyConnection, scope: Scope, source: str | None = None) -> pd.DataFrame:
     """Rejection rate per extract and period (current landings): department, title, source, period,
     period_start, rows_read, rows_rejected, rejection_rate."""
-    return _named(_df(con, f"""
+    return _named(con, _df(con, f"""
         select source, period, period_start, rows_read, rows_rejected, rejection_rate
         from dq_loads
         where is_current and status = 'landed' and (?::varchar is null or source = ?) and {_guard(scope)}
@@ -67,7 +67,7 @@ def trend(con: duckdb.DuckDBPyConnection, scope: Scope, source: str | None = Non
 def reasons(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 3) -> pd.DataFrame:
     """The most common rejection reasons per extract: department, title, source, reason_code, reason,
     rows_rejected, share (of that extract's rejected rows)."""
-    df = _named(_df(con, f"""
+    df = _named(con, _df(con, f"""
         select source, reason_code, rows_rejected, share
         from dq_reasons where reason_rank <= ? and {_guard(scope)}
         order by rows_rejected desc, source, reason_code""", [top]))
