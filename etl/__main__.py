@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ from tqdm import tqdm
 
 from .contracts import GRAIN_ZH, sources
 from .errors import ExtractError
-from .land import data_dir, land
+from .land import create_secret_key, data_dir, land
 
 
 def _bar(desc: str):
@@ -124,6 +125,8 @@ def cmd_init_demo(args) -> int:
     from .demo import generate
 
     root = data_dir()
+    if not os.environ.get("TONGXIN_SECRET"):
+        create_secret_key(root)  # demo only: real deployments provide their own key
     out = Path(args.out) if args.out else root / "demo_extracts"
     manifest = out / "manifest.json"
     if not manifest.exists() or json.loads(manifest.read_text(encoding="utf-8")).get("scale") != args.scale:
@@ -138,6 +141,10 @@ def cmd_init_demo(args) -> int:
     land_demo_boundaries(out, root)
     path = build(progress=_bar("构建 build"))
     print(f"已发布快照 published snapshot: {path.name}")
+    from auth.__main__ import DEMO_PASSWORD, demo_users
+
+    names = ", ".join(n for n, _, _ in demo_users(root))
+    print(f"示例用户 demo users: {names}（密码 password: {DEMO_PASSWORD}）")
     return 0
 
 

@@ -43,17 +43,31 @@ def load_log_path(root: Path) -> Path:
 
 
 def secret_key(root: Path) -> bytes:
-    """The deployment's HMAC key: TONGXIN_SECRET, else data/secret.key (created once, mode 600)."""
+    """The deployment's HMAC key: TONGXIN_SECRET, else data/secret.key (mode 600).
+
+    Never created silently for real data: a missing key is an error (see auth/keys.py); only the demo
+    (`create_secret_key`, called by `etl init-demo`) makes a random one.
+    """
     env = os.environ.get("TONGXIN_SECRET")
     if env:
         return env.encode()
+    path = root / "secret.key"
+    if not path.exists():
+        raise ExtractError(
+            "NO_SECRET", "缺少身份证号哈希密钥：请设置环境变量 TONGXIN_SECRET，或在数据目录放置 secret.key（权限 600）",
+            "the ID-hash key is missing: set TONGXIN_SECRET or put secret.key (mode 600) in the data folder")
+    return path.read_text().strip().encode()
+
+
+def create_secret_key(root: Path) -> Path:
+    """A random key in data/secret.key (mode 600) unless one exists: for demo data folders only."""
     path = root / "secret.key"
     if not path.exists():
         root.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    return path
 
 
 @dataclass

@@ -67,11 +67,23 @@ def serve(data_dir: Path):
                 proc.wait()
 
 
-@contextmanager
-def open_page(base_url: str, path: str = "/", width: int = 1600, height: int = 1200):
-    """A chromium page at base_url + path. Yields (page, outside_requests, page_errors).
+DEMO_PASSWORD = "tongxin-demo"
 
-    Offline by design: callers assert `outside_requests` is empty (nothing but the app's own server).
+
+def sign_in(page, user: str, password: str = DEMO_PASSWORD) -> None:
+    """Fill the app's sign-in form (shown for any URL until someone signs in) and submit it."""
+    page.get_by_label("用户名 User name").fill(user)
+    page.get_by_label("密码 Password").fill(password)
+    page.get_by_role("button", name="登录 Sign in").click()
+    page.get_by_role("button", name="退出登录 Sign out").wait_for(timeout=60_000)
+
+
+@contextmanager
+def open_page(base_url: str, path: str = "/", width: int = 1600, height: int = 1200, user: str | None = "admin"):
+    """A chromium page at base_url + path, signed in as the demo `user` (None: stay at the sign-in form).
+
+    Yields (page, outside_requests, page_errors). Offline by design: callers assert `outside_requests`
+    is empty (nothing but the app's own server).
     """
     from playwright.sync_api import sync_playwright
 
@@ -85,6 +97,8 @@ def open_page(base_url: str, path: str = "/", width: int = 1600, height: int = 1
             page.on("request", lambda r: None if r.url.startswith((base_url, "data:", "blob:"))
                     else outside.append(r.url))
             page.goto(base_url + path, wait_until="domcontentloaded")
+            if user:
+                sign_in(page, user)
             yield page, outside, errors
         finally:
             browser.close()

@@ -38,6 +38,9 @@ def data_dir(tmp_path_factory, demo_extracts) -> Path:
     land_demo_boundaries(demo_extracts, root)
     build(root)
     assert published(root) is not None
+    from auth.__main__ import demo_users
+
+    demo_users(root)  # the README's demo users (password tongxin-demo), for browser sign-in
     os.environ["TONGXIN_DATA_DIR"] = str(root)
     return root
 

@@ -101,3 +101,10 @@ def write_register_xls(path: Path) -> Path:
     ws.write(2, 4, "流动儿童")
     wb.save(str(path))
     return path
+
+
+def signed_in(at, role: str = "admin", scope: tuple[str, ...] = ("99",), username: str | None = None):
+    """An AppTest with a user already signed in (the session the sign-in form would create)."""
+    at.session_state["tongxin_user"] = {"username": username or f"test-{role}", "role": role,
+                                        "scope": list(scope), "display_name": f"测试{role}"}
+    return at

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.files import signed_in
 from ui import format as fmt
 from ui import theme
 from ui.widgets import DEMO_MARK
@@ -24,7 +25,7 @@ EVERYTHING = q.Scope.everything()
 @pytest.fixture
 def at(data_dir, monkeypatch) -> AppTest:
     monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
-    return AppTest.from_file(APP, default_timeout=60).run()
+    return signed_in(AppTest.from_file(APP, default_timeout=60)).run()
 
 
 def shown(at: AppTest) -> dict[str, tuple[str, str]]:
@@ -104,7 +105,7 @@ def test_charts_carry_the_figures(at, con):
 
 def test_no_snapshot_shows_friendly_message(tmp_path, monkeypatch):
     monkeypatch.setenv(q.DATA_DIR_ENV, str(tmp_path))
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     assert not at.exception
     text = " ".join(i.value for i in at.info)
     assert "尚未发布数据快照" in text and "python -m etl init-demo" in text and "No data snapshot" in text
@@ -128,7 +129,7 @@ def test_newly_published_snapshot_is_picked_up_on_next_rerun(data_dir, tmp_path,
     shutil.copy(source, snaps / "first.duckdb")
     (snaps / "CURRENT").write_text("first.duckdb")
     monkeypatch.setenv(q.DATA_DIR_ENV, str(tmp_path))
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     before = shown(at)["监测儿童总数"]
 
     # Publish a second snapshot with one street's children removed, as a rebuild would.

@@ -2,7 +2,7 @@
 and nothing but the app's own server is asked for anything (no basemap, no font CDN)."""
 from __future__ import annotations
 
-from tests.browser import ARTIFACTS, needs_chromium, open_page
+from tests.browser import ARTIFACTS, needs_chromium, open_page, sign_in
 
 pytestmark = needs_chromium
 
@@ -12,6 +12,7 @@ def test_map_in_chromium(app_server):
     with open_page(app_server, "/", height=1100) as (page, outside, errors):
         page.locator('[data-testid="stSidebar"]').get_by_text("童心 · 流动儿童关爱服务").wait_for(timeout=60_000)
         page.goto(app_server + "/map", wait_until="domcontentloaded")
+        sign_in(page, "admin")  # a reload is a new session: sign in again
         # app.py's navigation and sidebar are in place (not a bare page), then the legend and the deck.
         page.locator('[data-testid="stSidebar"]').get_by_text("童心 · 流动儿童关爱服务").wait_for(timeout=60_000)
         page.get_by_text("图例：人数").first.wait_for(timeout=60_000)

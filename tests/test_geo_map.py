@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from etl.contracts import parse_period
 from etl.land import current_loads, landed_dir, read_load_log
+from tests.files import signed_in
 from warehouse.queries import privacy
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -75,7 +76,7 @@ def latest_period(data_dir: Path) -> str:
 @pytest.fixture
 def at(data_dir, monkeypatch) -> AppTest:
     monkeypatch.setenv("TONGXIN_DATA_DIR", str(data_dir))
-    app = AppTest.from_file(APP, default_timeout=60).run()
+    app = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     app.switch_page("views/map.py").run()
     assert not app.exception
     return app
@@ -282,7 +283,7 @@ def test_optional_basemap_from_settings(data_dir, monkeypatch, tmp_path):
     (tmp_path / "settings.yaml").write_text(f'basemap_tile_url: "{url}"\n', encoding="utf-8")
     monkeypatch.setenv("TONGXIN_CONFIG_DIR", str(tmp_path))
     monkeypatch.setenv("TONGXIN_DATA_DIR", str(data_dir))
-    app = AppTest.from_file(APP, default_timeout=60).run()
+    app = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     app.switch_page("views/map.py").run()
     assert not app.exception
     d = deck(app)

@@ -15,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from etl.contracts import get_source
 from etl.land import DATA_DIR_ENV, current_loads, landed_dir, read_load_log
-from tests.browser import ARTIFACTS, open_page, serve
+from tests.browser import ARTIFACTS, open_page, serve, sign_in
+from tests.files import signed_in
 from ui import volunteers as vu
 from warehouse import queries as q
 from warehouse.queries import volunteers as v
@@ -90,7 +91,7 @@ def test_template_has_the_contract_headers():
 def test_upload_flow_in_apptest(copy):
     data, good, good_pt = _sheet(copy)
     before_log, before_pt = read_load_log(copy), _person_times(copy)
-    at = _upload_page(AppTest.from_file(APP, default_timeout=60).run(), data)
+    at = _upload_page(signed_in(AppTest.from_file(APP, default_timeout=60)).run(), data)
     m = _metrics(at)
     assert m["读取行数"] == str(good + sum(BAD.values()))
     assert m["可接收"] == str(good) and m["被拒绝"] == str(sum(BAD.values()))
@@ -154,6 +155,7 @@ def test_upload_and_volunteers_in_chromium(copy, tmp_path):
         page.get_by_text("数据仓库已重建").wait_for(timeout=60_000)
         page.set_viewport_size({"width": 1600, "height": 4200})
         page.goto(url + "/volunteers")
+        sign_in(page, "admin")  # a reload is a new session: sign in again
         metric = page.locator('[data-testid="stMetric"]').filter(
             has=page.locator('[data-testid="stMetricLabel"]', has_text="服务人次（本年）")).first
         metric.wait_for(timeout=60_000)

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.land import current_loads, landed_dir, read_load_log
+from tests.files import signed_in
 from ui import format as fmt
 from warehouse import queries as q
 from warehouse.queries import volunteers as v
@@ -97,7 +98,7 @@ def test_needs_offer_shows_the_mismatch(con):
 
 def test_page_in_apptest(data_dir, monkeypatch, expected, con):
     monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     at.switch_page("views/volunteers.py").run()
     assert not at.exception
     k = v.kpis(con, q.Scope.everything()).iloc[0]

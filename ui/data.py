@@ -42,37 +42,6 @@ def _previous_period(_con: duckdb.DuckDBPyConnection, snapshot_id: str, period: 
     return q.previous_period(_con, period)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _counties(_con: duckdb.DuckDBPyConnection, snapshot_id: str, prefixes: tuple[str, ...]) -> pd.DataFrame:
-    return q.counties(_con, q.Scope(prefixes))
-
-
-@st.cache_data(max_entries=1024, show_spinner=False)
-def _headline(_con: duckdb.DuckDBPyConnection, snapshot_id: str, prefixes: tuple[str, ...], period: str):
-    return q.headline(_con, q.Scope(prefixes), period)
-
-
-@st.cache_data(max_entries=1024, show_spinner=False)
-def _children_by_age(
-    _con: duckdb.DuckDBPyConnection, snapshot_id: str, prefixes: tuple[str, ...], period: str, by: str
-) -> pd.DataFrame:
-    return q.children_by_county_age(_con, q.Scope(prefixes), period, by=by)
-
-
-@st.cache_data(max_entries=1024, show_spinner=False)
-def _key_children_by_risk(
-    _con: duckdb.DuckDBPyConnection, snapshot_id: str, prefixes: tuple[str, ...], period: str
-) -> pd.DataFrame:
-    return q.key_children_by_risk(_con, q.Scope(prefixes), period)
-
-
-@st.cache_data(max_entries=1024, show_spinner=False)
-def _county_summary(
-    _con: duckdb.DuckDBPyConnection, snapshot_id: str, prefixes: tuple[str, ...], period: str
-) -> pd.DataFrame:
-    return q.county_summary(_con, q.Scope(prefixes), period)
-
-
 def _resolve(path: str):
     module, name = path.split(":")
     return getattr(importlib.import_module(module), name)
@@ -80,8 +49,8 @@ def _resolve(path: str):
 
 @st.cache_data(max_entries=4096, show_spinner=False)
 def _query(_con: duckdb.DuckDBPyConnection, snapshot_id: str, fn_path: str, prefixes: tuple[str, ...],
-           args: tuple, kwargs: tuple) -> object:
-    return _resolve(fn_path)(_con, q.Scope(prefixes), *args, **dict(kwargs))
+           exact: bool, args: tuple, kwargs: tuple) -> object:
+    return q.run(_resolve(fn_path), _con, q.Scope(prefixes, exact), *args, **dict(kwargs))
 
 
 @dataclass(frozen=True)
@@ -96,14 +65,20 @@ class Warehouse:
         return self.info.snapshot_id
 
     def query(self, fn, scope: q.Scope, *args, **kwargs):
-        """Call a scoped query function of warehouse.queries, cached by snapshot id + arguments.
+        """Call a scoped query function of warehouse.queries through the door (`queries.run`).
 
-        `fn` takes (con, scope, *args, **kwargs); pages use this for every query that has no method here.
+        Cached by snapshot id + scope + arguments. `fn` takes (con, scope, *args, **kwargs); the
+        door applies the small-number rule unless `scope.exact`.
         """
         if not fn.__module__.startswith("warehouse.queries"):
             raise ValueError(f"{fn.__qualname__} is not a warehouse.queries function")
         path = f"{fn.__module__}:{fn.__qualname__}"
-        return _query(self.con, self._id, path, scope.prefixes, tuple(args), tuple(sorted(kwargs.items())))
+        return _query(self.con, self._id, path, scope.prefixes, scope.exact, tuple(args),
+                      tuple(sorted(kwargs.items())))
+
+    def uncached(self, fn, scope: q.Scope, *args, **kwargs):
+        """Through the door without the cache: for a child's file, which must not sit in a shared cache."""
+        return q.run(fn, self.con, scope, *args, **kwargs)
 
     def periods(self) -> pd.DataFrame:
         return _periods(self.con, self._id)
@@ -112,19 +87,19 @@ class Warehouse:
         return _previous_period(self.con, self._id, period)
 
     def counties(self, scope: q.Scope) -> pd.DataFrame:
-        return _counties(self.con, self._id, scope.prefixes)
+        return self.query(q.counties, scope)
 
     def headline(self, scope: q.Scope, period: str) -> pd.DataFrame:
-        return _headline(self.con, self._id, scope.prefixes, period)
+        return self.query(q.headline, scope, period)
 
     def children_by_age(self, scope: q.Scope, period: str, by: str = "county") -> pd.DataFrame:
-        return _children_by_age(self.con, self._id, scope.prefixes, period, by)
+        return self.query(q.children_by_county_age, scope, period, by=by)
 
     def key_children_by_risk(self, scope: q.Scope, period: str) -> pd.DataFrame:
-        return _key_children_by_risk(self.con, self._id, scope.prefixes, period)
+        return self.query(q.key_children_by_risk, scope, period)
 
     def county_summary(self, scope: q.Scope, period: str) -> pd.DataFrame:
-        return _county_summary(self.con, self._id, scope.prefixes, period)
+        return self.query(q.county_summary, scope, period)
 
 
 def warehouse() -> Warehouse:
@@ -135,5 +110,7 @@ def warehouse() -> Warehouse:
 
 
 def user_scope() -> q.Scope:
-    """The signed-in user's region scope. Everything until the access-control issue lands."""
-    return q.Scope.everything()
+    """The signed-in user's scope (regions; exact figures only with case access). See ui.auth."""
+    from ui import auth
+
+    return auth.user_scope()

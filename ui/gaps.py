@@ -8,8 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui import auth, theme
 from ui import format as fmt
-from ui import theme
 
 INDEX = "index"
 INDEX_LABEL = "综合缺口指数"
@@ -40,8 +40,8 @@ def excel(df: pd.DataFrame, columns: list[str], sheet: str = "数据") -> bytes:
 
 def download(df: pd.DataFrame, columns: list[str], name: str, key: str) -> None:
     """A download button offering the table as Excel with Chinese headers."""
-    st.download_button(
-        f"下载“{name}”（Excel）", excel(df, columns, name), file_name=f"{name}.xlsx", key=key,
+    auth.download_button(
+        f"下载“{name}”（Excel）", excel(df, columns, name), f"{name}.xlsx", what=name, key=key,
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 import streamlit as st
 import xlsxwriter
 
+from ui import auth, theme
 from ui import format as fmt
-from ui import theme
 
 # Chinese headers for child-level lists (masked values only) and aggregate tables.
 HEADERS = {
@@ -33,6 +33,9 @@ HEADERS = {
     "previous_period": "上期", "contact_every_days": "联系间隔（天）", "home_visit_every_days": "入户间隔（天）",
     "plan": "方案", "source_text": "依据", "reason_code": "原因代码", "reason": "拒收原因",
     "share_rate": "占拒收行",
+    "survey_date": "排查日期", "previous_risk_level": "上期等级", "has_care_agreement": "签订委托照护协议",
+    "visits": "走访次数", "home_visits": "入户次数", "visit_date": "走访日期", "visit_type": "走访方式",
+    "needs": "需求",
 }
 
 
@@ -72,7 +75,7 @@ def excel(df: pd.DataFrame, title: str, note: str) -> bytes:
 
 
 def download(df: pd.DataFrame, title: str, note: str, file_name: str, key: str) -> None:
-    st.download_button(f"导出 Excel：{title}", excel(df, title, note), file_name=file_name, key=key,
+    auth.download_button(f"导出 Excel：{title}", excel(df, title, note), file_name, what=title, key=key,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -156,3 +159,33 @@ def rate_map(streets: pd.DataFrame, shapes: pd.DataFrame):
     props = {code: {"rate": fmt.percent(r.match_rate), "unmatched": f"{int(r.unmatched)}人"} for code, r in rows.items()}
     suffix = {code: f" {fmt.percent(r.match_rate)}" for code, r in rows.items()}
     return area_choropleth(shapes, fills, props, "<b>{name}</b><br/>匹配率：{rate}<br/>未匹配：{unmatched}", suffix)
+
+
+def child_file_action(wh, scope, due: pd.DataFrame) -> None:
+    """Case roles: open one child's full file from the masked list, on an explicit, audited action."""
+    from warehouse.queries import ledger as lq
+
+    st.subheader("查看儿童完整档案")
+    rows = due.reset_index(drop=True)
+    pick = st.selectbox(
+        "选择儿童（上方脱敏名单中的一行）", rows.index.tolist(), index=None, key="kc_pick",
+        format_func=lambda i: f"{rows.at[i, 'masked_name']} · {rows.at[i, 'masked_id']} · {rows.at[i, 'street_name']}",
+    )
+    reason = st.text_input("查看事由（必填，记入审计日志）", key="kc_reason", placeholder="例如：入户走访前核对信息")
+    if not st.button("查看完整档案", key="kc_open", disabled=pick is None or not reason.strip()):
+        return
+    key = str(rows.at[pick, "person_key"])
+    try:
+        file = wh.uncached(lq.child_file, scope, key)
+    except lq.CaseAccessDenied as e:
+        auth.log("view_child", f"child {key[:12]}", ok=False, detail=str(e))
+        st.error(str(e))
+        return
+    auth.log("view_child", f"child {key[:12]}", detail=reason.strip())
+    person = file["person"].iloc[0]
+    with st.container(border=True, key="kc_file"):
+        st.markdown(f"**{person['name']}** · 身份证号 {person['id_number']} · {person['sex'] or ''} · "
+                    f"出生日期 {person['birth_date']} · {person['street_name']}")
+        st.caption("本次查看已记入审计日志（查看人、时间、事由）。请勿截屏或外传。")
+        st.dataframe(chinese(file["ledger"], list(file["ledger"].columns)), hide_index=True)
+        st.dataframe(chinese(file["visits"], list(file["visits"].columns)), hide_index=True)

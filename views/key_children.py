@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, ledger, widgets
+from ui import auth, data, ledger, widgets
 from ui import format as fmt
 from warehouse.queries import ledger as q
 
@@ -70,7 +70,7 @@ else:
     st.dataframe(ledger.chinese(moved, ["change", "from_level", "to_level", "children"]), hide_index=True)
 
 st.subheader("逾期及未来30天应访名单")
-st.caption("个人信息已脱敏（姓名、身份证号部分隐藏）；权限管理上线后，个案人员可查看完整信息。")
+st.caption("个人信息已脱敏（姓名、身份证号部分隐藏）。个案人员可在下方逐一查看完整档案，每次查看记入审计日志。")
 due = wh.query(q.due_list, scope, 30)
 cols = ["masked_name", "masked_id", "street_name", "director_id", "risk_level", "key_type", "last_contact_date",
         "last_home_visit_date", "next_due_date", "overdue_days", "is_overdue"]
@@ -78,6 +78,8 @@ shown = ledger.chinese(due, cols)
 st.dataframe(shown, hide_index=True, width="stretch")
 ledger.download(shown, "致民政局（儿童主任）：重点对象逾期及应访名单", f"数据截止 {as_of}；个人信息已脱敏。",
                 "重点对象应访名单.xlsx", "kc_xlsx")
+if auth.has_case_access() and not due.empty:
+    ledger.child_file_action(wh, scope, due)
 with st.expander("走访规则（配置 config/visit_rules.csv）"):
     rules = wh.query(q.visit_rules, scope).rename(columns={"source": "source_text"})
     st.dataframe(ledger.chinese(rules, ["plan", "risk_level", "contact_every_days", "home_visit_every_days",

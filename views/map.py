@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, widgets
+from ui import auth, data, widgets
 from ui import format as fmt
 from ui import map as mp
 from warehouse.queries import geo, privacy
@@ -78,6 +78,6 @@ with right:
     st.caption(f"合计：{total:,} 人（{len(raw)} 个街道乡镇）" if total >= t or total == 0 else f"合计：<{t} 人")
     notes = [f"说明：{mp.METRIC_HELP[metric]}", f"少于{t}人的数字显示为“<{t}”；“*”为防止由合计反推而隐去的数字。",
              "示例数据，虚构城市，仅供演示。" if wh.info.is_demo else ""]
-    st.download_button("下载表格（Excel）", mp.excel(tbl, f"{title}（{what}）", notes),
-                       file_name=f"流动儿童分布_{period}.xlsx", key="map_download",
+    auth.download_button("下载表格（Excel）", mp.excel(tbl, f"{title}（{what}）", notes),
+                         f"流动儿童分布_{period}.xlsx", what=f"流动儿童分布表 {period}", key="map_download",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from ui import data, widgets
+from ui import auth, data, widgets
 from ui import targets as ut
 from warehouse.queries import targets as tq
 
@@ -96,6 +96,6 @@ with tab_table:
     everything = wh.query(tq.indicator_status, view, None, today_s)
     table = ut.status_table(status)
     st.dataframe(table, hide_index=True, key="status_table")
-    st.download_button("下载全部计划状态表（Excel）", ut.excel_bytes(ut.status_table(everything)),
-                       file_name=f"目标进展_{today_s}.xlsx", key="download",
+    auth.download_button("下载全部计划状态表（Excel）", ut.excel_bytes(ut.status_table(everything)),
+                         f"目标进展_{today_s}.xlsx", what="目标进展状态表", key="download",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

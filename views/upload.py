@@ -4,7 +4,7 @@ import streamlit as st
 
 from etl.contracts import PERIOD_EXAMPLE, get_source
 from etl.errors import ExtractError
-from ui import data
+from ui import auth, data
 from ui import volunteers as vu
 
 wh = data.warehouse()
@@ -14,7 +14,7 @@ st.info("本页面供数据管理员（数据专员）使用。权限管理尚�
 
 source = st.selectbox("数据来源", list(vu.UPLOAD_SOURCES), format_func=lambda s: vu.UPLOAD_SOURCES[s], key="up_source")
 src = get_source(source)
-st.download_button(f"下载“{src.title}”Excel模板", vu.template(source), file_name=f"{src.title}模板.xlsx",
+auth.download_button(f"下载“{src.title}”Excel模板", vu.template(source), f"{src.title}模板.xlsx", what="上传模板",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="up_template")
 st.caption("模板列：" + "、".join(c.label + ("（必填）" if c.required else "") for c in src.columns))
 period = st.text_input(f"统计期（如 {PERIOD_EXAMPLE[src.period]}）", vu.default_period(source, wh.info.data_date),
@@ -53,14 +53,17 @@ if p.reasons:
     st.dataframe(vu.reasons_table(p), hide_index=True)
     with st.expander("被拒绝的行（原始值、行号与原因）"):
         st.dataframe(vu.rejected_frame(p), hide_index=True, width="stretch")
-        st.download_button("下载被拒绝的行（Excel）", vu.rejected_excel(p), file_name="被拒绝的行.xlsx", key="up_rej")
+        auth.download_button("下载被拒绝的行（Excel）", vu.rejected_excel(p), "被拒绝的行.xlsx",
+                             what=f"上传预览被拒绝的行 {src.title}", key="up_rej")
 
 ok, cancel = st.columns([1, 5])
 if ok.button("确认导入", type="primary", key="up_confirm"):
     bar = st.progress(0.0, text="开始导入")
     with st.status("正在导入并重建数据仓库…", expanded=True) as status:
-        outcome = vu.confirm(source, path, period, progress=lambda text, f: bar.progress(min(f, 1.0), text=text))
+        outcome = vu.confirm(source, path, period, progress=lambda text, f: bar.progress(min(f, 1.0), text=text),
+                             user=(auth.current_user() or {}).get("username", "数据上传页面"))
         status.update(label="完成", state="complete")
+    auth.log("upload", f"{src.title} {period}", detail=vu.outcome_text(outcome))
     vu.discard_upload(st.session_state.pop("up_path", None))
     st.session_state["up_result"] = vu.outcome_text(outcome)
     st.session_state["up_nonce"] = nonce + 1

@@ -18,6 +18,7 @@ import pandas as pd
 from etl.land import DATA_DIR_ENV  # noqa: F401 (DATA_DIR_ENV is re-exported)
 from etl.land import data_dir as land_data_dir
 from warehouse.build import published
+from warehouse.queries import privacy
 
 AGE_BANDS = ("0-3", "3-6", "6-12", "12-16")
 CATEGORIES = ("流动儿童", "留守儿童")
@@ -63,22 +64,25 @@ def _minimal(prefixes: set[str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Scope:
-    """The regions a user may see, as division-code prefixes ("" = everything).
+    """The regions a user may see, as division-code prefixes ("" = everything), and how exactly.
 
     Build with `Scope.everything()` or `Scope.of(*codes)`; the empty scope `Scope()` sees nothing.
+    `exact=False` (the default) means the door (`run`) applies the small-number rule to every
+    declared count (see privacy.counts); only roles with case access get `exact=True`.
     """
 
     prefixes: tuple[str, ...] = ()
+    exact: bool = False
 
     @classmethod
-    def everything(cls) -> Scope:
-        """All regions (used until access control lands)."""
-        return cls(("",))
+    def everything(cls, *, exact: bool = False) -> Scope:
+        """All regions."""
+        return cls(("",), exact)
 
     @classmethod
-    def of(cls, *codes: str) -> Scope:
-        """Scope of the given county/street/community codes (6, 9 or 12 digits)."""
-        return cls(_minimal({_prefix_of(c) for c in codes}))
+    def of(cls, *codes: str, exact: bool = False) -> Scope:
+        """Scope of the given province/city/county/street/community codes (2, 4, 6, 9 or 12 digits)."""
+        return cls(_minimal({_prefix_of(c) for c in codes}), exact)
 
     @property
     def is_empty(self) -> bool:
@@ -89,10 +93,10 @@ class Scope:
         return "" in self.prefixes
 
     def narrow(self, code: str | None) -> Scope:
-        """Intersection with the region `code` (None = no narrowing)."""
+        """Intersection with the region `code` (None = no narrowing); keeps `exact`."""
         if code is None:
             return self
-        return self & Scope.of(code)
+        return Scope((self & Scope.of(code)).prefixes, self.exact)
 
     def __and__(self, other: Scope) -> Scope:
         out = set()
@@ -102,7 +106,7 @@ class Scope:
                     out.add(a)
                 elif b.startswith(a):
                     out.add(b)
-        return Scope(_minimal(out))
+        return Scope(_minimal(out), self.exact and other.exact)
 
 
 def _scope_predicate(scope: Scope, column: str, *, ancestors: bool = False) -> tuple[str, list[str]]:
@@ -164,6 +168,22 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) ->
         return cur.execute(sql, params or []).df()
     finally:
         cur.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The door
+
+
+def run(fn, con: duckdb.DuckDBPyConnection, scope: Scope, *args, **kwargs):
+    """Call the query function `fn(con, scope, ...)` and apply the small-number rule to its result.
+
+    Every page and export reads through here (ui.data.Warehouse.query). The region scope is applied
+    inside `fn` (its SQL); the counts it declares with `privacy.counts` are suppressed here unless
+    `scope.exact` (roles with case access).
+    """
+    if not getattr(fn, "__module__", "").startswith("warehouse.queries"):
+        raise ValueError(f"{getattr(fn, '__qualname__', fn)!r} is not a warehouse.queries function")
+    return privacy.guard(fn, fn(con, scope, *args, **kwargs), scope)
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,6 +253,7 @@ _MISSING_AS_NULL = ", ".join(
 )
 
 
+@privacy.counts("value", "previous_value", derived={"change": ["value", "previous_value"]})
 def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
     """Headline figures for `period` with the previous period's value and the change.
 
@@ -279,6 +300,7 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.Da
     return result
 
 
+@privacy.counts("children", groups=[["area_code", "category"], ["area_code", "age_band"], ["category", "age_band"]])
 def children_by_county_age(
     con: duckdb.DuckDBPyConnection, scope: Scope, period: str, *, by: str = "county"
 ) -> pd.DataFrame:
@@ -305,6 +327,7 @@ def children_by_county_age(
     )
 
 
+@privacy.counts("children", "previous_children", derived={"change": ["children", "previous_children"]})
 def key_children_by_risk(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
     """Key children per risk level, most urgent first, with the previous period.
 
@@ -348,6 +371,7 @@ def key_children_by_risk(con: duckdb.DuckDBPyConnection, scope: Scope, period: s
 
 
 
+@privacy.counts(*_SUMMARY_COUNTS)
 def county_summary(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
     """One row per county for the overview table.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from warehouse.queries import Scope, _df, _scope_predicate
+from warehouse.queries import Scope, _df, _scope_predicate, privacy
 
 LEVELS = ("county", "street")
 
@@ -49,6 +49,7 @@ def source_periods(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) ->
     return df.iloc[0:0] if scope.is_empty else df
 
 
+@privacy.counts("demand", derived={c: "demand" for c in ("ratio", "required", "shortfall", "gap_share")})
 def gap_table(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, gap_id: str, level: str) -> pd.DataFrame:
     """One gap for every county (level="county") or street (level="street") in scope, largest gap first.
 
@@ -90,6 +91,8 @@ def index_table(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, level
     ).astype({"rank": "Int64"})
 
 
+@privacy.counts("demand", derived={c: "demand" for c in ("ratio", "required", "shortfall", "gap_share")},
+                groups=[["gap_id"]])
 def gaps_of_area(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, level: str) -> pd.DataFrame:
     """Every gap for every county or street in scope (the full table behind the page, for download).
 
@@ -112,6 +115,7 @@ def gaps_of_area(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, leve
     ).astype({"shortfall": "Int64", "rank": "Int64"})
 
 
+@privacy.counts("value", groups=[["measure"]])
 def measures(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, level: str) -> pd.DataFrame:
     """Demand and supply figures per county or street in scope (long form).
 
@@ -132,6 +136,8 @@ def measures(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, level: s
     )
 
 
+@privacy.counts("demand", derived={c: "demand" for c in ("ratio", "required", "shortfall", "gap_share")},
+                groups=[["gap_id"]])
 def urban_core_comparison(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
     """主城区 against 县域 for every gap, over the counties in scope, plus the group's composite index.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from warehouse.queries import Scope, _df, _scope_predicate
+from warehouse.queries import Scope, _df, _scope_predicate, privacy
 
 LEVELS = {"director": "director_id", "community": "community_code", "street": "street_code", "county": "county_code"}
 
@@ -52,6 +52,7 @@ def visit_rules(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         order by s.scheme, s.rank""")
 
 
+@privacy.counts("children", "overdue", "due_30d")
 def by_risk(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Key children per risk level: risk_level, risk_rank, colour, label, children, overdue, due_30d."""
     where, params = _scope_predicate(scope, "street_code")
@@ -66,6 +67,7 @@ def by_risk(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         order by s.scheme, s.rank""", params)
 
 
+@privacy.counts("children", groups=[["area_code"], ["risk_level"]])
 def by_area_risk(con: duckdb.DuckDBPyConnection, scope: Scope, level: str = "street") -> pd.DataFrame:
     """Key children per area and risk level: area_code, area_name, risk_level, children."""
     col = {"street": "street_code", "county": "county_code"}[level]
@@ -77,6 +79,8 @@ def by_area_risk(con: duckdb.DuckDBPyConnection, scope: Scope, level: str = "str
         group by all order by area_code, min(l.risk_rank)""", params)
 
 
+@privacy.counts("children", "contact_overdue", "home_visit_overdue", "overdue", "due_30d",
+                derived={"compliance_rate": ["children", "overdue"]})
 def compliance(con: duckdb.DuckDBPyConnection, scope: Scope, level: str = "street") -> pd.DataFrame:
     """Visit compliance per director, community, street or county.
 
@@ -100,6 +104,7 @@ def compliance(con: duckdb.DuckDBPyConnection, scope: Scope, level: str = "stree
         order by overdue desc, area_code""", params)
 
 
+@privacy.counts("children", "high_risk", "overdue", "contact_overdue", "home_visit_overdue", "due_30d")
 def totals(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """One row: children, high_risk, overdue, contact_overdue, home_visit_overdue, due_30d."""
     where, params = _scope_predicate(scope, "street_code")
@@ -112,6 +117,7 @@ def totals(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         from ledger_children where {where}""", params)
 
 
+@privacy.counts("children", groups=[["period"]])
 def risk_changes(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Risk changes between consecutive surveys: period, previous_period, change, from_level, to_level, children."""
     where, params = _scope_predicate(scope, "street_code")
@@ -127,11 +133,12 @@ def risk_changes(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 def due_list(con: duckdb.DuckDBPyConnection, scope: Scope, days: int = 30) -> pd.DataFrame:
     """Child-level list of visits overdue or due within `days` of the data date, MASKED (张*明, 3204…123X).
 
-    Reads pii.person only to mask; raw names and ID numbers never leave this function.
+    Reads pii.person only to mask; raw names and ID numbers never leave this function. `person_key`
+    (a keyed hash, not an identity) is the handle for `child_file`; pages do not display it.
     """
     where, params = _scope_predicate(scope, "l.street_code")
     df = _df(con, f"""
-        select p.name, p.id_number, l.county_code, r.region_name as street_name, l.community_code,
+        select l.person_key, p.name, p.id_number, l.county_code, r.region_name as street_name, l.community_code,
                l.director_id, l.risk_level, l.key_type, l.last_contact_date, l.last_home_visit_date,
                l.next_due_date, l.overdue_days, l.is_overdue
         from ledger_children l
@@ -142,3 +149,43 @@ def due_list(con: duckdb.DuckDBPyConnection, scope: Scope, days: int = 30) -> pd
     df.insert(0, "masked_id", df.pop("id_number").map(mask_id))
     df.insert(0, "masked_name", df.pop("name").map(mask_name))
     return df
+
+
+class CaseAccessDenied(PermissionError):
+    """A child's file asked for without case access, or outside the user's area."""
+
+
+def child_file(con: duckdb.DuckDBPyConnection, scope: Scope, person_key: str) -> dict[str, pd.DataFrame]:
+    """One child's full file (个案档案): identity, ledger history and visits.
+
+    Only for scopes with case access (`scope.exact`), and only for a child whose latest ledger row
+    lies in the scope; else CaseAccessDenied. The caller (ui) writes the audit event before showing it.
+    Returns {"person": 1 row (name, id_number, sex, birth_date, street…), "ledger": one row per survey
+    period, "visits": the visit records, newest first}.
+    """
+    if not scope.exact:
+        raise CaseAccessDenied("无个案权限，不能查看儿童档案 / no case access: a child's file is not available")
+    where, params = _scope_predicate(scope, "l.street_code")
+    person = _df(con, f"""
+        with latest as (
+            select * from ledger_children where person_key = ? order by period desc limit 1
+        )
+        select p.name, p.id_number, p.sex, p.birth_date, r.region_name as street_name, l.community_code,
+               l.director_id, l.risk_level, l.key_type, l.last_contact_date, l.last_home_visit_date,
+               l.next_due_date, l.overdue_days
+        from latest l
+        join pii.person p on p.person_key = l.person_key
+        left join regions r on r.region_code = l.street_code
+        where {where}""", [person_key, *params])
+    if person.empty:
+        raise CaseAccessDenied("该儿童不在您的辖区内 / this child is not in your area")
+    ledger = _df(con, """
+        select period, survey_date, r.region_name as street_name, key_type, risk_level, previous_risk_level,
+               director_id, has_care_agreement, visits, home_visits
+        from ledger_children l left join regions r on r.region_code = l.street_code
+        where person_key = ? order by period desc""", [person_key])
+    visits = _df(con, """
+        select visit_date, visit_type, director_id, needs, r.region_name as street_name
+        from stg_visits v left join regions r on r.region_code = v.street_code
+        where person_key = ? order by visit_date desc""", [person_key])
+    return {"person": person, "ledger": ledger, "visits": visits}

@@ -11,10 +11,14 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from warehouse.queries import Scope, _df, _scope_predicate
+from warehouse.queries import Scope, _df, _scope_predicate, privacy
 from warehouse.queries.ledger import mask_id, mask_name
 
+# The unmatched count is children − matched (and the rate matched/children): hide them together.
+_MATCH_DERIVED = {"matched": ["unmatched"], "unmatched": ["matched"], "match_rate": ["matched", "unmatched"]}
 
+
+@privacy.counts("children", "matched", "unmatched", derived=_MATCH_DERIVED)
 def checks(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Match rate per check: check_code, check_label, department, department_pair, period, children,
     matched, unmatched, match_rate."""
@@ -27,6 +31,7 @@ def checks(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         group by all order by min(check_order)""", params)
 
 
+@privacy.counts("children", "matched", "unmatched", derived=_MATCH_DERIVED, groups=[["check_code"]])
 def by_street(con: duckdb.DuckDBPyConnection, scope: Scope, check_code: str | None = None) -> pd.DataFrame:
     """Match rates per street (optionally for one check): check_code, check_label, county_code,
     street_code, street_name, children, matched, unmatched, match_rate."""
@@ -40,6 +45,7 @@ def by_street(con: duckdb.DuckDBPyConnection, scope: Scope, check_code: str | No
         group by all order by min(m.check_order), m.street_code""", [check_code, check_code, *params])
 
 
+@privacy.counts("children", "matched", "unmatched", derived=_MATCH_DERIVED)
 def by_department_pair(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Match rates per department pair: department_pair, children, matched, unmatched, match_rate."""
     where, params = _scope_predicate(scope, "street_code")

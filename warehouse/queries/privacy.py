@@ -70,6 +70,8 @@ def suppress(
         v = pd.to_numeric(out[c], errors="coerce")
         small = (v > 0) & (v < t)
         small = small.fillna(False).astype(bool)
+        if f"{c}_suppressed" in out:  # suppressed before (by the query door): stays suppressed, same label
+            small |= out[f"{c}_suppressed"].fillna(False).astype(bool)
         primary[c] = small.copy()
         changed = True
         while changed:  # repeat: one extra suppression in one grouping can leave a single one in another
@@ -87,10 +89,13 @@ def suppress(
         flags[c] = small
     for c in counts:
         s = flags[c]
+        before = out.get(f"{c}_label")
         out[f"{c}_suppressed"] = s
         out[f"{c}_label"] = [
-            (mark(t) if first else COMPLEMENT_MARK) if hide else _label(x)
-            for x, hide, first in zip(out[c], s, primary[c])
+            (old if isinstance(old, str) and old in (mark(t), COMPLEMENT_MARK) else
+             mark(t) if first else COMPLEMENT_MARK) if hide else _label(x)
+            for x, hide, first, old in zip(out[c], s, primary[c],
+                                           before if before is not None else [None] * len(out))
         ]
         out[c] = out[c].astype("Float64").mask(s).astype("Int64") if _is_int(out[c]) else out[c].mask(s)
     for col, src in (derived or {}).items():
@@ -98,8 +103,67 @@ def suppress(
         hide = pd.Series(False, index=out.index)
         for s in srcs:
             hide |= flags[s]
+        if col in flags:  # a count hidden because another count would reveal it (e.g. unmatched = all − matched)
+            extra = hide & ~flags[col]
+            out[f"{col}_suppressed"] = flags[col] | hide
+            out[f"{col}_label"] = out[f"{col}_label"].mask(extra & (pd.to_numeric(out[col], errors="coerce") > 0),
+                                                           COMPLEMENT_MARK)
+            hide = extra & (pd.to_numeric(out[col], errors="coerce") > 0)
+            out[col] = out[col].astype("Float64").mask(hide).astype("Int64") if _is_int(out[col]) else out[col].mask(hide)
+            continue
         out[col] = out[col].astype("Float64").mask(hide)
     return out
+
+
+def counts(*columns: str, derived: Mapping[str, str | Iterable[str]] | None = None,
+           groups: Iterable[Iterable[str] | None] = (None,)):
+    """Declare the counts of people a query function returns, for the door (`queries.run`).
+
+    Same meaning as `suppress`'s arguments. Every query whose result holds counts of children (or of
+    people in general) carries this decorator; a test checks it by scanning the results.
+        @privacy.counts("children", "prev_children", derived={"change": ["children", "prev_children"]},
+                        groups=[["county_code"], None])
+        def street_density(con, scope, period): ...
+    Functions that return a dict of frames declare {frame_key: (columns, derived, groups)} through
+    `frames=` instead: @privacy.counts(frames={"streets": (["children"], {}, [None])}).
+    """
+
+    def mark(fn):
+        fn.__privacy__ = {"counts": list(columns), "derived": dict(derived or {}), "groups": list(groups)}
+        return fn
+
+    return mark
+
+
+def counts_in_frames(frames: Mapping[str, tuple]):
+    """`counts` for functions returning {name: DataFrame}: frames={name: (counts, derived, groups)}."""
+
+    def mark(fn):
+        fn.__privacy__ = {"frames": {k: {"counts": list(v[0]), "derived": dict(v[1] if len(v) > 1 else {}),
+                                         "groups": list(v[2] if len(v) > 2 else [None])}
+                                     for k, v in frames.items()}}
+        return fn
+
+    return mark
+
+
+def guard(fn, result, scope):
+    """Apply `fn`'s declared suppression to `result` unless `scope.exact` (see queries.run)."""
+    spec = getattr(fn, "__privacy__", None)
+    if spec is None or getattr(scope, "exact", False):
+        return result
+    if "frames" in spec:
+        return {k: (_apply(v, spec["frames"][k]) if k in spec["frames"] else v) for k, v in result.items()}
+    return _apply(result, spec)
+
+
+def _apply(df, spec):
+    if not isinstance(df, pd.DataFrame) or df.empty:
+        return df
+    present = [c for c in spec["counts"] if c in df.columns]
+    derived = {k: v for k, v in spec["derived"].items() if k in df.columns}
+    groups = [g for g in spec["groups"] if g is None or all(c in df.columns for c in g)] or [None]
+    return suppress(df, present, derived=derived, groups=groups)
 
 
 def _is_int(s: pd.Series) -> bool:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from warehouse.queries import Scope, _df, _scope_predicate
+from warehouse.queries import Scope, _df, _scope_predicate, privacy
 from warehouse.queries.ledger import mask_id, mask_name
 
 
+@privacy.counts("participants", "volunteers", "active_volunteers", "agent_parents", "key_children", "paired",
+                derived={"pairing_coverage": ["key_children", "paired"]})
 def kpis(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """One row for the year of the data date: as_of_date, year, activities, planned, cancelled, participants,
     person_times, volunteer_hours, teams, dormant_teams, volunteers, active_volunteers, agent_parents,
@@ -67,6 +69,7 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         group by period order by period""", params)
 
 
+@privacy.counts("volunteers", "active_volunteers", "agent_parents")
 def by_team_type(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Per team type (year of the data date): team_type, teams, volunteers, active_volunteers, agent_parents,
     activities, person_times, volunteer_hours."""
@@ -87,6 +90,7 @@ def by_team_type(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         order by person_times desc""", params * 2)
 
 
+@privacy.counts("migrant", derived={"per_1000": "migrant"})
 def by_street(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Per street (year of the data date): street_code, street_name, county_name, migrant (latest register),
     activities, person_times, per_1000 (activities per 1,000 migrant children)."""
@@ -107,6 +111,7 @@ def by_street(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         order by per_1000 nulls first, r.region_code""", params)
 
 
+@privacy.counts("key_children", "paired")
 def low_activity_communities(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Communities by key children and activities held in the 12 months to the data date: community_code,
     community_name, street_name, key_children, paired, activities (held in the community), street_activities
@@ -131,6 +136,7 @@ def low_activity_communities(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd
         order by c.key_children::double / greatest(coalesce(cm.activities, 0), 1) desc, c.community_code""", params)
 
 
+@privacy.counts("volunteers")
 def dormant_teams(con: duckdb.DuckDBPyConnection, scope: Scope, days: int = 90) -> pd.DataFrame:
     """Teams with no held activity in `days` days to the data date: team_id, team_name, team_type,
     street_name, volunteers, last_activity_date, days_since_activity."""

@@ -1,0 +1,115 @@
+"""Command line: python -m auth {add,disable,enable,reset,set,list,demo-users,audit}.
+
+Passwords are read from the terminal (or one line of stdin when piped), never from arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from auth import audit, users
+from auth.roles import ROLES
+
+DEMO_PASSWORD = "tongxin-demo"
+
+
+def _password(prompt: str = "密码 password: ") -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("再输一次 again: ") != first:
+            raise users.AuthError("两次输入的密码不一致 / the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def demo_users(root=None) -> list[tuple[str, str, list[str]]]:
+    """Create the documented demo users (password DEMO_PASSWORD) from the published demo snapshot.
+
+    Refuses when the published snapshot is not demo data: real deployments add their users by hand.
+    """
+    from warehouse import queries as q
+
+    con = q.connect(q.current_snapshot_path(root))
+    try:
+        if not q.snapshot_info(con).is_demo:
+            raise users.AuthError("当前快照不是示例数据，不创建示例用户 / the snapshot is not demo data; no demo users")
+        regions = q._df(con, "select region_code, level from regions order by region_code")
+    finally:
+        con.close()
+    city = regions.loc[regions.level == "city", "region_code"].iloc[0]
+    county = regions.loc[regions.level == "county", "region_code"].iloc[0]
+    plan = [
+        ("admin", "admin", [city[:2]], "系统管理员（示例）"),
+        ("leader", "leader", [city], "市领导（示例）"),
+        ("planner", "planner", [city], "规划人员（示例）"),
+        ("county", "county_officer", [county], "区县民政局（示例）"),
+        ("fulian", "wf_staff", [city], "市妇联（示例）"),
+        ("data", "data_officer", [city], "数据专员（示例）"),
+        ("caseworker", "case_worker", [county], "儿童督导员（示例）"),
+    ]
+    existing = users.load(root)
+    for name, role, scope, label in plan:
+        if name in existing:
+            users.update(name, root=root, by="demo", password=DEMO_PASSWORD, disabled=False, role=role, scope=scope)
+        else:
+            users.add(name, DEMO_PASSWORD, role, scope, display_name=label, root=root, by="demo")
+    return [(n, r, s) for n, r, s, _ in plan]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m auth", description="童心 用户与审计 / users and audit")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("add", help="新增用户 add a user")
+    s.add_argument("username")
+    s.add_argument("--role", required=True, choices=list(ROLES))
+    s.add_argument("--scope", nargs="*", default=[], help="区划代码 region codes (none = sees nothing)")
+    s.add_argument("--name", default="", help="显示名 display name")
+    s.add_argument("--sso", default="", help="单点登录身份（邮箱）OIDC e-mail mapped to this user")
+    for name, hlp in (("disable", "停用 disable"), ("enable", "启用 enable"), ("reset", "重置密码 reset password")):
+        sub.add_parser(name, help=hlp).add_argument("username")
+    s = sub.add_parser("set", help="修改角色或范围 change role or scope")
+    s.add_argument("username")
+    s.add_argument("--role", choices=list(ROLES))
+    s.add_argument("--scope", nargs="*")
+    sub.add_parser("list", help="列出用户 list users")
+    sub.add_parser("demo-users", help=f"创建示例用户（密码 {DEMO_PASSWORD}）create the demo users")
+    s = sub.add_parser("audit", help="导出审计日志 export the audit log")
+    s.add_argument("--csv", help="写入 CSV 文件 write to a CSV file (default: print)")
+    args = p.parse_args(argv)
+    try:
+        if args.cmd == "add":
+            users.add(args.username, _password(), args.role, args.scope, display_name=args.name, sso=args.sso)
+        elif args.cmd in ("disable", "enable"):
+            users.update(args.username, disabled=args.cmd == "disable")
+        elif args.cmd == "reset":
+            users.update(args.username, password=_password("新密码 new password: "))
+        elif args.cmd == "set":
+            users.update(args.username, role=args.role, scope=args.scope)
+        elif args.cmd == "list":
+            for u in users.load().values():
+                state = "停用 disabled" if u.disabled else "启用 enabled"
+                print(f"{u.username:<16} {u.role:<15} {','.join(u.scope) or '（无范围 no scope）':<20} {state}")
+        elif args.cmd == "demo-users":
+            for name, role, scope in demo_users():
+                print(f"{name:<12} {role:<15} {','.join(scope):<10} 密码 password: {DEMO_PASSWORD}")
+        elif args.cmd == "audit":
+            df = audit.events()
+            if args.csv:
+                df.to_csv(args.csv, index=False, encoding="utf-8-sig")
+                print(f"已导出 {len(df)} 条 exported {len(df)} events → {args.csv}")
+            else:
+                print(df.to_string(index=False))
+        else:  # pragma: no cover - argparse enforces the choices
+            return 2
+    except users.AuthError as e:
+        print(f"错误 error: {e}", file=sys.stderr)
+        return 1
+    if args.cmd in ("add", "disable", "enable", "reset", "set"):
+        print(f"已完成 done: {args.cmd} {args.username}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,24 @@
+"""The ID-hash key (身份证号哈希密钥): present, or a clear refusal outside demo mode.
+
+The key is TONGXIN_SECRET, or <data dir>/secret.key (mode 600). It is never in the repository. Demo
+landings create a random one; real data needs a key the deployment keeps (same key = same person_key
+across loads, so a lost key breaks matching of new loads against old ones).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from etl.land import data_dir
+
+MISSING = (
+    "缺少身份证号哈希密钥：请设置环境变量 TONGXIN_SECRET，或把密钥文件放在数据目录的 secret.key（权限 600）。"
+    "非示例数据不能在没有密钥的情况下导入或查看。\n"
+    "The ID-hash key is missing: set TONGXIN_SECRET or put the key in <data dir>/secret.key (mode 600). "
+    "Real (non-demo) data cannot be landed or served without it."
+)
+
+
+def key_available(root: Path | str | None = None) -> bool:
+    return bool(os.environ.get("TONGXIN_SECRET")) or (data_dir(root) / "secret.key").is_file()

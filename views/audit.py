@@ -1,0 +1,35 @@
+"""审计日志: who signed in, opened a child's file, exported or uploaded what, when and in which scope."""
+
+import io
+
+import streamlit as st
+
+from auth import audit
+from ui import auth
+
+st.title("审计日志")
+st.caption("只追加的记录（数据目录 audit/audit.jsonl）：登录、登录失败与锁定、查看儿童档案、导出、上传、拒绝访问、用户管理。"
+           "记录中不含儿童姓名或身份证号。")
+
+events = audit.events()
+left, mid, right = st.columns([2, 2, 1])
+actions = left.multiselect("操作", list(audit.ACTIONS), format_func=audit.ACTIONS.get, key="audit_actions")
+who = mid.text_input("用户", key="audit_user").strip()
+limit = right.number_input("显示条数", 50, 5000, 500, step=50, key="audit_limit")
+shown = events
+if actions:
+    shown = shown[shown["action"].isin(actions)]
+if who:
+    shown = shown[shown["user"].str.contains(who, regex=False)]
+
+st.dataframe(
+    shown.head(int(limit)), hide_index=True, width="stretch",
+    column_order=["at", "user", "role", "action_label", "what", "scope", "ok", "detail"],
+    column_config={"at": "时间（UTC）", "user": "用户", "role": "角色", "action_label": "操作", "what": "对象",
+                   "scope": "范围", "ok": st.column_config.CheckboxColumn("成功"), "detail": "说明"},
+)
+st.caption(f"共 {len(events):,} 条，筛选后 {len(shown):,} 条。")
+buffer = io.StringIO()
+shown.drop(columns=["action_label"]).to_csv(buffer, index=False)
+auth.download_button("导出审计日志（CSV）", buffer.getvalue().encode("utf-8-sig"), "审计日志.csv",
+                     what="审计日志", mime="text/csv", key="audit_csv")
