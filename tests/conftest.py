@@ -13,6 +13,14 @@ from warehouse.build import build, published
 
 FIXTURE_SEED = 20261122
 
+# The app hides error details from users (.streamlit/config.toml); tests want to read them.
+try:
+    import streamlit as _st
+
+    _st.config.set_option("client.showErrorDetails", "full")
+except ImportError:  # pragma: no cover
+    pass
+
 
 @pytest.fixture(scope="session")
 def demo_extracts(tmp_path_factory) -> Path:

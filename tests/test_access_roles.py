@@ -136,11 +136,14 @@ def test_roles_without_case_access_see_no_pii_and_no_small_numbers(role, demo, d
     assert not small, f"counts below the threshold shown: {small[:10]}"
 
 
-def test_county_officer_sees_only_their_county(demo, downloads):
-    user = demo["users"]["county"]
+@pytest.mark.parametrize("name", ["county", "caseworker"])
+def test_county_users_see_only_their_county(name, demo, downloads):
+    user = demo["users"][name]
     mine = user.scope[0][:6]
-    seen = _walk("county_officer", user, downloads)
+    seen = _walk(user.role, user, downloads)
     assert not seen["exceptions"]
+    if name == "caseworker":  # lists are masked until the file action (tested below)
+        _no_pii(seen, demo)
     others = demo["regions"][(demo["regions"].level.isin(["county", "street"]))
                              & ~demo["regions"].region_code.str.startswith(mine)]
     own = demo["regions"][demo["regions"].region_code.str.startswith(mine)]
@@ -213,3 +216,11 @@ def test_navigation_shows_only_the_roles_pages(demo):
             with pytest.raises(Exception):  # noqa: B017 - AppTest raises for a page not in navigation
                 at.switch_page(PAGES[path][2]).run()
             break
+
+
+def test_administrator_walks_every_page_including_the_audit_log(demo, downloads):
+    user = demo["users"]["admin"]
+    seen = _walk("admin", user, downloads)
+    assert not seen["exceptions"] and set(seen["pages"]) == set(PAGES)
+    assert seen["pages"]["audit"] == "审计日志"
+    assert any(name.endswith(".csv") for name, _ in downloads)  # the audit export
