@@ -64,10 +64,14 @@ def cmd_boundaries(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from warehouse.build import build
+    from warehouse.build import build, published
 
     t0 = time.perf_counter()
     path = build(progress=None if args.quiet else _bar("构建 build"))
+    if published() != path:  # another build that started later published first
+        print(f"已构建 {path.name}，但另一次较新的构建已发布 {published().name}，保持不变"
+              f" / built {path.name}; a newer build already published {published().name}, kept it")
+        return 0
     print(f"已发布快照 published snapshot: {path.name}（{time.perf_counter() - t0:.1f} 秒 s）")
     return 0
 

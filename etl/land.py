@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .contracts import GRAIN_ZH, PERIOD_EXAMPLE, get_source, parse_period, period_from_filename
+from .crash import checkpoint
 from .errors import ExtractError
 from .read import read_extract
 from .validate import REJECT_COLUMNS, RegionIndex, validate
@@ -96,8 +97,20 @@ def read_load_log(root: Path) -> list[dict]:
     path = load_log_path(root)
     if not path.exists():
         return []
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    with path.open(encoding="utf-8", errors="replace") as f:
+        lines = f.read().split("\n")
+    # A line cut short by a crash mid-append (no newline, or healed by the next append) is a landing
+    # that never completed: skip it.
+    out = []
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            if not line.startswith("{") or line.rstrip().endswith("}"):
+                raise  # not a torn append: a damaged log must not be read past silently
+    return out
 
 
 def current_loads(log: list[dict]) -> dict[tuple[str, str], dict]:
@@ -146,9 +159,24 @@ def region_index(root: Path) -> RegionIndex | None:
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
+    """Write to a temp name, fsync, then rename: a crash never leaves a half file under the final name."""
     tmp = path.with_suffix(path.suffix + ".tmp")
     pq.write_table(table, tmp, compression="zstd")
+    with tmp.open("rb") as f:
+        os.fsync(f.fileno())
+    checkpoint("land:parquet_tmp_written")
     os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # the rename must be on disk before the load log names the file
+    finally:
+        os.close(dir_fd)
+
+
+def _clean_temp_files(root: Path) -> None:
+    """Remove temp files a killed landing left behind (called under the lock: nobody is writing them)."""
+    for p in landed_dir(root).glob("*/*/*.tmp"):
+        p.unlink(missing_ok=True)
 
 
 @dataclass
@@ -187,6 +215,8 @@ REASON_ZH = {
     "SEX_MISMATCH": "性别与身份证号不一致", "NOT_CHILD": "年龄超出范围", "BAD_DATE": "日期无法识别",
     "BAD_NUMBER": "数字无效", "OUT_OF_RANGE": "数值超出范围", "BAD_ENUM": "取值不在允许范围",
     "UNKNOWN_DIVISION": "区划代码不存在", "UNRESOLVED_NAME": "街道/社区名称无法识别", "DUPLICATE_KEY": "重复记录",
+    "ID_PRECISION": "身份证号被 Excel 存成数字、后几位已丢失", "CELL_TOO_LONG": "单元格内容过长",
+    "EXTRA_FIELDS": "列数多于表头、各列错位", "UNKNOWN_DEPARTMENT": "单位不在部门名录中", "DATE_ORDER": "日期先后顺序不对",
 }
 
 
@@ -267,10 +297,12 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
     say = progress or (lambda *_: None)
     root, path = data_dir(root), Path(path)
     with _lock(root):
+        _clean_temp_files(root)
         source, period, period_end, sha, already = _check_file(source_name, path, period, root, say)
         if already is not None:
             return LandOutcome(None, already=already)
         ext, res = _validate_file(source, path, period, period_end, sha, root, say)
+        checkpoint("land:validated")
         load_id = sha[:16]
         say("写入 write", 2, 3)
         rel = Path(source_name) / period
@@ -279,6 +311,7 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
         acc, rej = rel / f"{sha}.parquet", rel / f"{sha}.rejected.parquet"
         per = rel / f"{sha}.person.parquet" if res.persons is not None else None
         _write_parquet(res.accepted, landed_dir(root) / acc)
+        checkpoint("land:accepted_written")
         _write_parquet(res.rejected, landed_dir(root) / rej)
         if per is not None:
             _write_parquet(res.persons, landed_dir(root) / per)
@@ -294,9 +327,18 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
             reasons=_reason_counts(res.rejected),
         )
         # The log line is written last: a crash before it leaves only unreferenced files.
-        with load_log_path(root).open("a", encoding="utf-8") as f:
-            f.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
+        checkpoint("land:before_log")
+        log_path = load_log_path(root)
+        torn = False
+        if log_path.exists() and log_path.stat().st_size:
+            with log_path.open("rb") as f:
+                f.seek(-1, os.SEEK_END)
+                torn = f.read(1) != b"\n"
+        with log_path.open("a", encoding="utf-8") as f:
+            # After a crash mid-append, start a fresh line (read_load_log ignores the torn one).
+            f.write(("\n" if torn else "") + json.dumps(asdict(entry), ensure_ascii=False) + "\n")
             f.flush()
             os.fsync(f.fileno())
+        checkpoint("land:after_log")
     say("完成 done", 3, 3)
     return LandOutcome(entry)

@@ -1,19 +1,26 @@
-"""Readers: turn a department extract (CSV in UTF-8/GB18030, .xlsx, .xls) into a table of text.
+"""Readers: turn a department extract (CSV in UTF-8/GB18030/UTF-16, .xlsx, .xls) into a table of text.
 
 The format is detected from the file's bytes and the encoding from its content, never from the
-file name. Title rows above the header and blank trailing rows are skipped. Every cell comes back
-as text (codes and ID numbers are never turned into numbers); typing happens in validate.py.
+file name. Title rows above the header (and a second header row under merged cells) and blank
+trailing rows are skipped. Every cell comes back as text (codes and ID numbers are never turned into
+numbers); typing happens in validate.py.
+
+What cannot be read faithfully is refused with a bilingual reason rather than guessed at: images,
+PDFs, archives and HTML pages named .csv/.xls, Big5 and mixed-encoding text, files cut short,
+two columns meaning the same thing, data only on a hidden sheet, formulas never calculated
+(tests/corpus/ holds one file for each case).
 """
 from __future__ import annotations
 
 import codecs
 import csv
 import datetime as dt
-import io
 import os
 import re
+import sys
 import tempfile
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +32,15 @@ from .errors import ExtractError
 
 HEADER_SCAN_ROWS = 30
 ROW_NO = "_row_no"  # 1-based row number in the original file/sheet, for messages to the data officer
+EXTRA = "（多出的列）"  # CSV only: what a row holds beyond the header's last column (validate rejects it)
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+# Files that are not tables at all, told apart by their first bytes (name, Chinese name).
+_MAGIC = (
+    (b"\x89PNG", "PNG", "PNG 图片"), (b"%PDF", "PDF", "PDF 文档"), (b"\xff\xd8\xff", "JPEG", "JPEG 图片"),
+    (b"GIF8", "GIF", "GIF 图片"), (b"Rar!", "RAR archive", "RAR 压缩包"), (b"7z\xbc\xaf", "7z archive", "7z 压缩包"),
+    (b"\x1f\x8b", "gzip archive", "gzip 压缩包"),
+)
+csv.field_size_limit(sys.maxsize)  # a 1 MB cell must reach validation (which rejects it), not crash the header scan
 
 
 @dataclass
@@ -43,7 +58,8 @@ class Extract:
 def normalise_header(text: object) -> str:
     """Fold a header for matching: NFKC, no spaces, no required-field stars, lower case."""
     s = unicodedata.normalize("NFKC", str(text or ""))
-    s = re.sub(r"[\s*＊:：]+", "", s)
+    s = re.sub(r"[\s*＊:：\u200b\u200c\u200d\u2060\ufeff]+", "", s)
+    s = re.sub(r"\((必填|必填项|选填|可选|非必填)\)$", "", s)  # 儿童类别（必填）
     return s.lower()
 
 
@@ -56,6 +72,41 @@ def header_index(source: Source) -> dict[str, str]:
     return index
 
 
+def _utf16_guess(head: bytes) -> str | None:
+    """utf-16-le/-be for BOM-less UTF-16 text: NUL bytes on one side of every ASCII character."""
+    if len(head) < 8:
+        return None
+    n = len(head) - len(head) % 2
+    even, odd = head[0:n:2].count(0), head[1:n:2].count(0)
+    if max(even, odd) < max(n // 32, 4) or min(even, odd) * 4 > max(even, odd):  # a few CJK code units hold a 00 byte
+        return None
+    enc = "utf-16-le" if odd else "utf-16-be"
+    try:
+        text = head[:n].decode(enc)
+    except UnicodeDecodeError:
+        return None
+    return enc if not any(ord(c) < 32 and c not in "\t\r\n" for c in text) else None
+
+
+def _zip_kind(path: Path) -> str:
+    """xlsx for a workbook; otherwise raise: a zip archive or another Office document is not a table."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return "xlsx"  # a damaged workbook: the Excel reader says so
+    if any(n.startswith("xl/") for n in names):
+        return "xlsx"
+    if any(n.startswith("word/") for n in names):
+        zh, en = "Word 文档", "a Word document"
+    elif any(n.startswith("ppt/") for n in names):
+        zh, en = "PowerPoint 文档", "a PowerPoint document"
+    else:
+        zh, en = "zip 压缩包", "a zip archive"
+    raise ExtractError("BINARY_FILE", f"文件是{zh}，不是表格；请解压或另存为 Excel 后再导入",
+                       f"the file is {en}, not a spreadsheet; extract it or save it as Excel first")
+
+
 def detect_format(path: Path) -> str:
     """csv, xlsx or xls from the file's first bytes; raises for binary junk and empty files."""
     size = path.stat().st_size
@@ -64,32 +115,116 @@ def detect_format(path: Path) -> str:
     with path.open("rb") as f:
         head = f.read(8192)
     if head.startswith(_ZIP):
-        return "xlsx"
+        return _zip_kind(path)
     if head.startswith(_OLE):
         return "xls"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_guess(head):
+        return "csv"
+    for magic, en, zh in _MAGIC:
+        if head.startswith(magic):
+            raise ExtractError("BINARY_FILE", f"文件是{zh}，不是表格", f"the file is a {en}, not a spreadsheet")
     if b"\x00" in head:
         raise ExtractError("BINARY_FILE", "文件不是表格（含二进制内容），无法读取",
                            "not a spreadsheet or CSV (binary content)")
+    low = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").lower()
+    if low.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")) or b"<table" in low[:2048]:
+        raise ExtractError("HTML_FILE", "文件是网页（HTML/XML）格式，不是真正的 Excel 表格；请用 Excel 打开后另存为 .xlsx 再导入",
+                           "the file is an HTML/XML page, not a real Excel workbook; open it in Excel and save as .xlsx")
     return "csv"
 
 
-def detect_encoding(path: Path) -> str:
-    """utf-8-sig, utf-8 or gb18030, decided by decoding the whole file (streamed)."""
+def _cjk(text: str) -> int:
+    return sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+
+
+def _scan(path: Path, enc: str) -> tuple[str, int, bool]:
+    """Decode the whole file (streamed): ('ok'|'bad'|'truncated', line of the first bad byte, whether
+    real text (a few Chinese characters, not a stray byte pair) decoded fine before it)."""
+    dec = codecs.getincrementaldecoder(enc)()
+    line, cjk = 1, 0
     with path.open("rb") as f:
-        if f.read(3) == codecs.BOM_UTF8:
-            return "utf-8-sig"
-    for enc in ("utf-8", "gb18030"):
-        dec = codecs.getincrementaldecoder(enc)()
-        try:
-            with path.open("rb") as f:
-                while chunk := f.read(1 << 20):
-                    dec.decode(chunk)
-                dec.decode(b"", final=True)
+        while chunk := f.read(1 << 20):
+            try:
+                text = dec.decode(chunk)
+            except UnicodeDecodeError as e:
+                good = chunk[: e.start]
+                cjk += _cjk(good.decode(enc, errors="ignore"))
+                return "bad", line + good.count(b"\n"), cjk >= 4
+            line += chunk.count(b"\n")
+            if cjk < 4:
+                cjk += _cjk(text)
+    try:
+        dec.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "truncated", line, cjk >= 4
+    return "ok", line, cjk >= 4
+
+
+def _truncated(line: int) -> ExtractError:
+    return ExtractError("TRUNCATED_FILE", f"文件不完整（第{line}行在一个字符中间结束，可能传输或复制时被截断），请重新导出",
+                        f"the file is truncated (line {line} ends inside a character); export it again")
+
+
+def detect_encoding(path: Path) -> str:
+    """utf-8-sig, utf-8, utf-16 or gb18030, decided by decoding the whole file (streamed).
+
+    A file that is UTF-8 up to some line and then not (two exports pasted together) is refused
+    rather than guessed at, and so is a file that ends inside a character (cut short).
+    """
+    with path.open("rb") as f:
+        head = f.read(8192)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        enc = "utf-16"
+    else:
+        enc = _utf16_guess(head)
+    if enc:
+        state, line, _ = _scan(path, enc)
+        if state == "truncated":
+            raise _truncated(line)
+        if state == "ok":
             return enc
-        except UnicodeDecodeError:
-            continue
-    raise ExtractError("BAD_ENCODING", "文件编码无法识别（应为 UTF-8 或 GB18030）",
-                       "unreadable text encoding (expected UTF-8 or GB18030)")
+    state, line, non_ascii = _scan(path, "utf-8")
+    if state == "ok":
+        return "utf-8"
+    if non_ascii and state == "truncated":
+        raise _truncated(line)
+    if non_ascii:
+        raise ExtractError("MIXED_ENCODING",
+                           f"文件中混有不同的编码：前面是 UTF-8，第{line}行起不是；请把整个文件统一另存为 UTF-8 后再导入",
+                           f"mixed encodings: UTF-8 up to line {line}, then something else; save the whole file as UTF-8")
+    state, line, _ = _scan(path, "gb18030")
+    if state == "ok":
+        return "gb18030"
+    if state == "truncated":
+        raise _truncated(line)
+    raise ExtractError("BAD_ENCODING", f"文件编码无法识别（应为 UTF-8 或 GB18030，第{line}行有无法识别的字节）",
+                       f"unreadable text encoding (expected UTF-8 or GB18030; bad bytes on line {line})")
+
+
+def _big5_hint(path: Path, enc: str) -> ExtractError | None:
+    """A Big5 (traditional Chinese) file decodes as GB18030 into rare characters: say so."""
+    if enc != "gb18030":
+        return None
+    with path.open("rb") as f:
+        head = f.read(1 << 16)
+    try:
+        codecs.getincrementaldecoder("big5")().decode(head)  # not final: the sample may end mid-character
+    except UnicodeDecodeError:
+        return None
+    text = head.decode("gb18030", errors="ignore")
+    cjk = [c for c in text if ord(c) >= 0x2E80]
+    rare = 0
+    for c in cjk:
+        try:
+            c.encode("gb2312")
+        except UnicodeEncodeError:
+            rare += 1
+    if cjk and rare / len(cjk) > 0.3:
+        return ExtractError("BAD_ENCODING", "文件似乎是繁体中文 Big5 编码；请另存为 UTF-8 或 GB18030（简体）后再导入",
+                            "the file looks like Big5 (traditional Chinese); save it as UTF-8 or GB18030 first")
+    return None
 
 
 def _find_header(rows: list[list[object]], index: dict[str, str]) -> tuple[int, dict[str, int]]:
@@ -107,6 +242,43 @@ def _find_header(rows: list[list[object]], index: dict[str, str]) -> tuple[int, 
         raise ExtractError("NO_HEADER", "在文件前30行中找不到可识别的表头",
                            "no recognisable header row in the first 30 rows")
     return best, best_hits
+
+
+def _header_rows(rows: list[list[object]], hdr: int, hits: dict[str, int], index: dict[str, str],
+                 source: Source) -> tuple[list[object], dict[str, int], int]:
+    """The header cells, column hits and number of header rows (1, or 2 for a two-level header).
+
+    Government forms often have a two-level header: 现居住地 merged over 街道 | 社区 on the next row,
+    the other headers merged down over both rows. The second row counts when every cell it holds is
+    a header the contract knows, under a cell of the first row that is not itself a header. Two
+    columns naming the same contract column are refused (which one holds the data?).
+    """
+    top = list(rows[hdr])
+    n_rows = 1
+    if hdr + 1 < len(rows):
+        sub = rows[hdr + 1]
+        filled = [(j, c) for j, c in enumerate(sub) if normalise_header(c)]
+        names = [(j, index.get(normalise_header(c))) for j, c in filled]
+        if names and all(n for _, n in names) and all(
+                j >= len(top) or not index.get(normalise_header(top[j])) for j, _ in names):
+            top += [None] * (len(sub) - len(top))
+            for j, _ in names:
+                top[j] = sub[j]
+            n_rows = 2
+    seen: dict[str, list[int]] = {}
+    for j, cell in enumerate(top):
+        name = index.get(normalise_header(cell))
+        if name:
+            seen.setdefault(name, []).append(j)
+    dup = {n: js for n, js in seen.items() if len(js) > 1}
+    if dup:
+        n, js = next(iter(dup.items()))
+        cols = "、".join(f"第{j + 1}列" for j in js)
+        raise ExtractError("DUPLICATE_COLUMNS",
+                           f"表头中有{len(js)}列都是“{source.column(n).label}”（{cols}），请删除或改名多余的列",
+                           f"{len(js)} header columns all mean {n} (columns {', '.join(str(j + 1) for j in js)}); "
+                           "delete or rename the extra ones")
+    return top, {n: js[0] for n, js in seen.items()}, n_rows
 
 
 def _check_required(source: Source, mapping: dict[str, str]) -> None:
@@ -138,46 +310,97 @@ def _sniff_delimiter(line: str) -> str:
     return max(counts, key=counts.get) if max(counts.values()) else ","
 
 
+def _to_utf8(path: Path, enc: str) -> Path:
+    """A UTF-8 copy of a GB18030/UTF-16 file for DuckDB's read_csv (the caller deletes it)."""
+    fd, tmp = tempfile.mkstemp(suffix=".csv")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as out, path.open("r", encoding=enc, newline="") as src:
+        while chunk := src.read(1 << 22):
+            out.write(chunk)
+    return Path(tmp)
+
+
+def _last_line_short(path: Path, delim: str, width: int) -> int | None:
+    """The line number of a last line cut short (no line ending, fewer fields than the header)."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        f.seek(max(0, size - (1 << 16)))
+        tail = f.read()
+    if not tail or tail.endswith((b"\n", b"\r")):
+        return None
+    last = re.split(rb"\r\n|\r|\n", tail)[-1].decode("utf-8", errors="replace")
+    if not last.strip(" \t,;|") or last.count('"') % 2:
+        return None
+    fields = next(csv.reader([last], delimiter=delim), [])
+    if len(fields) >= width:
+        return None
+    with path.open("rb") as f:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    return lines + 1
+
+
+def _duck_csv(path: Path, delim: str, skip: int, width: int, parallel: bool) -> pa.Table:
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    # One column more than the header catches rows with extra fields (an unquoted comma shifts a row).
+    cols = {f"c{j}": "VARCHAR" for j in range(width + 1)}
+    try:
+        return con.sql(
+            "select * from read_csv(?, auto_detect=false, delim=?, header=false, skip=?, columns=?, quote='\"',"
+            " escape='\"', null_padding=true, strict_mode=false, ignore_errors=false, encoding='utf-8', nullstr='',"
+            " parallel=?)",
+            params=[str(path), delim, skip, cols, parallel],
+        ).to_arrow_table()
+    finally:
+        con.close()
+
+
 def _read_csv(path: Path, source: Source) -> Extract:
     enc = detect_encoding(path)
     index = header_index(source)
     with path.open("r", encoding=enc, newline="") as f:
-        head_lines = [f.readline() for _ in range(HEADER_SCAN_ROWS)]
+        head_lines = [f.readline(1 << 24) for _ in range(HEADER_SCAN_ROWS)]
     head_lines = [ln for ln in head_lines if ln != ""]
-    if not any(ln.strip() for ln in head_lines):
+    if not any(ln.strip(" \t\r\n,;|\ufeff") for ln in head_lines):
         raise ExtractError("EMPTY_FILE", "文件没有内容", "the file has no content")
     delim = _sniff_delimiter(max(head_lines, key=lambda ln: sum(ln.count(d) for d in ",\t;|")))
-    rows = list(csv.reader(io.StringIO("".join(head_lines)), delimiter=delim))
-    hdr, hits = _find_header(rows, index)
-    header = _unique_headers(rows[hdr])
-    skip = hdr + 1  # title rows + header (multi-line cells above the data are not supported)
+    rows = list(csv.reader(head_lines, delimiter=delim))
+    try:
+        hdr, hits = _find_header(rows, index)
+    except ExtractError:
+        raise _big5_hint(path, enc) or ExtractError(
+            "NO_HEADER", "在文件前30行中找不到可识别的表头", "no recognisable header row in the first 30 rows") from None
+    top, hits, n_hdr = _header_rows(rows, hdr, hits, index, source)
+    header = _unique_headers(top)
+    skip = hdr + n_hdr  # title rows + header (multi-line cells above the data are not supported)
     if len(head_lines) < HEADER_SCAN_ROWS and not any(ln.strip(" \t\r\n,;|") for ln in head_lines[skip:]):
         raise ExtractError("EMPTY_FILE", "文件只有表头，没有数据行", "the file has a header but no data rows")
     utf8_path, tmp = path, None
-    if enc == "gb18030":
-        fd, tmp = tempfile.mkstemp(suffix=".csv")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out, path.open("r", encoding=enc, newline="") as src:
-            while chunk := src.read(1 << 22):
-                out.write(chunk)
-        utf8_path = Path(tmp)
+    if enc not in ("utf-8", "utf-8-sig"):
+        tmp = utf8_path = _to_utf8(path, enc)
     try:
-        con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
-        cols = {f"c{j}": "VARCHAR" for j in range(len(header))}
+        short = _last_line_short(utf8_path, delim, len(header))
+        if short:
+            raise ExtractError("TRUNCATED_FILE",
+                               f"文件不完整：最后一行（第{short}行）只有部分列且没有换行，可能传输或复制时被截断，请重新导出",
+                               f"the file looks truncated: the last line ({short}) stops part-way; export it again")
         try:
-            table = con.sql(
-                "select * from read_csv(?, delim=?, header=false, skip=?, columns=?, quote='\"', escape='\"',"
-                " null_padding=true, strict_mode=false, ignore_errors=false, encoding='utf-8', nullstr='')",
-                params=[str(utf8_path), delim, skip, cols],
-            ).to_arrow_table()
+            try:
+                table = _duck_csv(utf8_path, delim, skip, len(header), parallel=True)
+            except duckdb.Error as e:
+                if "parallel" not in str(e):
+                    raise
+                table = _duck_csv(utf8_path, delim, skip, len(header), parallel=False)  # quoted line breaks
         except duckdb.Error as e:
-            first = str(e).splitlines()[0][:200]
+            if "Maximum line size" in str(e):  # DuckDB's default limit, 2 MB: no real table row is that long
+                raise ExtractError("LINE_TOO_LONG", "文件中有一行超过 2MB（可能整段文字或二进制内容粘进了单元格），无法读取",
+                                   "a line is longer than 2 MB (text or binary content pasted into a cell)") from None
+            first = " ".join(str(e).split())[:200]
             raise ExtractError("UNREADABLE_CSV", f"CSV 文件无法解析：{first}", f"cannot parse CSV: {first}") from None
-        finally:
-            con.close()
     finally:
         if tmp:
             os.unlink(tmp)
-    table = table.rename_columns(header)
+    table = table.rename_columns(header + [EXTRA])
+    if table.column(EXTRA).null_count == table.num_rows:
+        table = table.drop_columns([EXTRA])
     row_no = pa.array(range(skip + 1, skip + 1 + table.num_rows), pa.int64())
     table = table.append_column(ROW_NO, row_no)
     return _finish(table, header, hits, source, "csv", enc, hdr + 1)
@@ -191,12 +414,53 @@ def _cell_text(v: object) -> str | None:
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, float):
+        # Beyond 15 digits Excel has already lost precision: keep the E notation so validation can say so.
         return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
     if isinstance(v, dt.datetime):
         return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
     if isinstance(v, dt.date):
         return v.isoformat()
     return str(v)
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _uncalculated_formulas(path: Path, sheet: str) -> dict[int, int]:
+    """Formula cells with no calculated value in an xlsx sheet, per 0-based column.
+
+    Workbooks written by programs (not saved by Excel/WPS) hold formulas without results; every
+    reader then sees blank cells where the user sees values in Excel.
+    """
+    try:
+        with zipfile.ZipFile(path) as z:
+            wb = z.read("xl/workbook.xml").decode("utf-8", errors="replace")
+            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
+            rid = next((m.group(2) for m in re.finditer(r'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', wb)
+                        if m.group(1) == sheet), None)
+            target = next((m.group(2) for m in re.finditer(r'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"',
+                                                           rels) if m.group(1) == rid), None)
+            if target is None:
+                return {}
+            name = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            pattern = re.compile(rb'<c r="([A-Z]+)[0-9]+"[^>]*>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v></v>)?\s*</c>')
+            counts: dict[int, int] = {}
+            carry = b""
+            with z.open(name) as f:
+                while chunk := f.read(1 << 22):
+                    buf = carry + chunk
+                    cut = buf.rfind(b"</c>") + 4 if b"</c>" in buf else 0
+                    for m in pattern.finditer(buf, 0, cut):
+                        j = _col_index(m.group(1).decode())
+                        counts[j] = counts.get(j, 0) + 1
+                    carry = buf[cut:]
+            return counts
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return {}
 
 
 def _read_excel(path: Path, source: Source, fmt: str) -> Extract:
@@ -210,40 +474,78 @@ def _read_excel(path: Path, source: Source, fmt: str) -> Extract:
         raise ExtractError("ENCRYPTED_EXCEL", "Excel 文件设有密码，请去除密码后再导入",
                            "the workbook is password-protected; remove the password first") from None
     except broken as e:
-        raise ExtractError("UNREADABLE_EXCEL", f"Excel 文件无法打开：{str(e)[:120]}",
-                           f"cannot open Excel file: {str(e)[:120]}") from None
-    chosen = None
+        raise ExtractError("UNREADABLE_EXCEL", f"Excel 文件已损坏或不完整，无法打开：{str(e)[:120]}",
+                           f"cannot open Excel file (damaged or incomplete): {str(e)[:120]}") from None
+    visible = {m.name: str(m.visible).rsplit(".", 1)[-1] == "Visible" for m in wb.sheets_metadata}
+    chosen = hidden = None
+    any_rows = False
     for name in wb.sheet_names:
         try:
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except broken as e:
             raise ExtractError("UNREADABLE_EXCEL", f"工作表“{name}”无法读取：{str(e)[:100]}",
                                f"cannot read sheet {name!r}: {str(e)[:100]}") from None
-        if not rows:
+        if not any(_cell_text(v) for r in rows for v in r):
             continue
+        any_rows = True
         try:
             hdr, hits = _find_header(rows, index)
         except ExtractError:
             continue
+        if not visible.get(name, True):  # data nobody sees in Excel does not land unannounced
+            hidden = hidden or name
+            continue
         if chosen is None or len(hits) > len(chosen[2]):
-            chosen = (rows, hdr, hits)
+            chosen = (rows, hdr, hits, name)
+    if chosen is None and hidden:
+        raise ExtractError("HIDDEN_SHEET", f"数据在隐藏的工作表“{hidden}”中；请取消隐藏（或移到可见的工作表）后再导入",
+                           f"the data is on the hidden sheet {hidden!r}; unhide it first")
+    if chosen is None and not any_rows:
+        raise ExtractError("EMPTY_FILE", "工作簿中的工作表都是空的", "every sheet of the workbook is empty")
     if chosen is None:
         raise ExtractError("NO_HEADER", "工作簿中没有找到可识别表头的工作表",
                            "no sheet with a recognisable header row")
-    rows, hdr, hits = chosen
-    header = _unique_headers(rows[hdr])
+    rows, hdr, hits, sheet = chosen
+    top, hits, n_hdr = _header_rows(rows, hdr, hits, index, source)
+    header = _unique_headers(top)
     width = len(header)
-    body = rows[hdr + 1:]
+    body = rows[hdr + n_hdr:]
     columns = list(zip(*[(r + [None] * width)[:width] for r in body])) if body else [()] * width
     arrays = {h: pa.array([_cell_text(v) for v in col], pa.string()) for h, col in zip(header, columns)}
-    arrays[ROW_NO] = pa.array(range(hdr + 2, hdr + 2 + len(body)), pa.int64())
+    arrays[ROW_NO] = pa.array(range(hdr + n_hdr + 1, hdr + n_hdr + 1 + len(body)), pa.int64())
+    if fmt == "xlsx":
+        _check_formulas(path, sheet, source, hits, header, arrays)
     return _finish(pa.table(arrays), header, hits, source, fmt, None, hdr + 1)
+
+
+def _check_formulas(path: Path, sheet: str, source: Source, hits: dict[str, int], header: list[str],
+                    arrays: dict[str, pa.Array]) -> None:
+    """Refuse a workbook whose required columns are blank because their formulas were never calculated."""
+    required = [c for c in source.columns if c.required and c.name in hits]
+    if not any(arrays[header[hits[c.name]]].null_count for c in required):
+        return  # the usual case: nothing blank where it matters, no need to look at the XML
+    counts = _uncalculated_formulas(path, sheet)
+    bad = [(c, counts[hits[c.name]]) for c in required if counts.get(hits[c.name])]
+    if bad:
+        col, n = bad[0]
+        raise ExtractError("FORMULA_NOT_CALCULATED",
+                           f"“{col.label}”列有{n}个公式单元格没有计算结果（文件由程序生成、未经 Excel 保存）；"
+                           "请用 Excel 或 WPS 打开并保存后再导入",
+                           f"{n} formula cells in column {col.name} have no calculated value (never saved by Excel);"
+                           " open and save the workbook in Excel or WPS first")
 
 
 def _finish(table: pa.Table, header: list[str], hits: dict[str, int], source: Source, fmt: str,
             enc: str | None, header_row: int) -> Extract:
     mapping = {name: header[j] for name, j in hits.items()}
     _check_required(source, mapping)
+    # Columns with neither a header nor a value (Excel's used range gone wide) are not data.
+    used = set(mapping.values())
+    phantom = {h for h in header if h not in used and re.fullmatch(r"列\d+", h)
+               and table.column(h).null_count == table.num_rows}
+    if phantom:
+        table = table.drop_columns(list(phantom))
+        header = [h for h in header if h not in phantom]
     # Drop blank rows (trailing or in between) and repeated header rows.
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     con.register("t", table)

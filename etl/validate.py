@@ -7,6 +7,7 @@ of the ID, and never hold names; names and raw IDs go to a separate person table
 from __future__ import annotations
 
 import difflib
+import hashlib
 import hmac
 import re
 import unicodedata
@@ -18,7 +19,7 @@ import pyarrow as pa
 
 from .contracts import DEPT_SEP, Column, Source, department_of, departments
 from .errors import ExtractError
-from .read import ROW_NO, Extract
+from .read import EXTRA, ROW_NO, Extract
 
 FULL = "０１２３４５６７８９ＸｘＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＹＺ．－／，"
 HALF = "0123456789XxABCDEFGHIJKLMNOPQRSTUVWYZ.-/,"
@@ -29,6 +30,8 @@ SQL_TYPES = {"text": "VARCHAR", "code": "VARCHAR", "id_card": "VARCHAR", "divisi
              "enum": "VARCHAR", "bool": "BOOLEAN"}
 TRUE_WORDS = ("是", "有", "y", "yes", "true", "1", "√", "已签订", "已享受")
 FALSE_WORDS = ("否", "无", "n", "no", "false", "0", "×", "未签订", "未享受")
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"  # invisible characters pasted from web pages and Word
+MAX_TEXT_CHARS = 10_000  # a longer text cell is junk (a whole document pasted into one cell)
 REJECT_COLUMNS = ("行号 row_no", "原因代码 reason_code", "原因 reason")
 LEVEL_ZH = {"county": "县（区）", "street": "街道（乡镇）", "community": "社区（村）", "any": "区划"}
 STREET_SUFFIXES = ("街道办事处", "街道办", "街道", "镇人民政府", "人民政府", "办事处", "镇", "乡")
@@ -136,15 +139,28 @@ class RegionIndex:
 
 
 # ---- SQL builders ---------------------------------------------------------------------------------
-def _clean(h: str, squash: bool) -> str:
-    """Trimmed text, full-width folded for code-like columns; NULL when blank."""
+def _ascii_space(x: str) -> str:
+    """Whether x holds an ASCII whitespace character (RE2's \\s: [\\t\\n\\f\\r ]), without a regexp."""
+    return "(" + " or ".join(f"contains({x}, {c})" for c in ("' '", "chr(9)", "chr(10)", "chr(12)", "chr(13)")) + ")"
+
+
+def _clean(h: str, squash: bool, keep_space: bool = False) -> str:
+    """Trimmed text, full-width folded for code-like columns; NULL when blank.
+
+    keep_space (dates): runs of spaces become one space instead of none ("2026-03-04 00:00:00").
+    The regexp work runs only on cells that need it (speed: nearly every cell is plain). Same result
+    as always running it: translate() is the identity on ASCII text and regexp_replace on text
+    without whitespace; a code-like cell takes the fast path only if it is ASCII (byte length =
+    character length) with no ASCII whitespace — a test several times cheaper than a regexp.
+    """
     x = f"trim({_ident(h)})"
+    ws = f"[\\s\u3000\u00a0{ZERO_WIDTH}]"
     if squash:
-        # translate() is ~15x slower than a regexp test, so fold full-width only where there is any.
-        folded = f"case when regexp_matches({x}, '[^\\x00-\\x7f]') then translate({x}, {_q(FULL)}, {_q(HALF)}) else {x} end"
-        x = f"regexp_replace({folded}, '[\\s\u3000\u00a0]+', '', 'g')"
+        slow = f"regexp_replace(translate({x}, {_q(FULL)}, {_q(HALF)}), '{ws}+', {_q(' ' if keep_space else '')}, 'g')"
+        slow = f"trim({slow})" if keep_space else slow
+        x = f"case when strlen({x}) = length({x}) and not {_ascii_space(x)} then {x} else {slow} end"
     else:
-        x = f"trim(regexp_replace({x}, '[\\s\u3000\u00a0]+', ' ', 'g'))"
+        x = f"case when regexp_matches({x}, '{ws}') then trim(regexp_replace({x}, '{ws}+', ' ', 'g')) else {x} end"
     return f"nullif({x}, '')"
 
 
@@ -159,6 +175,10 @@ def _date_sql(x: str) -> str:
         (r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2} [0-9:]+", "%Y-%m-%d %H:%M:%S"),
     )
     whens = " ".join(f"when regexp_full_match({x}, {_q(r)}) then try_strptime({x}, {_q(f)})::date" for r, f in forms)
+    # A date with a time of day, as spreadsheets export it: "2026-03-04 00:00:00", "2026/3/4 8:30".
+    clock = r" [0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+    whens += "".join(f" when regexp_full_match({x}, {_q(r + clock)}) then try_strptime(split_part({x}, ' ', 1), {_q(f)})::date"
+                     for r, f in forms[:3])
     serial = (f"when regexp_full_match({x}, '[0-9]{{5}}(\\.0+)?') "
               f"then date '1899-12-30' + cast(cast({x} as double) as integer)")
     return f"case {whens} {serial} end"
@@ -193,7 +213,7 @@ class _Builder:
             return
         # Fold full-width characters and drop spaces in code-like columns (是/否 need neither).
         squash = col.type in ("code", "id_card", "division", "date", "int", "float")
-        x = _clean(h, squash)
+        x = _clean(h, squash, keep_space=col.type == "date")
         t = col.type
         if t in ("text", "division_name"):
             v = x
@@ -203,7 +223,8 @@ class _Builder:
                 v = (f"case when length({v}) in (6, 9) and regexp_full_match({v}, '[0-9]+') "
                      f"then rpad({v}, 12, '0') else {v} end")
         elif t == "id_card":
-            v = f"upper({x})"
+            # "…0115.0" (a text export of a number column) keeps all 18 digits: drop the .0.
+            v = f"case when contains({x}, '.') then regexp_replace(upper({x}), '^([0-9]{{18}})\\.0+$', '\\1') else upper({x}) end"
         elif t == "date":
             v = _date_sql(x)
         elif t in ("int", "float"):
@@ -220,6 +241,9 @@ class _Builder:
         if col.name not in self.ext.mapping:
             return
         v, r, lab = f"v_{col.name}", f"r_{col.name}", col.label
+        if col.type in ("text", "division_name"):
+            self.checks.append(("CELL_TOO_LONG", f"length({r}) > {MAX_TEXT_CHARS}",
+                                f"{_q(f'“{lab}”内容过长（')} || length({r}) || {_q(f'个字符，上限{MAX_TEXT_CHARS}），可能误粘贴了整段文字')}"))
         if col.required:
             self.checks.append(("REQUIRED_MISSING", f"{r} is null", _q(f"必填项“{lab}”为空")))
         bad = f"{r} is not null and {v} is null"
@@ -249,18 +273,22 @@ class _Builder:
             self.checks.append(("BAD_ENUM", bad, f"{_q(f'“{lab}”应填“是”或“否”：')} || {r}"))
         elif col.type == "division":
             lvl = col.level
-            cond = "g.level is null" if lvl == "any" else f"(g.level is null or g.level <> {_q(lvl)})"
-            self.checks.append(("UNKNOWN_DIVISION", f"{v} is not null and {cond.replace('g.', f'g_{col.name}.')}",
+            g = f"lvl_{col.name}"  # the region level, joined in validate() (s2)
+            cond = f"{g} is null" if lvl == "any" else f"({g} is null or {g} <> {_q(lvl)})"
+            self.checks.append(("UNKNOWN_DIVISION", f"{v} is not null and {cond}",
                                 f"{_q(f'“{lab}”')} || {r} || {_q(f'不是区划表中的{LEVEL_ZH[lvl]}代码')}"))
         elif col.type == "id_card":
             self._id_checks(col)
 
     def _id_checks(self, col: Column) -> None:
         v, r = f"v_{col.name}", f"r_{col.name}"
-        fmt = f"regexp_full_match({v}, '[0-9]{{17}}[0-9X]')"
-        calc = " + ".join(f"try_cast(substr({v}, {i + 1}, 1) as integer) * {w}" for i, w in enumerate(ID_WEIGHTS))
-        check = f"substr('{ID_CHECK}', (({calc}) % 11) + 1, 1)"
-        self.checks.append(("ID_FORMAT", f"{v} is not null and not {fmt}",
+        fmt, check = "id_fmt", "id_chk"  # computed once per row in stage 1 (see _id_items)
+        sci = f"regexp_full_match({r}, '[0-9]+(\\.[0-9]+)?[eE]\\+?[0-9]+')"
+        # Excel shows an ID typed into a number cell as 3.20412E+17 and keeps only 15 digits: the rest are
+        # gone for good, so the row is rejected (never "repaired") with a reason the officer can act on.
+        self.checks.append(("ID_PRECISION", f"{r} is not null and {sci}",
+                            f"'身份证号“' || {r} || '”被 Excel 当作数字保存，后几位已丢失；请把该列设为文本格式后重新录入'"))
+        self.checks.append(("ID_FORMAT", f"{v} is not null and not {fmt} and not {sci}",
                             f"'身份证号“' || {r} || '”格式不对（应为18位，末位可为X）'"))
         self.checks.append(("ID_CHECKSUM", f"{v} is not null and {fmt} and {check} <> substr({v}, 18, 1)",
                             f"'身份证号“' || {r} || '”校验位错误（应为' || {check} || '）'"))
@@ -353,10 +381,41 @@ def _date_order_checks(source: Source, ext: Extract, b: _Builder) -> None:
                          f"{_q(f'）早于“{la}”（')} || strftime(v_{first}, '%Y-%m-%d') || '）'")))
 
 
+def _id_items(v: str) -> tuple[list[str], list[str]]:
+    """Columns derived from the normalised ID, in two layers: birth date, sex, format flag, check character."""
+    inner = [f"case when length({v}) = 18 then try_strptime(substr({v}, 7, 8), '%Y%m%d')::date end as id_birth",
+             (f"case when substr({v}, 17, 1) between '0' and '9' then "  # one character: same as [0-9]
+              f"case when cast(substr({v}, 17, 1) as integer) % 2 = 1 then '男' else '女' end end as id_sex"),
+             f"regexp_full_match({v}, '[0-9]{{17}}[0-9X]') as id_fmt",
+             f"try_cast(substr({v}, 1, 17) as bigint) as _id17"]
+    # Check character by integer arithmetic on the first 17 digits (one cast instead of 17).
+    calc = " + ".join(f"((_id17 // {10 ** (16 - i)}) % 10) * {w}" for i, w in enumerate(ID_WEIGHTS))
+    return inner, [f"case when id_fmt then substr('{ID_CHECK}', (({calc}) % 11) + 1, 1) end as id_chk"]
+
+
+def hmac_sql(column: str, secret: bytes) -> tuple[str, list[bytes]]:
+    """SQL for `person_key(column, secret)` (HMAC-SHA256 per RFC 2104, hex, first 32) and its parameters.
+
+    Computed inside DuckDB, in parallel, instead of one Python call per distinct ID; the value is
+    identical to `person_key` (tests compare them). The column must already be trimmed and upper-case.
+    """
+    key = hashlib.sha256(secret).digest() if len(secret) > 64 else secret
+    key = key.ljust(64, b"\0")
+    ipad, opad = bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+    return f"left(sha256(?::blob || unhex(sha256(?::blob || encode({column})))), 32)", [opad, ipad]
+
+
 def validate(ext: Extract, source: Source, period: str, period_end: date, load_id: str,
              regions: RegionIndex | None, secret: bytes) -> Result:
-    """Split an extract into accepted (typed, keyed, no PII), rejected (with reasons) and person rows."""
-    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    """Split an extract into accepted (typed, keyed, no PII), rejected (with reasons) and person rows.
+
+    One pass types every column (view s1) and checks every rule (table s2; the Chinese messages are
+    built only for rows that fail). Duplicate keys come from a group-by over good rows, not a window.
+    Accepted and person rows come out of one ordered scan; the keyed hash is computed in DuckDB.
+    """
+    # Every output is ordered explicitly, so DuckDB need not keep insertion order (less memory).
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                                 "preserve_insertion_order": False})
     con.register("raw", ext.table)
     has_div = any(c.type in ("division", "division_name") for c in source.columns)
     if has_div and regions is None:
@@ -367,12 +426,7 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
         b.add(col)
     idc = source.id_column
     extra = []
-    if idc is not None:
-        v = f"v_{idc.name}"
-        extra += [f"try_strptime(substr({v}, 7, 8), '%Y%m%d')::date as id_birth",
-                  (f"case when regexp_full_match(substr({v}, 17, 1), '[0-9]') then "
-                   f"case when cast(substr({v}, 17, 1) as integer) % 2 = 1 then '男' else '女' end end as id_sex")]
-    # Stage 1: typed values.
+    # Stage 1: typed values (a view: computed once, when s2 is materialised).
     name_targets = _resolve_names(con, source, ext, regions) if regions else []
     name_cols = [c for c in source.columns if c.type == "division_name" and c.name in ext.mapping]
     join_names = ""
@@ -383,12 +437,20 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
                           for c in name_cols)
         join_names = f" left join names n on {on}"
         extra.append("n.res_code as res_code, n.res_msg as res_msg")
-    con.execute(f"create table s1 as select raw.*, {', '.join(b.typed + extra)} from raw{join_names}")
+    carried = f"raw.{ROW_NO}" + (f", raw.{_ident(EXTRA)}" if EXTRA in ext.table.column_names else "")
+    typed = f"select {carried}, {', '.join(b.typed + extra)} from raw{join_names}"
+    if idc is not None:
+        inner, outer = _id_items(f"v_{idc.name}")
+        typed = f"select * exclude (_id17), {', '.join(outer)} from (select *, {', '.join(inner)} from ({typed}))"
     # Names fill the code column where the code is blank.
     for t in name_targets:
-        con.execute(f"update s1 set v_{t} = res_code where v_{t} is null and res_code is not null")
+        typed = f"select * replace (coalesce(v_{t}, res_code) as v_{t}) from ({typed})"
+    con.execute(f"create view s1 as {typed}")
     if regions is not None:
         con.register("regions", regions.table)
+    if EXTRA in ext.table.column_names:  # CSV rows with more fields than the header: the columns slid
+        b.checks.append(("EXTRA_FIELDS", f"{_ident(EXTRA)} is not null",
+                         "'本行的列数多于表头（可能某个值里有未加引号的逗号），各列已错位'"))
     for col in source.columns:
         b.checks_for(col)
     _lookup_checks(con, source, ext, b)
@@ -397,77 +459,79 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
         tgt = name_targets[0] if name_targets else None
         cond = f"res_msg is not null and v_{tgt} is null" if tgt else "res_msg is not null"
         b.checks.append(("UNRESOLVED_NAME", cond, "res_msg"))
-    joins = "".join(
-        f" left join regions g_{c.name} on g_{c.name}.region_code = s1.v_{c.name}"
-        for c in source.columns if c.type == "division" and regions is not None
-    )
+    divs = [c for c in source.columns if c.type == "division" and regions is not None]
+    joins = "".join(f" left join regions g_{c.name} on g_{c.name}.region_code = s1.v_{c.name}" for c in divs)
+    levels = "".join(f", g_{c.name}.level as lvl_{c.name}" for c in divs)
     codes = ", ".join(f"case when {cond} then {_q(code)} end" for code, cond, _ in b.checks) or "null"
     msgs = ", ".join(f"case when {cond} then {msg} end" for _, cond, msg in b.checks) or "null"
-    con.execute(f"create table s2 as select s1.*, coalesce({codes}) as _code, "
-                f"nullif(concat_ws('；', {msgs}), '') as _msg from s1{joins}")
-    # Duplicates of the natural key among otherwise good rows.
+    # s2 keeps only what the outputs need (typed values, reasons): the cleaned raw text (r_*) and check
+    # helpers serve the conditions and messages computed here, and would double the memory held.
+    keep = [ROW_NO] + [f"v_{c.name}" for c in source.columns] + (["id_birth", "id_sex"] if idc is not None else [])
+    con.execute(f"create table s2 as select {', '.join(keep)}, _code, case when _code is not null then "
+                f"nullif(concat_ws('；', {msgs}), '') end as _msg "
+                f"from (select s1.*{levels}, coalesce({codes}) as _code from s1{joins})")
+    rows_read = ext.table.num_rows
+    # Duplicates of the natural key among otherwise good rows: the first one stays.
     if source.key:
-        part = ", ".join(f"v_{k}" for k in source.key)
+        keys = ", ".join(f"v_{k}" for k in source.key)
+        on = " and ".join(f"s2.v_{k} is not distinct from d.v_{k}" for k in source.key)
         labels = "、".join(source.column(k).label for k in source.key)
+        con.execute(f"create table d as select {keys}, min({ROW_NO}) as _first from s2 where _code is null "
+                    f"group by all having count(*) > 1")
         con.execute(f"""
-            create table s3 as
-            select * replace (
-                coalesce(_code, case when _dup_first is not null then 'DUPLICATE_KEY' end) as _code,
-                coalesce(_msg, case when _dup_first is not null then
-                    '与第' || _dup_first || '行重复（{labels}相同）' end) as _msg)
-            from (
-                select *, case when _code is null and row_number() over w > 1
-                               then first_value({ROW_NO}) over w end as _dup_first
-                from s2
-                window w as (partition by _code is null, {part} order by {ROW_NO})
-            ) order by {ROW_NO}""")
+            create view s3 as
+            select s2.* replace (
+                coalesce(_code, case when d._first < s2.{ROW_NO} then 'DUPLICATE_KEY' end) as _code,
+                coalesce(_msg, case when d._first < s2.{ROW_NO} then
+                    '与第' || d._first || '行重复（{labels}相同）' end) as _msg)
+            from s2 left join d on s2._code is null and {on}""")
     else:
-        con.execute("create table s3 as select *, null as _dup_first from s2 order by " + ROW_NO)
-    rows_read = con.execute("select count(*) from s3").fetchall()[0][0]
+        con.execute("create view s3 as select * from s2")
     # Rejected: original columns + reasons.
     orig = [h for h in ext.table.column_names if h != ROW_NO]
-    rej_sel = ", ".join([f"{ROW_NO} as {_ident(REJECT_COLUMNS[0])}", f"_code as {_ident(REJECT_COLUMNS[1])}",
-                         f"_msg as {_ident(REJECT_COLUMNS[2])}"] + [_ident(h) for h in orig])
-    rejected = con.sql(f"select {rej_sel} from s3 where _code is not null order by {ROW_NO}").to_arrow_table()
+    rej_sel = ", ".join([f"s3.{ROW_NO} as {_ident(REJECT_COLUMNS[0])}", f"_code as {_ident(REJECT_COLUMNS[1])}",
+                         f"_msg as {_ident(REJECT_COLUMNS[2])}"] + [f"raw.{_ident(h)}" for h in orig])
+    rejected = con.sql(f"select {rej_sel} from s3 join raw on raw.{ROW_NO} = s3.{ROW_NO} "
+                       f"where _code is not null order by s3.{ROW_NO}").to_arrow_table()
     # Accepted: typed canonical columns; the ID becomes person_key.
+    names = {c.name for c in source.columns}
+    birth = ("coalesce(v_birth_date, id_birth)" if "birth_date" in names else "id_birth")
+    sex = ("coalesce(v_sex, id_sex)" if "sex" in names else "id_sex")
+    params: list[bytes] = []
     sel = []
     for name, typ in accepted_schema(source):
         if name == "person_key":
-            sel.append("k.person_key as person_key")
+            expr, params = hmac_sql(f"v_{idc.name}", secret)
+            sel.append(f"{expr} as person_key")
         elif name == "birth_date" and idc is not None:
-            has_birth = "birth_date" in {c.name for c in source.columns}
-            sel.append("coalesce(v_birth_date, id_birth) as birth_date" if has_birth else "id_birth as birth_date")
+            sel.append(f"{birth} as birth_date")
         elif name == "sex" and idc is not None:
-            has_sex = "sex" in {c.name for c in source.columns}
-            sel.append("coalesce(v_sex, id_sex) as sex" if has_sex else "id_sex as sex")
+            sel.append(f"{sex} as sex")
         elif name == "period":
             sel.append(f"{_q(period)} as period")
         elif name == "load_id":
             sel.append(f"{_q(load_id)} as load_id")
         else:
             sel.append(f"cast(v_{name} as {typ}) as {name}")
-    key_join = ""
-    persons = None
-    if idc is not None:
-        ids = con.execute(f"select distinct v_{idc.name} from s3 where _code is null").fetchall()
-        keys = pa.table({"id": pa.array([i for (i,) in ids], pa.string()),
-                         "person_key": pa.array([person_key(i, secret) for (i,) in ids], pa.string())})
-        con.register("keys", keys)
-        key_join = f" left join keys k on k.id = s3.v_{idc.name}"
-    accepted = con.sql(f"select {', '.join(sel)} from s3{key_join} where _code is null "
-                           f"order by {ROW_NO}").to_arrow_table()
+    acc_names = [n for n, _ in accepted_schema(source)]
     pii = [c for c in source.columns if c.pii and c.name in ext.mapping]
+    pcols: list[tuple[str, str]] = []  # (person-table column, expression) — after the accepted ones
     if idc is not None or pii:
-        psel = [f"{_q(source.name)} as source", f"{_q(period)} as period"]
+        pcols += [("source", _q(source.name)), ("period", _q(period))]
         if idc is not None:
-            psel += ["k.person_key as person_key", f"v_{idc.name} as id_number",
-                     "coalesce(v_birth_date, id_birth) as birth_date" if "birth_date" in {c.name for c in source.columns}
-                     else "id_birth as birth_date",
-                     "coalesce(v_sex, id_sex) as sex" if "sex" in {c.name for c in source.columns} else "id_sex as sex"]
+            pcols += [("person_key", "person_key"), ("id_number", f"v_{idc.name}"), ("birth_date", birth),
+                      ("sex", sex)]
         else:
-            psel += [f"v_{k} as {k}" for k in source.key]
-        psel += [f"v_{c.name} as {c.name}" for c in pii]
-        persons = con.sql(f"select {', '.join(psel)} from s3{key_join} where _code is null "
-                              f"order by {ROW_NO}").to_arrow_table()
+            pcols += [(k, f"v_{k}") for k in source.key]
+        pcols += [(c.name, f"v_{c.name}") for c in pii]
+    # One ordered scan for both tables; person columns get a prefix until they are split off.
+    psel = [f"{e} as {_ident('__p_' + n)}" for n, e in pcols if e != "person_key"]
+    both = con.sql(f"select {', '.join(sel + psel)} from s3 where _code is null order by {ROW_NO}",
+                   params=params).to_arrow_table()
+    accepted = both.select(acc_names)
+    persons = None
+    if pcols:
+        arrays = [both.column("person_key") if e == "person_key" else both.column("__p_" + n) for n, e in pcols]
+        persons = pa.table(arrays, names=[n for n, _ in pcols])
     con.close()
     return Result(accepted, rejected, persons, rows_read)

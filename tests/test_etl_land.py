@@ -105,7 +105,8 @@ def test_unknown_source_and_missing_period_are_user_errors(root, tmp_path):
     assert r.returncode == 1 and "unknown source" in r.stderr
 
 
-def test_division_codes_need_the_region_table_first(tmp_path):
+def test_division_codes_need_the_region_table_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("TONGXIN_SECRET", "unit-test-secret")
     with pytest.raises(ExtractError) as e:
         land("civil_register", write_register_csv(tmp_path / "a.csv"), "2026H1", root=tmp_path / "empty")
     assert e.value.code == "NO_REGIONS"

@@ -6,11 +6,13 @@ with os.replace. Apps holding the old file keep reading it until their next reru
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ import duckdb
 import yaml
 
 from etl.contracts import parse_period, sources
+from etl.crash import checkpoint
 from etl.land import current_loads, data_dir, landed_dir, read_load_log
 from etl.validate import accepted_schema
 
@@ -277,6 +280,7 @@ def build(root: Path | str | None = None, progress: Callable[[str, int, int], No
         _load_boundaries(con, root)
         say("载入人员表 loading person table", 2, steps)
         _load_pii(con, root, list(current.values()))
+        checkpoint("build:loaded")
         errors: list[str] = []
         for i, m in enumerate(models, start=3):
             say(f"{m.layer}/{m.name}", i, steps)
@@ -296,8 +300,16 @@ def build(root: Path | str | None = None, progress: Callable[[str, int, int], No
         tmp.unlink(missing_ok=True)
         raise
     con.close()
+    checkpoint("build:before_rename")
     os.replace(tmp, final)
-    publish(root, final.name)
+    checkpoint("build:before_publish")
+    with _publish_lock(snaps):
+        # Two builds racing (CLI and the upload page): one that started earlier must not replace a newer
+        # snapshot already published. It stays on disk (rollback can still pick it).
+        cur = published(root)
+        if cur is None or not cur.is_file() or cur.name < final.name:
+            publish(root, final.name)
+    checkpoint("build:after_publish")
     _prune(snaps, keep=KEEP_SNAPSHOTS)
     return final
 
@@ -308,8 +320,27 @@ def publish(root: Path, snapshot_name: str) -> None:
     if not (snaps / snapshot_name).is_file():
         raise BuildError(f"快照不存在 no such snapshot: {snapshot_name}")
     tmp = snaps / f".{POINTER}.{os.getpid()}.tmp"
-    tmp.write_text(snapshot_name + "\n", encoding="utf-8")
+    with tmp.open("w", encoding="utf-8") as f:
+        f.write(snapshot_name + "\n")
+        f.flush()
+        os.fsync(f.fileno())  # the pointer must never name a snapshot with its bytes still in flight
+    checkpoint("publish:pointer_tmp_written")
     os.replace(tmp, snaps / POINTER)
+    dir_fd = os.open(snaps, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # make the rename itself durable
+    finally:
+        os.close(dir_fd)
+
+
+@contextmanager
+def _publish_lock(snaps: Path):
+    with (snaps / ".publish.lock").open("w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def published(root: Path | str | None = None) -> Path | None:
@@ -330,9 +361,14 @@ def _prune(snaps: Path, keep: int) -> None:
     old = [p for p in sorted(snaps.glob("*.duckdb")) if p.name != cur][: -(keep - 1) or None]
     for p in old:
         p.unlink(missing_ok=True)  # an app still reading it keeps its open file handle (POSIX)
-    for p in snaps.glob("*.building"):
-        if time.time() - p.stat().st_mtime > 3600:
-            p.unlink(missing_ok=True)
+    # Left by killed builds (a build still running touches its file; an hour-old one is dead).
+    for pattern in ("*.building", "*.building.wal", f".{POINTER}.*.tmp"):
+        for p in snaps.glob(pattern):
+            try:
+                if time.time() - p.stat().st_mtime > 3600:
+                    p.unlink(missing_ok=True)
+            except FileNotFoundError:  # renamed by the build or publish that owned it
+                pass
 
 
 def summary(root: Path | str | None = None) -> dict:
