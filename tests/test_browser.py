@@ -8,8 +8,9 @@ import sys
 import time
 
 from tests.browser import ARTIFACTS, ROOT, free_port, needs_chromium, open_page
-from ui import format as fmt
+from ui import overview as ov
 from warehouse import queries as q
+from warehouse.queries import meeting
 
 pytestmark = needs_chromium
 
@@ -19,19 +20,16 @@ def test_overview_in_chromium(app_server, data_dir):
     con = q.connect(q.current_snapshot_path(data_dir))
     try:
         latest = str(q.periods(con)["period"].iloc[0])
-        headline = q.headline(con, q.Scope.everything(), latest).set_index("label")
+        headline = q.run(meeting.headline, con, q.Scope.everything(exact=True), latest)
     finally:
         con.close()
-    want = fmt.number(headline.at["流动儿童", "value"])
+    want = ov.value_text(headline.set_index("metric").loc["migrant"].to_dict())
 
     with open_page(server, "/", height=1500) as (page, outside, errors):
-        metric = page.locator('[data-testid="stMetric"]').filter(
-            has=page.locator('[data-testid="stMetricLabel"]', has_text="流动儿童")
-        ).first
-        metric.wait_for(timeout=60_000)
-        value = metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
-        # Both charts drawn (plotly renders an SVG per chart).
-        page.locator(".js-plotly-plot .main-svg").nth(1).wait_for(timeout=60_000)
+        card = page.locator('.ov-kpi[data-metric="migrant"]').first
+        card.wait_for(timeout=60_000)
+        value = card.get_attribute("data-value")
+        page.locator(".js-plotly-plot .main-svg").nth(1).wait_for(timeout=60_000)  # the map and the risk chart
         page.wait_for_timeout(1500)  # let fonts and the table settle before the screenshot
         page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
         body = page.locator("body").inner_text()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -12,7 +15,7 @@ from warehouse.queries import AGE_BANDS
 AGE_BAND_LABELS = {"0-3": "0—3岁", "3-6": "3—6岁", "6-12": "6—12岁", "12-16": "12—16岁"}
 
 
-def children_by_age(df: pd.DataFrame, category: str | None = None) -> go.Figure:
+def children_by_age(df: pd.DataFrame, category: str | None = None, *, variant: str = "screen") -> go.Figure:
     """Stacked bars: children per area (x), stacked by age band; `category` keeps one category."""
     if category:
         df = df[df["category"] == category]
@@ -31,27 +34,39 @@ def children_by_age(df: pd.DataFrame, category: str | None = None) -> go.Figure:
         )
     fig.update_layout(barmode="stack", yaxis_title="儿童数（人）", xaxis_title=None)
     totals = table[[b for b in AGE_BANDS if b in table]].sum(axis=1)
-    return theme.apply(_integer_ticks(fig, int(totals.max()) if len(totals) else 0))
+    return theme.apply(_integer_ticks(fig, int(totals.max()) if len(totals) else 0), variant=variant)
 
 
-def key_children_by_risk(df: pd.DataFrame) -> go.Figure:
-    """Bars per risk level, each in its risk colour, labelled with count and change."""
+def _count_labels(df: pd.DataFrame, col: str) -> list[str]:
+    """Bar texts: the suppression label ("<5", "*") where the door hid a count, else the number."""
+    if f"{col}_suppressed" in df:
+        return [lb if hide else fmt.number(v) for v, hide, lb in zip(df[col], df[f"{col}_suppressed"], df[f"{col}_label"])]
+    return [fmt.number(v) for v in df[col]]
+
+
+def key_children_by_risk(df: pd.DataFrame, *, variant: str = "screen", height: int = 360) -> go.Figure:
+    """Bars per risk level, each in its risk colour, labelled with count and change.
+
+    A suppressed level (small number) draws no bar but keeps its label ("<5") on the axis line.
+    """
     changes = [fmt.arrow(c) for c in df["change"]]
+    counts = pd.to_numeric(df["children"], errors="coerce").astype("Float64")
     fig = go.Figure(
         go.Bar(
             x=df["risk_level"],
-            y=df["children"],
+            y=counts.fillna(0).astype(float),
             marker_color=[theme.RISK_COLORS.get(r, theme.PRIMARY) for r in df["risk_level"]],
-            text=[fmt.number(v) for v in df["children"]],
+            text=_count_labels(df, "children"),
             textposition="outside",
+            cliponaxis=False,
             customdata=changes,
-            hovertemplate="%{x}：%{y:,}人<br>较上期：%{customdata}<extra></extra>",
+            hovertemplate="%{x}：%{text}人<br>较上期：%{customdata}<extra></extra>",
         )
     )
     fig.update_layout(yaxis_title="重点对象（人）", xaxis_title=None, showlegend=False)
-    top = int(df["children"].max()) if len(df) else 0
+    top = int(counts.max()) if counts.notna().any() else 0
     fig.update_yaxes(range=[0, max(1, top) * 1.18])
-    return theme.apply(_integer_ticks(fig, top))
+    return theme.apply(_integer_ticks(fig, top), height=height, variant=variant)
 
 
 def _integer_ticks(fig: go.Figure, top: int) -> go.Figure:
@@ -59,4 +74,78 @@ def _integer_ticks(fig: go.Figure, top: int) -> go.Figure:
     if top < 8:
         fig.update_yaxes(dtick=1)
     fig.update_yaxes(tickformat=",d")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# A small street map drawn with plotly (no basemap, no deck.gl): loads with the page's other charts,
+# prints with theme.to_png, and uses the map page's classes, colours and small-number labels.
+
+
+def _rings(geometry: str) -> list[list[list[float]]]:
+    """Exterior rings of a GeoJSON Polygon/MultiPolygon (holes do not show at this size)."""
+    g = json.loads(geometry)
+    if g["type"] == "Polygon":
+        return [g["coordinates"][0]]
+    if g["type"] == "MultiPolygon":
+        return [p[0] for p in g["coordinates"]]
+    return []
+
+
+def _rgba(fill: list[int]) -> str:
+    r, g, b, a = fill
+    return f"rgba({r},{g},{b},{a / 255:.2f})"
+
+
+def street_map(streets: pd.DataFrame, counties: pd.DataFrame | None = None, *, variant: str = "screen",
+               height: int = 470) -> go.Figure:
+    """Streets coloured by children (the map page's quantile classes and sequential colours), suppressed
+    streets grey with their label ("<5"), county outlines, names at each street's label point.
+
+    `streets`: queries.meeting.street_density rows (value, children_label, children_suppressed, geometry,
+    lon, lat, street_name); `counties`: geo.shapes(…, "county") or None.
+    """
+    from ui import map as mp  # the map page's classes and colours (read-only reuse)
+
+    rows = streets[streets["geometry"].notna()]
+    hidden = rows.get("children_suppressed", pd.Series(False, index=rows.index)).astype(bool)
+    labels = rows["children_label"] if "children_label" in rows else rows["value"].map(fmt.number)
+    breaks = mp.class_breaks(rows.loc[~hidden, "value"])
+    colours = mp.palette(len(breaks) + 1, False)
+    lats = [p[1] for g in rows["geometry"] for ring in _rings(g) for p in ring] or [30.0]
+    k = math.cos(math.radians((min(lats) + max(lats)) / 2))  # a degree of longitude is shorter
+    by_fill: dict[str, tuple[list, list]] = {}
+    ink = []  # label colour: white on the two darkest classes, else near-black
+    for r, small in zip(rows.itertuples(), hidden):
+        cls = None if small else mp.classify(r.value, breaks)
+        ink.append("#ffffff" if cls is not None and cls >= len(colours) - 2 and len(colours) > 2 else "#141414")
+        fill = _rgba(mp.SUPPRESSED_FILL) if small else (_rgba(mp.NODATA_FILL) if cls is None else colours[cls])
+        xs, ys = by_fill.setdefault(fill, ([], []))
+        for ring in _rings(r.geometry):
+            xs += [p[0] * k for p in ring] + [None]
+            ys += [p[1] for p in ring] + [None]
+    fig = go.Figure()
+    for fill, (xs, ys) in by_fill.items():  # one trace per class: fast for many streets
+        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill, hoverinfo="skip",
+                        line={"color": "#5a5a5a", "width": 1}, showlegend=False)
+    if counties is not None and len(counties):
+        cx, cy = [], []
+        for g in counties["geometry"]:
+            for ring in _rings(g):
+                cx += [p[0] * k for p in ring] + [None]
+                cy += [p[1] for p in ring] + [None]
+        fig.add_scatter(x=cx, y=cy, mode="lines", line={"color": "#282828", "width": 2.5}, hoverinfo="skip",
+                        showlegend=False)
+    big = variant == "meeting"
+    fig.add_scatter(
+        x=[x * k for x in rows["lon"]], y=list(rows["lat"]), mode="text", name="streets",
+        text=[f"{n}<br>{lb}" for n, lb in zip(rows["street_name"], labels)] if len(rows) <= mp.MAX_STREET_LABELS
+        else [""] * len(rows),
+        textfont={"size": 16 if big else 12, "color": ink}, customdata=list(labels),
+        hovertext=list(rows["street_name"]), hovertemplate="%{hovertext}：%{customdata} 人<extra></extra>",
+        showlegend=False)
+    fig.update_xaxes(visible=False, constrain="domain", fixedrange=True)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1, constrain="domain", fixedrange=True)
+    theme.apply(fig, height=height, variant=variant)
+    fig.update_layout(margin={"l": 4, "r": 4, "t": 4, "b": 4}, showlegend=False, dragmode=False)
     return fig

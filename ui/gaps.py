@@ -13,7 +13,7 @@ from ui import format as fmt
 
 INDEX = "index"
 INDEX_LABEL = "综合缺口指数"
-SHORT_COLOR, MET_COLOR = "#d9534f", "#3a9d6b"
+SHORT_COLOR, MET_COLOR = theme.BAD, theme.GOOD
 
 # Chinese headers for every table the page shows or offers for download.
 HEADERS = {

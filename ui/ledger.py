@@ -85,13 +85,14 @@ def kpis(items: list[tuple[str, object]]) -> None:
 
 
 def risk_bars(df: pd.DataFrame) -> go.Figure:
-    """Key children per risk level, each bar in its configured colour, overdue as a second series."""
-    colours = [c if isinstance(c, str) else theme.RISK_COLORS.get(r, theme.PRIMARY)
+    """Key children per risk level, each bar in the app's risk colour (the configured one for levels the
+    theme does not know), overdue as a second series."""
+    colours = [theme.RISK_COLORS.get(r, c if isinstance(c, str) else theme.PRIMARY)
                for r, c in zip(df["risk_level"], df["colour"])]
     fig = go.Figure()
     fig.add_bar(x=df["risk_level"], y=df["children"], name="重点对象", marker_color=colours,
                 text=[fmt.number(v) for v in df["children"]], textposition="outside")
-    fig.add_bar(x=df["risk_level"], y=df["overdue"], name="走访逾期", marker_color="#6b7a8f",
+    fig.add_bar(x=df["risk_level"], y=df["overdue"], name="走访逾期", marker_color=theme.NEUTRAL,
                 text=[fmt.number(v) for v in df["overdue"]], textposition="outside")
     fig.update_layout(barmode="group", yaxis_title="人数", xaxis_title=None)
     top = int(df["children"].max()) if len(df) else 1
@@ -104,8 +105,8 @@ def overdue_bars(df: pd.DataFrame, label: str) -> go.Figure:
     df = df.head(15).iloc[::-1]
     names = [n if isinstance(n, str) and n else c for n, c in zip(df["area_name"], df["area_code"])]
     fig = go.Figure()
-    fig.add_bar(y=names, x=df["overdue"], name="逾期", orientation="h", marker_color="#d9363e")
-    fig.add_bar(y=names, x=df["children"] - df["overdue"], name="按时", orientation="h", marker_color="#3a9d5d")
+    fig.add_bar(y=names, x=df["overdue"], name="逾期", orientation="h", marker_color=theme.BAD)
+    fig.add_bar(y=names, x=df["children"] - df["overdue"], name="按时", orientation="h", marker_color=theme.GOOD)
     fig.update_layout(barmode="stack", xaxis_title="重点对象（人）", yaxis_title=label)
     return theme.apply(fig, height=max(280, 28 * len(df) + 120))
 

@@ -10,8 +10,7 @@ import streamlit as st
 from ui import theme
 from warehouse.queries import targets as tq
 
-STATUS_COLORS = {"已达标": "#2f855a", "正常推进": "#3a9d5d", "有风险": "#e8a317", "滞后": "#d9363e",
-                 "逾期": "#8b1e3f", "无数据": "#9aa0a6"}
+STATUS_COLORS = theme.STATUS_COLORS
 # Streamlit markdown colour names for the lights in the tree.
 _MD = {"已达标": "green", "正常推进": "green", "有风险": "orange", "滞后": "red", "逾期": "violet", "无数据": "gray"}
 
@@ -86,13 +85,13 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame) -> go.Figure:
     unit = row["unit"] or ""
     if pd.notna(row["baseline"]) and pd.notna(row["baseline_date"]):
         fig.add_trace(go.Scatter(x=[row["baseline_date"], row["deadline"]], y=[row["baseline"], row["target"]],
-                                 mode="lines", name="应达进度线", line={"dash": "dash", "color": "#6b7a8f"}))
+                                 mode="lines", name="应达进度线", line={"dash": "dash", "color": theme.NEUTRAL}))
     fig.add_trace(go.Scatter(x=series["value_date"], y=series["value"], mode="lines+markers", name="实际值",
                              line={"color": theme.PRIMARY, "width": 3}))
     fig.add_trace(go.Scatter(x=[row["deadline"]], y=[row["target"]], mode="markers+text", name="目标",
                              text=[f"目标 {num(row['target'], unit)}"], textposition="middle left",
                              marker={"symbol": "star", "size": 14, "color": STATUS_COLORS["已达标"]}))
-    fig.add_vline(x=pd.Timestamp(row["today"]).timestamp() * 1000, line_dash="dot", line_color="#c94f6d",
+    fig.add_vline(x=pd.Timestamp(row["today"]).timestamp() * 1000, line_dash="dot", line_color=theme.TODAY_LINE,
                   annotation_text="今日", annotation_position="top")
     fig.update_layout(title={"text": f"{row['indicator']}（{unit or '数值'}）", "font": {"size": 14}},
                       xaxis_title=None, margin={"t": 80})
@@ -119,7 +118,7 @@ def phases_chart(phases: pd.DataFrame, today: object) -> go.Figure:
                              name=r.phase, marker_color=theme.PALETTE[i % len(theme.PALETTE)],
                              hovertext=r.milestone, text=f"{start:%Y-%m-%d} — {end:%Y-%m-%d}",
                              textposition="inside"))
-    fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line_dash="dot", line_color="#c94f6d",
+    fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line_dash="dot", line_color=theme.TODAY_LINE,
                   annotation_text="今日")
     fig.update_layout(showlegend=False, xaxis={"type": "date"}, yaxis={"autorange": "reversed"})
     return theme.apply(fig, height=80 + 50 * len(phases))

@@ -1,4 +1,11 @@
-"""One palette and one plotly template for every chart (CJK font, no outside requests)."""
+"""One palette and one plotly template for every chart (CJK font, no outside requests).
+
+Three variants of the same look: "screen" (the default template, transparent background), "meeting"
+(high contrast, large type, for a projector) and "print" (white background, black text, for PDF/PNG
+export — kaleido renders with the system fonts, so the CJK family below must be installed:
+fonts-noto-cjk). Colours for meanings (good/bad, statuses, risk levels) are defined here once; pages
+and ui/ helpers take them from here rather than writing hex codes.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +34,25 @@ RISK_COLORS = {
     "五级": "#1a9850",
 }
 
+# Meanings, used the same way on every page (and in the meeting pack). Fills for bars and tags; the
+# *_TEXT variants are darker so coloured text keeps a 4.5:1 contrast on white (projector, print).
+GOOD = "#3a9d5d"        # met / achieved / improving / on time
+BAD = "#d9363e"         # shortfall / off track / worsening / overdue (= the red risk level)
+WARN = "#e8a317"        # at risk
+NEUTRAL = "#6b7a8f"     # no judgement (counts that are neither good nor bad), reference lines
+MUTED = "#9aa0a6"       # no data, suppressed
+GOOD_TEXT, BAD_TEXT, NEUTRAL_TEXT, MUTED_TEXT = "#276749", "#b42318", "#4a5568", "#718096"
+TODAY_LINE = PALETTE[4]  # the "today" / evaluation-date marker on time axes
+FEDERATION = "#c2185b"   # 妇联 volunteer series (the volunteers page's accent)
+FEDERATION_SECONDARY = "#90a4ae"
+# Target status (目标进展) — the targets page's traffic lights, defined here once.
+STATUS_COLORS = {"已达标": "#2f855a", "正常推进": "#3a9d5d", "有风险": "#e8a317", "滞后": "#d9363e",
+                 "逾期": "#8b1e3f", "无数据": "#9aa0a6"}
+URBAN_CORE_COLOR, COUNTY_AREA_COLOR = PALETTE[0], PALETTE[1]  # 主城区 / 县域
+
 TEMPLATE_NAME = "tongxin"
+MEETING_TEMPLATE_NAME = "tongxin_meeting"
+PRINT_TEMPLATE_NAME = "tongxin_print"
 
 _template = go.layout.Template(
     layout=go.Layout(
@@ -48,8 +73,43 @@ _template = go.layout.Template(
 )
 pio.templates[TEMPLATE_NAME] = _template
 
+# High contrast for a projector: black text, larger type, stronger grid, white background.
+_meeting = go.layout.Template(_template)
+_meeting.layout.update(
+    font={"family": FONT_FAMILY, "size": 20, "color": "#000000"},
+    paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
+    xaxis={"linecolor": "#000000", "tickfont": {"size": 18, "color": "#000000"}},
+    yaxis={"gridcolor": "#bdbdbd", "tickfont": {"size": 18, "color": "#000000"}},
+    legend={"font": {"size": 18}},
+)
+pio.templates[MEETING_TEMPLATE_NAME] = _meeting
 
-def apply(fig: go.Figure, *, height: int = 360) -> go.Figure:
-    """Give a figure the app's template and a fixed height."""
-    fig.update_layout(template=TEMPLATE_NAME, height=height)
+# Print/export: white paper, black text, thin grey grid; sized for an A4 page at 2x scale.
+_print = go.layout.Template(_template)
+_print.layout.update(
+    font={"family": FONT_FAMILY, "size": 12, "color": "#000000"},
+    paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
+    yaxis={"gridcolor": "#d9d9d9"}, xaxis={"linecolor": "#7f7f7f"},
+)
+pio.templates[PRINT_TEMPLATE_NAME] = _print
+
+TEMPLATES = {"screen": TEMPLATE_NAME, "meeting": MEETING_TEMPLATE_NAME, "print": PRINT_TEMPLATE_NAME}
+
+
+def apply(fig: go.Figure, *, height: int = 360, variant: str = "screen") -> go.Figure:
+    """Give a figure the app's template ("screen", "meeting" or "print") and a fixed height."""
+    fig.update_layout(template=TEMPLATES[variant], height=height)
     return fig
+
+
+def for_print(fig: go.Figure) -> go.Figure:
+    """A copy of `fig` in the print variant (white background, black CJK text) for PDF/PNG export."""
+    out = go.Figure(fig)
+    out.update_layout(template=PRINT_TEMPLATE_NAME, paper_bgcolor="#ffffff", plot_bgcolor="#ffffff")
+    return out
+
+
+def to_png(fig: go.Figure, *, width: int = 900, height: int | None = None, scale: float = 2) -> bytes:
+    """PNG bytes of the print variant (kaleido with the system chromium; ~3 s for the first call)."""
+    out = for_print(fig)
+    return out.to_image(format="png", width=width, height=height or out.layout.height or 360, scale=scale)

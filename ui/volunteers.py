@@ -93,11 +93,11 @@ def kpi_cards(cards: list[tuple[str, str, str | None]]) -> None:
 
 def trend(df: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
-    fig.add_bar(x=df["period"], y=df["person_times"], name="服务人次", marker_color="#c2185b")
+    fig.add_bar(x=df["period"], y=df["person_times"], name="服务人次", marker_color=theme.FEDERATION)
     fig.add_scatter(x=df["period"], y=df["held"], name="已开展活动", yaxis="y2", mode="lines+markers",
-                    line={"color": "#455a64"})
+                    line={"color": theme.NEUTRAL})
     fig.add_scatter(x=df["period"], y=df["planned"], name="计划活动", yaxis="y2", mode="lines",
-                    line={"color": "#90a4ae", "dash": "dot"})
+                    line={"color": theme.FEDERATION_SECONDARY, "dash": "dot"})
     fig.update_layout(yaxis={"title": "服务人次", "rangemode": "tozero", "tickformat": ",d"},
                       yaxis2={"title": "活动场次", "overlaying": "y", "side": "right", "rangemode": "tozero",
                               "tickformat": ",d", "showgrid": False},
@@ -105,7 +105,7 @@ def trend(df: pd.DataFrame) -> go.Figure:
     return theme.apply(fig, height=340)
 
 
-def hbar(df: pd.DataFrame, y: str, x: str, label: str, colour: str = "#c2185b", fmt_text: str = "{:,.0f}") -> go.Figure:
+def hbar(df: pd.DataFrame, y: str, x: str, label: str, colour: str = theme.FEDERATION, fmt_text: str = "{:,.0f}") -> go.Figure:
     d = df.dropna(subset=[x])
     fig = go.Figure(go.Bar(x=d[x], y=d[y], orientation="h", marker_color=colour,
                            text=[fmt_text.format(v) for v in d[x]], textposition="auto"))
@@ -116,9 +116,9 @@ def hbar(df: pd.DataFrame, y: str, x: str, label: str, colour: str = "#c2185b", 
 def needs_bars(df: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(y=df["service_type"], x=df["need_share"], name="走访记录的需求占比", orientation="h",
-                marker_color="#c2185b")
+                marker_color=theme.FEDERATION)
     fig.add_bar(y=df["service_type"], x=df["offer_share"], name="已开展活动占比", orientation="h",
-                marker_color="#90a4ae")
+                marker_color=theme.FEDERATION_SECONDARY)
     fig.update_layout(barmode="group", xaxis={"tickformat": ".0%"}, yaxis={"autorange": "reversed"},
                       legend={"orientation": "h", "y": 1.1})
     return theme.apply(fig, height=max(300, 34 * len(df) + 100))

@@ -54,8 +54,9 @@ def region_selector(counties: pd.DataFrame, *, key: str = "region") -> str | Non
     """Select box: the whole city or one county; returns a county code or None (city-wide)."""
     names = dict(zip(counties["county_code"], counties["county_name"]))
     options: list[str | None] = [None, *names]
+    everything = CITY_WIDE if len(names) > 1 else "本辖区全部"  # a county user's scope is not 全市
     return st.selectbox(
-        "区域", options, index=0, format_func=lambda c: CITY_WIDE if c is None else names[c], key=key
+        "区域", options, index=0, format_func=lambda c: everything if c is None else names[c], key=key
     )
 
 

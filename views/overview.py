@@ -1,53 +1,79 @@
-"""总览: headline figures, children by area and age band, key children by risk level, county table."""
+"""总览 (领导驾驶舱): one screen for a meeting — headline figures with change, a small map, the largest
+gaps and the off-track targets; meeting mode (?meeting=1) for a projector. Every figure comes from
+warehouse.queries.meeting, which calls the source pages' own queries."""
 
+import pandas as pd
 import streamlit as st
 
 from ui import charts, data, widgets
-from ui import format as fmt
+from ui import overview as ov
+from warehouse.queries import geo, meeting, privacy
 
 wh = data.warehouse()
 user_scope = data.user_scope()
-
-st.title("总览")
+t = privacy.threshold()
+is_meeting = ov.meeting_mode()
+ov.style(is_meeting)
 
 periods = wh.periods()
-left, right, _ = st.columns([1, 1, 2])
-with left:
-    period = widgets.period_selector(periods)
-with right:
-    county = widgets.region_selector(wh.counties(user_scope))
+counties = wh.counties(user_scope)
+ov.seed_selection(periods, counties)
+if is_meeting:
+    period, county = ov.kept_selection(periods, counties)
+    head, _, exit_col = st.columns([6, 3, 1], vertical_alignment="center")
+    with exit_col:
+        ov.exit_button()
+else:
+    head, c_period, c_region, c_mode = st.columns([4, 1.3, 1.3, 1], vertical_alignment="bottom")
+    with c_period:
+        period = widgets.period_selector(periods)
+    with c_region:
+        county = widgets.region_selector(counties)
+    with c_mode:
+        ov.meeting_toggle()
 if period is None:
     st.info("尚无流动儿童监测摸排台账数据。")
     st.stop()
+ov.remember(period, county)
 
+region = ov.region_label(counties, county)
 scope = user_scope.narrow(county)
+with head:
+    ov.header(region, period, wh.info.data_date, is_meeting)
+
+headline = wh.query(meeting.headline, scope, period)
 previous = wh.previous_period(period)
+st.html(ov.kpi_html(headline, previous))
+st.html(ov.note_html(wh.query(meeting.period_note, scope, period), t))
 
-widgets.kpi_cards(wh.headline(scope, period), previous)
-
-chart_left, chart_right = st.columns([3, 2], gap="large")
-with chart_left:
-    by = "street" if county else "county"
-    st.subheader("分街道、分年龄段儿童数" if county else "分区县、分年龄段儿童数")
-    category = st.segmented_control(
-        "儿童类别", ["全部", "流动儿童", "留守儿童"], default="全部", required=True, key="category",
-        label_visibility="collapsed",
-    )
-    by_age = wh.children_by_age(scope, period, by)
-    if by_age.empty:
-        st.info("所选范围内暂无数据。")
+left, middle, right = st.columns([5, 4, 5], gap="medium")
+with left:
+    streets = wh.query(meeting.street_density, scope, period)
+    outlines = wh.query(geo.shapes, scope, "county") if county is None else None  # as the map page draws them
+    built = ov.small_map(streets, outlines, is_meeting)
+    st.html(f'<div class="ov-panel"><h4>流动儿童分布（{"各街道乡镇" if county else "全市"}）</h4></div>')
+    if built is None:
+        st.info("所选范围内暂无街道边界或数据。")
     else:
-        figure = charts.children_by_age(by_age, None if category == "全部" else category)
-        st.plotly_chart(figure, theme=None, key="chart_age")
-with chart_right:
-    st.subheader("重点对象风险等级")
-    risk = wh.key_children_by_risk(scope, period)
+        figure, legend = built
+        st.plotly_chart(figure, theme=None, key="ov_map", config={"displayModeBar": False, "scrollZoom": False})
+        st.html(ov.legend_html(legend, t, bool(streets.get("children_suppressed", pd.Series(dtype=bool)).any())))
+with middle:
+    top = wh.query(meeting.top_county_gaps, scope, period)
+    level = "街道（乡镇）" if len(top) and top["level"].iloc[0] == "street" else "区县"
+    st.html(ov.gaps_html(top, level))
+    risk = wh.query(meeting.risk_levels, scope, period)
+    st.html('<div class="ov-panel"><h4>重点对象风险等级（人）</h4></div>')
     if risk.empty:
         st.info("所选范围内暂无重点对象数据。")
     else:
-        st.plotly_chart(charts.key_children_by_risk(risk), theme=None, key="chart_risk")
-        if previous:
-            st.caption(f"柱上为{fmt.period_label(period)}人数；悬停查看与{fmt.period_label(previous)}相比的变化。")
+        st.plotly_chart(ov.compact(charts.key_children_by_risk(risk, variant="meeting" if is_meeting else "screen",
+                                                               height=280 if is_meeting else 250)),
+                        theme=None, key="ov_risk", config={"displayModeBar": False})
+with right:
+    off = wh.query(meeting.off_track_targets, scope, period)
+    st.html(ov.targets_html(off, ov.MAX_TARGETS[is_meeting]))
 
-st.subheader("分区县情况")
-widgets.county_table(wh.county_summary(scope, period))
+if not is_meeting:
+    # Meeting pack (PDF + Excel): the lead wires report.pack here (ui.overview.pack_buttons).
+    ov.pack_buttons(wh, scope, period, region)

@@ -1,0 +1,347 @@
+"""The meeting pack as PDF (fpdf2): A4 landscape, Noto Sans CJK SC embedded, a cover, one section per
+topic (charts as images, tables as text), the map with its legend, and "第 X 页 / 共 Y 页" footers.
+
+Content is a list of blocks built by report.pack; this module only lays them out."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from fpdf import FPDF
+from fpdf.enums import Align, TableBordersLayout, XPos, YPos
+from fpdf.fonts import FontFace
+
+from report import fonts
+
+FAMILY = "NotoSansSC"
+EXTRA = "NotoSansSCExtra"
+INK = (38, 39, 48)
+MUTED = (110, 115, 125)
+ACCENT = (43, 108, 176)
+HEAD_FILL = (232, 239, 247)
+ZEBRA = (247, 248, 250)
+
+
+@dataclass
+class Text:
+    text: str
+    size: float = 11
+    bold: bool = False
+    color: tuple[int, int, int] = INK
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+    widths: list[float] | None = None  # relative column widths
+    align: list[str] | None = None  # "L"/"R"/"C" per column
+    title: str | None = None
+    size: float = 9.5
+
+
+@dataclass
+class Image:
+    png: bytes
+    width_mm: float
+    ratio: float  # width / height
+    caption: str | None = None
+
+
+@dataclass
+class Legend:
+    title: str
+    rows: list[tuple[str, str]]  # (hex colour, text)
+    dashed: set[int] = field(default_factory=set)  # rows drawn with a dashed border (suppressed class)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MapPage:
+    image: Image
+    legend: Legend
+    table: Table | None = None
+
+
+@dataclass
+class Section:
+    title: str
+    blocks: list = field(default_factory=list)
+    intro: str | None = None
+
+
+@dataclass
+class Cover:
+    title: str
+    lines: list[tuple[str, str]]  # (label, value)
+    demo_mark: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class _Doc(FPDF):
+    def __init__(self, running_head: str, demo_mark: str | None):
+        super().__init__(orientation="L", unit="mm", format="A4")
+        self.running_head = running_head
+        self.demo_mark = demo_mark
+        self.set_margins(14, 14, 14)
+        self.set_auto_page_break(True, margin=16)
+        self.alias_nb_pages("{nb}")
+        self.set_creator("童心 tongxin")
+        self.set_title(running_head)
+
+    def header(self):
+        if self.page_no() == 1:
+            return
+        self.set_font(FAMILY, "", 8.5)
+        self.set_text_color(*MUTED)
+        self.set_xy(self.l_margin, 7)
+        self.cell(self.epw, 4, self.running_head, align="L")
+        self.set_draw_color(210, 214, 220)
+        self.line(self.l_margin, 12, self.w - self.r_margin, 12)
+        self.set_xy(self.l_margin, 15)
+        self.set_text_color(*INK)
+
+    def footer(self):
+        self.set_y(-11)
+        self.set_font(FAMILY, "", 8.5)
+        self.set_text_color(*MUTED)
+        if self.demo_mark:
+            self.set_x(self.l_margin)
+            self.set_text_color(192, 57, 43)
+            self.cell(self.epw / 2, 5, self.demo_mark, align="L")
+            self.set_text_color(*MUTED)
+        self.set_x(self.w - self.r_margin - 60)
+        self.cell(60, 5, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="R")
+        self.set_text_color(*INK)
+
+
+def _hex(c: str) -> tuple[int, int, int]:
+    h = c.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def _all_text(cover: Cover, sections: list[Section], running_head: str) -> str:
+    parts = [cover.title, running_head, cover.demo_mark or "", *cover.notes]
+    parts += [f"{a}{b}" for a, b in cover.lines]
+    for s in sections:
+        parts += [s.title, s.intro or ""]
+        for b in s.blocks:
+            parts += _block_text(b)
+    return "".join(parts)
+
+
+def _block_text(b) -> list[str]:
+    if isinstance(b, Text):
+        return [b.text]
+    if isinstance(b, Table):
+        return [b.title or "", *b.headers, *("".join(r) for r in b.rows)]
+    if isinstance(b, Image):
+        return [b.caption or ""]
+    if isinstance(b, Legend):
+        return [b.title, *(t for _, t in b.rows), *b.notes]
+    if isinstance(b, MapPage):
+        return [*_block_text(b.image), *_block_text(b.legend), *(_block_text(b.table) if b.table else [])]
+    return []
+
+
+def render(cover: Cover, sections: list[Section], running_head: str) -> bytes:
+    """The PDF bytes for a cover and sections."""
+    pdf = _Doc(running_head, cover.demo_mark)
+    pdf.add_font(FAMILY, "", str(fonts.base_font("")))
+    pdf.add_font(FAMILY, "B", str(fonts.base_font("B")))
+    extra = fonts.extra_font(fonts.missing(_all_text(cover, sections, running_head)))
+    if extra is not None:
+        pdf.add_font(EXTRA, "", str(extra))
+        pdf.add_font(EXTRA, "B", str(extra))
+        pdf.set_fallback_fonts([EXTRA], exact_match=False)
+    _cover(pdf, cover)
+    for s in sections:
+        _section(pdf, s)
+    return bytes(pdf.output())
+
+
+def _cover(pdf: _Doc, c: Cover) -> None:
+    pdf.add_page()
+    pdf.set_fill_color(*ACCENT)
+    pdf.rect(0, 0, pdf.w, 8, style="F")
+    pdf.set_y(48)
+    pdf.set_font(FAMILY, "B", 26)
+    pdf.set_text_color(*INK)
+    pdf.multi_cell(pdf.epw, 13, c.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(10)
+    label_w, value_w = 40, 130
+    x = (pdf.w - label_w - value_w) / 2
+    for label, value in c.lines:
+        pdf.set_x(x)
+        pdf.set_font(FAMILY, "", 13)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(label_w, 9, label, align="R")
+        pdf.set_text_color(*INK)
+        pdf.set_font(FAMILY, "B", 13)
+        pdf.multi_cell(value_w, 9, "  " + value, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if c.demo_mark:
+        pdf.ln(8)
+        pdf.set_font(FAMILY, "B", 15)
+        pdf.set_text_color(192, 57, 43)
+        pdf.cell(pdf.epw, 9, c.demo_mark, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if c.notes:
+        pdf.set_y(max(pdf.get_y() + 10, pdf.h - 22 - 5.5 * len(c.notes)))
+        pdf.set_font(FAMILY, "", 9.5)
+        pdf.set_text_color(*MUTED)
+        for n in c.notes:
+            pdf.multi_cell(pdf.epw, 5.5, n, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+
+
+def _section(pdf: _Doc, s: Section) -> None:
+    pdf.add_page()
+    pdf.set_font(FAMILY, "B", 17)
+    pdf.set_text_color(*ACCENT)
+    pdf.cell(pdf.epw, 10, s.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+    if s.intro:
+        pdf.set_font(FAMILY, "", 10)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(pdf.epw, 5.5, s.intro, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(*INK)
+    pdf.ln(2)
+    for b in s.blocks:
+        _block(pdf, b)
+
+
+def _block(pdf: _Doc, b) -> None:
+    if isinstance(b, Text):
+        pdf.set_font(FAMILY, "B" if b.bold else "", b.size)
+        pdf.set_text_color(*b.color)
+        pdf.multi_cell(pdf.epw, b.size * 0.55, b.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(*INK)
+        pdf.ln(1.5)
+    elif isinstance(b, Table):
+        _table(pdf, b, pdf.epw)
+    elif isinstance(b, Image):
+        _image(pdf, b, pdf.l_margin)
+    elif isinstance(b, Legend):
+        _legend(pdf, b, pdf.l_margin, pdf.epw)
+    elif isinstance(b, MapPage):
+        _map_page(pdf, b)
+    elif isinstance(b, list):  # side by side: [left, right] with relative widths in the blocks
+        _columns(pdf, b)
+
+
+def _image(pdf: _Doc, im: Image, x: float, max_h: float | None = None) -> float:
+    w = im.width_mm
+    h = w / im.ratio
+    room = (max_h or (pdf.h - pdf.b_margin - pdf.get_y() - (6 if im.caption else 0)))
+    if h > room:
+        if room < 40:
+            pdf.add_page()
+            room = pdf.h - pdf.b_margin - pdf.get_y() - (6 if im.caption else 0)
+        if h > room:
+            h, w = room, room * im.ratio
+    y = pdf.get_y()
+    pdf.image(io.BytesIO(im.png), x=x, y=y, w=w, h=h)
+    pdf.set_y(y + h + 1)
+    if im.caption:
+        pdf.set_x(x)
+        pdf.set_font(FAMILY, "", 8.5)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(w, 4.5, im.caption, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(*INK)
+    pdf.ln(2)
+    return w
+
+
+def _table(pdf: _Doc, t: Table, width: float, x: float | None = None) -> None:
+    if t.title:
+        if x is not None:
+            pdf.set_x(x)
+        pdf.set_font(FAMILY, "B", 11)
+        pdf.cell(width, 7, t.title, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    if not t.rows:
+        if x is not None:
+            pdf.set_x(x)
+        pdf.set_font(FAMILY, "", 10)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(width, 7, "（所选范围内暂无数据）", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(*INK)
+        pdf.ln(2)
+        return
+    pdf.set_font(FAMILY, "", t.size)
+    widths = t.widths or [1] * len(t.headers)
+    align = t.align or ["L"] * len(t.headers)
+    head = FontFace(family=FAMILY, emphasis="BOLD", color=INK, fill_color=HEAD_FILL)
+    zebra = FontFace(fill_color=ZEBRA).fill_color  # a device colour: fpdf2 does not convert a tuple here
+    pdf.set_fill_color(255, 255, 255)  # fpdf2 fills the non-zebra rows with the current fill colour
+    pdf.set_x(pdf.l_margin if x is None else x)  # a table starts at the current x (fpdf2 2.8)
+    with pdf.table(width=width, col_widths=tuple(widths), align=Align.L, text_align=tuple(align), headings_style=head, line_height=t.size * 0.55,
+                   borders_layout=TableBordersLayout.HORIZONTAL_LINES, cell_fill_color=zebra,
+                   cell_fill_mode="ROWS", padding=1.2, repeat_headings=1) as table:
+        head_row = table.row()
+        for h in t.headers:
+            head_row.cell(h)
+        for r in t.rows:
+            row = table.row()
+            for v in r:
+                row.cell("" if v is None else str(v))
+    pdf.ln(3)
+
+
+def _legend(pdf: _Doc, lg: Legend, x: float, width: float) -> None:
+    pdf.set_x(x)
+    pdf.set_font(FAMILY, "B", 11)
+    pdf.multi_cell(width, 6, lg.title, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.ln(1)
+    pdf.set_font(FAMILY, "", 9.5)
+    for i, (color, text) in enumerate(lg.rows):
+        y = pdf.get_y()
+        pdf.set_fill_color(*_hex(color))
+        pdf.set_draw_color(150, 150, 150)
+        if i in lg.dashed:
+            pdf.set_dash_pattern(dash=0.8, gap=0.6)
+        pdf.rect(x, y + 0.8, 6, 4.4, style="DF")
+        pdf.set_dash_pattern()
+        pdf.set_xy(x + 8, y)
+        pdf.multi_cell(width - 8, 6, text, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_x(x)
+    pdf.ln(1.5)
+    pdf.set_font(FAMILY, "", 8.5)
+    pdf.set_text_color(*MUTED)
+    for n in lg.notes:
+        pdf.set_x(x)
+        pdf.multi_cell(width, 4.6, n, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+    pdf.ln(2)
+
+
+def _map_page(pdf: _Doc, m: MapPage) -> None:
+    top = pdf.get_y()
+    max_h = pdf.h - pdf.b_margin - top - 7
+    right_w = 92
+    left_w = pdf.epw - right_w - 6
+    im = Image(m.image.png, min(left_w, max_h * m.image.ratio), m.image.ratio, m.image.caption)
+    _image(pdf, im, pdf.l_margin, max_h=max_h)
+    bottom = pdf.get_y()
+    x = pdf.l_margin + left_w + 6
+    pdf.set_xy(x, top)
+    _legend(pdf, m.legend, x, right_w)
+    if m.table is not None:
+        pdf.set_x(x)
+        _table(pdf, m.table, right_w, x=x)
+    pdf.set_y(max(bottom, pdf.get_y()))
+
+
+def _columns(pdf: _Doc, blocks: list) -> None:
+    """Two blocks side by side: an Image on the left and a Table on the right."""
+    left, right = blocks
+    top = pdf.get_y()
+    gap = 6
+    lw = left.width_mm if isinstance(left, Image) else pdf.epw / 2
+    _image(pdf, Image(left.png, lw, left.ratio, left.caption), pdf.l_margin) if isinstance(left, Image) else None
+    bottom = pdf.get_y()
+    x = pdf.l_margin + lw + gap
+    pdf.set_xy(x, top)
+    if isinstance(right, Table):
+        _table(pdf, right, pdf.epw - lw - gap, x=x)
+    elif isinstance(right, Legend):
+        _legend(pdf, right, x, pdf.epw - lw - gap)
+    pdf.set_y(max(bottom, pdf.get_y()))
