@@ -216,7 +216,8 @@ def _gaps_section(d: PackData, png: bytes | None) -> doc.Section:
 def _targets_section(d: PackData) -> doc.Section:
     o = d.off_track
     rows = [[str(r["status"]), str(r["indicator_name"]), str(r["department"]), str(r["plan_name"]),
-             f"{_num(r.get('latest_value'))} / {_num(r.get('target_value'))} {'' if _missing(r.get('unit')) else r['unit']}".strip(),
+             f"{r['latest_value_label'] if r.get('latest_value_suppressed') else _num(r.get('latest_value'))}"
+             f" / {_num(r.get('target_value'))} {'' if _missing(r.get('unit')) else r['unit']}".strip(),
              _date(r.get("deadline"))]
             for r in o.to_dict("records")]
     table = doc.Table(["状态", "指标", "牵头单位", "行动计划", "最新值 / 目标值", "截止日期"], rows,

@@ -224,3 +224,31 @@ def test_administrator_walks_every_page_including_the_audit_log(demo, downloads)
     assert not seen["exceptions"] and set(seen["pages"]) == set(PAGES)
     assert seen["pages"]["audit"] == "审计日志"
     assert any(name.endswith(".csv") for name, _ in downloads)  # the audit export
+
+
+def test_indicators_counted_in_people_follow_the_small_number_rule(con):
+    """A plan indicator in 人 (e.g. children given rehabilitation) is a count of children: below 5 it is
+    shown as "<5" to roles without case access, on the targets page's status and in the overview's list."""
+    from warehouse import queries as q
+    from warehouse.queries import meeting, targets
+
+    period = str(q.periods(con)["period"].iloc[0])
+    found = 0
+    for county in q.counties(con, q.Scope.everything())["county_code"]:
+        raw = targets.indicator_status(con, q.Scope.of(county))
+        small = raw[raw["unit"].isin(targets.PEOPLE_UNITS) & raw["current_value"].between(0.5, 4.5)]
+        if small.empty:
+            continue
+        found += 1
+        shown = q.run(targets.indicator_status, con, q.Scope.of(county))
+        for i in small.index:
+            assert shown.at[i, "current_value_label"] == "<5" and pd.isna(shown.at[i, "current_value"])
+            assert pd.isna(shown.at[i, "share_of_target"])
+        assert (shown["unit"] == "%").any() and not shown.loc[shown["unit"] == "%", "current_value_suppressed"].any()
+        exact = q.run(targets.indicator_status, con, q.Scope.of(county, exact=True))
+        assert exact.loc[small.index, "current_value"].tolist() == small["current_value"].tolist()
+        off = q.run(meeting.off_track_targets, con, q.Scope.of(county), period)
+        people = off[off["unit"].isin(targets.PEOPLE_UNITS)]
+        assert not [v for v in people["latest_value"].dropna() if 0 < v < 5]
+    if not found:
+        pytest.skip("no county of the fixture has a people-counted indicator below 5")

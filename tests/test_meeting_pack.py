@@ -286,9 +286,14 @@ def test_workbook_cells_equal_the_source_tables(con, built):
                     assert got == pd.Timestamp(want).strftime("%Y-%m-%d"), (name, c, i)
                 else:
                     assert str(got) == str(want), (name, c, i)
-        for c in declared.get(name, {}).get("counts", []):
+        spec = declared.get(name, {})
+        for c in spec.get("counts", []):
             j = headers.index(c)
-            small = [r[j] for r in body if isinstance(r[j], int | float) and 0 < r[j] < t]
+            rows_of_people = body
+            if c in spec.get("where", {}):  # counts of people only on some rows (indicators in 人)
+                col, values = spec["where"][c]
+                rows_of_people = [r for r in body if r[headers.index(col)] in values]
+            small = [r[j] for r in rows_of_people if isinstance(r[j], int | float) and 0 < r[j] < t]
             assert not small, f"{name}.{c} shows small counts {small}"
 
 

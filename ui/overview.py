@@ -244,7 +244,8 @@ def targets_html(off: pd.DataFrame, limit: int) -> str:
     for r in off.head(limit).to_dict("records"):
         colour = theme.STATUS_COLORS.get(r["status"], theme.NEUTRAL)
         unit = str(r["unit"] or "")
-        value = fmt.NONE if pd.isna(r["latest_value"]) else f"{float(r['latest_value']):,.4g}{unit}"
+        value = (f"{r['latest_value_label']}{unit}" if r.get("latest_value_suppressed") else
+                 fmt.NONE if pd.isna(r["latest_value"]) else f"{float(r['latest_value']):,.4g}{unit}")
         target = f"{float(r['target_value']):,.4g}{unit}"
         items.append(
             f'<li class="ov-target"><span class="ov-tag" style="background:{colour}">{html.escape(r["status"])}'

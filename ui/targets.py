@@ -57,6 +57,13 @@ def num(v: object, unit: str | None = "") -> str:
     return f"{float(v):,.1f}{u}" if u == "%" else f"{float(v):,.0f}{u}"
 
 
+def shown_value(r) -> str:
+    """An indicator's current value, or its small-number label ("<5") where the door suppressed it."""
+    if bool(getattr(r, "current_value_suppressed", False)):
+        return f"{r.current_value_label}{r.unit or ''}"
+    return num(r.current_value, r.unit)
+
+
 def tree(measures: pd.DataFrame, status: pd.DataFrame) -> None:
     """Areas → measures → indicators, each indicator with its traffic light."""
     by_measure = {k: g for k, g in status.groupby("measure_no", sort=False)}
@@ -74,7 +81,7 @@ def tree(measures: pd.DataFrame, status: pd.DataFrame) -> None:
                     continue
                 for r in g.itertuples():
                     st.markdown(
-                        f"&emsp;{light(r.status)} {r.indicator}：当前 {num(r.current_value, r.unit)}，"
+                        f"&emsp;{light(r.status)} {r.indicator}：当前 {shown_value(r)}，"
                         f"今日应达 {num(r.expected_today, r.unit)}，目标 {num(r.target, r.unit)}"
                         f"（{pd.Timestamp(r.deadline):%Y-%m-%d}前，{KIND_ZH.get(r.kind, r.kind)}）")
 

@@ -274,6 +274,7 @@ def _gap_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
     return "street" if len(q.counties(con, scope)) == 1 and not scope.is_everything else "county"
 
 
+@privacy.counts("latest_value", where={"latest_value": ("unit", targets.PEOPLE_UNITS)}, groups=())
 def off_track_targets(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
     """Indicators of every plan with status 逾期 or 滞后 on as_of(period) (the targets page's status table).
 
@@ -332,6 +333,7 @@ _PACK_COUNTS = {
     "重点对象风险等级": (["人数", "上期人数"], {"较上期": ["人数", "上期人数"]}, [None]),
     "流动儿童分布（街道）": (["人数", "上期人数"], {"每平方公里人数": "人数", "较上期": ["人数", "上期人数"]},
                          [["区县"], None]),
+    "滞后与逾期目标": (["最新值"], {}, [], {"最新值": ("单位", targets.PEOPLE_UNITS)}),
 }
 
 

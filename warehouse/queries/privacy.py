@@ -49,8 +49,12 @@ def suppress(
     derived: Mapping[str, str | Iterable[str]] | None = None,
     groups: Iterable[Iterable[str] | None] = (None,),
     t: int | None = None,
+    only: Mapping[str, pd.Series] | None = None,
 ) -> pd.DataFrame:
     """A copy of `df` where small counts and everything derived from them are hidden.
+
+    only: {count column: boolean Series} — the rows where that column is a count of people (a value
+        column of mixed indicators holds people only where the unit is 人); other rows are left alone.
 
     counts: count columns (people). A cell with 0 < value < t is suppressed.
     derived: {column: count column(s)} — a rate or change is hidden when any of its counts is.
@@ -69,6 +73,8 @@ def suppress(
     for c in counts:
         v = pd.to_numeric(out[c], errors="coerce")
         small = (v > 0) & (v < t)
+        if only and c in only:  # a column that holds counts of people only on some rows (e.g. unit 人)
+            small &= only[c].reindex(out.index).fillna(False).astype(bool)
         small = small.fillna(False).astype(bool)
         if f"{c}_suppressed" in out:  # suppressed before (by the query door): stays suppressed, same label
             small |= out[f"{c}_suppressed"].fillna(False).astype(bool)
@@ -116,7 +122,8 @@ def suppress(
 
 
 def counts(*columns: str, derived: Mapping[str, str | Iterable[str]] | None = None,
-           groups: Iterable[Iterable[str] | None] = (None,)):
+           groups: Iterable[Iterable[str] | None] = (None,),
+           where: Mapping[str, tuple[str, Iterable]] | None = None):
     """Declare the counts of people a query function returns, for the door (`queries.run`).
 
     Same meaning as `suppress`'s arguments. Every query whose result holds counts of children (or of
@@ -126,10 +133,13 @@ def counts(*columns: str, derived: Mapping[str, str | Iterable[str]] | None = No
         def street_density(con, scope, period): ...
     Functions that return a dict of frames declare {frame_key: (columns, derived, groups)} through
     `frames=` instead: @privacy.counts(frames={"streets": (["children"], {}, [None])}).
+    where={column: (other column, values)}: the column counts people only on rows whose other column is
+    one of the values, e.g. where={"current_value": ("unit", ["人"])} for a table of mixed indicators.
     """
 
     def mark(fn):
-        fn.__privacy__ = {"counts": list(columns), "derived": dict(derived or {}), "groups": list(groups)}
+        fn.__privacy__ = {"counts": list(columns), "derived": dict(derived or {}), "groups": list(groups),
+                          "where": {k: (v[0], list(v[1])) for k, v in (where or {}).items()}}
         return fn
 
     return mark
@@ -140,7 +150,8 @@ def counts_in_frames(frames: Mapping[str, tuple]):
 
     def mark(fn):
         fn.__privacy__ = {"frames": {k: {"counts": list(v[0]), "derived": dict(v[1] if len(v) > 1 else {}),
-                                         "groups": list(v[2] if len(v) > 2 else [None])}
+                                         "groups": list(v[2] if len(v) > 2 else [None]),
+                                         "where": {c: (w[0], list(w[1])) for c, w in (v[3] if len(v) > 3 else {}).items()}}
                                      for k, v in frames.items()}}
         return fn
 
@@ -162,8 +173,12 @@ def _apply(df, spec):
         return df
     present = [c for c in spec["counts"] if c in df.columns]
     derived = {k: v for k, v in spec["derived"].items() if k in df.columns}
-    groups = [g for g in spec["groups"] if g is None or all(c in df.columns for c in g)] or [None]
-    return suppress(df, present, derived=derived, groups=groups)
+    groups = [g for g in spec["groups"] if g is None or all(c in df.columns for c in g)]
+    if spec["groups"] and not groups:
+        groups = [None]  # declared groups whose columns are missing: the whole frame, to be safe
+    only = {c: df[col].isin(values) for c, (col, values) in spec.get("where", {}).items()
+            if c in df.columns and col in df.columns}
+    return suppress(df, present, derived=derived, groups=groups, only=only)
 
 
 def _is_int(s: pd.Series) -> bool:

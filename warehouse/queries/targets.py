@@ -23,12 +23,17 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from . import Scope, _df, _scope_predicate
+from . import Scope, _df, _scope_predicate, privacy
 
 STATUS_ORDER = ("逾期", "滞后", "有风险", "正常推进", "已达标", "无数据")
 STATUS_EN = {"已达标": "achieved", "正常推进": "on track", "有风险": "at risk", "滞后": "off track",
              "逾期": "overdue", "无数据": "no data"}
 CADENCE_MONTHS = {"月": 1, "季度": 3, "半年": 6, "年": 12}
+
+# Indicators counted in people (a child count can be small at county level): the small-number rule
+# applies to their values; rates, places and person-times are not counts of people.
+PEOPLE_UNITS = ("人", "名")
+_PEOPLE = {"current_value": ("unit", PEOPLE_UNITS)}
 
 
 def _today(con: duckdb.DuckDBPyConnection, today: dt.date | str | None) -> dt.date:
@@ -202,6 +207,7 @@ STATUS_COLUMNS = ["plan_id", "area", "measure_no", "measure", "indicator", "unit
                   "missing_reports", "status", "today", "origin"]
 
 
+@privacy.counts("current_value", derived={"share_of_target": "current_value"}, where=_PEOPLE, groups=())
 def indicator_status(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str | None = None,
                      today: dt.date | str | None = None) -> pd.DataFrame:
     """One row per indicator (of one plan, or all): current value as of `today`, share of target,
@@ -246,6 +252,7 @@ def indicator_status(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str 
     return df[STATUS_COLUMNS]
 
 
+@privacy.counts("value", where={"value": ("unit", PEOPLE_UNITS)}, groups=())
 def indicator_by_county(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str, measure_no: str,
                         indicator: str, today: dt.date | str | None = None) -> pd.DataFrame:
     """Latest value per county on or before `today`: county_code, county_name, value_date, value,
