@@ -19,11 +19,11 @@ if not warehouse.info.is_demo and not keys.key_available():
     st.error(keys.MISSING)
     st.stop()
 
+widgets.demo_banner(warehouse.info)
 auth.gate(warehouse.info.is_demo)  # stops with the sign-in form unless someone is signed in
 page = auth.navigation()  # only the role's pages; any other URL is an audited refusal
 
 st.sidebar.markdown("### 童心 · 流动儿童关爱服务")
 auth.sidebar_user()
-widgets.demo_banner(warehouse.info)
 widgets.snapshot_caption(warehouse.info)
 page.run()

@@ -101,6 +101,12 @@ def _sso_configured() -> bool:
 
 
 def _login_form(is_demo: bool) -> None:
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        _login_box(is_demo)
+
+
+def _login_box(is_demo: bool) -> None:
     st.title("童心 · 流动儿童关爱服务")
     st.subheader("登录 Sign in")
     note = st.session_state.pop("tongxin_login_note", None)

@@ -162,6 +162,10 @@ def rate_map(streets: pd.DataFrame, shapes: pd.DataFrame):
     return area_choropleth(shapes, fills, props, "<b>{name}</b><br/>匹配率：{rate}<br/>未匹配：{unmatched}", suffix)
 
 
+def fmt_date(v) -> str:
+    return "—" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
+
+
 def child_file_action(wh, scope, due: pd.DataFrame) -> None:
     """Case roles: open one child's full file from the masked list, on an explicit, audited action."""
     from warehouse.queries import ledger as lq
@@ -186,7 +190,7 @@ def child_file_action(wh, scope, due: pd.DataFrame) -> None:
     person = file["person"].iloc[0]
     with st.container(border=True, key="kc_file"):
         st.markdown(f"**{person['name']}** · 身份证号 {person['id_number']} · {person['sex'] or ''} · "
-                    f"出生日期 {person['birth_date']} · {person['street_name']}")
+                    f"出生日期 {fmt_date(person['birth_date'])} · {person['street_name']}")
         st.caption("本次查看已记入审计日志（查看人、时间、事由）。请勿截屏或外传。")
         st.dataframe(chinese(file["ledger"], list(file["ledger"].columns)), hide_index=True)
         st.dataframe(chinese(file["visits"], list(file["visits"].columns)), hide_index=True)
