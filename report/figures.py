@@ -2,7 +2,6 @@
 offline by kaleido (the system Chromium) in one batch. Pure builders: DataFrame in, figure out."""
 from __future__ import annotations
 
-import json
 import math
 import tempfile
 from pathlib import Path
@@ -14,6 +13,7 @@ import plotly.graph_objects as go
 from ui import format as fmt
 from ui import map as mp
 from ui import theme
+from ui.charts import rings
 
 SUPPRESSED_COLOR = "#ebebeb"
 NODATA_COLOR = "#fafafa"
@@ -85,20 +85,10 @@ def volunteers_chart(monthly: pd.DataFrame) -> go.Figure:
 # The map
 
 
-def _rings(geometry: str) -> list[list[list[float]]]:
-    """Exterior rings of a GeoJSON Polygon/MultiPolygon (holes are not drawn at this scale)."""
-    g = json.loads(geometry)
-    if g["type"] == "Polygon":
-        return [g["coordinates"][0]]
-    if g["type"] == "MultiPolygon":
-        return [p[0] for p in g["coordinates"]]
-    return []
-
-
 def _bounds(shapes: pd.DataFrame) -> tuple[float, float, float, float]:
     xs, ys = [], []
     for geom in shapes["geometry"]:
-        for ring in _rings(geom):
+        for ring in rings(geom):
             xs += [p[0] for p in ring]
             ys += [p[1] for p in ring]
     return min(xs), max(xs), min(ys), max(ys)
@@ -130,7 +120,7 @@ def map_figure(streets: pd.DataFrame, shapes: pd.DataFrame, counties: pd.DataFra
             cls = mp.classify(row["children"], breaks)
             color = NODATA_COLOR if cls is None else colors[cls]
         xs, ys = by_color.setdefault(color, ([], []))
-        for ring in _rings(s.geometry):
+        for ring in rings(s.geometry):
             xs += [p[0] * k for p in ring] + [None]
             ys += [p[1] for p in ring] + [None]
     fig = go.Figure()
@@ -139,7 +129,7 @@ def map_figure(streets: pd.DataFrame, shapes: pd.DataFrame, counties: pd.DataFra
                         line={"color": "#5a5a5a", "width": 1}, hoverinfo="skip", showlegend=False)
     cx, cy = [], []
     for g in counties["geometry"]:
-        for ring in _rings(g):
+        for ring in rings(g):
             cx += [p[0] * k for p in ring] + [None]
             cy += [p[1] for p in ring] + [None]
     if cx:

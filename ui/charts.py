@@ -82,7 +82,7 @@ def _integer_ticks(fig: go.Figure, top: int) -> go.Figure:
 # prints with theme.to_png, and uses the map page's classes, colours and small-number labels.
 
 
-def _rings(geometry: str) -> list[list[list[float]]]:
+def rings(geometry: str) -> list[list[list[float]]]:
     """Exterior rings of a GeoJSON Polygon/MultiPolygon (holes do not show at this size)."""
     g = json.loads(geometry)
     if g["type"] == "Polygon":
@@ -112,7 +112,7 @@ def street_map(streets: pd.DataFrame, counties: pd.DataFrame | None = None, *, v
     labels = rows["children_label"] if "children_label" in rows else rows["value"].map(fmt.number)
     breaks = mp.class_breaks(rows.loc[~hidden, "value"])
     colours = mp.palette(len(breaks) + 1, False)
-    lats = [p[1] for g in rows["geometry"] for ring in _rings(g) for p in ring] or [30.0]
+    lats = [p[1] for g in rows["geometry"] for ring in rings(g) for p in ring] or [30.0]
     k = math.cos(math.radians((min(lats) + max(lats)) / 2))  # a degree of longitude is shorter
     by_fill: dict[str, tuple[list, list]] = {}
     ink = []  # label colour: white on the two darkest classes, else near-black
@@ -121,7 +121,7 @@ def street_map(streets: pd.DataFrame, counties: pd.DataFrame | None = None, *, v
         ink.append("#ffffff" if cls is not None and cls >= len(colours) - 2 and len(colours) > 2 else "#141414")
         fill = _rgba(mp.SUPPRESSED_FILL) if small else (_rgba(mp.NODATA_FILL) if cls is None else colours[cls])
         xs, ys = by_fill.setdefault(fill, ([], []))
-        for ring in _rings(r.geometry):
+        for ring in rings(r.geometry):
             xs += [p[0] * k for p in ring] + [None]
             ys += [p[1] for p in ring] + [None]
     fig = go.Figure()
@@ -131,7 +131,7 @@ def street_map(streets: pd.DataFrame, counties: pd.DataFrame | None = None, *, v
     if counties is not None and len(counties):
         cx, cy = [], []
         for g in counties["geometry"]:
-            for ring in _rings(g):
+            for ring in rings(g):
                 cx += [p[0] * k for p in ring] + [None]
                 cy += [p[1] for p in ring] + [None]
         fig.add_scatter(x=cx, y=cy, mode="lines", line={"color": "#282828", "width": 2.5}, hoverinfo="skip",
