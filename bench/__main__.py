@@ -1,120 +1,192 @@
-"""`make bench`: time the demo path at city scale in one run and write JSON + a Markdown table.
+"""`make bench`: landing, build, page queries, pandas comparison and concurrency, in ONE run.
 
-Figures are from one run on a shared machine: read them as ratios, not as absolutes.
-Issue 10 extends this with province scale, page queries and concurrency.
+Scale (BENCH_SCALE): `city` (quick: a few minutes once the fixtures exist), `province` (≥10M
+children, ≥50M visits; the data set is generated and landed once by `python -m bench.prepare
+province DIR`, ~16 GB of extracts), or `auto` (default: province if BENCH_DIR/province has a published
+snapshot, else city). BENCH_DIR (default bench/results/data) holds the generated data sets, outside
+git. BENCH_SECTIONS picks sections (land,build,queries,pandas,concurrency; default all); BENCH_BUILD=0
+skips rebuilding (the build figure then comes from the data set's prepare.json, marked as such).
+BENCH_REPEAT (3), BENCH_WARM_REPS (20), BENCH_COLD_REPS (5), BENCH_CONCURRENCY_S (60) set repetitions.
+
+Figures come from one run on a shared machine: the goals are stated as ratios to references measured
+in the same run where possible (DuckDB's own read_csv for landing). Results: bench/results/latest.{json,md}.
 """
 from __future__ import annotations
 
 import json
+import os
 import platform
-import resource
 import shutil
+import statistics
+import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from etl.demo import generate
-from etl.land import land
-from warehouse.build import build
-
+REPO = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).parent / "results"
+SECTIONS = ("land", "build", "queries", "pandas", "concurrency")
 
 
-def _rows(path: Path) -> int:
-    con = duckdb.connect()
-    n = con.sql(f"select count(*) from read_csv('{path}', all_varchar=true, header=false)").fetchall()[0][0]
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+def _machine() -> dict:
+    mem = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), 0)
+    return {"date": date.today().isoformat(), "cpus": os.cpu_count(), "ram_gb": round(mem / 2**20, 1),
+            "python": sys.version.split()[0], "duckdb": duckdb.__version__, "machine": platform.machine(),
+            "load_avg_at_start": os.getloadavg()[0]}
+
+
+# ---- landing -------------------------------------------------------------------------------------
+BEFORE = "07fe1f8"  # the commit before issue 10's speed work: its validate.py gives the "before" row
+
+
+def _land_once(source: str, path: Path, period: str, template: Path, scratch: Path, *extra: str) -> dict:
+    from bench.fixtures import fresh_root
+
+    root = fresh_root(template, scratch / "land")
+    r = subprocess.run([sys.executable, "-m", "bench.land_one", source, str(path), period, str(root), *extra],
+                       check=False, cwd=REPO, capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError(r.stderr[-2000:])
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def _reference(path: Path, scratch: Path) -> dict:
+    """DuckDB's own read_csv of the UTF-8 register: into a .duckdb file (R) and into memory."""
+    db = scratch / "ref.duckdb"
+    db.unlink(missing_ok=True)
+    con = duckdb.connect(str(db))
+    t = time.perf_counter()
+    con.execute("create table t as select * from read_csv(?, all_varchar = true)", [str(path)])
+    to_file = time.perf_counter() - t
     con.close()
-    return n
-
-
-def main(scale: str = "city") -> int:
-    work = OUT / "work"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    root, extracts = work / "data", work / "extracts"
-    res: dict = {"scale": scale, "python": sys.version.split()[0], "duckdb": duckdb.__version__,
-                 "machine": platform.machine(), "cpus": __import__("os").cpu_count()}
-
+    db.unlink(missing_ok=True)
+    con = duckdb.connect()
     t = time.perf_counter()
-    files = generate(extracts, scale=scale, seed=7)
-    res["generate_s"] = time.perf_counter() - t
+    con.execute("create table t as select * from read_csv(?, all_varchar = true)", [str(path)])
+    to_mem = time.perf_counter() - t
+    con.close()
+    return {"file_s": to_file, "memory_s": to_mem}
 
-    manifest = json.loads((extracts / "manifest.json").read_text(encoding="utf-8"))["files"]
-    t = time.perf_counter()
-    rows = 0
-    per_source: dict[str, dict] = {}
-    for f in manifest:
-        t1 = time.perf_counter()
-        out = land(f["source"], extracts / f["file"], f["period"], root=root, synthetic=True, user="bench")
-        dt = time.perf_counter() - t1
-        n = out.entry.rows_read if out.entry else 0
-        rows += n
-        s = per_source.setdefault(f["source"], {"rows": 0, "seconds": 0.0, "files": 0})
-        s["rows"] += n
-        s["seconds"] += dt
-        s["files"] += 1
-    res["land_s"], res["land_rows"] = time.perf_counter() - t, rows
-    res["land_per_source"] = per_source
 
-    # Reference rate R: DuckDB's own read_csv of the largest UTF-8 CSV into a .duckdb file.
-    csvs = [extracts / f["file"] for f in manifest if f["file"].endswith(".csv")]
-    utf8 = [p for p in csvs if _is_utf8(p)]
-    if utf8:
-        big = max(utf8, key=lambda p: p.stat().st_size)
-        n = _rows(big)
-        con = duckdb.connect(str(work / "ref.duckdb"))
-        t = time.perf_counter()
-        con.execute(f"create table t as select * from read_csv('{big}', all_varchar=true, header=false, "
-                    "null_padding=true, strict_mode=false)")
-        ref = time.perf_counter() - t
-        con.close()
-        src = next(f["source"] for f in manifest if extracts / f["file"] == big)
-        mine = per_source[src]
-        res["reference"] = {"file": big.name, "source": src, "rows": n, "duckdb_read_csv_s": ref,
-                            "rows_per_s": n / ref,
-                            "landing_vs_reference": (mine["rows"] / mine["seconds"]) / (n / ref)}
+def bench_land(base: Path, scratch: Path, repeat: int) -> dict:
+    """Land the 1M-row register as UTF-8 CSV, GB18030 CSV and xlsx (each in a fresh process and data
+    folder, full validation); R measured interleaved with the UTF-8 landings. Medians of `repeat`."""
+    from bench.fixtures import register_fixtures
 
-    t = time.perf_counter()
-    build(root)
-    res["build_s"] = time.perf_counter() - t
-    res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    res["goals"] = {"build_under_120s": res["build_s"] < 120}
+    fx = register_fixtures(base)
+    refs, runs = [], {"utf8": [], "gb18030": [], "xlsx": []}
+    for i in range(repeat):
+        refs.append(_reference(fx["utf8"], scratch))
+        for fmt in ("utf8", "gb18030") + (("xlsx",) if i == 0 else ()):  # xlsx once: it is the slow one
+            runs[fmt].append(_land_once("civil_register", fx[fmt], "2026H1", fx["root"], scratch))
+    rows = fx["rows"]
+    r_file = statistics.median(r["file_s"] for r in refs)
+    r_mem = statistics.median(r["memory_s"] for r in refs)
+    out = {"rows": rows, "reference": {"read_csv_to_file_s": r_file, "read_csv_to_file_rows_s": rows / r_file,
+                                       "read_csv_to_memory_s": r_mem, "read_csv_to_memory_rows_s": rows / r_mem,
+                                       "runs": refs}}
+    for fmt, rs in runs.items():
+        s = statistics.median(r["land_s"] for r in rs)
+        out[fmt] = {"seconds": s, "rows_s": rows / s, "bytes": rs[0]["bytes"],
+                    "peak_rss_mb": max(r["peak_rss_mb"] for r in rs), "accepted": rs[0]["accepted"],
+                    "rejected": rs[0]["rejected"], "runs": [r["land_s"] for r in rs]}
+        out[fmt]["peak_over_file"] = out[fmt]["peak_rss_mb"] * 2**20 / out[fmt]["bytes"]
+    out["utf8"]["vs_reference"] = out["utf8"]["rows_s"] / out["reference"]["read_csv_to_file_rows_s"]
+    old = scratch / "validate_before.py"
+    g = subprocess.run(["git", "show", f"{BEFORE}:etl/validate.py"], check=False, cwd=REPO, capture_output=True)
+    if g.returncode == 0 and _env("BENCH_BEFORE", "1") != "0":
+        old.write_bytes(g.stdout)
+        r = _land_once("civil_register", fx["utf8"], "2026H1", fx["root"], scratch, str(old))
+        out["utf8_before"] = {"commit": BEFORE, "seconds": r["land_s"], "rows_s": rows / r["land_s"],
+                              "peak_rss_mb": r["peak_rss_mb"], "accepted": r["accepted"], "rejected": r["rejected"],
+                              "vs_reference": rows / r["land_s"] / out["reference"]["read_csv_to_file_rows_s"]}
+    out["gb18030"]["vs_utf8"] = out["gb18030"]["rows_s"] / out["utf8"]["rows_s"]
+    shutil.rmtree(scratch / "land", ignore_errors=True)
+    return out
 
+
+# ---- main ----------------------------------------------------------------------------------------
+def main() -> int:
+    from bench.prepare import prepare, timed_build
+
+    base = Path(_env("BENCH_DIR", str(OUT / "data"))).resolve()
+    scale = _env("BENCH_SCALE", "auto")
+    if scale == "auto":
+        scale = "province" if (base / "province" / "data" / "snapshots" / "CURRENT").exists() else "city"
+    sections = [s for s in _env("BENCH_SECTIONS", ",".join(SECTIONS)).split(",") if s]
+    repeat = int(_env("BENCH_REPEAT", "3"))
+    scratch = base / "scratch"
+    scratch.mkdir(parents=True, exist_ok=True)
+    res: dict = {"scale": scale, "bench_dir": str(base), "machine": _machine(), "sections": sections}
+    t_all = time.perf_counter()
+
+    def say(msg: str) -> None:
+        print(f"[bench {time.perf_counter() - t_all:7.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    if "land" in sections:
+        say("landing the 1M-row register (UTF-8, GB18030, xlsx) and DuckDB read_csv reference…")
+        res["land"] = bench_land(base, scratch, repeat)
+    data_set = base / scale
+    root = data_set / "data"
+    if not (root / "snapshots" / "CURRENT").exists():
+        say(f"preparing the {scale} data set in {data_set} (generate + land; once)…")
+        prepare(scale, data_set, build=False)
+    prep = json.loads((data_set / "prepare.json").read_text(encoding="utf-8")) \
+        if (data_set / "prepare.json").exists() else {}
+    res["data_set"] = {k: v for k, v in prep.items() if k in ("land", "generate_s")}
+    with duckdb.connect() as c:
+        res["data_set"]["landed_rows"] = c.execute(
+            "select count(*) from read_json_auto(?)", [str(root / "landed" / "load_log.jsonl")]).fetchall()[0][0]
+    if "build" in sections and (_env("BENCH_BUILD", "1") != "0" or "build" not in prep):
+        say(f"building the {scale} snapshot…")
+        res["build"] = {**timed_build(root), "source": "this run"}
+    elif "build" in prep:
+        res["build"] = {**prep["build"], "source": "prepare.json (BENCH_BUILD=0)"}
+    from warehouse import queries as q
+
+    snap = q.current_snapshot_path(root)
+    with q.connect(snap) as con:
+        res["size"] = dict(zip(
+            ("children", "visits", "key_children"),
+            con.execute("""select (select count(distinct person_key) from stg_civil_register),
+                                  (select count(*) from stg_visits), (select count(*) from ledger_children)""").fetchall()[0]))
+    if "queries" in sections:
+        from bench.queries import page_timings
+
+        say("page queries, warm and cold…")
+        res["queries"] = page_timings(snap, int(_env("BENCH_WARM_REPS", "20")), int(_env("BENCH_COLD_REPS", "5")))
+    if "pandas" in sections:
+        from bench.pandas_pages import compare
+        from bench.queries import pick_county
+
+        say("the same figures in pandas…")
+        with q.connect(snap) as con:
+            res["pandas"] = compare(con, pick_county(con)[0])
+    if "concurrency" in sections:
+        from bench.queries import run_concurrency
+
+        small = base / "city" / "data"
+        build_root = small if (small / "snapshots" / "CURRENT").exists() else None
+        say("16 threads on one connection while a build publishes…")
+        res["concurrency"] = run_concurrency(root, float(_env("BENCH_CONCURRENCY_S", "60")), 16, build_root)
+    res["total_s"] = time.perf_counter() - t_all
     OUT.mkdir(exist_ok=True)
-    (OUT / "latest.json").write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")
-    md = [f"# Benchmark ({scale} scale, one run)", "",
-          "| step | seconds | rows | rows/s |", "|---|---:|---:|---:|",
-          f"| generate demo extracts ({len(files)} files) | {res['generate_s']:.1f} | | |",
-          f"| land all files (read + validate + write) | {res['land_s']:.1f} | {rows:,} | {rows / res['land_s']:,.0f} |"]
-    if "reference" in res:
-        r = res["reference"]
-        md.append(f"| reference: DuckDB read_csv of {r['file']} | {r['duckdb_read_csv_s']:.2f} | {r['rows']:,} | "
-                  f"{r['rows_per_s']:,.0f} |")
-        md.append(f"| ratio: landing {r['source']} (full validation) / reference | | | "
-                  f"{r['landing_vs_reference']:.2f} |")
-    md += [f"| build snapshot (goal < 120 s) | {res['build_s']:.1f} | | |", "",
-           "| source | files | rows | seconds | rows/s |", "|---|---:|---:|---:|---:|"]
-    for name, s in sorted(per_source.items(), key=lambda kv: -kv[1]["rows"]):
-        md.append(f"| {name} | {s['files']} | {s['rows']:,} | {s['seconds']:.2f} | "
-                  f"{s['rows'] / s['seconds'] if s['seconds'] else 0:,.0f} |")
-    md.append(f"\nPeak RSS {res['peak_rss_mb']:.0f} MB. Machine: {res['cpus']} CPUs, DuckDB {res['duckdb']}.")
-    (OUT / "latest.md").write_text("\n".join(md) + "\n", encoding="utf-8")
-    print("\n".join(md))
-    shutil.rmtree(work, ignore_errors=True)
+    (OUT / "latest.json").write_text(json.dumps(res, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    from bench.report import markdown
+
+    md = markdown(res)
+    (OUT / "latest.md").write_text(md, encoding="utf-8")
+    print(md)
     return 0
 
 
-def _is_utf8(p: Path) -> bool:
-    try:
-        with p.open(encoding="utf-8") as f:
-            while f.read(1 << 20):
-                pass
-        return True
-    except UnicodeDecodeError:
-        return False
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "city"))
+    sys.exit(main())

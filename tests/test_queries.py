@@ -217,3 +217,20 @@ def test_connection_is_read_only(con):
 
     with pytest.raises(duckdb.Error, match="read-only"):
         con.cursor().execute("create table should_fail (x int)")
+
+
+def test_child_lists_stop_at_their_limit_keeping_the_most_urgent(con):
+    """due_list, worklist and unpaired mask only the rows they return, the first `limit` of the full order."""
+    from warehouse.queries import ledger, matching, volunteers
+
+    everything = q.Scope.everything()
+    full = ledger.due_list(con, everything)
+    assert len(full) > 3
+    cut = ledger.due_list(con, everything, limit=3)
+    assert cut["person_key"].tolist() == full["person_key"].head(3).tolist()
+    assert cut["masked_name"].tolist() == full["masked_name"].head(3).tolist()
+    check = matching.checks(con, everything).sort_values("unmatched").iloc[-1]["check_code"]
+    work = matching.worklist(con, everything, check)
+    assert len(work) > 2 and matching.worklist(con, everything, check, limit=2).equals(work.head(2))
+    unpaired = volunteers.unpaired(con, everything)
+    assert len(unpaired) > 2 and volunteers.unpaired(con, everything, limit=2).equals(unpaired.head(2))

@@ -105,3 +105,11 @@ def county_table(summary: pd.DataFrame) -> None:
             "high_risk": count("红橙风险对象", format="localized"),
         },
     )
+
+
+def list_cut_note(rows: pd.DataFrame) -> None:
+    """Say so when a child-level list stopped at the query's limit (the most urgent rows come first)."""
+    from warehouse.queries.ledger import LIST_LIMIT
+
+    if len(rows) >= LIST_LIMIT:
+        st.caption(f"名单较长，只列出前 {LIST_LIMIT:,} 人（最紧急的在前）；请选择区县或街道缩小范围后查看全部。")

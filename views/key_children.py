@@ -72,6 +72,7 @@ else:
 st.subheader("逾期及未来30天应访名单")
 st.caption("个人信息已脱敏（姓名、身份证号部分隐藏）。个案人员可在下方逐一查看完整档案，每次查看记入审计日志。")
 due = wh.query(q.due_list, scope, 30)
+widgets.list_cut_note(due)
 cols = ["masked_name", "masked_id", "street_name", "director_id", "risk_level", "key_type", "last_contact_date",
         "last_home_visit_date", "next_due_date", "overdue_days", "is_overdue"]
 shown = ledger.chinese(due, cols)

@@ -47,6 +47,7 @@ with right:
     st.subheader(f"工作名单（责任部门：{one['department']}）")
     st.caption("个人信息已脱敏；权限管理上线后，个案人员可查看完整信息。")
     work = wh.query(q.worklist, scope, code)
+    widgets.list_cut_note(work)
     shown = ledger.chinese(work, ["masked_name", "masked_id", "street_name", "community_code", "age_years",
                                   "detail"])
     st.dataframe(shown, hide_index=True, width="stretch", height=360)

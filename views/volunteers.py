@@ -82,6 +82,7 @@ with c2:
 st.subheader("尚未结对的重点儿童")
 st.caption("姓名和身份证号已脱敏；权限管理上线后，有权限的角色可查看完整信息。")
 unpaired = wh.query(q.unpaired, scope)
-st.write(f"共 {len(unpaired):,} 名重点儿童没有进行中的 1+X 结对。")
+st.write(f"{'至少' if len(unpaired) >= q.LIST_LIMIT else '共'} {len(unpaired):,} 名重点儿童没有进行中的 1+X 结对。")
+widgets.list_cut_note(unpaired)
 vu.table_with_download(unpaired, ["masked_name", "masked_id", "county_name", "street_name", "community_name",
                                   "key_type"], "未结对重点儿童（脱敏）", "vol_dl_unpaired", height=400)

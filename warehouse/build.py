@@ -121,7 +121,8 @@ def _load_pii(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> 
                    any_value(sex) as sex, any_value(birth_date) as birth_date,
                    list(distinct source order by source) as sources
             from read_parquet([{lst}], union_by_name=true)
-            group by person_key""")
+            group by person_key
+            order by person_key""")  # one child's row is then a read of one row group (its min/max), not a scan
     else:
         con.execute("create table pii.person (person_key varchar, id_number varchar, name varchar, sex varchar,"
                     " birth_date date, sources varchar[])")

@@ -153,11 +153,16 @@ def current_snapshot_path(data_dir: Path | str | None = None) -> Path:
 
 
 def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
-    """Read-only connection to a snapshot, with extension auto-install/auto-load off (offline)."""
+    """Read-only connection to a snapshot, with extension auto-install/auto-load off (offline).
+
+    DuckDB's memory is capped by `duckdb_memory_limit` in config/settings.yaml (default 1GB): without a
+    cap it takes up to 80 % of the server's RAM for caches, and the app shares the server.
+    """
+    limit = str(privacy.settings().get("duckdb_memory_limit") or "1GB")
     return duckdb.connect(
         str(path),
         read_only=True,
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False, "memory_limit": limit},
     )
 
 

@@ -15,6 +15,11 @@ from warehouse.queries import Scope, _df, _scope_predicate, privacy
 LEVELS = {"director": "director_id", "community": "community_code", "street": "street_code", "county": "county_code"}
 
 
+# Child-level lists stop at this many rows (the most urgent first): a page is for working through a
+# list, and masking a province's million rows per request would take seconds.
+LIST_LIMIT = 5000
+
+
 def mask_name(name: object) -> str:
     """张小明 → 张*明, 李䶮 → 李*; empty → ''."""
     if name is None or (isinstance(name, float) and pd.isna(name)) or not str(name):
@@ -130,22 +135,33 @@ def risk_changes(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         """, params)
 
 
-def due_list(con: duckdb.DuckDBPyConnection, scope: Scope, days: int = 30) -> pd.DataFrame:
-    """Child-level list of visits overdue or due within `days` of the data date, MASKED (张*明, 3204…123X).
+def due_list(con: duckdb.DuckDBPyConnection, scope: Scope, days: int = 30, limit: int = LIST_LIMIT) -> pd.DataFrame:
+    """Child-level list of visits overdue or due within `days` of the data date, MASKED (张*明, 3204…123X),
+    most urgent first, at most `limit` rows (pages say so when the list is cut).
 
-    Reads pii.person only to mask; raw names and ID numbers never leave this function. `person_key`
-    (a keyed hash, not an identity) is the handle for `child_file`; pages do not display it.
+    Reads pii.person only to mask, and only for the rows returned; raw names and ID numbers never leave
+    this function. `person_key` (a keyed hash, not an identity) is the handle for `child_file`; pages do
+    not display it.
     """
     where, params = _scope_predicate(scope, "l.street_code")
     df = _df(con, f"""
+        with picked as (
+            select l.person_key, l.county_code, l.street_code, l.community_code, l.director_id, l.risk_level,
+                   l.key_type, l.last_contact_date, l.last_home_visit_date, l.next_due_date, l.overdue_days,
+                   l.is_overdue, l.risk_rank
+            from ledger_children l
+            where (l.is_overdue or l.next_due_date <= l.as_of_date + ?::integer) and {where}
+            order by l.is_overdue desc, l.overdue_days desc, l.next_due_date, l.risk_rank, l.person_key
+            limit ?
+        )
         select l.person_key, p.name, p.id_number, l.county_code, r.region_name as street_name, l.community_code,
                l.director_id, l.risk_level, l.key_type, l.last_contact_date, l.last_home_visit_date,
                l.next_due_date, l.overdue_days, l.is_overdue
-        from ledger_children l
+        from picked l
         left join pii.person p on p.person_key = l.person_key
         left join regions r on r.region_code = l.street_code
-        where (l.is_overdue or l.next_due_date <= l.as_of_date + ?::integer) and {where}
-        order by l.is_overdue desc, l.overdue_days desc, l.next_due_date, l.risk_rank""", [days, *params])
+        order by l.is_overdue desc, l.overdue_days desc, l.next_due_date, l.risk_rank, l.person_key""",
+        [days, *params, limit])
     df.insert(0, "masked_id", df.pop("id_number").map(mask_id))
     df.insert(0, "masked_name", df.pop("name").map(mask_name))
     return df
@@ -186,6 +202,6 @@ def child_file(con: duckdb.DuckDBPyConnection, scope: Scope, person_key: str) ->
         where person_key = ? order by period desc""", [person_key])
     visits = _df(con, """
         select visit_date, visit_type, director_id, needs, r.region_name as street_name
-        from stg_visits v left join regions r on r.region_code = v.street_code
+        from ledger_visits v left join regions r on r.region_code = v.street_code
         where person_key = ? order by visit_date desc""", [person_key])
     return {"person": person, "ledger": ledger, "visits": visits}

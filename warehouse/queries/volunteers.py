@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.queries import Scope, _df, _scope_predicate, privacy
-from warehouse.queries.ledger import mask_id, mask_name
+from warehouse.queries.ledger import LIST_LIMIT, mask_id, mask_name
 
 
 @privacy.counts("participants", "volunteers", "active_volunteers", "agent_parents", "key_children", "paired",
@@ -164,20 +164,26 @@ def needs_offer(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         from s order by gap desc, service_type""", params)
 
 
-def unpaired(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+def unpaired(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = LIST_LIMIT) -> pd.DataFrame:
     """Key children with no active pairing, MASKED (张*明, 3204…123X): masked_name, masked_id, county_name,
-    street_name, community_name, key_type. Reads pii.person only to mask."""
+    street_name, community_name, key_type; at most `limit` rows. Reads pii.person only to mask."""
     where, params = _scope_predicate(scope, "c.street_code")
     df = _df(con, f"""
+        with picked as (
+            select c.person_key, c.county_code, c.street_code, c.community_code, c.key_type
+            from vol_children c
+            where not c.is_paired and {where}
+            order by c.county_code, c.street_code, c.community_code, c.key_type, c.person_key
+            limit ?
+        )
         select p.name, p.id_number, co.region_name as county_name, s.region_name as street_name,
                cm.region_name as community_name, c.key_type
-        from vol_children c
+        from picked c
         left join pii.person p on p.person_key = c.person_key
         left join regions co on co.region_code = c.county_code
         left join regions s on s.region_code = c.street_code
         left join regions cm on cm.region_code = c.community_code
-        where not c.is_paired and {where}
-        order by c.county_code, c.street_code, c.community_code, c.key_type""", params)
+        order by c.county_code, c.street_code, c.community_code, c.key_type, c.person_key""", [*params, limit])
     df.insert(0, "masked_id", df.pop("id_number").map(mask_id))
     df.insert(0, "masked_name", df.pop("name").map(mask_name))
     return df

@@ -1,0 +1,46 @@
+"""Land one file in a fresh process and print timings and peak memory as JSON (used by bench).
+
+`python -m bench.land_one SOURCE FILE PERIOD ROOT` — peak RSS is this process's own high-water mark
+(ru_maxrss), so the parent can compare it with the file size.
+"""
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    source, path, period, root = argv[0], Path(argv[1]), argv[2], Path(argv[3])
+    t0 = time.perf_counter()
+    from etl.land import land  # imports count towards the process's memory, not its time
+
+    if len(argv) > 4:  # another validate.py (an earlier version, for a before/after row)
+        import importlib.util
+
+        import etl.land
+
+        spec = importlib.util.spec_from_file_location("etl._validate_other", argv[4])
+        mod = importlib.util.module_from_spec(spec)
+        mod.__package__ = "etl"
+        sys.modules[spec.name] = mod
+        spec.loader.exec_module(mod)
+        etl.land.validate, etl.land.RegionIndex = mod.validate, mod.RegionIndex
+
+    t1 = time.perf_counter()
+    out = land(source, path, period, root=root, synthetic=True, user="bench")
+    t2 = time.perf_counter()
+    e = out.entry
+    print(json.dumps({
+        "source": source, "file": path.name, "bytes": path.stat().st_size, "import_s": t1 - t0, "land_s": t2 - t1,
+        "rows": e.rows_read if e else 0, "accepted": e.rows_accepted if e else 0,
+        "rejected": e.rows_rejected if e else 0, "already": out.already is not None,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
