@@ -252,3 +252,18 @@ def test_indicators_counted_in_people_follow_the_small_number_rule(con):
         assert not [v for v in people["latest_value"].dropna() if 0 < v < 5]
     if not found:
         pytest.skip("no county of the fixture has a people-counted indicator below 5")
+
+
+def test_a_county_users_overview_and_pack_are_named_after_their_county(demo, con):
+    from ui import overview as ov
+    from warehouse import queries as q
+
+    user = demo["users"]["county"]
+    mine = q.counties(con, q.Scope.of(*user.scope))
+    assert len(mine) == 1
+    name = mine["county_name"].iloc[0]
+    assert ov.region_label(mine, None) == name  # what the page passes to the meeting pack as its region
+    at = signed_in(AppTest.from_file(APP, default_timeout=120), "county_officer", tuple(user.scope), "county").run()
+    assert not at.exception
+    body = " ".join(h.proto.body for h in at.get("html"))
+    assert f"流动儿童分布（{name}）" in body and "全市" not in body

@@ -65,7 +65,8 @@ def test_cli_adds_disables_resets_and_exports(tmp_path):
     env = {**os.environ, "TONGXIN_DATA_DIR": str(tmp_path)}
 
     def cli(*args, stdin=""):
-        return subprocess.run([sys.executable, "-m", "auth", *args], input=stdin, text=True, capture_output=True,
+        return subprocess.run([sys.executable, "-m", "auth", *args], check=False, input=stdin, text=True,
+                              capture_output=True,
                               cwd=ROOT, env=env, timeout=60)
 
     assert cli("add", "zhao", "--role", "county_officer", "--scope", "990102000000", stdin="s3cret-pass\n").returncode == 0

@@ -136,9 +136,10 @@ def note_html(period_note: str, t: int) -> str:
 
 
 def region_label(counties: pd.DataFrame, county: str | None) -> str:
-    if county is None:
-        return CITY_WIDE
+    """全市, or the county's name: the selected one, or the only one in a county user's scope."""
     names = dict(zip(counties["county_code"], counties["county_name"]))
+    if county is None:
+        return next(iter(names.values())) if len(names) == 1 else CITY_WIDE
     return names.get(county, county)
 
 

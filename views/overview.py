@@ -51,7 +51,7 @@ with left:
     streets = wh.query(meeting.street_density, scope, period)
     outlines = wh.query(geo.shapes, scope, "county") if county is None else None  # as the map page draws them
     built = ov.small_map(streets, outlines, is_meeting)
-    st.html(f'<div class="ov-panel"><h4>流动儿童分布（{"各街道乡镇" if county else "全市"}）</h4></div>')
+    st.html(f'<div class="ov-panel"><h4>流动儿童分布（{"各街道乡镇" if county else region}）</h4></div>')
     if built is None:
         st.info("所选范围内暂无街道边界或数据。")
     else:
