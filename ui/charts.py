@@ -10,31 +10,6 @@ import plotly.graph_objects as go
 
 from ui import format as fmt
 from ui import theme
-from warehouse.queries import AGE_BANDS
-
-AGE_BAND_LABELS = {"0-3": "0—3岁", "3-6": "3—6岁", "6-12": "6—12岁", "12-16": "12—16岁"}
-
-
-def children_by_age(df: pd.DataFrame, category: str | None = None, *, variant: str = "screen") -> go.Figure:
-    """Stacked bars: children per area (x), stacked by age band; `category` keeps one category."""
-    if category:
-        df = df[df["category"] == category]
-    table = df.pivot_table(
-        index=["area_code", "area_name"], columns="age_band", values="children", aggfunc="sum", fill_value=0
-    ).reset_index()
-    fig = go.Figure()
-    for band in AGE_BANDS:
-        values = table[band] if band in table else [0] * len(table)
-        fig.add_bar(
-            x=table["area_name"],
-            y=values,
-            name=AGE_BAND_LABELS[band],
-            marker_color=theme.AGE_BAND_COLORS[band],
-            hovertemplate="%{x}<br>" + AGE_BAND_LABELS[band] + "：%{y:,}人<extra></extra>",
-        )
-    fig.update_layout(barmode="stack", yaxis_title="儿童数（人）", xaxis_title=None)
-    totals = table[[b for b in AGE_BANDS if b in table]].sum(axis=1)
-    return theme.apply(_integer_ticks(fig, int(totals.max()) if len(totals) else 0), variant=variant)
 
 
 def _count_labels(df: pd.DataFrame, col: str) -> list[str]:

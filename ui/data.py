@@ -89,18 +89,6 @@ class Warehouse:
     def counties(self, scope: q.Scope) -> pd.DataFrame:
         return self.query(q.counties, scope)
 
-    def headline(self, scope: q.Scope, period: str) -> pd.DataFrame:
-        return self.query(q.headline, scope, period)
-
-    def children_by_age(self, scope: q.Scope, period: str, by: str = "county") -> pd.DataFrame:
-        return self.query(q.children_by_county_age, scope, period, by=by)
-
-    def key_children_by_risk(self, scope: q.Scope, period: str) -> pd.DataFrame:
-        return self.query(q.key_children_by_risk, scope, period)
-
-    def county_summary(self, scope: q.Scope, period: str) -> pd.DataFrame:
-        return self.query(q.county_summary, scope, period)
-
 
 def warehouse() -> Warehouse:
     """The currently published snapshot (raises queries.SnapshotNotFound if there is none)."""

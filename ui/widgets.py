@@ -11,8 +11,6 @@ from warehouse import queries as q
 DEMO_MARK = "示例数据 · 虚构城市，仅供演示"
 CITY_WIDE = "全市"
 
-# Metrics where a rise is bad news (red up-arrow); other counts are shown neutral (grey).
-_RISE_IS_BAD = {"in_difficulty", "high_risk"}
 
 
 def demo_banner(info: q.SnapshotInfo) -> None:
@@ -60,51 +58,6 @@ def region_selector(counties: pd.DataFrame, *, key: str = "region") -> str | Non
     )
 
 
-def kpi_cards(headline: pd.DataFrame, previous_period: str | None) -> None:
-    """One st.metric per headline figure, with the change against the previous period."""
-    if headline.empty:
-        st.info("所选范围内暂无数据。")
-        return
-    compared = f"与{fmt.period_label(previous_period)}相比" if previous_period else "无上期数据可比"
-    for col, row in zip(st.columns(len(headline)), headline.itertuples(), strict=True):
-        exact = "—" if row.value is pd.NA else f"{int(row.value):,}"
-        col.metric(
-            row.label,
-            fmt.number(row.value),
-            fmt.delta(row.change),
-            delta_color="inverse" if row.metric in _RISE_IS_BAD else "off",
-            help=f"精确值 {exact} 人；增减为{compared}",
-            border=True,
-        )
-
-
-def county_table(summary: pd.DataFrame) -> None:
-    """Per-county table with Chinese headers (numbers stay numeric so columns sort)."""
-    if summary.empty:
-        st.info("所选范围内暂无数据。")
-        return
-    share = summary["in_difficulty"] / summary["children"].where(summary["children"] > 0)
-    table = summary.assign(difficulty_share=share.astype("Float64"))
-    count = st.column_config.NumberColumn
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_order=[
-            "county_name", "area_type", "children", "migrant", "left_behind",
-            "in_difficulty", "difficulty_share", "key_children", "high_risk",
-        ],
-        column_config={
-            "county_name": st.column_config.TextColumn("区县"),
-            "area_type": st.column_config.TextColumn("区域类型"),
-            "children": count("监测儿童", format="localized"),
-            "migrant": count("流动儿童", format="localized"),
-            "left_behind": count("留守儿童", format="localized"),
-            "in_difficulty": count("困境儿童", format="localized"),
-            "difficulty_share": count("困境儿童占比", format="percent"),
-            "key_children": count("重点对象", format="localized"),
-            "high_risk": count("红橙风险对象", format="localized"),
-        },
-    )
 
 
 def list_cut_note(rows: pd.DataFrame) -> None:
