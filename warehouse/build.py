@@ -106,7 +106,12 @@ def _load_raw(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> 
 
 
 def _load_pii(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> None:
-    """Schema pii: the person table (children, by person_key) and staff names; never read by marts."""
+    """Schema pii: the person table (children, by person_key) and staff names; never read by marts.
+
+    Also `person_masked` (person_key, masked_name 张*明, masked_id 3204…1234): the only identity the
+    child-list marts (list_*) may read, so a list is a read of one mart instead of a join with the
+    person table per request. It is dropped once the marts are built.
+    """
     con.execute("create schema pii")
     people = [str(landed_dir(root) / e["person_path"]) for e in loads
               if e.get("person_path") and sources()[e["source"]].id_column is not None]
@@ -126,6 +131,8 @@ def _load_pii(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> 
     else:
         con.execute("create table pii.person (person_key varchar, id_number varchar, name varchar, sex varchar,"
                     " birth_date date, sources varchar[])")
+    con.execute("create table person_masked as select person_key, mask_name(name) as masked_name, "
+                "mask_id(id_number) as masked_id from pii.person")
     for e in loads:
         src = sources()[e["source"]]
         if e.get("person_path") and src.id_column is None:
@@ -292,6 +299,7 @@ def build(root: Path | str | None = None, progress: Callable[[str, int, int], No
                 raise BuildError(f"模型 {m.layer}/{m.name}.sql 执行失败 model failed: {str(e).splitlines()[0]}") from None
         for m in models:  # after every model exists, so relationships may point anywhere
             errors += _check(con, m)
+        con.execute("drop table person_masked")  # only the list marts needed it; they carry their own copy
         if errors:
             raise BuildError("约束检查失败 constraint checks failed:\n  " + "\n  ".join(errors))
         say("发布 publishing", steps, steps)

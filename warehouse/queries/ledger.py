@@ -21,7 +21,8 @@ LIST_LIMIT = 5000
 
 
 def mask_name(name: object) -> str:
-    """张小明 → 张*明, 李䶮 → 李*; empty → ''."""
+    """张小明 → 张*明, 李䶮 → 李*; empty → ''. The rule the build applies (macro mask_name in
+    warehouse/sql/macros.sql, for the list_* marts); tests check the two agree."""
     if name is None or (isinstance(name, float) and pd.isna(name)) or not str(name):
         return ""
     s = str(name)
@@ -29,7 +30,7 @@ def mask_name(name: object) -> str:
 
 
 def mask_id(id_number: object) -> str:
-    """320402201503041234 → 3204**********1234 (first 4 and last 4 characters kept)."""
+    """320402201503041234 → 3204**********1234 (first 4 and last 4 characters kept); macro mask_id."""
     if id_number is None or (isinstance(id_number, float) and pd.isna(id_number)) or not str(id_number):
         return ""
     s = str(id_number)
@@ -139,32 +140,24 @@ def due_list(con: duckdb.DuckDBPyConnection, scope: Scope, days: int = 30, limit
     """Child-level list of visits overdue or due within `days` of the data date, MASKED (张*明, 3204…123X),
     most urgent first, at most `limit` rows (pages say so when the list is cut).
 
-    Reads pii.person only to mask, and only for the rows returned; raw names and ID numbers never leave
-    this function. `person_key` (a keyed hash, not an identity) is the handle for `child_file`; pages do
-    not display it.
+    Reads the list_due mart, which carries the masked name and ID computed in the build: raw names and ID
+    numbers are never read here. `person_key` (a keyed hash, not an identity) is the handle for
+    `child_file`; pages do not display it.
     """
     where, params = _scope_predicate(scope, "l.street_code")
-    df = _df(con, f"""
-        with picked as (
-            select l.person_key, l.county_code, l.street_code, l.community_code, l.director_id, l.risk_level,
-                   l.key_type, l.last_contact_date, l.last_home_visit_date, l.next_due_date, l.overdue_days,
-                   l.is_overdue, l.risk_rank
-            from ledger_children l
+    return _df(con, f"""
+        select l.masked_name, l.masked_id, l.person_key, l.county_code, r.region_name as street_name,
+               l.community_code, l.director_id, l.risk_level, l.key_type, l.last_contact_date,
+               l.last_home_visit_date, l.next_due_date, l.overdue_days, l.is_overdue
+        from (
+            select * from list_due l
             where (l.is_overdue or l.next_due_date <= l.as_of_date + ?::integer) and {where}
             order by l.is_overdue desc, l.overdue_days desc, l.next_due_date, l.risk_rank, l.person_key
             limit ?
-        )
-        select l.person_key, p.name, p.id_number, l.county_code, r.region_name as street_name, l.community_code,
-               l.director_id, l.risk_level, l.key_type, l.last_contact_date, l.last_home_visit_date,
-               l.next_due_date, l.overdue_days, l.is_overdue
-        from picked l
-        left join pii.person p on p.person_key = l.person_key
+        ) l
         left join regions r on r.region_code = l.street_code
         order by l.is_overdue desc, l.overdue_days desc, l.next_due_date, l.risk_rank, l.person_key""",
         [days, *params, limit])
-    df.insert(0, "masked_id", df.pop("id_number").map(mask_id))
-    df.insert(0, "masked_name", df.pop("name").map(mask_name))
-    return df
 
 
 class CaseAccessDenied(PermissionError):

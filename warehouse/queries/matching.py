@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.queries import Scope, _df, _scope_predicate, privacy
-from warehouse.queries.ledger import LIST_LIMIT, mask_id, mask_name
+from warehouse.queries.ledger import LIST_LIMIT
 
 # The unmatched count is children − matched (and the rate matched/children): hide them together.
 _MATCH_DERIVED = {"matched": ["unmatched"], "unmatched": ["matched"], "match_rate": ["matched", "unmatched"]}
@@ -58,23 +58,18 @@ def by_department_pair(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataF
 
 def worklist(con: duckdb.DuckDBPyConnection, scope: Scope, check_code: str, limit: int = LIST_LIMIT) -> pd.DataFrame:
     """Children on one check's worklist, MASKED: masked_name, masked_id, department, street_name,
-    community_code, age_years, detail; at most `limit` rows, by street and community."""
+    community_code, age_years, detail; at most `limit` rows, by street and community.
+
+    Reads the list_unmatched mart (masked in the build); raw names and ID numbers are never read here."""
     where, params = _scope_predicate(scope, "m.street_code")
-    df = _df(con, f"""
-        with picked as (
-            select m.person_key, m.check_label, m.department, m.period, m.street_code, m.community_code,
-                   m.age_years, m.detail
-            from match_children m
-            where m.check_code = ? and not m.is_matched and {where}
+    return _df(con, f"""
+        select m.masked_name, m.masked_id, m.check_label, m.department, m.period, r.region_name as street_name,
+               m.street_code, m.community_code, m.age_years, m.detail
+        from (
+            select * from list_unmatched m
+            where m.check_code = ? and {where}
             order by m.street_code, m.community_code, m.age_years, m.person_key
             limit ?
-        )
-        select p.name, p.id_number, m.check_label, m.department, m.period, r.region_name as street_name,
-               m.street_code, m.community_code, m.age_years, m.detail
-        from picked m
-        left join pii.person p on p.person_key = m.person_key
+        ) m
         left join regions r on r.region_code = m.street_code
         order by m.street_code, m.community_code, m.age_years, m.person_key""", [check_code, *params, limit])
-    df.insert(0, "masked_id", df.pop("id_number").map(mask_id))
-    df.insert(0, "masked_name", df.pop("name").map(mask_name))
-    return df

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.queries import Scope, _df, _scope_predicate, privacy
-from warehouse.queries.ledger import LIST_LIMIT, mask_id, mask_name
+from warehouse.queries.ledger import LIST_LIMIT
 
 
 @privacy.counts("participants", "volunteers", "active_volunteers", "agent_parents", "key_children", "paired",
@@ -166,24 +166,19 @@ def needs_offer(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 
 def unpaired(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = LIST_LIMIT) -> pd.DataFrame:
     """Key children with no active pairing, MASKED (张*明, 3204…123X): masked_name, masked_id, county_name,
-    street_name, community_name, key_type; at most `limit` rows. Reads pii.person only to mask."""
+    street_name, community_name, key_type; at most `limit` rows. Reads the list_unpaired mart (masked in
+    the build); raw names and ID numbers are never read here."""
     where, params = _scope_predicate(scope, "c.street_code")
-    df = _df(con, f"""
-        with picked as (
-            select c.person_key, c.county_code, c.street_code, c.community_code, c.key_type
-            from vol_children c
-            where not c.is_paired and {where}
+    return _df(con, f"""
+        select c.masked_name, c.masked_id, co.region_name as county_name, s.region_name as street_name,
+               cm.region_name as community_name, c.key_type
+        from (
+            select * from list_unpaired c
+            where {where}
             order by c.county_code, c.street_code, c.community_code, c.key_type, c.person_key
             limit ?
-        )
-        select p.name, p.id_number, co.region_name as county_name, s.region_name as street_name,
-               cm.region_name as community_name, c.key_type
-        from picked c
-        left join pii.person p on p.person_key = c.person_key
+        ) c
         left join regions co on co.region_code = c.county_code
         left join regions s on s.region_code = c.street_code
         left join regions cm on cm.region_code = c.community_code
         order by c.county_code, c.street_code, c.community_code, c.key_type, c.person_key""", [*params, limit])
-    df.insert(0, "masked_id", df.pop("id_number").map(mask_id))
-    df.insert(0, "masked_name", df.pop("name").map(mask_name))
-    return df

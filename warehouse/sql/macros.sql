@@ -14,3 +14,14 @@ create or replace macro street_of(code) as
          when code is not null then substr(code, 1, 9) || '000' end;
 create or replace macro county_of(code) as
     case when code is not null and substr(code, 5, 2) <> '00' then substr(code, 1, 6) || '000000' end;
+
+-- Masked identity shown on child lists (the rule of warehouse.queries.ledger.mask_name / mask_id):
+-- 张小明 → 张*明, 李䶮 → 李*; 320402201503041234 → 3204**********1234; empty → ''.
+create or replace macro mask_name(s) as
+    case when s is null or s = '' then ''
+         when length(s) <= 2 then left(s, 1) || '*'
+         else left(s, 1) || repeat('*', length(s) - 2) || right(s, 1) end;
+create or replace macro mask_id(s) as
+    case when s is null or s = '' then ''
+         when length(s) > 8 then left(s, 4) || repeat('*', length(s) - 8) || right(s, 4)
+         else repeat('*', length(s)) end;

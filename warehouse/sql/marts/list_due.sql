@@ -1,0 +1,25 @@
+-- The key children's visit list (走访提醒名单), MASKED: one row per key child of the latest survey with
+-- the masked name and ID from person_masked, so a page's list is a read of this mart, never a join with
+-- the person table per request. Sorted by county and street (a county's rows sit together), then most
+-- urgent first, as ledger.due_list shows them.
+select
+    l.person_key,
+    coalesce(m.masked_name, '') as masked_name,
+    coalesce(m.masked_id, '') as masked_id,
+    l.county_code,
+    l.street_code,
+    l.community_code,
+    l.director_id,
+    l.risk_level,
+    l.risk_rank,
+    l.key_type,
+    l.last_contact_date,
+    l.last_home_visit_date,
+    l.next_due_date,
+    l.overdue_days,
+    l.is_overdue,
+    l.as_of_date
+from ledger_children l
+left join person_masked m using (person_key)
+order by l.county_code, l.street_code, l.is_overdue desc, l.overdue_days desc, l.next_due_date, l.risk_rank,
+         l.person_key
