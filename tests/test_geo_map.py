@@ -276,6 +276,14 @@ def test_complementary_suppression():
     # No group's total minus its visible cells leaves exactly one hidden cell.
     for _, g in out.groupby("county"):
         assert g["n_suppressed"].sum() != 1
+    # Applying it again (a page re-suppressing what the door suppressed) changes nothing.
+    again = privacy.suppress(out, ["n"], derived={"rate": "n"}, groups=[["county"], None], t=5)
+    assert again["n_label"].tolist() == out["n_label"].tolist()
+    assert again["n"].isna().tolist() == out["n"].isna().tolist()
+    # Nothing small: values and labels as they were, counts as integers.
+    big = privacy.suppress(df.assign(n=[30, 12, 40, 7, 9]), ["n"], derived={"rate": "n"}, groups=[["county"]], t=5)
+    assert big["n"].tolist() == [30, 12, 40, 7, 9] and str(big["n"].dtype) == "Int64"
+    assert big["n_label"].tolist() == ["30", "12", "40", "7", "9"] and not big["rate"].isna().any()
 
 
 def test_optional_basemap_from_settings(data_dir, monkeypatch, tmp_path):

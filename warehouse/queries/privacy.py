@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -20,13 +21,26 @@ COMPLEMENT_MARK = "*"  # a cell hidden only so that a total cannot reveal a smal
 REPO_DIR = Path(__file__).resolve().parents[2]
 
 
+_SETTINGS: dict[tuple, dict] = {}
+
+
 def settings() -> dict:
-    """config/settings.yaml (or $TONGXIN_CONFIG_DIR/settings.yaml), read afresh on every call."""
+    """config/settings.yaml (or $TONGXIN_CONFIG_DIR/settings.yaml), as it is now on disk.
+
+    Parsed again whenever the file changes (path, size, mtime), not on every call: the door asks for
+    the threshold on every query, and parsing YAML cost more than most queries.
+    """
     folder = Path(os.environ.get("TONGXIN_CONFIG_DIR") or REPO_DIR / "config")
     path = folder / "settings.yaml"
-    if not path.exists():
+    try:
+        st = path.stat()
+    except FileNotFoundError:
         return {}
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _SETTINGS:
+        _SETTINGS.clear()
+        _SETTINGS[key] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return dict(_SETTINGS[key])
 
 
 def threshold() -> int:
@@ -69,17 +83,19 @@ def suppress(
     out = df.copy()
     counts = list(counts)
     groups = list(groups)
-    flags, primary = {}, {}
+    flags, primary, values = {}, {}, {}
     for c in counts:
         v = pd.to_numeric(out[c], errors="coerce")
-        small = (v > 0) & (v < t)
+        arr = v.to_numpy(dtype=float, na_value=np.nan)
+        small = (arr > 0) & (arr < t)  # numpy: a NaN compares False
         if only and c in only:  # a column that holds counts of people only on some rows (e.g. unit 人)
-            small &= only[c].reindex(out.index).fillna(False).astype(bool)
-        small = small.fillna(False).astype(bool)
+            small &= only[c].reindex(out.index).fillna(False).to_numpy(dtype=bool)
         if f"{c}_suppressed" in out:  # suppressed before (by the query door): stays suppressed, same label
-            small |= out[f"{c}_suppressed"].fillna(False).astype(bool)
+            small |= out[f"{c}_suppressed"].fillna(False).to_numpy(dtype=bool)
+        values[c] = arr
         primary[c] = small.copy()
-        changed = True
+        small = pd.Series(small, index=out.index)
+        changed = bool(small.any())  # nothing small: nothing to protect, no complementary pass
         while changed:  # repeat: one extra suppression in one grouping can leave a single one in another
             changed = False
             for g in groups:
@@ -93,17 +109,21 @@ def suppress(
                             small.loc[others.idxmin()] = True
                             changed = True
         flags[c] = small
+    small_mark = mark(t)
     for c in counts:
-        s = flags[c]
+        s = flags[c].to_numpy(dtype=bool)
         before = out.get(f"{c}_label")
-        out[f"{c}_suppressed"] = s
+        olds = before.tolist() if before is not None else [None] * len(out)
+        out[f"{c}_suppressed"] = flags[c]
         out[f"{c}_label"] = [
-            (old if isinstance(old, str) and old in (mark(t), COMPLEMENT_MARK) else
-             mark(t) if first else COMPLEMENT_MARK) if hide else _label(x)
-            for x, hide, first, old in zip(out[c], s, primary[c],
-                                           before if before is not None else [None] * len(out))
+            (old if isinstance(old, str) and old in (small_mark, COMPLEMENT_MARK) else
+             small_mark if first else COMPLEMENT_MARK) if hide else _label(x)
+            for x, hide, first, old in zip(out[c].tolist(), s, primary[c], olds)
         ]
-        out[c] = out[c].astype("Float64").mask(s).astype("Int64") if _is_int(out[c]) else out[c].mask(s)
+        col = out[c]
+        if _is_int(col):
+            col = col if col.dtype == "Int64" else col.astype("Float64").astype("Int64")
+        out[c] = col.mask(s) if s.any() else col
     for col, src in (derived or {}).items():
         srcs = [src] if isinstance(src, str) else list(src)
         hide = pd.Series(False, index=out.index)
