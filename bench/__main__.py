@@ -176,7 +176,10 @@ def main() -> int:
         small = base / "city" / "data"
         build_root = small if (small / "snapshots" / "CURRENT").exists() else None
         say("16 threads on one connection while a build publishes…")
-        res["concurrency"] = run_concurrency(root, float(_env("BENCH_CONCURRENCY_S", "60")), 16, build_root)
+        seconds = float(_env("BENCH_CONCURRENCY_S", "60"))
+        res["concurrency"] = run_concurrency(root, seconds, 16, build_root)
+        say("16 sessions through the app's snapshot-keyed cache…")
+        res["concurrency_cached"] = run_concurrency(root, seconds, 16, None, cached=True)
     res["total_s"] = time.perf_counter() - t_all
     OUT.mkdir(exist_ok=True)
     (OUT / "latest.json").write_text(json.dumps(res, ensure_ascii=False, indent=2, default=str), encoding="utf-8")

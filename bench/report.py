@@ -58,9 +58,14 @@ def markdown(res: dict) -> str:
         qr = res["queries"]
         out += ["## Page queries (through `queries.run`, sum of a page's queries; ms)", "",
                 f"County scope: {qr['county_name']} ({qr['county']}, the median county by children).", "",
-                "| page | scope | queries | warm p50 | warm p95 | cold p50 | cold p95 | slowest query (warm p95) |",
-                "|---|---|---:|---:|---:|---:|---:|---|"]
+                ("Door = every query runs (`queries.run`, buffer pool warm or cold). App = through `ui.data.Warehouse`, "
+                "whose cache is keyed by snapshot, scope and arguments and shared by all sessions: the first view of "
+                "a page fills it, a repeat view (any session) is served from it."), "",
+                ("| page | scope | queries | door warm p50 | door warm p95 | door cold p50 | door cold p95 | "
+                "app first view | app repeat p95 | slowest query (door warm p95) |"),
+                "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
         worst = {"county": 0.0, "province": 0.0}
+        app = {"county": 0.0, "province": 0.0}
         for page, kinds in qr["pages"].items():
             for kind in ("county", "province"):
                 r = kinds.get(kind)
@@ -68,17 +73,24 @@ def markdown(res: dict) -> str:
                     continue
                 slow = max(r["per_query_p95_ms"].items(), key=lambda kv: kv[1])
                 out.append(f"| {page} | {kind} | {r['queries']} | {r['warm_p50_ms']:.1f} | {r['warm_p95_ms']:.1f} | "
-                           f"{_n(r.get('cold_p50_ms'), 1)} | {_n(r.get('cold_p95_ms'), 1)} | {slow[0]} {slow[1]:.1f} |")
+                           f"{_n(r.get('cold_p50_ms'), 1)} | {_n(r.get('cold_p95_ms'), 1)} | "
+                           f"{_n(r.get('app_first_ms'), 1)} | {_n(r.get('app_repeat_p95_ms'), 2)} | {slow[0]} {slow[1]:.1f} |")
                 worst[kind] = max(worst[kind], r["warm_p95_ms"])
+                app[kind] = max(app[kind], r.get("app_repeat_p95_ms") or 0.0)
         c = qr["child_file"]
         out += [(f"| a child's file (个案档案) | county, exact | 3 | {c['warm_p50_ms']:.1f} | {c['warm_p95_ms']:.1f} | "
-                f"{c['cold_p50_ms']:.1f} | {c['cold_p95_ms']:.1f} | |")]
+                f"{c['cold_p50_ms']:.1f} | {c['cold_p95_ms']:.1f} | (never cached) | | |")]
         for t, r in c.get("visits_query", {}).items():
-            out.append(f"| – its visits query on `{t}` | county, exact | 1 | {r['warm_p50_ms']:.1f} | {r['warm_p95_ms']:.1f} | | | |")
+            out.append(f"| – its visits query on `{t}` | county, exact | 1 | {r['warm_p50_ms']:.1f} | {r['warm_p95_ms']:.1f} "
+                       "| | | | | |")
         out.append("")
-        goals += [("county pages ≤ 20 ms (warm p95, slowest page)", f"{worst['county']:.1f} ms", worst["county"] <= 20),
-                  ("province-wide pages ≤ 250 ms (warm p95, slowest page)", f"{worst['province']:.1f} ms",
+        goals += [("county pages ≤ 20 ms (door, warm p95, slowest page)", f"{worst['county']:.1f} ms", worst["county"] <= 20),
+                  ("province-wide pages ≤ 250 ms (door, warm p95, slowest page)", f"{worst['province']:.1f} ms",
                    worst["province"] <= 250),
+                  ("county pages ≤ 20 ms (app repeat view p95, slowest page)", f"{app['county']:.2f} ms",
+                   app["county"] <= 20),
+                  ("province-wide pages ≤ 250 ms (app repeat view p95, slowest page)", f"{app['province']:.2f} ms",
+                   app["province"] <= 250),
                   ("a child's history ≤ 20 ms (warm p95)", f"{c['warm_p95_ms']:.1f} ms", c["warm_p95_ms"] <= 20)]
     if "pandas" in res:
         p = res["pandas"]
@@ -105,9 +117,22 @@ def markdown(res: dict) -> str:
                 f"CURRENT served a page in {_n(c.get('new_connection_page_ms'), 1)} ms."), ""]
         if c.get("error_samples"):
             out += ["Errors: " + "; ".join(c["error_samples"]), ""]
-        goals += [("16 threads: p95 ≤ 300 ms", f"{_n(c.get('p95_ms'), 1)} ms", (c.get("p95_ms") or 1e9) <= 300),
+        goals += [("16 threads: p95 ≤ 300 ms (door, every view runs its queries)", f"{_n(c.get('p95_ms'), 1)} ms",
+                   (c.get("p95_ms") or 1e9) <= 300),
                   ("no lock error while a snapshot is published", f"{c.get('errors')} errors", c.get("errors") == 0),
                   ("process RSS ≤ 1.5 GB", f"{_n(c.get('peak_rss_mb'))} MB", (c.get("peak_rss_mb") or 1e9) <= 1536)]
+    if "concurrency_cached" in res:
+        c = res["concurrency_cached"]
+        out += [(f"Through the app's cache: {c.get('threads', 16)} sessions, each a county officer browsing their "
+                 f"county's pages in random order for {c.get('seconds', 0):.0f} s (first views miss the cache, later "
+                 f"ones hit it): {_n(c.get('page_views'))} page views, p50 {_n(c.get('p50_ms'), 1)} ms, p95 "
+                 f"{_n(c.get('p95_ms'), 1)} ms, {c.get('errors')} errors, peak RSS {_n(c.get('peak_rss_mb'))} MB."), ""]
+        if c.get("error_samples"):
+            out += ["Errors: " + "; ".join(c["error_samples"]), ""]
+        goals += [("16 sessions: p95 ≤ 300 ms (app, snapshot-keyed cache)", f"{_n(c.get('p95_ms'), 1)} ms",
+                   (c.get("p95_ms") or 1e9) <= 300),
+                  ("process RSS ≤ 1.5 GB (app, cache filled)", f"{_n(c.get('peak_rss_mb'))} MB",
+                   (c.get("peak_rss_mb") or 1e9) <= 1536)]
     out += ["## Goals", "", "| goal | measured | |", "|---|---|---|"]
     out += [f"| {g} | {v} | {_ok(ok)} |" for g, v, ok in goals]
     out += ["", f"Total bench time {res['total_s'] / 60:.1f} min."]
