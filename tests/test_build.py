@@ -56,6 +56,7 @@ def _string_cells(con, table: str) -> list[str]:
 
 
 def test_no_mart_or_staging_model_holds_a_name_or_raw_id(snapshot_path):
+    """Names and ID numbers live only in schema pii; marts hold masked ones (list_*) at most."""
     con = connect(snapshot_path)  # the same read-only configuration the app uses
     names = {r[0] for r in con.sql("select name from pii.person where name is not null").fetchall()}
     ids = {r[0] for r in con.sql("select id_number from pii.person").fetchall()}
@@ -64,6 +65,11 @@ def test_no_mart_or_staging_model_holds_a_name_or_raw_id(snapshot_path):
         "select table_name from duckdb_tables() where schema_name = 'main' union all "
         "select view_name from duckdb_views() where schema_name = 'main' and not internal").fetchall()]
     assert "children_by_area" in tables and "stg_civil_register" in tables
+    # The child lists carry masked identity only; the masking table used by the build is gone.
+    assert "person_masked" not in tables and {"list_due", "list_unmatched", "list_unpaired"} <= set(tables)
+    for t in ("list_due", "list_unmatched", "list_unpaired"):
+        masked = con.sql(f"select masked_name, masked_id from {t}").fetchall()
+        assert masked and all("*" in n and "*" in i for n, i in masked if n and i), t
     for t in tables:
         cols = [r[0] for r in con.sql(f"describe {t}").fetchall()]
         assert not {"child_name", "id_number", "name", "staff_name", "volunteer_name"} & set(cols), t

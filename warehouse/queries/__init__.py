@@ -3,7 +3,9 @@
 Pages never hold SQL; they call these functions. Every function that returns figures takes a
 `Scope` and applies it through `_scope_predicate`, once, default-deny: an empty scope returns
 empty results, never everything. Functions read marts already shaped for the pages (see
-warehouse/sql/marts/), never raw facts, and never person-level tables (schema `pii`).
+warehouse/sql/marts/), never raw facts, and never the person table (schema `pii`) except for one
+child's file (`ledger.child_file`, case access only); child lists read the list_* marts, which carry
+names and ID numbers masked in the build (张*明, 3204**********1234).
 """
 
 from __future__ import annotations
