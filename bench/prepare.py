@@ -64,10 +64,10 @@ def prepare(scale: str, base: Path, build: bool = True) -> dict:
 
 def timed_build(root: Path) -> dict:
     """Build + publish in a child process: wall time and the child's peak RSS."""
-    code = ("import json,resource,sys,time\nfrom pathlib import Path\nfrom warehouse.build import build\n"
+    code = ("import json,sys,time\nfrom pathlib import Path\nfrom warehouse.build import build\nfrom bench import peak_rss_mb\n"
             "t=time.perf_counter(); p=build(Path(sys.argv[1])); s=time.perf_counter()-t\n"
             "print(json.dumps({'seconds': s, 'snapshot': str(p), 'bytes': p.stat().st_size,"
-            " 'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))")
+            " 'peak_rss_mb': peak_rss_mb()}))")
     r = _py("-c", code, str(root), env={**os.environ, "TONGXIN_DATA_DIR": str(root)})
     if r.returncode:
         raise RuntimeError(r.stderr[-3000:])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from bench import peak_rss_mb
 from bench.pages import child_keys, plans
 from warehouse import queries as q
 from warehouse.queries import ledger as lq
@@ -245,7 +245,7 @@ def concurrency(root: Path, seconds: float, threads: int, build_root: Path | Non
     con.close()
     return {"threads": threads, "seconds": seconds, "cached": cached, "page_views": len(lat), "p50_ms": pct(lat, 50),
             "p95_ms": pct(lat, 95), "errors": len(errors), "error_samples": errors[:5], **events,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def run_concurrency(root: Path, seconds: float = 60, threads: int = 16, build_root: Path | None = None,
