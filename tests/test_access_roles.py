@@ -254,6 +254,42 @@ def test_indicators_counted_in_people_follow_the_small_number_rule(con):
         pytest.skip("no county of the fixture has a people-counted indicator below 5")
 
 
+def test_indicator_series_and_county_values_hide_small_counts_of_children(con):
+    """The targets page's chart and county table: numerators and denominators count children, and so does
+    a value in 人; below 5 they are hidden for roles without case access, with any rate computed from them."""
+    from ui import targets as ut
+    from warehouse import queries as q
+    from warehouse.queries import targets
+
+    found = tables = 0
+    status = targets.indicator_status(con, q.Scope.everything())
+    for county in q.counties(con, q.Scope.everything())["county_code"]:
+        for r in status.itertuples():
+            args = (r.plan_id, r.measure_no, r.indicator)
+            for fn in (targets.indicator_series, targets.indicator_by_county):
+                raw = fn(con, q.Scope.of(county), *args)
+                shown = q.run(fn, con, q.Scope.of(county), *args)
+                people = raw["unit"].isin(targets.PEOPLE_UNITS)
+                for c in ("numerator", "denominator", "value"):
+                    small = raw[c].between(0.5, 4.5) & (people if c == "value" else True)
+                    found += int(small.sum())
+                    assert shown.loc[small, c].isna().all() and (shown.loc[small, f"{c}_label"] == "<5").all()
+                    if c != "value":  # the rate computed from a hidden count is hidden too
+                        assert shown.loc[small, "value"].isna().all()
+                exact = q.run(fn, con, q.Scope.of(county, exact=True), *args)
+                assert exact["value"].tolist() == raw["value"].tolist()
+                if fn is targets.indicator_by_county:
+                    table = ut.county_table(shown)  # what the page shows: "<5", never the count
+                    for c, zh in (("value", "当前值"), ("numerator", "分子"), ("denominator", "分母")):
+                        rows = shown[f"{c}_suppressed"].to_numpy(dtype=bool)
+                        if rows.any():
+                            tables += 1
+                            assert set(table.loc[rows, zh]) <= {"<5", "*"}
+    if not found:
+        pytest.skip("no county of the fixture has an indicator count below 5")
+    assert tables, "the county table was never checked with a hidden value"
+
+
 def test_a_county_users_overview_and_pack_are_named_after_their_county(demo, con):
     from ui import overview as ov
     from warehouse import queries as q

@@ -106,8 +106,17 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame) -> go.Figure:
 
 
 def county_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Latest value per county, Chinese headers; numerator/denominator only for computed indicators."""
-    out = df.drop(columns=["county_code"]).assign(value_date=pd.to_datetime(df["value_date"]).dt.date)
+    """Latest value per county, Chinese headers; numerator/denominator only for computed indicators.
+
+    Values the door suppressed (small counts of children, and rates computed from them) show as "<5"."""
+    out = df.assign(value_date=pd.to_datetime(df["value_date"]).dt.date)
+    for c in ("value", "numerator", "denominator"):
+        if f"{c}_suppressed" in out and out[f"{c}_suppressed"].any():
+            hidden = out[f"{c}_suppressed"].astype(bool)
+            out[c] = [lb if hide else num(v, "%" if c == "value" and u == "%" else "")
+                      for v, hide, lb, u in zip(out[c], hidden, out[f"{c}_label"], out.get("unit", [""] * len(out)))]
+    keep = ["county_name", "value_date", "value", "numerator", "denominator", "department"]
+    out = out[[c for c in keep if c in out]]
     if out["numerator"].isna().all():
         out = out.drop(columns=["numerator", "denominator"])
     if out["department"].isna().all():

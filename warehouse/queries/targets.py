@@ -34,6 +34,7 @@ CADENCE_MONTHS = {"月": 1, "季度": 3, "半年": 6, "年": 12}
 # applies to their values; rates, places and person-times are not counts of people.
 PEOPLE_UNITS = ("人", "名")
 _PEOPLE = {"current_value": ("unit", PEOPLE_UNITS)}
+_PEOPLE_VALUE = {"value": ("unit", PEOPLE_UNITS)}
 
 
 def _today(con: duckdb.DuckDBPyConnection, today: dt.date | str | None) -> dt.date:
@@ -114,13 +115,21 @@ def _scope_where(scope: Scope) -> tuple[str, list]:
     return where, params
 
 
+# Numerators and denominators of computed indicators count children; so does a value in 人. A rate
+# computed from a suppressed count is hidden with it.
+_SERIES_PRIVACY = {"derived": {"value": ["numerator", "denominator"]}, "where": _PEOPLE_VALUE, "groups": ()}
+
+
+@privacy.counts("value", "numerator", "denominator", **_SERIES_PRIVACY)
 def indicator_series(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str, measure_no: str,
                      indicator: str) -> pd.DataFrame:
-    """Overall actual values of one indicator over time: value_date, value, numerator, denominator, departments."""
+    """Overall actual values of one indicator over time: value_date, value, unit, numerator, denominator,
+    departments, counties."""
     where, params = _scope_where(scope)
     return _df(con, f"""
-        select value_date::date as value_date, value, numerator, denominator, departments, counties
-        from ({_overall_sql(where)})
+        select o.value_date::date as value_date, o.value, i.unit, o.numerator, o.denominator, o.departments, o.counties
+        from ({_overall_sql(where)}) o
+        join plan_indicators i using (plan_id, measure_no, indicator)
         where plan_id = ? and measure_no = ? and indicator = ? order by value_date""",
                [*params, plan_id, measure_no, indicator])
 
@@ -252,18 +261,20 @@ def indicator_status(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str 
     return df[STATUS_COLUMNS]
 
 
-@privacy.counts("value", where={"value": ("unit", PEOPLE_UNITS)}, groups=())
+@privacy.counts("value", "numerator", "denominator", **_SERIES_PRIVACY)
 def indicator_by_county(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str, measure_no: str,
                         indicator: str, today: dt.date | str | None = None) -> pd.DataFrame:
-    """Latest value per county on or before `today`: county_code, county_name, value_date, value,
+    """Latest value per county on or before `today`: county_code, county_name, value_date, value, unit,
     numerator, denominator, department."""
     where, params = _scope_predicate(scope, "a.county_code")
     d = _today(con, today)
     return _df(con, f"""
         select a.county_code, r.region_name as county_name, max(a.value_date)::date as value_date,
-               arg_max(a.value, a.value_date) as value, arg_max(a.numerator, a.value_date) as numerator,
-               arg_max(a.denominator, a.value_date) as denominator, arg_max(a.department, a.value_date) as department
+               arg_max(a.value, a.value_date) as value, any_value(i.unit) as unit,
+               arg_max(a.numerator, a.value_date) as numerator, arg_max(a.denominator, a.value_date) as denominator,
+               arg_max(a.department, a.value_date) as department
         from plan_actuals a left join regions r on r.region_code = a.county_code
+        join plan_indicators i using (plan_id, measure_no, indicator)
         where a.plan_id = ? and a.measure_no = ? and a.indicator = ? and a.value_date <= ? and {where}
         group by a.county_code, r.region_name order by a.county_code""",
                [plan_id, measure_no, indicator, d, *params])
