@@ -109,4 +109,6 @@ final as (
     from renamed
 )
 
+-- Sorted by child: a child's file (ledger.child_file) then reads one row group, not the whole ledger.
 select * from final
+order by person_key
