@@ -134,10 +134,11 @@ def indicator_series(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str,
                [*params, plan_id, measure_no, indicator])
 
 
-def _owed_missing(con: duckdb.DuckDBPyConnection, scope: Scope, today: dt.date, grace: int) -> pd.DataFrame:
-    """Reports owed by today and not sent: plan_id, measure_no, indicator, county_code, period_start, period_end."""
+def _owed_sql(scope: Scope, today: dt.date, grace: int) -> tuple[str, list]:
+    """SQL (and parameters) of the reports owed by today and not sent: plan_id, measure_no, indicator,
+    county_code, period_start, period_end."""
     where, params = _scope_predicate(scope, "r.region_code")
-    return _df(con, f"""
+    return f"""
         with owed_ind as (
             select plan_id, measure_no, indicator, reporting_start, deadline,
                    case cadence when '月' then 1 when '季度' then 3 when '半年' then 6 else 12 end as months
@@ -162,8 +163,13 @@ def _owed_missing(con: duckdb.DuckDBPyConnection, scope: Scope, today: dt.date, 
             where a.kind = 'reported' and a.plan_id = d.plan_id and a.measure_no = d.measure_no
               and a.indicator = d.indicator and a.county_code = c.county_code
               and a.value_date between d.period_start and d.period_end + to_days(?::integer)
-        )
-        order by all""", [today, grace, today, *params, grace])
+        )""", [today, grace, today, *params, grace]
+
+
+def _owed_missing(con: duckdb.DuckDBPyConnection, scope: Scope, today: dt.date, grace: int) -> pd.DataFrame:
+    """Reports owed by today and not sent (see _owed_sql), in order."""
+    sql, params = _owed_sql(scope, today, grace)
+    return _df(con, f"select * from ({sql}) order by all", params)
 
 
 def owed_reports(con: duckdb.DuckDBPyConnection, scope: Scope, today: dt.date | str | None = None) -> pd.DataFrame:
@@ -227,37 +233,45 @@ def indicator_status(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str 
     rl = rules(con)
     where, params = _scope_where(scope)
     plan_filter = "and i.plan_id = ?" if plan_id else ""
+    owed, owed_params = _owed_sql(scope, d, int(rl["report_grace_days"]))
+    # One round trip: values, and the count of missing reports per indicator.
     df = _df(con, f"""
         with o as ({_overall_sql(where)}),
         cur as (
             select plan_id, measure_no, indicator, arg_max(value, value_date) as current_value,
                    max(value_date)::date as value_date, arg_max(departments, value_date) as reported_by
             from o where value_date <= ? group by all
+        ),
+        miss as (
+            select plan_id, measure_no, indicator, count(*)::integer as missing_reports
+            from ({owed}) group by all
         )
         select i.plan_id, coalesce(m.area, i.area) as area, i.measure_no, coalesce(m.measure, i.measure) as measure,
                i.indicator, i.unit, i.direction, i.kind, i.model, i.lead_department, i.department,
-               i.baseline, i.baseline_date, i.target, i.deadline, c.current_value, c.value_date, c.reported_by,
+               i.baseline, i.baseline_date::date as baseline_date, i.target, i.deadline::date as deadline,
+               c.current_value, c.value_date, c.reported_by, coalesce(x.missing_reports, 0) as missing_reports,
                i.origin, m.area_order, m.measure_order
         from plan_indicators i
         left join plan_measures m using (plan_id, measure_no)
         left join cur c using (plan_id, measure_no, indicator)
+        left join miss x using (plan_id, measure_no, indicator)
         where true {plan_filter}
         order by i.plan_id, m.area_order, m.measure_order, i.indicator""",
-             [*params, d, *([plan_id] if plan_id else [])])
-    miss = _owed_missing(con, scope, d, int(rl["report_grace_days"]))
-    counts = miss.groupby(["plan_id", "measure_no", "indicator"]).size().rename("missing_reports").reset_index()
-    df = df.merge(counts, on=["plan_id", "measure_no", "indicator"], how="left")
-    df["missing_reports"] = df["missing_reports"].fillna(0).astype(int)
+             [*params, d, *owed_params, *([plan_id] if plan_id else [])])
+    df["missing_reports"] = df["missing_reports"].astype(int)
     df["today"] = d
-    df["deadline"] = pd.to_datetime(df["deadline"]).dt.date
-    df["baseline_date"] = pd.to_datetime(df["baseline_date"]).dt.date
-    df["value_date"] = pd.to_datetime(df["value_date"]).dt.date
-    df["expected_today"] = [round(expected_value(r.baseline, r.baseline_date, r.target, r.deadline, d), 2)
-                            for r in df.itertuples()]
+    for c in ("deadline", "baseline_date", "value_date"):
+        df[c] = pd.to_datetime(df[c]).dt.date
+    cols = {c: df[c].tolist() for c in ("baseline", "baseline_date", "target", "deadline")}
+    df["expected_today"] = [round(expected_value(b, bd, t, dl, d), 2)
+                            for b, bd, t, dl in zip(cols["baseline"], cols["baseline_date"], cols["target"],
+                                                    cols["deadline"])]
     cv = pd.to_numeric(df["current_value"], errors="coerce")
     share = cv / df["target"].where(df["target"] != 0) * 100
     df["share_of_target"] = share.where(df["direction"] != "越低越好", df["target"] / cv.where(cv != 0) * 100).round(1)
-    df["status"] = [_status(r, rl["at_risk_share"]) for r in df.to_dict("records")]
+    keys = ["current_value", "target", "baseline", "expected_today", "direction", "missing_reports", "today", "deadline"]
+    rows = (dict(zip(keys, vals)) for vals in zip(*(df[k].tolist() for k in keys)))
+    df["status"] = [_status(r, rl["at_risk_share"]) for r in rows]
     return df[STATUS_COLUMNS]
 
 
