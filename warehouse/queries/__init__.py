@@ -164,11 +164,7 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(
         str(path),
         read_only=True,
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False, "memory_limit": limit,
-                # Page queries join small results to small tables (regions, config); DuckDB's join filter
-                # pushdown cost ~2-3 ms per such query for nothing (pages 30 % faster without it, measured
-                # at province scale). The one big join (a child's file with pii.person) filters by key itself.
-                "disabled_optimizers": "join_filter_pushdown"},
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False, "memory_limit": limit},
     )
 
 

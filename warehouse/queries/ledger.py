@@ -175,8 +175,6 @@ def child_file(con: duckdb.DuckDBPyConnection, scope: Scope, person_key: str) ->
     if not scope.exact:
         raise CaseAccessDenied("无个案权限，不能查看儿童档案 / no case access: a child's file is not available")
     where, params = _scope_predicate(scope, "l.street_code")
-    # `p.person_key = ?` as well as the join: the person table is sorted by key, so this reads one row
-    # group whatever the join optimizer does (connect() turns DuckDB's join filter pushdown off).
     person = _df(con, f"""
         with latest as (
             select * from ledger_children where person_key = ? order by period desc limit 1
@@ -187,7 +185,7 @@ def child_file(con: duckdb.DuckDBPyConnection, scope: Scope, person_key: str) ->
         from latest l
         join pii.person p on p.person_key = l.person_key
         left join regions r on r.region_code = l.street_code
-        where {where} and p.person_key = ?""", [person_key, *params, person_key])
+        where {where}""", [person_key, *params])
     if person.empty:
         raise CaseAccessDenied("该儿童不在您的辖区内 / this child is not in your area")
     ledger = _df(con, """
