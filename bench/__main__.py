@@ -148,7 +148,7 @@ def main() -> int:
     if "build" in sections and (_env("BENCH_BUILD", "1") != "0" or "build" not in prep):
         say(f"building the {scale} snapshot…")
         res["build"] = {**timed_build(root), "source": "this run"}
-    elif "build" in prep:
+    elif "build" in sections and "build" in prep:
         res["build"] = {**prep["build"], "source": "prepare.json (BENCH_BUILD=0)"}
     from warehouse import queries as q
 
