@@ -56,7 +56,10 @@ def _warehouse(con: duckdb.DuckDBPyConnection):
     """The app's Warehouse over `con` (st.cache_data runs without a Streamlit server, in memory)."""
     import logging
 
-    logging.getLogger("streamlit").setLevel(logging.ERROR)  # "No runtime found" warnings, once per cache
+    import streamlit.runtime.caching.cache_data_api  # noqa: F401 (creates the logger silenced below)
+
+    # "No runtime found, using MemoryCacheStorageManager", once per cached function: expected here.
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
     from ui.data import Warehouse
 
     return Warehouse(con, q.snapshot_info(con))
