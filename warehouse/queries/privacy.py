@@ -83,7 +83,7 @@ def suppress(
     out = df.copy()
     counts = list(counts)
     groups = list(groups)
-    flags, primary, values = {}, {}, {}
+    flags, primary = {}, {}
     for c in counts:
         v = pd.to_numeric(out[c], errors="coerce")
         arr = v.to_numpy(dtype=float, na_value=np.nan)
@@ -92,7 +92,6 @@ def suppress(
             small &= only[c].reindex(out.index).fillna(False).to_numpy(dtype=bool)
         if f"{c}_suppressed" in out:  # suppressed before (by the query door): stays suppressed, same label
             small |= out[f"{c}_suppressed"].fillna(False).to_numpy(dtype=bool)
-        values[c] = arr
         primary[c] = small.copy()
         small = pd.Series(small, index=out.index)
         changed = bool(small.any())  # nothing small: nothing to protect, no complementary pass
