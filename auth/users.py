@@ -132,6 +132,11 @@ def update(username: str, *, root: Path | str | None = None, by: str = "cli", pa
         changes.append(f"scope={','.join(scope) or '(none)'}")
     _save(users, root)
     audit.record("user_admin", user=by, what=f"{username}: {'; '.join(changes)}", root=root)
+    if password is not None or disabled or role is not None or scope is not None:
+        # Whoever is signed in as this user must sign in again under the new password, role or scope.
+        from auth import sessions
+
+        sessions.revoke_user(username, "; ".join(changes), root=root)
     return u
 
 
