@@ -3,6 +3,21 @@
 Case access means: exact small figures, masked child lists, and a child's full file on an explicit,
 logged action within the user's own area. Every other role sees figures only, with the small-number
 rule applied by the query door (warehouse.queries.run).
+
+Lists and exact figures go together: a list of an area's children (未结对重点儿童, the matching worklists,
+the due list) reveals the area's exact count, so the door (`privacy.child_list`) serves lists only to
+case roles. Who works with individual children, per the seed documents (儿童督导员、儿童主任 do the
+一人一档 files, the monthly visits and the follow-up of children missing from another register):
+- leader: no list — steers by figures at meetings (推进会); a child list adds nothing to a decision there.
+- planner: no list — plans places and staff from counts per area.
+- county_officer: no list — oversees the county's figures and data returns, does not visit children.
+- wf_staff: no list — 妇联 tracks teams, activities and pairing coverage; the unpaired children are
+  paired with volunteers through the case worker (儿童主任), who sees the list.
+- data_officer: no list — lands extracts and watches match rates; the worklists' follow-up visits are
+  case work (民政 推送名册、跟进走访).
+- case_worker: lists and a child's file, in their own area — the 儿童主任/督导员 who visit the children
+  and, per the seeds, mobilise volunteers for one-to-one pairing (so 志愿服务 with its unpaired list).
+- admin: lists and files everywhere — to check what case workers see and to answer audits.
 """
 
 from __future__ import annotations
@@ -38,7 +53,7 @@ ROLES: dict[str, Role] = {r.key: r for r in (
     Role("county_officer", "区县工作人员", ("overview", "targets", "map", "gaps", "volunteers", "data_quality")),
     Role("wf_staff", "妇联工作人员", ("volunteers", "upload", "map")),
     Role("data_officer", "数据专员", ("data_quality", "upload", "matching", "targets")),
-    Role("case_worker", "个案工作者", ("key_children", "matching", "map"), case_access=True),
+    Role("case_worker", "个案工作者", ("key_children", "matching", "volunteers", "map"), case_access=True),
     Role("admin", "系统管理员", tuple(PAGES), case_access=True),
 )}
 

@@ -151,13 +151,23 @@ def rate_legend() -> str:
     return f'<div style="font-size:0.85rem">图例：匹配率{items}</div>'
 
 
+def _count_text(row, column: str) -> str:
+    """A count as shown: its label where the door suppressed it ("<5", "*"), else the number."""
+    label = getattr(row, f"{column}_label", None)
+    if isinstance(label, str) and getattr(row, f"{column}_suppressed", False):
+        return label
+    value = getattr(row, column)
+    return "—" if pd.isna(value) else f"{int(value)}"
+
+
 def rate_map(streets: pd.DataFrame, shapes: pd.DataFrame):
     """Street choropleth of match rates (pydeck, no basemap, offline), labels in Chinese."""
     from ui.map import area_choropleth
 
     rows = {r.street_code: r for r in streets.itertuples()}
     fills = {code: rate_colour(r.match_rate) for code, r in rows.items()}
-    props = {code: {"rate": fmt.percent(r.match_rate), "unmatched": f"{int(r.unmatched)}人"} for code, r in rows.items()}
+    props = {code: {"rate": fmt.percent(r.match_rate), "unmatched": f"{_count_text(r, 'unmatched')}人"}
+             for code, r in rows.items()}
     suffix = {code: f" {fmt.percent(r.match_rate)}" for code, r in rows.items()}
     return area_choropleth(shapes, fills, props, "<b>{name}</b><br/>匹配率：{rate}<br/>未匹配：{unmatched}", suffix)
 

@@ -24,6 +24,10 @@ from ui.gaps import download, excel
 from warehouse.build import build
 from warehouse.queries.privacy import suppress
 
+# Said instead of the unpaired list to roles without case access (the list is case work, auth/roles.py).
+UNPAIRED_ELSEWHERE = ("重点儿童的结对覆盖情况见上方指标卡和“重点儿童多、活动少的社区”表；"
+                      "未结对儿童的名单由个案工作者（儿童主任）在“志愿服务”页查看，并据此联系志愿者结对。")
+
 UPLOAD_SOURCES = {"activities": "志愿服务活动记录", "volunteers": "志愿者名册", "pairings": "结对帮扶（1+X）"}
 
 HEADERS = {

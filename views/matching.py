@@ -45,7 +45,10 @@ with left:
     st.plotly_chart(ledger.rate_bars(streets), theme=None, key="mt_streets")
 with right:
     st.subheader(f"工作名单（责任部门：{one['department']}）")
-    st.caption("个人信息已脱敏；权限管理上线后，个案人员可查看完整信息。")
+    if not scope.exact:  # child lists are case access (auth/roles.py); the door would refuse the query
+        st.caption("未匹配人数见左侧和上表；名单由个案工作者在“数据比对”页查看，核实后交责任部门跟进。")
+        st.stop()
+    st.caption("个人信息已脱敏，请核实后交责任部门跟进。")
     work = wh.query(q.worklist, scope, code)
     widgets.list_cut_note(work)
     shown = ledger.chinese(work, ["masked_name", "masked_id", "street_name", "community_code", "age_years",

@@ -80,9 +80,12 @@ with c2:
                                          "days_since_activity"], "90天无活动的队伍", "vol_dl_dormant")
 
 st.subheader("尚未结对的重点儿童")
-st.caption("姓名和身份证号已脱敏；权限管理上线后，有权限的角色可查看完整信息。")
-unpaired = wh.query(q.unpaired, scope)
-st.write(f"{'至少' if len(unpaired) >= q.LIST_LIMIT else '共'} {len(unpaired):,} 名重点儿童没有进行中的 1+X 结对。")
-widgets.list_cut_note(unpaired)
-vu.table_with_download(unpaired, ["masked_name", "masked_id", "county_name", "street_name", "community_name",
-                                  "key_type"], "未结对重点儿童（脱敏）", "vol_dl_unpaired", height=400)
+if not scope.exact:  # child lists are case access (auth/roles.py); the door would refuse the query
+    st.caption(vu.UNPAIRED_ELSEWHERE)
+else:
+    st.caption("姓名和身份证号已脱敏。")
+    unpaired = wh.query(q.unpaired, scope)
+    st.write(f"{'至少' if len(unpaired) >= q.LIST_LIMIT else '共'} {len(unpaired):,} 名重点儿童没有进行中的 1+X 结对。")
+    widgets.list_cut_note(unpaired)
+    vu.table_with_download(unpaired, ["masked_name", "masked_id", "county_name", "street_name", "community_name",
+                                      "key_type"], "未结对重点儿童（脱敏）", "vol_dl_unpaired", height=400)

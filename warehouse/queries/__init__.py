@@ -186,10 +186,12 @@ def run(fn, con: duckdb.DuckDBPyConnection, scope: Scope, *args, **kwargs):
 
     Every page and export reads through here (ui.data.Warehouse.query). The region scope is applied
     inside `fn` (its SQL); the counts it declares with `privacy.counts` are suppressed here unless
-    `scope.exact` (roles with case access).
+    `scope.exact` (roles with case access). A child list (`privacy.child_list`) is refused without
+    `scope.exact` (privacy.CaseAccessRequired).
     """
     if not getattr(fn, "__module__", "").startswith("warehouse.queries"):
         raise ValueError(f"{getattr(fn, '__qualname__', fn)!r} is not a warehouse.queries function")
+    privacy.refuse_list(fn, scope)
     return privacy.guard(fn, fn(con, scope, *args, **kwargs), scope)
 
 

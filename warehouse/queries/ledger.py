@@ -2,7 +2,8 @@
 
 "Today" is the snapshot's data date (meta.data_date, carried as ledger_children.as_of_date), so
 the demo is deterministic. Aggregate functions never read person_key or the person table; the
-due list (`due_list`) is the one child-level read and returns masked names and ID numbers only.
+due list (`due_list`) is the one child-level read and returns masked names and ID numbers only, to
+case roles only (`privacy.child_list`).
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def risk_changes(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         """, params)
 
 
+@privacy.child_list
 def due_list(con: duckdb.DuckDBPyConnection, scope: Scope, days: int = 30, limit: int = LIST_LIMIT) -> pd.DataFrame:
     """Child-level list of visits overdue or due within `days` of the data date, MASKED (张*明, 3204…123X),
     most urgent first, at most `limit` rows (pages say so when the list is cut).
@@ -160,7 +162,7 @@ def due_list(con: duckdb.DuckDBPyConnection, scope: Scope, days: int = 30, limit
         [days, *params, limit])
 
 
-class CaseAccessDenied(PermissionError):
+class CaseAccessDenied(privacy.CaseAccessRequired):
     """A child's file asked for without case access, or outside the user's area."""
 
 

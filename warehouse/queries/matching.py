@@ -1,9 +1,9 @@
 """Cross-department matching queries (marts match_*): match rates per check, street and department
 pair, and each check's worklist for its responsible department.
 
-Aggregate functions read match_rates only. `worklist` is the one child-level read: it joins the
-person table to show MASKED names and ID numbers (张*明, 3204**********123X) until access control
-lands; raw values never leave it.
+Aggregate functions read match_rates only. `worklist` is the one child-level read: it reads the
+list_unmatched mart, with names and ID numbers MASKED in the build (张*明, 3204**********123X), and
+the door serves it to case roles only (`privacy.child_list`).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def by_department_pair(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataF
         group by all order by unmatched desc""", params)
 
 
+@privacy.child_list
 def worklist(con: duckdb.DuckDBPyConnection, scope: Scope, check_code: str, limit: int = LIST_LIMIT) -> pd.DataFrame:
     """Children on one check's worklist, MASKED: masked_name, masked_id, department, street_name,
     community_code, age_years, detail; at most `limit` rows, by street and community.

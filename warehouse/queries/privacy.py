@@ -210,3 +210,33 @@ def _label(x) -> str:
     if x is None or x is pd.NA or (isinstance(x, float) and pd.isna(x)):
         return "—"
     return f"{int(x):,}"
+
+
+# --------------------------------------------------------------------------------------------
+# Child lists: case access only
+
+
+class CaseAccessRequired(PermissionError):
+    """A child list (one row per child) asked for by a scope without case access (`exact`)."""
+
+
+def child_list(fn):
+    """Declare a query that returns one row per child (a masked list), for the door (`queries.run`).
+
+    A list of an area's children reveals its exact count, so lists and exact figures go together: the
+    door serves such a function only to a scope with `exact` (roles with case access, auth/roles.py).
+    """
+    fn.__child_list__ = True
+    return fn
+
+
+def is_child_list(fn) -> bool:
+    return bool(getattr(fn, "__child_list__", False))
+
+
+def refuse_list(fn, scope) -> None:
+    """Raise CaseAccessRequired if `fn` is a child list and `scope` has no case access."""
+    if is_child_list(fn) and not getattr(scope, "exact", False):
+        raise CaseAccessRequired(
+            "名单仅向有个案权限的角色提供 / child lists are for roles with case access only "
+            f"({getattr(fn, '__qualname__', fn)})")

@@ -2,7 +2,8 @@
 
 "Today" is the snapshot's data date (meta.data_date), so figures are deterministic. Aggregate
 functions never read person_key or pii; `unpaired` is the one child-level read and returns masked
-names and ID numbers only (as warehouse.queries.ledger.due_list does).
+names and ID numbers only (as warehouse.queries.ledger.due_list does), to case roles only
+(`privacy.child_list`: the door refuses it without case access).
 """
 
 from __future__ import annotations
@@ -164,6 +165,7 @@ def needs_offer(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         from s order by gap desc, service_type""", params)
 
 
+@privacy.child_list
 def unpaired(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = LIST_LIMIT) -> pd.DataFrame:
     """Key children with no active pairing, MASKED (张*明, 3204…123X): masked_name, masked_id, county_name,
     street_name, community_name, key_type; at most `limit` rows. Reads the list_unpaired mart (masked in
