@@ -23,6 +23,16 @@ ACTIONS = {
 }
 
 
+# Longest text kept per field: anything from outside (a typed user name, a URL path, an error excerpt)
+# is cut, so no event can grow the log by more than a few kilobytes.
+MAX_USER_CHARS = 64
+MAX_TEXT_CHARS = 1000
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def log_path(root: Path | str | None = None) -> Path:
     return data_dir(root) / "audit" / "audit.jsonl"
 
@@ -35,8 +45,10 @@ def record(action: str, *, user: str | None, role: str | None = None, what: str 
         raise ValueError(f"unknown audit action {action!r}")
     event = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "user": user or "", "role": role or "", "action": action, "what": what,
-        "scope": ",".join(p or "全部" for p in scope), "ok": bool(ok), "detail": detail,
+        "user": (user or "")[:MAX_USER_CHARS], "role": (role or "")[:MAX_USER_CHARS], "action": action,
+        "what": _cut(str(what), MAX_TEXT_CHARS),
+        "scope": _cut(",".join(p or "全部" for p in scope), MAX_TEXT_CHARS), "ok": bool(ok),
+        "detail": _cut(str(detail), MAX_TEXT_CHARS),
     }
     path = log_path(root)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -148,3 +148,12 @@ def test_failure_state_is_private(tmp_path):
     for p in state:
         assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
     assert not any("li" in p.name for p in state)  # file names do not carry user names
+
+
+def test_no_audit_event_is_longer_than_a_few_kilobytes(tmp_path):
+    # Whatever reaches the log (a page path typed into the URL, an error excerpt), one line stays small.
+    event = audit.record("refused", user="u" * 10_000, what="/" + "x" * 1_000_000, detail="d" * 100_000,
+                         scope=("99" * 5_000,), root=tmp_path)
+    line = audit.log_path(tmp_path).read_bytes()
+    assert len(line) < 8_000 and json.loads(line)["what"] == event["what"]
+    assert event["what"].startswith("/xxx") and event["user"] == "u" * users.MAX_USERNAME
