@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 PORT  ?= 8501
+# Only this machine by default; a deployment sets the address it serves on (e.g. ADDRESS=0.0.0.0 behind its proxy).
+ADDRESS ?= 127.0.0.1
 export TONGXIN_DATA_DIR ?= $(CURDIR)/data
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -23,8 +25,9 @@ $(TONGXIN_DATA_DIR)/snapshots/CURRENT: | $(VENV)/.installed
 demo: $(TONGXIN_DATA_DIR)/snapshots/CURRENT
 
 run: install demo
-	@echo "童心 is starting on http://localhost:$(PORT)"
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	@echo "童心 is starting on http://$(ADDRESS):$(PORT)"
+	$(VENV)/bin/streamlit run server.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true \
+	  --browser.gatherUsageStats false
 
 # Debian's chromium (browser tests) and Noto CJK fonts (Chinese in screenshots and charts).
 system-deps:

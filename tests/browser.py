@@ -32,17 +32,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(data_dir: Path):
-    """`streamlit run app.py` on a free port against a data folder; yields the base URL."""
+def serve(data_dir: Path, env: dict[str, str] | None = None, log_name: str = "streamlit.log"):
+    """`streamlit run server.py` (as `make run` serves it) on a free port against a data folder; yields the
+    base URL. `env` adds to the server's environment (e.g. TONGXIN_CONFIG_DIR)."""
     from etl.land import DATA_DIR_ENV
 
     port = free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with (ARTIFACTS / "streamlit.log").open("w") as log:
+    with (ARTIFACTS / log_name).open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env={**os.environ, DATA_DIR_ENV: str(data_dir)}, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env={**os.environ, DATA_DIR_ENV: str(data_dir), **(env or {})}, stdout=log,
+            stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -71,11 +73,19 @@ DEMO_PASSWORD = "tongxin-demo"
 
 
 def sign_in(page, user: str, password: str = DEMO_PASSWORD) -> None:
-    """Fill the app's sign-in form (shown for any URL until someone signs in) and submit it."""
+    """Fill the app's sign-in form (shown for any URL until someone signs in) and submit it.
+
+    The session cookie outlives a reload, so a page that is already signed in is left as it is.
+    """
+    form = page.get_by_role("button", name="登录 Sign in")
+    signed = page.get_by_role("button", name="退出登录 Sign out")
+    signed.or_(form).first.wait_for(timeout=60_000)
+    if not form.count():
+        return
     page.get_by_label("用户名 User name").fill(user)
     page.get_by_label("密码 Password").fill(password)
-    page.get_by_role("button", name="登录 Sign in").click()
-    page.get_by_role("button", name="退出登录 Sign out").wait_for(timeout=60_000)
+    form.click()
+    signed.wait_for(timeout=60_000)
 
 
 @contextmanager

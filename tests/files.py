@@ -103,8 +103,32 @@ def write_register_xls(path: Path) -> Path:
     return path
 
 
+_TEST_TOKEN_KEY = "tongxin_test_session_token"
+
+
+def _token_from_test_session() -> str | None:
+    """Stands in for ui.auth._browser_token in AppTests, which cannot send cookies: the token the test put
+    in its own session_state. Only tests install it; the app itself reads the browser's cookie."""
+    import streamlit as st
+
+    return st.session_state.get(_TEST_TOKEN_KEY)
+
+
 def signed_in(at, role: str = "admin", scope: tuple[str, ...] = ("99",), username: str | None = None):
-    """An AppTest with a user already signed in (the session the sign-in form would create)."""
-    at.session_state["tongxin_user"] = {"username": username or f"test-{role}", "role": role,
-                                        "scope": list(scope), "display_name": f"测试{role}"}
+    """An AppTest signed in as a real user: the user exists in users.json with this role and scope, and a
+    session record is made for them, as the sign-in route would. AppTest cannot seed cookies, so the
+    record's token goes to the AppTest's session_state, where the test stand-in for the cookie reads it."""
+    import secrets
+
+    from auth import sessions, users
+    from ui import auth as ui_auth
+
+    name = username or f"test-{role}"
+    existing = users.load().get(name)
+    if existing is None:
+        users.add(name, secrets.token_urlsafe(12), role, list(scope), display_name=f"测试{role}", by="test")
+    elif (existing.role, list(existing.scope), existing.disabled) != (role, list(scope), False):
+        users.update(name, role=role, scope=list(scope), disabled=False, by="test")
+    ui_auth._browser_token = _token_from_test_session
+    at.session_state[_TEST_TOKEN_KEY] = sessions.create(name)
     return at

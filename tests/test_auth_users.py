@@ -87,29 +87,39 @@ def test_cli_adds_disables_resets_and_exports(tmp_path):
 
 
 def test_sign_in_form_for_any_url_and_sign_in(data_dir):
+    """The form posts to /auth/signin, which sets the session cookie (tests/test_session_web.py); a failed
+    sign-in comes back as ?e=… and shows a fixed message, never what was typed."""
+    from tests.files import signed_in
+
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert any("登录" in t.value for t in at.subheader)
     assert not at.metric and not at.dataframe  # nothing before signing in
-    at.text_input(key="login_user").input("leader")
-    at.text_input(key="login_password").input("wrong-password")
-    at.button[0].click().run()
+    form = at.get("html")[0].proto.body
+    assert 'action="/auth/signin"' in form and "用户名 User name" in form and "密码 Password" in form
+    at.query_params["e"] = "bad"
+    at.run()
     assert any("wrong user name or password" in e.value for e in at.error)
-    at.text_input(key="login_password").input("tongxin-demo")
-    at.button[0].click().run()
+    signed_in(at, "leader").run()  # a session record, as the route makes it
     assert not at.exception and at.button(key="sign_out")  # signed in: the leader's first page
     assert at.session_state["tongxin_user"]["role"] == "leader"
 
 
 def test_session_expires_after_idle_time(data_dir):
+    import sqlite3
+
+    from auth import sessions
     from tests.files import signed_in
 
     at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     assert at.button(key="sign_out")
-    at.session_state["tongxin_last_seen"] = datetime.now(UTC).timestamp() - 31 * 60
+    record = sessions.hash_token(at.session_state["tongxin_test_session_token"])
+    with sqlite3.connect(sessions.path()) as con:  # last used 31 minutes ago
+        con.execute("update sessions set last_seen = last_seen - 31 * 60 where token_hash = ?", (record,))
     at.run()
-    assert "tongxin_user" not in at.session_state
+    assert "tongxin_user" not in at.session_state and not any(b.key == "sign_out" for b in at.button)
     assert any("会话已过期" in i.value for i in at.info)
+    assert sessions.get(record).revoked is not None
 
 
 def test_real_data_without_the_id_key_is_refused(root, tmp_path, monkeypatch):
