@@ -14,6 +14,8 @@ KINDS = {"snapshot", "events"}
 GRAINS = {"month", "quarter", "half_year", "year"}
 TYPES = {"text", "code", "id_card", "division", "division_name", "date", "int", "float", "enum", "bool"}
 GRAIN_ZH = {"month": "月", "quarter": "季度", "half_year": "半年", "year": "年"}
+# Source and column names become SQL identifiers (raw_<source>, v_<column>): plain lower-case words only.
+IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class ContractError(ValueError):
@@ -68,6 +70,8 @@ class Source:
 
 
 def _column(name: str, spec: dict, source: str) -> Column:
+    if not IDENTIFIER.fullmatch(str(name)):
+        raise ContractError(f"{source}.{name}: a column name must be lower-case letters, digits and _")
     ctype = spec.get("type", "text")
     if ctype not in TYPES:
         raise ContractError(f"{source}.{name}: unknown type {ctype!r}")
@@ -105,6 +109,8 @@ def load_source(path: Path) -> Source:
     name = raw["name"]
     if name != path.stem:
         raise ContractError(f"{path.name}: name {name!r} must match the file name")
+    if not IDENTIFIER.fullmatch(str(name)):
+        raise ContractError(f"{path.name}: a source name must be lower-case letters, digits and _")
     if raw["kind"] not in KINDS or raw["period"] not in GRAINS:
         raise ContractError(f"{name}: bad kind or period")
     cols = tuple(_column(n, s, name) for n, s in raw["columns"].items())
@@ -154,7 +160,7 @@ PERIOD_EXAMPLE = {"month": "2025-06", "quarter": "2025Q2", "half_year": "2025H1"
 
 def parse_period(text: str, grain: str) -> tuple[date, date]:
     """Return (first day, last day) of a period written in the grain's format."""
-    m = _PERIOD_RES[grain].match(text.strip())
+    m = _PERIOD_RES[grain].fullmatch(text.strip())  # fullmatch: `$` alone lets "2025\n" through
     if not m:
         raise ValueError(
             f"期间格式应为 {PERIOD_EXAMPLE[grain]}（{GRAIN_ZH[grain]}）/ period must look like "

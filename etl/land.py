@@ -227,7 +227,7 @@ def resolve_period(source_name: str, path: Path, period: str | None) -> tuple[st
         raise ExtractError("NO_PERIOD", f"请用 --period 指定统计期（{GRAIN_ZH[src.period]}，如 {PERIOD_EXAMPLE[src.period]}）",
                            f"give --period (a {src.period}, e.g. {PERIOD_EXAMPLE[src.period]})")
     try:
-        return p, parse_period(p, src.period)
+        return p.strip(), parse_period(p, src.period)  # the period names a folder: its checked form only
     except ValueError as e:
         raise ExtractError("BAD_PERIOD", str(e).split(" / ")[0], str(e).split(" / ")[-1]) from None
 

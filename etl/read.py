@@ -33,6 +33,11 @@ from .errors import ExtractError
 HEADER_SCAN_ROWS = 30
 ROW_NO = "_row_no"  # 1-based row number in the original file/sheet, for messages to the data officer
 EXTRA = "（多出的列）"  # CSV only: what a row holds beyond the header's last column (validate rejects it)
+SQL_EXTRA = "_extra"  # EXTRA's name in SQL
+REJECT_COLUMNS = ("行号 row_no", "原因代码 reason_code", "原因 reason")  # first columns of the rejected rows
+# A file's header may not take these names: they are the reader's and the rejected-rows file's own.
+RESERVED_HEADERS = frozenset({ROW_NO, EXTRA, *REJECT_COLUMNS})
+MAX_COLUMNS = 1000  # filled cells in one row; extracts have tens of columns, 16,000 is an attack or junk
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 # Files that are not tables at all, told apart by their first bytes (name, Chinese name).
 _MAGIC = (
@@ -43,16 +48,43 @@ _MAGIC = (
 csv.field_size_limit(sys.maxsize)  # a 1 MB cell must reach validation (which rejects it), not crash the header scan
 
 
+def sql_names(columns: list[str]) -> list[str]:
+    """Generated SQL names for a raw table's columns: c0, c1, … by position, ROW_NO and SQL_EXTRA.
+
+    A file's header text never becomes SQL (it could close a quoted identifier and run a statement of
+    its own): every SQL over a raw table goes through `sql_table`, which renames the columns to these.
+    The header text stays Python data, for messages and the rejected-rows file's column names.
+    """
+    return [ROW_NO if c == ROW_NO else SQL_EXTRA if c == EXTRA else f"c{j}" for j, c in enumerate(columns)]
+
+
+def sql_table(table: pa.Table) -> pa.Table:
+    """The raw table with generated column names (see sql_names): what DuckDB may see of it."""
+    return table.rename_columns(sql_names(table.column_names))
+
+
 @dataclass
 class Extract:
     """What a reader hands to validation."""
 
-    table: pa.Table  # original headers (made unique) as string columns, plus ROW_NO
+    table: pa.Table  # original headers (made unique) as string columns, plus ROW_NO; never given to SQL as is
     mapping: dict[str, str]  # canonical column -> original header
     fmt: str  # csv | xlsx | xls
     encoding: str | None = None
     header_row: int = 1  # 1-based row of the header in the file
     ignored_headers: list[str] = field(default_factory=list)
+
+    def sql_table(self) -> pa.Table:
+        """The table as SQL may see it: columns c0, c1, … (see sql_names)."""
+        return sql_table(self.table)
+
+    def sql_name(self, canonical: str) -> str | None:
+        """The generated SQL name of the column that holds a contract column (None if the file lacks it)."""
+        header = self.mapping.get(canonical)
+        if header is None:
+            return None
+        cols = self.table.column_names
+        return sql_names(cols)[cols.index(header)]
 
 
 def normalise_header(text: object) -> str:
@@ -227,6 +259,14 @@ def _big5_hint(path: Path, enc: str) -> ExtractError | None:
     return None
 
 
+def _check_width(rows: list[list[object]]) -> None:
+    """Refuse a file with more filled cells in a row than any extract has (before any work per column)."""
+    widest = max((sum(1 for c in r if c is not None and c != "") for r in rows[:HEADER_SCAN_ROWS]), default=0)
+    if widest > MAX_COLUMNS:
+        raise ExtractError("TOO_MANY_COLUMNS", f"文件有一行填了{widest}列，超过上限{MAX_COLUMNS}列；请只保留本表需要的列",
+                           f"a row fills {widest} columns, more than the limit of {MAX_COLUMNS}; keep only the table's columns")
+
+
 def _find_header(rows: list[list[object]], index: dict[str, str]) -> tuple[int, dict[str, int]]:
     """Pick the row among the first few that names the most contract columns."""
     best, best_hits = -1, {}
@@ -292,15 +332,17 @@ def _check_required(source: Source, mapping: dict[str, str]) -> None:
 
 
 def _unique_headers(header: list[object]) -> list[str]:
-    seen: dict[str, int] = {}
+    """Header texts made unique (备注, 备注_2, …; a blank one is 列N), never one of RESERVED_HEADERS."""
+    taken = set(RESERVED_HEADERS)
     out = []
     for j, h in enumerate(header):
-        name = str(h).strip() if h not in (None, "") else f"列{j + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}_{seen[name]}"
-        else:
-            seen[name] = 1
+        name = str(h).strip() if h not in (None, "") else ""
+        name = name or f"列{j + 1}"
+        base, n = name, 1
+        while name in taken:
+            n += 1
+            name = f"{base}_{n}"
+        taken.add(name)
         out.append(name)
     return out
 
@@ -363,6 +405,7 @@ def _read_csv(path: Path, source: Source) -> Extract:
         raise ExtractError("EMPTY_FILE", "文件没有内容", "the file has no content")
     delim = _sniff_delimiter(max(head_lines, key=lambda ln: sum(ln.count(d) for d in ",\t;|")))
     rows = list(csv.reader(head_lines, delimiter=delim))
+    _check_width(rows)
     try:
         hdr, hits = _find_header(rows, index)
     except ExtractError:
@@ -488,6 +531,7 @@ def _read_excel(path: Path, source: Source, fmt: str) -> Extract:
         if not any(_cell_text(v) for r in rows for v in r):
             continue
         any_rows = True
+        _check_width(rows)
         try:
             hdr, hits = _find_header(rows, index)
         except ExtractError:
@@ -548,12 +592,13 @@ def _finish(table: pa.Table, header: list[str], hits: dict[str, int], source: So
         header = [h for h in header if h not in phantom]
     # Drop blank rows (trailing or in between) and repeated header rows.
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
-    con.register("t", table)
-    blank = " and ".join(f"coalesce(trim(\"{h}\"), '') = ''" for h in header) or "false"
+    con.register("t", sql_table(table))
+    names = dict(zip(table.column_names, sql_names(table.column_names)))
+    blank = " and ".join(f"coalesce(trim({names[h]}), '') = ''" for h in header) or "false"
     first = mapping[next(iter(mapping))]
     table = con.sql(
-        f"select * from t where not ({blank}) and coalesce(\"{first}\", '') <> ? order by {ROW_NO}", params=[first]
-    ).to_arrow_table()
+        f"select * from t where not ({blank}) and coalesce({names[first]}, '') <> ? order by {ROW_NO}",
+        params=[first]).to_arrow_table().rename_columns(table.column_names)
     con.close()
     if table.num_rows == 0:
         raise ExtractError("EMPTY_FILE", "文件只有表头，没有数据行", "the file has a header but no data rows")

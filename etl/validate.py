@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from .contracts import DEPT_SEP, Column, Source, department_of, departments
 from .errors import ExtractError
-from .read import EXTRA, ROW_NO, Extract
+from .read import EXTRA, REJECT_COLUMNS, ROW_NO, SQL_EXTRA, Extract
 
 FULL = "０１２３４５６７８９ＸｘＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＹＺ．－／，"
 HALF = "0123456789XxABCDEFGHIJKLMNOPQRSTUVWYZ.-/,"
@@ -32,7 +32,6 @@ TRUE_WORDS = ("是", "有", "y", "yes", "true", "1", "√", "已签订", "已享
 FALSE_WORDS = ("否", "无", "n", "no", "false", "0", "×", "未签订", "未享受")
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"  # invisible characters pasted from web pages and Word
 MAX_TEXT_CHARS = 10_000  # a longer text cell is junk (a whole document pasted into one cell)
-REJECT_COLUMNS = ("行号 row_no", "原因代码 reason_code", "原因 reason")
 LEVEL_ZH = {"county": "县（区）", "street": "街道（乡镇）", "community": "社区（村）", "any": "区划"}
 STREET_SUFFIXES = ("街道办事处", "街道办", "街道", "镇人民政府", "人民政府", "办事处", "镇", "乡")
 COMMUNITY_SUFFIXES = ("社区居民委员会", "居民委员会", "社区居委会", "村民委员会", "居委会", "村委会", "社区", "村")
@@ -71,11 +70,18 @@ def accepted_schema(source: Source) -> list[tuple[str, str]]:
 
 
 def _q(text: str) -> str:
+    """A string literal, for the contracts' own constants (labels, enumeration values); never file text."""
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def _ident(text: str) -> str:
-    return '"' + str(text).replace('"', '""') + '"'
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _ident(name: str) -> str:
+    """A column name for SQL: only generated or contract names (c0, v_child_name), never a file's header."""
+    if not _PLAIN.fullmatch(name):
+        raise ValueError(f"not a generated column name: {name!r}")
+    return name
 
 
 @dataclass
@@ -202,12 +208,14 @@ class _Builder:
         self.s, self.ext, self.pe = source, ext, period_end
         self.typed: list[str] = []  # select items of stage 1
         self.checks: list[tuple[str, str, str]] = []  # (code, condition, zh message expression)
+        self.joins: list[str] = []  # lookup tables joined to s1 for the checks (registered, never spliced)
+        self.joined: list[str] = []  # their columns, as select items
 
     def raw(self, col: Column) -> str:
         return f"r_{col.name}"
 
     def add(self, col: Column) -> None:
-        h = self.ext.mapping.get(col.name)
+        h = self.ext.sql_name(col.name)  # a generated name (c0, c1, …), never the file's header text
         if h is None:
             self.typed.append(f"null::{SQL_TYPES[col.type]} as v_{col.name}, null::varchar as r_{col.name}")
             return
@@ -321,7 +329,7 @@ def _resolve_names(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract,
         return []
     street = next((c for c in names if c.level == "street"), None)
     comm = next((c for c in names if c.level == "community"), None)
-    sql_cols = ", ".join(f"nullif(trim({_ident(ext.mapping[c.name])}), '') as {c.name}" for c in names)
+    sql_cols = ", ".join(f"nullif(trim({ext.sql_name(c.name)}), '') as {c.name}" for c in names)
     distinct = con.execute(f"select distinct {sql_cols} from raw").fetchall()
     out_rows = []
     for vals in distinct:
@@ -363,10 +371,13 @@ def _lookup_checks(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract,
                 bad[v] = "、".join(unknown)
         if not bad:
             continue
-        lst = ", ".join(_q(v) for v in bad)
-        whens = " ".join(f"when {_q(v)} then {_q(u)}" for v, u in bad.items())
-        b.checks.append(("UNKNOWN_DEPARTMENT", f"r_{col.name} in ({lst})",
-                         (f"{_q(f'“{col.label}”中的单位“')} || (case r_{col.name} {whens} end) || "
+        # The file's values reach SQL as a registered table, joined in validate() (s2), never as text.
+        con.register(f"dept_{col.name}", pa.table({"value": pa.array(list(bad), pa.string()),
+                                                   "unknown": pa.array(list(bad.values()), pa.string())}))
+        b.joins.append(f" left join dept_{col.name} on dept_{col.name}.value = s1.r_{col.name}")
+        b.joined.append(f"dept_{col.name}.unknown as unknown_{col.name}")
+        b.checks.append(("UNKNOWN_DEPARTMENT", f"unknown_{col.name} is not null",
+                         (f"{_q(f'“{col.label}”中的单位“')} || unknown_{col.name} || "
                          f"{_q(f'”不在部门名录（config/departments.csv）中；可填：{names}')}")))
 
 
@@ -416,7 +427,7 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
     # Every output is ordered explicitly, so DuckDB need not keep insertion order (less memory).
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
                                  "preserve_insertion_order": False})
-    con.register("raw", ext.table)
+    con.register("raw", ext.sql_table())  # generated column names: no header text reaches SQL
     has_div = any(c.type in ("division", "division_name") for c in source.columns)
     if has_div and regions is None:
         raise ExtractError("NO_REGIONS", "请先导入行政区划代码表（regions），才能校验区划代码",
@@ -433,11 +444,11 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
     if name_cols:
         # Plain equality on a sentinel (not IS NOT DISTINCT FROM) so DuckDB can hash-join.
         on = " and ".join(f"coalesce(n.{c.name}, chr(0)) = "
-                          f"coalesce(nullif(trim(raw.{_ident(ext.mapping[c.name])}), ''), chr(0))"
+                          f"coalesce(nullif(trim(raw.{ext.sql_name(c.name)}), ''), chr(0))"
                           for c in name_cols)
         join_names = f" left join names n on {on}"
         extra.append("n.res_code as res_code, n.res_msg as res_msg")
-    carried = f"raw.{ROW_NO}" + (f", raw.{_ident(EXTRA)}" if EXTRA in ext.table.column_names else "")
+    carried = f"raw.{ROW_NO}" + (f", raw.{SQL_EXTRA}" if EXTRA in ext.table.column_names else "")
     typed = f"select {carried}, {', '.join(b.typed + extra)} from raw{join_names}"
     if idc is not None:
         inner, outer = _id_items(f"v_{idc.name}")
@@ -449,7 +460,7 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
     if regions is not None:
         con.register("regions", regions.table)
     if EXTRA in ext.table.column_names:  # CSV rows with more fields than the header: the columns slid
-        b.checks.append(("EXTRA_FIELDS", f"{_ident(EXTRA)} is not null",
+        b.checks.append(("EXTRA_FIELDS", f"{SQL_EXTRA} is not null",
                          "'本行的列数多于表头（可能某个值里有未加引号的逗号），各列已错位'"))
     for col in source.columns:
         b.checks_for(col)
@@ -461,7 +472,8 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
         b.checks.append(("UNRESOLVED_NAME", cond, "res_msg"))
     divs = [c for c in source.columns if c.type == "division" and regions is not None]
     joins = "".join(f" left join regions g_{c.name} on g_{c.name}.region_code = s1.v_{c.name}" for c in divs)
-    levels = "".join(f", g_{c.name}.level as lvl_{c.name}" for c in divs)
+    joins += "".join(b.joins)
+    levels = "".join(f", g_{c.name}.level as lvl_{c.name}" for c in divs) + "".join(f", {j}" for j in b.joined)
     codes = ", ".join(f"case when {cond} then {_q(code)} end" for code, cond, _ in b.checks) or "null"
     msgs = ", ".join(f"case when {cond} then {msg} end" for _, cond, msg in b.checks) or "null"
     # s2 keeps only what the outputs need (typed values, reasons): the cleaned raw text (r_*) and check
@@ -487,37 +499,40 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
             from s2 left join d on s2._code is null and {on}""")
     else:
         con.execute("create view s3 as select * from s2")
-    # Rejected: original columns + reasons.
+    # Rejected: reasons + original columns, named after the file's headers only once out of SQL (as data).
     orig = [h for h in ext.table.column_names if h != ROW_NO]
-    rej_sel = ", ".join([f"s3.{ROW_NO} as {_ident(REJECT_COLUMNS[0])}", f"_code as {_ident(REJECT_COLUMNS[1])}",
-                         f"_msg as {_ident(REJECT_COLUMNS[2])}"] + [f"raw.{_ident(h)}" for h in orig])
-    rejected = con.sql(f"select {rej_sel} from s3 join raw on raw.{ROW_NO} = s3.{ROW_NO} "
-                       f"where _code is not null order by s3.{ROW_NO}").to_arrow_table()
+    rejected = con.sql(f"select s3.{ROW_NO} as r0, s3._code as r1, s3._msg as r2, raw.* exclude ({ROW_NO}) "
+                       f"from s3 join raw on raw.{ROW_NO} = s3.{ROW_NO} "
+                       f"where s3._code is not null order by s3.{ROW_NO}").to_arrow_table()
+    rejected = rejected.rename_columns([*REJECT_COLUMNS, *orig])
     # Accepted: typed canonical columns; the ID becomes person_key.
     names = {c.name for c in source.columns}
     birth = ("coalesce(v_birth_date, id_birth)" if "birth_date" in names else "id_birth")
     sex = ("coalesce(v_sex, id_sex)" if "sex" in names else "id_sex")
-    params: list[bytes] = []
+    params: list[object] = []  # in the order of the ? marks: select items first, then person columns
     sel = []
     for name, typ in accepted_schema(source):
         if name == "person_key":
-            expr, params = hmac_sql(f"v_{idc.name}", secret)
+            expr, pads = hmac_sql(f"v_{idc.name}", secret)
             sel.append(f"{expr} as person_key")
+            params += pads
         elif name == "birth_date" and idc is not None:
             sel.append(f"{birth} as birth_date")
         elif name == "sex" and idc is not None:
             sel.append(f"{sex} as sex")
         elif name == "period":
-            sel.append(f"{_q(period)} as period")
+            sel.append("?::varchar as period")
+            params.append(period)
         elif name == "load_id":
-            sel.append(f"{_q(load_id)} as load_id")
+            sel.append("?::varchar as load_id")
+            params.append(load_id)
         else:
             sel.append(f"cast(v_{name} as {typ}) as {name}")
     acc_names = [n for n, _ in accepted_schema(source)]
     pii = [c for c in source.columns if c.pii and c.name in ext.mapping]
     pcols: list[tuple[str, str]] = []  # (person-table column, expression) — after the accepted ones
     if idc is not None or pii:
-        pcols += [("source", _q(source.name)), ("period", _q(period))]
+        pcols += [("source", "?::varchar"), ("period", "?::varchar")]
         if idc is not None:
             pcols += [("person_key", "person_key"), ("id_number", f"v_{idc.name}"), ("birth_date", birth),
                       ("sex", sex)]
@@ -525,7 +540,8 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
             pcols += [(k, f"v_{k}") for k in source.key]
         pcols += [(c.name, f"v_{c.name}") for c in pii]
     # One ordered scan for both tables; person columns get a prefix until they are split off.
-    psel = [f"{e} as {_ident('__p_' + n)}" for n, e in pcols if e != "person_key"]
+    psel = [f"{e} as __p_{n}" for n, e in pcols if e != "person_key"]
+    params += [source.name, period] if pcols else []
     both = con.sql(f"select {', '.join(sel + psel)} from s3 where _code is null order by {ROW_NO}",
                    params=params).to_arrow_table()
     accepted = both.select(acc_names)
