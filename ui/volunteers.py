@@ -7,7 +7,10 @@ without a browser; views/upload.py only wires them to widgets.
 from __future__ import annotations
 
 import io
+import os
+import re
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -139,26 +142,66 @@ def template(source: str) -> bytes:
 
 
 UPLOAD_PREFIX = "tongxin-upload-"
+UPLOAD_MAX_AGE = 2 * 3600  # seconds: an upload left this long in preview is abandoned (the page writes it again)
+_NAME_BYTES = 200  # file systems allow 255 bytes per name; leave room
 
 
-def save_upload(name: str, data: bytes, previous: Path | None = None) -> Path:
-    """Write an uploaded file to a private temp folder (mode 700), keeping its original suffix (readers
-    detect format from bytes). Uploaded sheets hold children's names and IDs: the previous upload of the
-    session is removed, and so are any left over for more than a day (a session that just closed)."""
+def uploads_dir(root: Path | str | None = None) -> Path:
+    """<data dir>/uploads (mode 700): uploaded sheets between preview and confirm, one folder each."""
+    folder = etl_land.data_dir(root) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    if stat.S_IMODE(folder.stat().st_mode) != 0o700:
+        os.chmod(folder, 0o700)
+    return folder
+
+
+def _safe_name(name: str) -> str:
+    """The uploaded file's own name, as a plain file name that fits: no folders, no control characters,
+    at most _NAME_BYTES bytes, suffix kept (the load log records the name; readers look at the bytes)."""
+    base = re.split(r"[/\\]", str(name or ""))[-1]
+    base = re.sub(r"[\x00-\x1f\x7f]", "_", base).strip().lstrip(".") or "upload"
+    stem, dot, suffix = base.rpartition(".")
+    if not dot or len(suffix.encode("utf-8")) > 10:
+        stem, suffix = base, ""
+    room = _NAME_BYTES - len(suffix.encode("utf-8")) - 1
+    stem = stem.encode("utf-8")[:room].decode("utf-8", errors="ignore") or "upload"
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+def save_upload(name: str, data: bytes, previous: Path | None = None, root: Path | str | None = None) -> Path:
+    """Write an uploaded file to its own private folder under the data dir (folders 700, file 600).
+
+    Uploaded sheets hold children's names and raw ID numbers: the session's previous upload is removed,
+    and so is any upload abandoned for more than UPLOAD_MAX_AGE (see sweep_uploads)."""
     discard_upload(previous)
-    for old in Path(tempfile.gettempdir()).glob(f"{UPLOAD_PREFIX}*"):
-        if old.is_dir() and time.time() - old.stat().st_mtime > 86400:
-            shutil.rmtree(old, ignore_errors=True)
-    folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
-    path = folder / Path(name).name
-    path.write_bytes(data)
+    sweep_uploads(root)
+    folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX, dir=uploads_dir(root)))  # mode 700
+    path = folder / _safe_name(name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
     return path
 
 
-def discard_upload(path: Path | None) -> None:
-    """Remove an uploaded file's temp folder (after it was landed, or when the user cancels)."""
-    if path is not None and path.parent.name.startswith(UPLOAD_PREFIX):
-        shutil.rmtree(path.parent, ignore_errors=True)
+def discard_upload(path: Path | str | None) -> None:
+    """Remove an uploaded file's folder (after it was landed, cancelled, or the uploader was emptied)."""
+    if path is not None and Path(path).parent.name.startswith(UPLOAD_PREFIX):
+        shutil.rmtree(Path(path).parent, ignore_errors=True)
+
+
+def sweep_uploads(root: Path | str | None = None, max_age: float = UPLOAD_MAX_AGE) -> int:
+    """Remove uploads older than `max_age` seconds (sessions that ended without confirm or cancel), and any
+    left in the system temp folder by earlier versions; returns how many. Call at app start-up too."""
+    now, removed = time.time(), 0
+    folders = [*uploads_dir(root).glob(f"{UPLOAD_PREFIX}*"), *Path(tempfile.gettempdir()).glob(f"{UPLOAD_PREFIX}*")]
+    for old in folders:
+        try:
+            if old.is_dir() and not old.is_symlink() and now - old.stat().st_mtime > max_age:
+                shutil.rmtree(old, ignore_errors=True)
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def default_period(source: str, data_date) -> str:

@@ -1,5 +1,7 @@
 """数据上传: data officers upload a monthly sheet, see the validation report, then confirm to land and rebuild."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from etl.contracts import PERIOD_EXAMPLE, get_source
@@ -8,9 +10,10 @@ from ui import auth, data
 from ui import volunteers as vu
 
 wh = data.warehouse()
+vu.sweep_uploads()  # copies left by sessions that ended without confirm or cancel (names, raw IDs)
 
 st.title("数据上传")
-st.info("本页面供数据管理员（数据专员）使用。权限管理尚未上线，请仅由负责数据报送的人员操作。")
+st.info("本页面供数据专员和妇联工作人员报送本部门数据：上传后先看校验报告，确认后才导入；每次导入记入审计日志。")
 
 source = st.selectbox("数据来源", list(vu.UPLOAD_SOURCES), format_func=lambda s: vu.UPLOAD_SOURCES[s], key="up_source")
 src = get_source(source)
@@ -22,13 +25,15 @@ period = st.text_input(f"统计期（如 {PERIOD_EXAMPLE[src.period]}）", vu.de
 nonce = st.session_state.setdefault("up_nonce", 0)
 upload = st.file_uploader("上传表格（Excel 或 CSV）", type=["xlsx", "xls", "csv"], key=f"up_file_{source}_{nonce}")
 
-if upload is None:
+if upload is None:  # emptied (or never filled): this session's copy goes now
+    vu.discard_upload(st.session_state.pop("up_path", None))
+    st.session_state.pop("up_key", None)
     if "up_result" in st.session_state:
         st.success(st.session_state.pop("up_result"))
     st.stop()
 
 state_key = (source, period, upload.name, upload.size, upload.file_id)
-if st.session_state.get("up_key") != state_key:
+if st.session_state.get("up_key") != state_key or not st.session_state.get("up_path", Path()).is_file():
     st.session_state["up_key"] = state_key
     st.session_state["up_path"] = vu.save_upload(upload.name, upload.getvalue(), st.session_state.get("up_path"))
 path = st.session_state["up_path"]
