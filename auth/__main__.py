@@ -97,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "audit":
             df = audit.events()
             if args.csv:
-                df.to_csv(args.csv, index=False, encoding="utf-8-sig")
+                from report.export import to_csv_bytes
+
+                with open(args.csv, "wb") as f:
+                    f.write(to_csv_bytes(df))
                 print(f"已导出 {len(df)} 条 exported {len(df)} events → {args.csv}")
             else:
                 print(df.to_string(index=False))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -67,3 +68,18 @@ def period_label(period: str) -> str:
     if len(p) == 4:
         return f"{p}年"
     return p
+
+
+# Every ASCII character Markdown, Streamlit's directives (:red[…], :material/…:), LaTeX ($) or HTML give a
+# meaning to, plus "." and "@" so that www.host and a@b.cn do not become links.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&@])")
+
+
+def md_escape(text: object) -> str:
+    """Text from data or users made safe to place inside Markdown (st.markdown, st.caption, st.error, labels):
+    each special character backslash-escaped, line breaks folded to spaces, so it renders exactly as
+    written and never as an image, link, heading, directive or HTML."""
+    if _missing(text):
+        return ""
+    s = re.sub(r"[\r\n\t\v\f\u2028\u2029]+", " ", str(text))
+    return _MD_SPECIAL.sub(r"\\\1", s)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from report import export
 from ui import auth, theme
 from ui import format as fmt
 
@@ -30,19 +29,14 @@ HEADERS = {
 
 def excel(df: pd.DataFrame, columns: list[str], sheet: str = "数据") -> bytes:
     """An .xlsx file of `columns` of `df` with the Chinese headers of HEADERS."""
-    out = io.BytesIO()
-    table = df[columns].rename(columns=HEADERS)
-    with pd.ExcelWriter(out, engine="xlsxwriter") as writer:
-        table.to_excel(writer, sheet_name=sheet[:31], index=False)
-        writer.sheets[sheet[:31]].set_column(0, len(columns) - 1, 16)
-    return out.getvalue()
+    return export.to_xlsx_bytes([export.Sheet(sheet, df[columns].rename(columns=HEADERS), width=16)])
 
 
 def download(df: pd.DataFrame, columns: list[str], name: str, key: str) -> None:
     """A download button offering the table as Excel with Chinese headers."""
     auth.download_button(
-        f"下载“{name}”（Excel）", excel(df, columns, name), f"{name}.xlsx", what=name, key=key,
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"下载“{fmt.md_escape(name)}”（Excel）", excel(df, columns, name), f"{name}.xlsx", what=name, key=key,
+        mime=export.XLSX_MIME,
     )
 
 
@@ -64,13 +58,14 @@ def table(df: pd.DataFrame, columns: list[str], *, percent: tuple[str, ...] = ("
 def standard_text(row: pd.Series) -> str:
     """“标准：每千常住人口托位数 ≥ 4.5” or the note that there is no standard."""
     if pd.isna(row["standard_value"]):
-        return f"**{row['basis']}**：暂无标准，只显示现状比值，不计算缺口。"
-    return f"**标准：{row['basis']} ≥ {fmt.number(row['standard_value'])}**"
+        return f"**{fmt.md_escape(row['basis'])}**：暂无标准，只显示现状比值，不计算缺口。"
+    return f"**标准：{fmt.md_escape(row['basis'])} ≥ {fmt.number(row['standard_value'])}**"
 
 
 def period_note(sources: pd.DataFrame) -> str:
     """“各数据所用期次：托位数据：2026Q3 · 常住人口：2025 …” (the latest landing of each source)."""
-    return "各数据所用期次：" + " · ".join(f"{r.source_label}：{r.source_period}" for r in sources.itertuples())
+    e = fmt.md_escape
+    return "各数据所用期次：" + " · ".join(f"{e(r.source_label)}：{e(r.source_period)}" for r in sources.itertuples())
 
 
 def shortfall_bar(df: pd.DataFrame, unit: str) -> go.Figure:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-import xlsxwriter
 
+from report import export
 from ui import auth, theme
 from ui import format as fmt
 
@@ -58,25 +56,12 @@ def chinese(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def excel(df: pd.DataFrame, title: str, note: str) -> bytes:
     """An .xlsx with a title row addressed to the department, a note row and Chinese headers."""
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    ws = wb.add_worksheet("名单")
-    bold = wb.add_format({"bold": True, "font_size": 14})
-    head = wb.add_format({"bold": True, "bg_color": "#dfe7f3", "border": 1})
-    ws.write_string(0, 0, title, bold)
-    ws.write_string(1, 0, note)
-    for j, col in enumerate(df.columns):
-        ws.write_string(3, j, str(col), head)
-        ws.set_column(j, j, max(10, min(40, len(str(col)) * 2 + 4)))
-        for i, v in enumerate(df[col].tolist()):
-            ws.write_string(4 + i, j, "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
-    wb.close()
-    return buf.getvalue()
+    return export.to_xlsx_bytes([export.Sheet("名单", df, above=[[title], [note]])])
 
 
 def download(df: pd.DataFrame, title: str, note: str, file_name: str, key: str) -> None:
-    auth.download_button(f"导出 Excel：{title}", excel(df, title, note), file_name, what=title, key=key,
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    auth.download_button(f"导出 Excel：{fmt.md_escape(title)}", excel(df, title, note), file_name, what=title, key=key,
+                       mime=export.XLSX_MIME)
 
 
 def kpis(items: list[tuple[str, object]]) -> None:
@@ -194,13 +179,14 @@ def child_file_action(wh, scope, due: pd.DataFrame) -> None:
         file = wh.uncached(lq.child_file, scope, key)
     except lq.CaseAccessDenied as e:
         auth.log("view_child", f"child {key[:12]}", ok=False, detail=str(e))
-        st.error(str(e))
+        st.error(fmt.md_escape(e))
         return
     auth.log("view_child", f"child {key[:12]}", detail=reason.strip())
     person = file["person"].iloc[0]
     with st.container(border=True, key="kc_file"):
-        st.markdown(f"**{person['name']}** · 身份证号 {person['id_number']} · {person['sex'] or ''} · "
-                    f"出生日期 {fmt_date(person['birth_date'])} · {person['street_name']}")
+        e = fmt.md_escape
+        st.markdown(f"**{e(person['name'])}** · 身份证号 {e(person['id_number'])} · {e(person['sex'])} · "
+                    f"出生日期 {fmt_date(person['birth_date'])} · {e(person['street_name'])}")
         st.caption("本次查看已记入审计日志（查看人、时间、事由）。请勿截屏或外传。")
         st.dataframe(chinese(file["ledger"], list(file["ledger"].columns)), hide_index=True)
         st.dataframe(chinese(file["visits"], list(file["visits"].columns)), hide_index=True)

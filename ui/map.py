@@ -2,7 +2,6 @@
 the Chinese legend, the table and the Excel download. Pure functions; views/map.py stays thin."""
 from __future__ import annotations
 
-import io
 import json
 import math
 import urllib.parse
@@ -301,13 +300,7 @@ def table_columns(tbl: pd.DataFrame) -> dict:
 
 
 def excel(tbl: pd.DataFrame, title: str, notes: list[str]) -> bytes:
-    """The table as .xlsx (xlsxwriter), suppressed exactly as on the page, with a title and notes."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
-        tbl.to_excel(xw, sheet_name="分街道", index=False, startrow=2)
-        ws = xw.sheets["分街道"]
-        ws.write(0, 0, title)
-        for i, n in enumerate(notes):
-            ws.write(len(tbl) + 4 + i, 0, n)
-        ws.set_column(0, len(tbl.columns) - 1, 16)
-    return buf.getvalue()
+    """The table as .xlsx, suppressed exactly as on the page, with a title and notes."""
+    from report import export
+
+    return export.to_xlsx_bytes([export.Sheet("分街道", tbl, above=[[title]], below=notes, width=16)])

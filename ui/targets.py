@@ -1,13 +1,13 @@
 """Widgets of the 目标进展 page: traffic lights, the measure tree, the indicator chart, the Excel export."""
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from report import export
 from ui import theme
+from ui.format import md_escape as md
 from warehouse.queries import targets as tq
 
 STATUS_COLORS = theme.STATUS_COLORS
@@ -39,7 +39,7 @@ KIND_ZH = {"computed": "系统计算", "reported": "部门报送"}
 
 def light(status: str) -> str:
     """A coloured dot and the status word, as Streamlit markdown."""
-    return f":{_MD.get(status, 'gray')}[● {status}]"
+    return f":{_MD.get(status, 'gray')}[● {md(status)}]"
 
 
 def status_counts(status: pd.DataFrame) -> None:
@@ -70,19 +70,20 @@ def tree(measures: pd.DataFrame, status: pd.DataFrame) -> None:
     for area, group in measures.groupby("area", sort=False):
         inds = status[status["measure_no"].isin(group["measure_no"])]
         worst = next((s for s in tq.STATUS_ORDER if s in set(inds["status"])), None)
-        head = f"{area}（{len(group)}项措施，{len(inds)}项指标）" + (f" · {worst}" if worst else "")
+        head = f"{md(area)}（{len(group)}项措施，{len(inds)}项指标）" + (f" · {worst}" if worst else "")
         with st.expander(head, expanded=worst in ("逾期", "滞后")):
             for m in group.itertuples():
-                st.markdown(f"**{m.measure_no}. {m.measure}** — 牵头：{m.lead_departments.replace(';', '、')}")
+                lead = md(m.lead_departments.replace(";", "、"))
+                st.markdown(f"**{md(m.measure_no)}. {md(m.measure)}** — 牵头：{lead}")
                 if isinstance(m.rule_text, str) and m.rule_text:
-                    st.caption(m.rule_text)
+                    st.caption(md(m.rule_text))
                 g = by_measure.get(m.measure_no)
                 if g is None:
                     continue
                 for r in g.itertuples():
                     st.markdown(
-                        f"&emsp;{light(r.status)} {r.indicator}：当前 {shown_value(r)}，"
-                        f"今日应达 {num(r.expected_today, r.unit)}，目标 {num(r.target, r.unit)}"
+                        f"&emsp;{light(r.status)} {md(r.indicator)}：当前 {md(shown_value(r))}，"
+                        f"今日应达 {md(num(r.expected_today, r.unit))}，目标 {md(num(r.target, r.unit))}"
                         f"（{pd.Timestamp(r.deadline):%Y-%m-%d}前，{KIND_ZH.get(r.kind, r.kind)}）")
 
 
@@ -147,12 +148,5 @@ def status_table(status: pd.DataFrame) -> pd.DataFrame:
 
 
 def excel_bytes(table: pd.DataFrame, sheet: str = "目标进展") -> bytes:
-    """An .xlsx of a table (xlsxwriter), header row bold and frozen."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
-        table.to_excel(xw, sheet_name=sheet, index=False)
-        ws = xw.sheets[sheet]
-        ws.freeze_panes(1, 0)
-        for i, c in enumerate(table.columns):
-            ws.set_column(i, i, max(10, min(40, 2 * len(str(c)) + 4)))
-    return buf.getvalue()
+    """An .xlsx of a table, header row bold and frozen."""
+    return export.to_xlsx_bytes([export.Sheet(sheet, table)])

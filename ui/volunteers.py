@@ -6,7 +6,6 @@ without a browser; views/upload.py only wires them to widgets.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import shutil
@@ -21,6 +20,7 @@ import streamlit as st
 
 from etl import land as etl_land
 from etl.contracts import get_source
+from report import export
 from ui import format as fmt
 from ui import theme
 from ui.gaps import download, excel
@@ -228,11 +228,7 @@ def rejected_frame(p: etl_land.Preview) -> pd.DataFrame:
 
 
 def rejected_excel(p: etl_land.Preview) -> bytes:
-    df = rejected_frame(p)
-    out = io.BytesIO()
-    with pd.ExcelWriter(out, engine="xlsxwriter") as w:
-        df.to_excel(w, sheet_name="被拒绝的行", index=False)
-    return out.getvalue()
+    return export.to_xlsx_bytes([export.Sheet("被拒绝的行", rejected_frame(p))])
 
 
 def confirm(source: str, path: Path, period: str, root: Path | None = None, progress=None,

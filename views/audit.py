@@ -1,10 +1,9 @@
 """审计日志: who signed in, opened a child's file, exported or uploaded what, when and in which scope."""
 
-import io
-
 import streamlit as st
 
 from auth import audit
+from report import export
 from ui import auth
 
 st.title("审计日志")
@@ -29,7 +28,5 @@ st.dataframe(
                    "scope": "范围", "ok": st.column_config.CheckboxColumn("成功"), "detail": "说明"},
 )
 st.caption(f"共 {len(events):,} 条，筛选后 {len(shown):,} 条。")
-buffer = io.StringIO()
-shown.drop(columns=["action_label"]).to_csv(buffer, index=False)
-auth.download_button("导出审计日志（CSV）", buffer.getvalue().encode("utf-8-sig"), "审计日志.csv",
+auth.download_button("导出审计日志（CSV）", export.to_csv_bytes(shown.drop(columns=["action_label"])), "审计日志.csv",
                      what="审计日志", mime="text/csv", key="audit_csv")

@@ -62,13 +62,14 @@ if gap == ui.INDEX:
 else:
     row = catalogue.set_index("gap_id").loc[gap]
     table = wh.query(gq.gap_table, scope, period, gap, level).sort_values(["rank", "area_code"])
-    st.subheader(f"{where}{row['gap_name']}缺口")
+    md = fmt.md_escape
+    st.subheader(f"{where}{md(row['gap_name'])}缺口")
     st.markdown(ui.standard_text(row))
-    st.caption(f"标准来源：{row['source']}")
+    st.caption(f"标准来源：{md(row['source'])}")
     if not table.empty:
         first = table.iloc[0]
-        st.caption(f"数据期：{first['supply_label']}数据：{first['supply_period']} · "
-                   f"{first['demand_label']}数据：{first['demand_period']}")
+        st.caption(f"数据期：{md(first['supply_label'])}数据：{md(first['supply_period'])} · "
+                   f"{md(first['demand_label'])}数据：{md(first['demand_period'])}")
     if table.empty:
         st.info("所选范围内暂无数据（相关部门数据尚未导入）。")
     else:
@@ -76,10 +77,10 @@ else:
         total_short = table["shortfall"].sum() if row["has_standard"] else None
         below = int((table["shortfall"] > 0).sum()) if row["has_standard"] else None
         overall = table["supply"].sum() / table["demand"].sum() * row["per"] if table["demand"].sum() else None
-        k1.metric(f"缺口合计（{row['unit']}）", fmt.number(total_short), border=True,
+        k1.metric(f"缺口合计（{md(row['unit'])}）", fmt.number(total_short), border=True,
                   help="各地区缺口之和；区县缺口按全区县合计计算（街道间余缺相抵），故各街道缺口之和可能大于区县缺口")
         k2.metric("未达标地区数", fmt.number(below), border=True)
-        k3.metric(row["basis"], "—" if overall is None else f"{overall:,.1f}", border=True)
+        k3.metric(md(row["basis"]), "—" if overall is None else f"{overall:,.1f}", border=True)
         chart, scatter = st.columns(2, gap="large")
         with chart:
             if row["has_standard"]:

@@ -63,7 +63,7 @@ with left:
     st.pydeck_chart(deck, height=560, key="map_deck")
     missing = raw.loc[~raw["street_code"].isin(shapes["region_code"]), "street_name"]
     if len(missing):
-        st.warning(f"以下街道乡镇没有边界，未画在图上（见表格）：{'、'.join(missing)}")
+        st.warning(f"以下街道乡镇没有边界，未画在图上（见表格）：{'、'.join(fmt.md_escape(n) for n in missing)}")
     if shapes["is_schematic"].any():
         st.caption("示意边界：示例城市的边界为虚构示意图，不代表真实行政区划。")
 with right:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import data, ledger, widgets
+from ui.format import md_escape
 from warehouse.queries import geo
 from warehouse.queries import matching as q
 
@@ -44,7 +45,7 @@ with left:
         st.html(ledger.rate_legend())
     st.plotly_chart(ledger.rate_bars(streets), theme=None, key="mt_streets")
 with right:
-    st.subheader(f"工作名单（责任部门：{one['department']}）")
+    st.subheader(f"工作名单（责任部门：{md_escape(one['department'])}）")
     if not scope.exact:  # child lists are case access (auth/roles.py); the door would refuse the query
         st.caption("未匹配人数见左侧和上表；名单由个案工作者在“数据比对”页查看，核实后交责任部门跟进。")
         st.stop()

@@ -5,6 +5,7 @@ import streamlit as st
 
 from ui import auth, data, widgets
 from ui import targets as ut
+from ui.format import md_escape as md
 from warehouse.queries import targets as tq
 
 wh = data.warehouse()
@@ -47,7 +48,7 @@ with tab_ind:
         labels = [f"{r.measure_no} · {r.indicator}" for r in status.itertuples()]
         pick = st.selectbox("指标", range(len(labels)), format_func=labels.__getitem__, key="indicator")
         row = status.iloc[pick]
-        st.markdown(f"{ut.light(row['status'])} **{row['indicator']}** — 牵头 {row['lead_department']}，"
+        st.markdown(f"{ut.light(row['status'])} **{md(row['indicator'])}** — 牵头 {md(row['lead_department'])}，"
                     f"{ut.KIND_ZH.get(row['kind'], row['kind'])}；完成目标 {ut.num(row['share_of_target'], '%')}，"
                     f"应报未报 {row['missing_reports']} 份")
         series = wh.query(tq.indicator_series, view, plan_id, row["measure_no"], row["indicator"])

@@ -8,6 +8,7 @@ from etl.contracts import PERIOD_EXAMPLE, get_source
 from etl.errors import ExtractError
 from ui import auth, data
 from ui import volunteers as vu
+from ui.format import md_escape as md
 
 wh = data.warehouse()
 vu.sweep_uploads()  # copies left by sessions that ended without confirm or cancel (names, raw IDs)
@@ -29,7 +30,7 @@ if upload is None:  # emptied (or never filled): this session's copy goes now
     vu.discard_upload(st.session_state.pop("up_path", None))
     st.session_state.pop("up_key", None)
     if "up_result" in st.session_state:
-        st.success(st.session_state.pop("up_result"))
+        st.success(md(st.session_state.pop("up_result")))
     st.stop()
 
 state_key = (source, period, upload.name, upload.size, upload.file_id)
@@ -41,7 +42,7 @@ path = st.session_state["up_path"]
 try:
     p = vu.preview(source, path, period)
 except ExtractError as e:
-    st.error(f"文件无法读取：{e}")
+    st.error(f"文件无法读取：{md(e)}")
     st.stop()
 
 st.subheader("校验报告（尚未导入）")
@@ -51,9 +52,10 @@ c[1].metric("可接收", f"{p.rows_accepted:,}")
 c[2].metric("被拒绝", f"{p.rows_rejected:,}")
 c[3].metric("与已导入数据重复", f"{p.overlap:,}")
 if p.already:
-    st.warning(f"这个文件已于 {p.already['landed_at']} 导入过（{p.already['file_name']}），确认导入不会有任何变化。")
+    st.warning(f"这个文件已于 {md(p.already['landed_at'])} 导入过（{md(p.already['file_name'])}），确认导入不会有任何变化。")
 if p.supersedes:
-    st.caption(f"确认后将替换 {p.period} 期已导入的“{p.supersedes['file_name']}”（{p.supersedes['rows_accepted']:,} 行）。")
+    st.caption(f"确认后将替换 {md(p.period)} 期已导入的“{md(p.supersedes['file_name'])}”"
+               f"（{p.supersedes['rows_accepted']:,} 行）。")
 if p.reasons:
     st.dataframe(vu.reasons_table(p), hide_index=True)
     with st.expander("被拒绝的行（原始值、行号与原因）"):
