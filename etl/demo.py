@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from etl.contracts import Source, get_source, parse_period, sources
+from etl.private import make_private, private_dir
 from geo.demo_geography import URBAN_CORE, Geography, build_geography
 
 # ---- public API --------------------------------------------------------------------------------
@@ -52,8 +53,7 @@ def generate(out_dir: Path, scale: str = "city", seed: int = 7, progress: Progre
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; use one of {', '.join(SCALES)}")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = private_dir(Path(out_dir))  # 0700 before the first file: the extracts hold names and ID numbers
     geo = build_geography(scale, seed, _cities=(_cities or 13) if scale == "province" else None)
     per_city = _children_per_city or {"tiny": 1_500, "city": 100_000, "province": 800_000}[scale]
     plans = _plans(scale, seed)
@@ -78,6 +78,7 @@ def generate(out_dir: Path, scale: str = "city", seed: int = 7, progress: Progre
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
                                            encoding="utf-8")
+    make_private(out_dir)  # the writers (csv, xlsxwriter, GeoJSON) create files by the umask: narrow them
     return [r[0] for r in results]
 
 

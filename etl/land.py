@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from .contracts import GRAIN_ZH, PERIOD_EXAMPLE, get_source, parse_period, period_from_filename
 from .crash import checkpoint
 from .errors import ExtractError
+from .private import open_private, private_dir
 from .read import read_extract
 from .validate import REJECT_COLUMNS, RegionIndex, validate
 
@@ -64,7 +65,7 @@ def create_secret_key(root: Path) -> Path:
     """A random key in data/secret.key (mode 600) unless one exists: for demo data folders only."""
     path = root / "secret.key"
     if not path.exists():
-        root.mkdir(parents=True, exist_ok=True)
+        private_dir(root)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
@@ -124,8 +125,8 @@ def current_loads(log: list[dict]) -> dict[tuple[str, str], dict]:
 
 @contextmanager
 def _lock(root: Path):
-    landed_dir(root).mkdir(parents=True, exist_ok=True)
-    with (landed_dir(root) / ".lock").open("w") as f:
+    private_dir(landed_dir(root), top=root)  # the data folder and landed/ are 0700, whatever the umask
+    with os.fdopen(open_private(landed_dir(root) / ".lock"), "w") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
@@ -161,8 +162,9 @@ def region_index(root: Path) -> RegionIndex | None:
 def _write_parquet(table: pa.Table, path: Path) -> None:
     """Write to a temp name, fsync, then rename: a crash never leaves a half file under the final name."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    with tmp.open("rb") as f:
+    with os.fdopen(open_private(tmp), "wb") as f:  # 0600: rejected and person files hold names and IDs
+        pq.write_table(table, f, compression="zstd")
+        f.flush()
         os.fsync(f.fileno())
     checkpoint("land:parquet_tmp_written")
     os.replace(tmp, path)
@@ -307,7 +309,7 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
         say("写入 write", 2, 3)
         rel = Path(source_name) / period
         target = landed_dir(root) / rel
-        target.mkdir(parents=True, exist_ok=True)
+        private_dir(target, top=root)
         acc, rej = rel / f"{sha}.parquet", rel / f"{sha}.rejected.parquet"
         per = rel / f"{sha}.person.parquet" if res.persons is not None else None
         _write_parquet(res.accepted, landed_dir(root) / acc)
@@ -334,7 +336,7 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
             with log_path.open("rb") as f:
                 f.seek(-1, os.SEEK_END)
                 torn = f.read(1) != b"\n"
-        with log_path.open("a", encoding="utf-8") as f:
+        with os.fdopen(open_private(log_path, append=True), "a", encoding="utf-8") as f:
             # After a crash mid-append, start a fresh line (read_load_log ignores the torn one).
             f.write(("\n" if torn else "") + json.dumps(asdict(entry), ensure_ascii=False) + "\n")
             f.flush()

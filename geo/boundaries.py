@@ -26,6 +26,7 @@ import shapely
 
 from etl.errors import ExtractError
 from etl.land import _lock, data_dir, file_sha256, region_index
+from etl.private import open_private, private_dir
 
 LEVELS = ("county", "street", "community")
 LEVEL_ZH = {"county": "区县", "street": "街道（乡镇）", "community": "社区（村）"}
@@ -291,9 +292,10 @@ def land_boundaries(path: Path | str, level: str, code_field: str, name_field: s
             "lat": np.round(shapely.get_y(cent), 6)})
         rel = Path(level) / f"{sha}.parquet"
         target = boundaries_dir(root) / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent, top=root)
         tmp = target.with_suffix(".parquet.tmp")
-        pq.write_table(table, tmp, compression="zstd")
+        with os.fdopen(open_private(tmp), "wb") as f:
+            pq.write_table(table, f, compression="zstd")
         os.replace(tmp, target)
         entry = BoundaryLanding(
             load_id=sha[:16], level=level, valid_from=vf, file_name=path.name, sha256=sha, crs_in=crs_in,
@@ -301,7 +303,7 @@ def land_boundaries(path: Path | str, level: str, code_field: str, name_field: s
             unknown_codes=sorted(set(codes) - known), codes_without_polygon=sorted(known - set(codes)),
             is_schematic=schematic, landed_at=datetime.now().isoformat(timespec="seconds"),
             landed_by=user or os.environ.get("TONGXIN_USER") or getpass.getuser(), path=str(rel))
-        with boundaries_log_path(root).open("a", encoding="utf-8") as f:
+        with os.fdopen(open_private(boundaries_log_path(root), append=True), "a", encoding="utf-8") as f:
             f.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
             f.flush()
             os.fsync(f.fileno())

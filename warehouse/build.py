@@ -23,6 +23,7 @@ import yaml
 from etl.contracts import parse_period, sources
 from etl.crash import checkpoint
 from etl.land import current_loads, data_dir, landed_dir, read_load_log
+from etl.private import make_private, open_private, private_dir
 from etl.validate import accepted_schema
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -34,6 +35,7 @@ NOT_OBSERVATIONS = {"plan_indicators"}  # sources that say what should be, not w
 KEEP_SNAPSHOTS = 5
 POINTER = "CURRENT"
 DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class BuildError(RuntimeError):
@@ -98,8 +100,8 @@ def _load_raw(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> 
         con.execute(f"create table raw_{name} ({', '.join(f'{c} {t}' for c, t in cols)})")
         mine = [e for e in loads if e["source"] == name]
         if mine:
-            lst = ", ".join(_q(str(landed_dir(root) / e["accepted_path"])) for e in mine)
-            con.execute(f"insert into raw_{name} by name select * from read_parquet([{lst}], union_by_name=true)")
+            files = [str(landed_dir(root) / e["accepted_path"]) for e in mine]  # a parameter, never SQL text
+            con.execute(f"insert into raw_{name} by name select * from read_parquet(?, union_by_name=true)", [files])
             for p in sorted({e["period"] for e in mine}):
                 start, end = parse_period(p, src.period)
                 con.execute(f"update raw_{name} set period_start = ?, period_end = ? where period = ?", [start, end, p])
@@ -116,8 +118,8 @@ def _load_pii(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> 
     people = [str(landed_dir(root) / e["person_path"]) for e in loads
               if e.get("person_path") and sources()[e["source"]].id_column is not None]
     if people:
-        lst = ", ".join(_q(f) for f in people)
-        cols = {r[0] for r in con.execute(f"describe select * from read_parquet([{lst}], union_by_name=true)").fetchall()}
+        cols = {r[0] for r in con.execute("describe select * from read_parquet(?, union_by_name=true)",
+                                          [people]).fetchall()}
         name = "arg_max(child_name, period)" if "child_name" in cols else "null::varchar"
         con.execute(f"""
             create table pii.person as
@@ -125,9 +127,9 @@ def _load_pii(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> 
                    {name} as name,
                    any_value(sex) as sex, any_value(birth_date) as birth_date,
                    list(distinct source order by source) as sources
-            from read_parquet([{lst}], union_by_name=true)
+            from read_parquet(?, union_by_name=true)
             group by person_key
-            order by person_key""")  # one child's row is then a read of one row group (its min/max), not a scan
+            order by person_key""", [people])  # one child's row is then a read of one row group (its min/max), not a scan
     else:
         con.execute("create table pii.person (person_key varchar, id_number varchar, name varchar, sex varchar,"
                     " birth_date date, sources varchar[])")
@@ -137,13 +139,13 @@ def _load_pii(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> 
         src = sources()[e["source"]]
         if e.get("person_path") and src.id_column is None:
             tbl = f"pii.{src.name}"
-            path = _q(str(landed_dir(root) / e["person_path"]))
+            path = str(landed_dir(root) / e["person_path"])
             exists = con.execute("select count(*) from duckdb_tables() where schema_name='pii' and table_name=?",
                                  [src.name]).fetchall()[0][0]
             if exists:
-                con.execute(f"insert into {tbl} by name select * from read_parquet({path})")
+                con.execute(f"insert into {tbl} by name select * from read_parquet(?)", [path])
             else:
-                con.execute(f"create table {tbl} as select * from read_parquet({path})")
+                con.execute(f"create table {tbl} as select * from read_parquet(?)", [path])
 
 
 def _load_log_table(con: duckdb.DuckDBPyConnection, log: list[dict], current: dict) -> None:
@@ -181,6 +183,9 @@ def _load_tables(con: duckdb.DuckDBPyConnection) -> None:
     """cfg_<name> from config/*.csv and ref_<name> from reference/*.csv (columns *_code stay text)."""
     for prefix, folder in (("cfg", config_dir()), ("ref", REPO_DIR / "reference")):
         for path in sorted(folder.glob("*.csv")):
+            if not TABLE_NAME.fullmatch(path.stem):  # the file name becomes a table name: plain words only
+                raise BuildError(f"配置文件名只能用小写字母、数字和下划线 config file name must be lower-case letters, "
+                                 f"digits and _: {path.name}")
             header = path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
             types = {h.strip(): "VARCHAR" for h in header if h.strip().endswith(("_code", "_id", "_no"))}
             opts = ", types=?" if types else ""
@@ -268,8 +273,7 @@ def build(root: Path | str | None = None, progress: Callable[[str, int, int], No
     log = read_load_log(root)
     current = current_loads(log)
     loads = [e for e in log if e["status"] == "landed"]
-    snaps = snapshots_dir(root)
-    snaps.mkdir(parents=True, exist_ok=True)
+    snaps = private_dir(snapshots_dir(root), top=root)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
     tmp = snaps / f"{stamp}.duckdb.building"
     final = snaps / f"{stamp}.duckdb"
@@ -277,6 +281,7 @@ def build(root: Path | str | None = None, progress: Callable[[str, int, int], No
     steps = len(models) + 3
     say = progress or (lambda *_: None)
     con = duckdb.connect(str(tmp), config=DUCKDB_CONFIG)
+    make_private(tmp)  # DuckDB creates it by the umask; a snapshot holds the person table
     try:
         say("载入已导入数据 loading landed data", 1, steps)
         _load_raw(con, root, loads)
@@ -329,7 +334,7 @@ def publish(root: Path, snapshot_name: str) -> None:
     if not (snaps / snapshot_name).is_file():
         raise BuildError(f"快照不存在 no such snapshot: {snapshot_name}")
     tmp = snaps / f".{POINTER}.{os.getpid()}.tmp"
-    with tmp.open("w", encoding="utf-8") as f:
+    with os.fdopen(open_private(tmp), "w", encoding="utf-8") as f:
         f.write(snapshot_name + "\n")
         f.flush()
         os.fsync(f.fileno())  # the pointer must never name a snapshot with its bytes still in flight
@@ -344,7 +349,7 @@ def publish(root: Path, snapshot_name: str) -> None:
 
 @contextmanager
 def _publish_lock(snaps: Path):
-    with (snaps / ".publish.lock").open("w") as f:
+    with os.fdopen(open_private(snaps / ".publish.lock"), "w") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
