@@ -132,6 +132,8 @@ def test_matching_page_for_the_data_officer_runs_every_check_without_a_list(con,
         assert shown, code
         numbers = [int(t.removesuffix("人")) for t in shown if t.removesuffix("人").isdigit()]
         assert not [n for n in numbers if 0 < n < privacy.threshold()], (code, shown)
+        bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["text"]
+        assert not [t for t in bars if "NA" in t or "nan" in t], (code, bars)  # suppressed: its label
 
 
 def test_matching_page_for_the_case_worker_shows_every_worklist(con, data_dir):

@@ -101,7 +101,7 @@ def rate_bars(df: pd.DataFrame) -> go.Figure:
     df = df.sort_values("match_rate", ascending=False)
     names = [n if isinstance(n, str) and n else c for n, c in zip(df["street_name"], df["street_code"])]
     fig = go.Figure(go.Bar(y=names, x=df["match_rate"] * 100, orientation="h", marker_color=theme.PRIMARY,
-                           text=[f"{fmt.percent(r)}（缺{u}人）" for r, u in zip(df["match_rate"], df["unmatched"])],
+                           text=[f"{fmt.percent(r.match_rate)}（缺{_count_text(r, 'unmatched')}人）" for r in df.itertuples()],
                            textposition="auto"))
     fig.update_layout(xaxis_title="匹配率（%）", yaxis_title=None, xaxis_range=[0, 100])
     return theme.apply(fig, height=max(280, 26 * len(df) + 100))
