@@ -22,7 +22,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 MARK = "PWN"  # plain letters: proves the hostile text reached the page at all
 HOSTILE = f"![x](http://h.invalid/p.png)<img src=x>[z](javascript:alert(1)) :rainbow[{MARK}] **b** # h"
 # Unescaped: an image or a link, HTML tags, a URL scheme, a Streamlit colour directive from the data.
-HAZARD = re.compile(r"(?<!\\)(?:!\[|\]\(|<(?:img|script|a\s|iframe)|://|javascript:|:rainbow\[)", re.I)
+HAZARD = re.compile(r"(?<!\\)(?:!\[|\]\(|<(?:img|script|a\s|iframe)|://|javascript:|:rainbow\[)", re.IGNORECASE)
 # Columns of query results that hold names and labels from data (department files and catalogues).
 TAINTED = {"indicator", "measure", "area", "department", "lead_department", "lead_departments", "rule_text",
            "basis", "source", "supply_label", "demand_label", "measure_label", "service_type", "sex",
