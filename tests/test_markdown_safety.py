@@ -76,11 +76,16 @@ def _texts(at: AppTest) -> list[str]:
     return out
 
 
-def _assert_safe(at: AppTest) -> None:
+HTML_HAZARD = re.compile(r"<(?:img|script|a\s|iframe)", re.IGNORECASE)
+
+
+def _assert_safe(at: AppTest, reached: bool = True) -> None:
     assert not at.exception, [e.value for e in at.exception]
     texts = _texts(at)
-    assert any(MARK in t for t in texts), "the hostile names did not reach any Markdown element"
-    bad = [t for t in texts if HAZARD.search(t)]
+    html = [str(n.proto.body) for n in at._tree if getattr(n, "type", "") == "html"]
+    if reached:
+        assert any(MARK in t for t in texts + html), "the hostile names did not reach any Markdown element"
+    bad = [t for t in texts if HAZARD.search(t)] + [h for h in html if HTML_HAZARD.search(h)]
     assert not bad, bad
 
 
@@ -152,3 +157,9 @@ def test_upload_page_file_names_and_errors(hostile_data, monkeypatch):
     at.file_uploader[0].upload("x" + name, b"other bytes").run()
     assert at.error, "the file-level error was not shown"
     _assert_safe(at)
+
+
+@pytest.mark.parametrize("page", ["overview", "key_children", "matching", "data_quality", "volunteers"])
+def test_other_pages(page, hostile_data):
+    """The remaining pages: whatever names they show, none renders as Markdown or HTML."""
+    _assert_safe(_page(page), reached=False)
