@@ -89,11 +89,21 @@ def _column(name: str, spec: dict, source: str) -> Column:
         aliases=tuple(str(a) for a in spec.get("aliases", ())),
         required=bool(spec.get("required", False)), pii=bool(spec.get("pii", False)),
         level=spec.get("level"), values=values, value_aliases=va,
-        min=spec.get("min"), max=spec.get("max"), lookup=_lookup(spec, source, name),
+        min=_number(spec.get("min"), source, name), max=_number(spec.get("max"), source, name),
+        lookup=_lookup(spec, source, name),
     )
 
 
 LOOKUPS = {"departments"}
+
+
+def _number(value: object, source: str, name: str) -> float | None:
+    """A range bound as a number (it is written into the validation SQL)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ContractError(f"{source}.{name}: min/max must be numbers, got {value!r}")
+    return value
 
 
 def _lookup(spec: dict, source: str, name: str) -> str | None:
@@ -129,9 +139,15 @@ def load_source(path: Path) -> Source:
     return Source(
         name=name, title=raw["title"], title_en=raw["title_en"], department=raw["department"],
         kind=raw["kind"], period=raw["period"], about_children=bool(raw.get("about_children")),
-        max_age=raw.get("max_age", 16 if raw.get("about_children") else None),
+        max_age=_age(raw.get("max_age", 16 if raw.get("about_children") else None), name),
         key=key, columns=cols, require_any=groups, date_order=order,
     )
+
+
+def _age(value: object, source: str) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ContractError(f"{source}: max_age must be a whole number, got {value!r}")
+    return value
 
 
 @cache

@@ -11,6 +11,7 @@ import getpass
 import hashlib
 import json
 import os
+import re
 import secrets
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -222,9 +223,24 @@ REASON_ZH = {
 }
 
 
-def resolve_period(source_name: str, path: Path, period: str | None) -> tuple[str, tuple]:
+MAX_FILE_NAME = 120  # characters of a file's name kept in the load log
+
+
+def clean_file_name(name: str) -> str:
+    """A file's name as data for the load log: no folders, no control characters, at most MAX_FILE_NAME
+    characters (the suffix kept). An upload's name may be longer than any file system allows: files on
+    disk are named after the content's sha256, never after this."""
+    name = re.split(r"[/\\]", str(name))[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]+", " ", name).strip() or "未命名 unnamed"
+    if len(name) > MAX_FILE_NAME:
+        suffix = Path(name).suffix if len(Path(name).suffix) <= 10 else ""
+        name = name[: MAX_FILE_NAME - 1 - len(suffix)] + "…" + suffix
+    return name
+
+
+def resolve_period(source_name: str, file_name: str, period: str | None) -> tuple[str, tuple]:
     src = get_source(source_name)
-    p = period or period_from_filename(path.name, src.period)
+    p = period or period_from_filename(file_name, src.period)
     if not p:
         raise ExtractError("NO_PERIOD", f"请用 --period 指定统计期（{GRAIN_ZH[src.period]}，如 {PERIOD_EXAMPLE[src.period]}）",
                            f"give --period (a {src.period}, e.g. {PERIOD_EXAMPLE[src.period]})")
@@ -234,7 +250,7 @@ def resolve_period(source_name: str, path: Path, period: str | None) -> tuple[st
         raise ExtractError("BAD_PERIOD", str(e).split(" / ")[0], str(e).split(" / ")[-1]) from None
 
 
-def _check_file(source_name: str, path: Path, period: str | None, root: Path, say) -> tuple:
+def _check_file(source_name: str, path: Path, period: str | None, root: Path, say, file_name: str) -> tuple:
     """Resolve source and period, hash the file, and say if an identical file was landed before."""
     try:
         source = get_source(source_name)
@@ -242,7 +258,7 @@ def _check_file(source_name: str, path: Path, period: str | None, root: Path, sa
         raise ExtractError("UNKNOWN_SOURCE", str(e).strip("'\""), f"unknown source {source_name!r}") from None
     if not path.is_file():
         raise ExtractError("NO_FILE", f"找不到文件：{path}", f"file not found: {path}")
-    period, (_, period_end) = resolve_period(source_name, path, period)
+    period, (_, period_end) = resolve_period(source_name, file_name, period)
     sha = file_sha256(path)
     already = next((e for e in read_load_log(root) if e["source"] == source_name and e["sha256"] == sha), None)
     return source, period, period_end, sha, already
@@ -274,11 +290,15 @@ class Preview:
 
 
 def preview(source_name: str, path: Path | str, period: str | None = None, root: Path | None = None,
-            progress: Callable[[str, int, int], None] | None = None) -> Preview:
-    """Read and validate a file exactly as `land` would, and report; writes nothing."""
+            progress: Callable[[str, int, int], None] | None = None, file_name: str | None = None) -> Preview:
+    """Read and validate a file exactly as `land` would, and report; writes nothing.
+
+    file_name: the name the user gave the file (an upload's), when `path` is a temp copy named otherwise.
+    """
     say = progress or (lambda *_: None)
     root, path = data_dir(root), Path(path)
-    source, period, period_end, sha, already = _check_file(source_name, path, period, root, say)
+    file_name = file_name or path.name
+    source, period, period_end, sha, already = _check_file(source_name, path, period, root, say, file_name)
     _, res = _validate_file(source, path, period, period_end, sha, root, say)
     current = current_loads(read_load_log(root)).get((source_name, period))
     overlap = 0
@@ -288,19 +308,24 @@ def preview(source_name: str, path: Path | str, period: str | None = None, root:
         new = res.accepted.select(keys)
         overlap = new.join(old.group_by(keys).aggregate([]), keys=keys, join_type="inner").num_rows
     say("完成 done", 3, 3)
-    return Preview(source_name, period, path.name, res.rows_read, res.accepted.num_rows, res.rejected.num_rows,
+    return Preview(source_name, period, file_name, res.rows_read, res.accepted.num_rows, res.rejected.num_rows,
                    _reason_counts(res.rejected), res.rejected, already, overlap, current)
 
 
 def land(source_name: str, path: Path | str, period: str | None = None, root: Path | None = None,
          synthetic: bool = False, user: str | None = None,
-         progress: Callable[[str, int, int], None] | None = None) -> LandOutcome:
-    """Land one extract. Raises ExtractError (and writes nothing) on a file-level failure."""
+         progress: Callable[[str, int, int], None] | None = None, file_name: str | None = None) -> LandOutcome:
+    """Land one extract. Raises ExtractError (and writes nothing) on a file-level failure.
+
+    file_name: the name the user gave the file (an upload's), when `path` is a temp copy named otherwise;
+    it guesses the period and goes to the load log, never to a name on disk.
+    """
     say = progress or (lambda *_: None)
     root, path = data_dir(root), Path(path)
+    file_name = file_name or path.name
     with _lock(root):
         _clean_temp_files(root)
-        source, period, period_end, sha, already = _check_file(source_name, path, period, root, say)
+        source, period, period_end, sha, already = _check_file(source_name, path, period, root, say, file_name)
         if already is not None:
             return LandOutcome(None, already=already)
         ext, res = _validate_file(source, path, period, period_end, sha, root, say)
@@ -318,7 +343,7 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
         if per is not None:
             _write_parquet(res.persons, landed_dir(root) / per)
         entry = LoadEntry(
-            load_id=load_id, source=source_name, period=period, file_name=path.name, sha256=sha, fmt=ext.fmt,
+            load_id=load_id, source=source_name, period=period, file_name=clean_file_name(file_name), sha256=sha, fmt=ext.fmt,
             encoding=ext.encoding, rows_read=res.rows_read, rows_accepted=res.accepted.num_rows,
             rows_rejected=res.rejected.num_rows,
             status="landed" if res.accepted.num_rows else "all_rejected",

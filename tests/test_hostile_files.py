@@ -246,3 +246,29 @@ def test_sixteen_thousand_columns_fail_fast_with_one_line(root, tmp_path):
     out = land_both(SOURCE, path, root, tmp_path)
     assert isinstance(out, ExtractError) and out.code == "TOO_MANY_COLUMNS"
     assert "16000" in out.zh and "16000" in out.en
+
+
+def test_a_360_byte_file_name_lands_under_its_hash(root, tmp_path):
+    """A name longer than the file system allows (120 Chinese characters, 360 bytes) comes with an upload as
+    data: the period is guessed from it, the load log keeps it (shortened), nothing on disk is named after it."""
+    long_name = "示范市流动儿童台账" * 13 + "_2026年上半年.csv"
+    assert len(long_name.encode()) > 255
+    path = tmp_path / "upload"
+    path.write_bytes(csv_bytes(HEADER, good_rows()))
+    p = preview(SOURCE, path, root=root, file_name=long_name)
+    assert (p.period, p.rows_accepted) == (PERIOD, 3) and p.file_name == long_name
+    out = land(SOURCE, path, root=root, file_name=long_name)
+    assert out.entry.period == PERIOD and out.entry.rows_accepted == 3
+    logged = read_load_log(root)[-1]["file_name"]
+    assert logged.startswith("示范市流动儿童台账") and logged.endswith(".csv") and len(logged) <= 120
+    for p in root.rglob("*"):
+        assert len(p.name.encode()) < 100 and "示范市" not in p.name
+    assert land(SOURCE, path, root=root, file_name=long_name).already is not None
+
+
+def test_file_name_is_only_a_name(root, tmp_path):
+    """A name with folders, control characters or quotes is kept as a plain name, never a path."""
+    path = tmp_path / "upload"
+    path.write_bytes(csv_bytes(HEADER, good_rows()))
+    out = land(SOURCE, path, PERIOD, root=root, file_name="../../etc/x'\n\x00\"台账.csv")
+    assert out.entry.file_name == "x' \"台账.csv"
