@@ -13,7 +13,7 @@ import pytest
 from etl.__main__ import main as etl_main
 from etl.land import land, preview
 from geo.boundaries import land_boundaries
-from tests.files import write_register_csv, write_regions
+from tests.files import write_regions, write_register_csv
 from warehouse.build import build, published
 
 
