@@ -38,25 +38,33 @@ def _rgb(hex_color: str, alpha: int = 210) -> list[int]:
     return [int(h[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
 
 
-def suppressed_streets(df: pd.DataFrame, metric: str, change: bool, t: int) -> pd.DataFrame:
-    """Street rows with `value` (the metric, or its change) and suppression applied.
-
-    Complementary suppression covers the county groups and the whole view (its total is shown).
-    """
-    col = METRICS[metric][0]
+def marked(df: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
+    """`df` with `<count>_suppressed`/`<count>_label` for each count: as the door marked them (from the
+    whole published cube), or, for a role with exact figures (case access), nothing hidden."""
     out = df.copy()
-    out["value"] = out[col] - out[f"prev_{col}"] if change else out[col]
-    derived = {"per_km2": "children", "per_1000_residents": "children", "share_of_under16": "children",
-               "prev_per_km2": "prev_children", "prev_per_1000_residents": "prev_children",
-               "prev_share_of_under16": "prev_children", "previous_children": "prev_children",
-               "value": ["children", "prev_children"] if change else "children"}
-    return privacy.suppress(out, ["children", "prev_children"], derived=derived,
-                            groups=[["county_code"], None], t=t)
+    for c in counts:
+        if f"{c}_suppressed" not in out:
+            out[f"{c}_suppressed"] = False
+            out[f"{c}_label"] = [privacy._label(x) for x in out[c].tolist()]
+    return out
+
+
+def suppressed_streets(df: pd.DataFrame, metric: str, change: bool, t: int) -> pd.DataFrame:
+    """Street rows with `value` (the metric, or its change), hidden where the door hid its counts.
+
+    No suppression of its own: the door's pattern covers every band, category, level and total, and a
+    view-local pattern would differ between views (so differencing two views would reveal cells)."""
+    col = METRICS[metric][0]
+    out = marked(df, ["children", "prev_children"])
+    hide = out["children_suppressed"] | (out["prev_children_suppressed"] if change else False)
+    value = out[col].astype("Float64") - out[f"prev_{col}"].astype("Float64") if change else out[col]
+    out["value"] = value.astype("Float64").mask(hide.astype(bool))
+    return out
 
 
 def suppressed_points(df: pd.DataFrame, t: int) -> pd.DataFrame:
-    """Community points; complementary suppression within each street (its figure is on the map)."""
-    return privacy.suppress(df, ["children"], groups=[["street_code"]], t=t)
+    """Community points, marked by the door (see suppressed_streets)."""
+    return marked(df, ["children"])
 
 
 def class_breaks(values: pd.Series, k: int = 5, change: bool = False) -> list[float]:

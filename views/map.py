@@ -74,8 +74,8 @@ with right:
     tbl = mp.table(streets, metric, change)
     st.dataframe(tbl, hide_index=True, key="map_table", height=min(400, 35 * (len(tbl) + 1) + 3),
                  column_config=mp.table_columns(tbl))
-    total = int(raw["children"].sum())
-    st.caption(f"合计：{total:,} 人（{len(raw)} 个街道乡镇）" if total >= t or total == 0 else f"合计：<{t} 人")
+    total = mp.marked(wh.query(geo.total, scope, period, age_band, category), ["children"]).iloc[0]
+    st.caption(f"合计：{total['children_label']} 人（{len(raw)} 个街道乡镇）")
     notes = [f"说明：{mp.METRIC_HELP[metric]}", f"少于{t}人的数字显示为“<{t}”；“*”为防止由合计反推而隐去的数字。",
              "示例数据，虚构城市，仅供演示。" if wh.info.is_demo else ""]
     auth.download_button("下载表格（Excel）", mp.excel(tbl, f"{title}（{what}）", notes),

@@ -192,7 +192,7 @@ def run(fn, con: duckdb.DuckDBPyConnection, scope: Scope, *args, **kwargs):
     if not getattr(fn, "__module__", "").startswith("warehouse.queries"):
         raise ValueError(f"{getattr(fn, '__qualname__', fn)!r} is not a warehouse.queries function")
     privacy.refuse_list(fn, scope)
-    return privacy.guard(fn, fn(con, scope, *args, **kwargs), scope)
+    return privacy.guard(fn, fn(con, scope, *args, **kwargs), scope, con)
 
 
 # --------------------------------------------------------------------------------------------

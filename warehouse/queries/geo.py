@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from warehouse.queries import Scope, _df, _scope_predicate
+from warehouse.queries import Scope, _df, _scope_predicate, cube, privacy
 
 # metric key → (column in geo_street_density, Chinese label, unit)
 METRICS = {
@@ -17,18 +17,70 @@ MAP_CATEGORIES = ("流动儿童", "留守儿童", "困境儿童")
 MAP_AGE_BANDS = ("all", "0-3", "3-6", "6-12", "12-16")
 
 
+def _geo_cells(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every cell the map can show, for the whole published area: streets and communities from the marts,
+    each street's remainder (children in no community with a point: never shown, but street − its
+    communities would reveal it), and counties, cities, provinces and everything as sums of streets."""
+    return _df(con, """
+        with streets as (
+            select period, age_band, category, left(street_code, 9) as street, children
+            from geo_street_density
+        ),
+        communities as (
+            select period, age_band, category, community_code, left(street_code, 9) as street, children
+            from geo_community_points
+        ),
+        in_communities as (
+            select period, age_band, category, street, sum(children) as children from communities group by all
+        )
+        select period, age_band, category, street as area, left(street, 6) as parent, 4 as depth,
+               children as n from streets
+        union all
+        select period, age_band, category, community_code, street, 5, children from communities
+        union all
+        select s.period, s.age_band, s.category, s.street || '~', s.street, 5, s.children - coalesce(c.children, 0)
+        from streets s left join in_communities c using (period, age_band, category, street)
+        union all
+        select period, age_band, category, left(street, 6), left(street, 4), 3, sum(children) from streets group by all
+        union all
+        select period, age_band, category, left(street, 4), left(street, 2), 2, sum(children) from streets group by all
+        union all
+        select period, age_band, category, left(street, 2), '', 1, sum(children) from streets group by all
+        union all
+        select period, age_band, category, '', null, 0, sum(children) from streets group by all
+        """)
+
+
+# Children on the register by period × age band × category × area (community → street → county → city →
+# province → everything); bands add up to 'all' (困境儿童 is a subset of the other two, not a sum).
+GEO_CUBE = cube.Cube("geo_children", _geo_cells, keys=("period", "age_band", "category", "area"),
+                     within=("period", "age_band", "category"), relations=(("period", "category", "area"),))
+CELL = {"period": "period", "age_band": "age_band", "category": "category", "area": "area"}
+PREV_CELL = {**CELL, "period": "previous_period"}  # a count of the previous period
+DENSITY_DERIVED = {"per_km2": "children", "per_1000_residents": "children", "share_of_under16": "children",
+                   "prev_per_km2": "prev_children", "prev_per_1000_residents": "prev_children",
+                   "prev_share_of_under16": "prev_children", "previous_children": "prev_children"}
+
+
+# Where street_metrics' counts (and any frame with its key columns) sit in the cube.
+STREETS_IN_CUBE = cube.In(GEO_CUBE, {"children": CELL, "prev_children": PREV_CELL})
+
+
+@privacy.counts("children", "prev_children", derived=DENSITY_DERIVED, cube=STREETS_IN_CUBE)
 def street_metrics(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, age_band: str,
                    category: str) -> pd.DataFrame:
     """One row per street in scope: counts, denominators, the four metrics and their previous values.
 
     Columns: county_code, county_name, street_code, street_name, children, previous_children, area_km2,
-    residents, child_residents, per_km2, per_1000_residents, share_of_under16, and prev_<metric>.
+    residents, child_residents, per_km2, per_1000_residents, share_of_under16, and prev_<metric>; the
+    cube key (period, previous_period, age_band, category, area).
     """
     where, params = _scope_predicate(scope, "street_code")
     return _df(
         con,
         f"""
-        select county_code, county_name, street_code, street_name, children, previous_children,
+        select period, previous_period, age_band, category, left(street_code, 9) as area,
+               county_code, county_name, street_code, street_name, children, previous_children,
                area_km2, residents, child_residents, per_km2, per_1000_residents, share_of_under16,
                previous_children / nullif(area_km2, 0) as prev_per_km2,
                1000.0 * previous_children / nullif(residents, 0) as prev_per_1000_residents,
@@ -42,6 +94,7 @@ def street_metrics(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, ag
     )
 
 
+@privacy.counts("children", cube=cube.In(GEO_CUBE, {"children": CELL}))
 def community_points(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, age_band: str,
                      category: str) -> pd.DataFrame:
     """Communities in scope with their centre point and count: community_code, community_name, street_code,
@@ -50,13 +103,27 @@ def community_points(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, 
     return _df(
         con,
         f"""
-        select community_code, community_name, street_code, street_name, county_code, lon, lat, children
+        select community_code, community_name, street_code, street_name, county_code, lon, lat, children,
+               period, age_band, category, community_code as area
         from geo_community_points
         where period = ? and age_band = ? and category = ? and {where}
         order by community_code
         """,
         [period, age_band, category, *params],
     )
+
+
+@privacy.counts("children", cube=cube.In(GEO_CUBE, {"children": CELL}))
+def total(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, age_band: str, category: str) -> pd.DataFrame:
+    """The scope's total (the map's 合计), one row: children, streets (how many), and the cube key; the
+    door marks it from the cube, so it never reveals a hidden street."""
+    where, params = _scope_predicate(scope, "street_code")
+    return _df(con, f"""
+        select ? as period, ? as age_band, ? as category, ? as area,
+               sum(children)::bigint as children, count(*) as streets
+        from geo_street_density
+        where period = ? and age_band = ? and category = ? and {where}
+        """, [period, age_band, category, cube.scope_area(scope), period, age_band, category, *params])
 
 
 def shapes(con: duckdb.DuckDBPyConnection, scope: Scope, level: str = "street") -> pd.DataFrame:

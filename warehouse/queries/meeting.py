@@ -27,7 +27,8 @@ import duckdb
 import pandas as pd
 
 from warehouse import queries as q
-from warehouse.queries import Scope, gaps, geo, privacy, targets, volunteers
+from warehouse.queries import Scope, cube, gaps, geo, privacy, targets, volunteers
+from warehouse.queries.key_counts import KEY_CHILDREN_CUBE, RISK_CELL as _RISK_CELL
 
 # Computed target indicators shown as headline rates: metric key → (targets model, Chinese label).
 RATE_MODELS = {
@@ -39,7 +40,8 @@ OFF_TRACK = ("逾期", "滞后")
 SOURCE_LABELS = {"map": "流动儿童分布", "key_children": "重点儿童", "targets": "目标进展",
                  "volunteers": "志愿服务", "gaps": "服务缺口"}
 HEADLINE_COLUMNS = ["metric", "label", "value", "previous_value", "change", "unit", "kind", "source_page",
-                    "source_label", "as_of", "detail", "people", "previous_people"]
+                    "source_label", "as_of", "detail", "people", "previous_people",
+                    "period", "previous_period", "age_band", "category", "risk_level", "area"]  # cube keys (counts)
 MAP_AGE_BAND, MAP_CATEGORY = "all", "流动儿童"
 
 
@@ -110,13 +112,17 @@ def _period_label(period: str) -> str:
 # The figures
 
 
-@privacy.counts("children", "previous_children", derived={"change": ["children", "previous_children"]})
+@privacy.counts("children", "previous_children", derived={"change": ["children", "previous_children"]},
+                cube=cube.In(KEY_CHILDREN_CUBE, {"children": _RISK_CELL,
+                                                 "previous_children": {**_RISK_CELL, "period": "previous_period"}}))
 def risk_levels(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
     """Key children per risk level (queries.key_children_by_risk, as the key-children figures).
 
-    Columns: risk_level, risk_scheme, risk_rank, is_high_risk, children, previous_children, change.
+    Columns: risk_level, risk_scheme, risk_rank, is_high_risk, children, previous_children, change; and
+    the cube key (period, previous_period, area).
     """
-    return q.key_children_by_risk(con, scope, period)
+    return q.key_children_by_risk(con, scope, period).assign(
+        period=period, previous_period=q.previous_period(con, period), area=cube.scope_area(scope))
 
 
 def _map_streets(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
@@ -160,7 +166,12 @@ def _status_detail(status: pd.DataFrame) -> str:
 
 @privacy.counts("people", "previous_people", derived={"value": "people", "previous_value": "previous_people",
                                                       "change": ["people", "previous_people"]},
-                groups=[["metric"]])
+                groups=[["metric"]],
+                cube=[cube.In(geo.GEO_CUBE, {"people": geo.CELL, "previous_people": geo.PREV_CELL},
+                              rows=("metric", ("migrant",))),
+                      cube.In(KEY_CHILDREN_CUBE, {"people": _RISK_CELL,
+                                                  "previous_people": {**_RISK_CELL, "period": "previous_period"}},
+                              rows=("metric", ("key_children",)))])
 def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
     """The overview's headline figures, one row each in display order (7 rows), with the previous period.
 
@@ -189,8 +200,8 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.Da
         streets["previous_children"].sum() if has_prev else None, "人", "count", "map", label,
         f"{len(streets)} 个街道（乡镇）")
 
-    raw_risk = q.key_children_by_risk(con, scope, period)
-    risk = privacy.guard(q.key_children_by_risk, raw_risk, scope)
+    raw_risk = risk_levels(con, scope, period)
+    risk = privacy.guard(risk_levels, raw_risk, scope, con)
     prev_known = raw_risk["previous_children"].notna().any()
     add("key_children", "重点对象", raw_risk["children"].sum() if len(raw_risk) else None,
         raw_risk["previous_children"].sum() if prev_known else None, "人", "count", "key_children", label,
@@ -231,6 +242,10 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.Da
     is_count = out["kind"] == "count"
     out["people"] = out["value"].where(is_count).astype("Float64")
     out["previous_people"] = out["previous_value"].where(is_count).astype("Float64")
+    counts = is_count.to_numpy(dtype=bool)  # migrant and key children: the scope's cells of their cubes
+    for col, v in (("period", period), ("previous_period", prev_period), ("age_band", MAP_AGE_BAND),
+                   ("category", MAP_CATEGORY), ("risk_level", "*"), ("area", cube.scope_area(scope))):
+        out[col] = pd.Series([v if c else None for c in counts], index=out.index, dtype=object)
     return out[HEADLINE_COLUMNS]
 
 
@@ -309,13 +324,12 @@ _DENSITY_DERIVED = {"per_km2": "children", "per_1000_residents": "children", "sh
                     "value": "children"}
 
 
-@privacy.counts("children", "prev_children", derived=_DENSITY_DERIVED, groups=[["county_code"], None])
+@privacy.counts("children", "prev_children", derived=_DENSITY_DERIVED, cube=geo.STREETS_IN_CUBE)
 def street_density(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
     """Migrant children per street for the small map: the map page's rows at its defaults, with `value`
     (= children, the page's metric 人数) and the street boundary.
 
-    Suppression is declared exactly as the map page applies it (ui.map.suppressed_streets, metric 人数,
-    no change), so labels equal the page's. Columns: geo.street_metrics' columns, value, region_name,
+    Its counts are cells of the map's cube (geo.STREETS_IN_CUBE), so labels equal the page's. Columns: geo.street_metrics' columns, value, region_name,
     geometry (simplified GeoJSON text, <NA> for a street without a boundary), lon, lat, is_schematic.
     """
     streets = _map_streets(con, scope, period)
@@ -330,9 +344,9 @@ def street_density(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) ->
 
 
 _PACK_COUNTS = {
-    "重点对象风险等级": (["人数", "上期人数"], {"较上期": ["人数", "上期人数"]}, [None]),
+    "重点对象风险等级": (["人数", "上期人数"], {"较上期": ["人数", "上期人数"]}, []),  # marked from its cube
     "流动儿童分布（街道）": (["人数", "上期人数"], {"每平方公里人数": "人数", "较上期": ["人数", "上期人数"]},
-                         [["区县"], None]),
+                         []),  # marked from the map's cube (street_density), no view-local pattern
     "滞后与逾期目标": (["最新值"], {}, [], {"最新值": ("单位", targets.PEOPLE_UNITS)}),
 }
 
@@ -354,7 +368,7 @@ def pack_tables(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> di
     small); the other sheets are numeric and declared, so `run` suppresses them (`<列>_label`).
     """
     w = _window(con, period)
-    head = privacy.guard(headline, headline(con, scope, period), scope)
+    head = privacy.guard(headline, headline(con, scope, period), scope, con)
     if "people_suppressed" not in head:
         head = head.assign(people_suppressed=False, people_label="", previous_people_suppressed=False,
                            previous_people_label="")
@@ -366,8 +380,12 @@ def pack_tables(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> di
         "较上期": head["change"], "单位": head["unit"], "说明": head["detail"],
         "来源页面": head["source_label"], "数据期": head["as_of"],
     })
-    risk = risk_levels(con, scope, period)
-    streets = street_density(con, scope, period)
+    risk = privacy.guard(risk_levels, risk_levels(con, scope, period), scope, con)
+    risk_marks = {f"{zh}_{x}": risk[f"{c}_{x}"] for zh, c in (("人数", "children"), ("上期人数", "previous_children"))
+              for x in ("suppressed", "label") if f"{c}_{x}" in risk}
+    streets = privacy.guard(street_density, street_density(con, scope, period), scope, con)
+    marks = {f"{zh}_{x}": streets[f"{c}_{x}"] for zh, c in (("人数", "children"), ("上期人数", "prev_children"))
+             for x in ("suppressed", "label") if f"{c}_{x}" in streets}
     top = top_county_gaps(con, scope, period)  # its shortfalls are the visible ones (see its docstring)
     off = off_track_targets(con, scope, period)
     monthly = volunteers.monthly(con, scope) if not scope.is_empty else pd.DataFrame(
@@ -376,11 +394,11 @@ def pack_tables(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> di
     return {
         "主要指标": main,
         "重点对象风险等级": pd.DataFrame({"风险等级": risk["risk_level"], "人数": risk["children"],
-                                  "上期人数": risk["previous_children"], "较上期": risk["change"]}),
+                                  "上期人数": risk["previous_children"], "较上期": risk["change"], **risk_marks}),
         "流动儿童分布（街道）": pd.DataFrame({
             "区县": streets["county_name"], "街道（乡镇）": streets["street_name"], "人数": streets["children"],
             "上期人数": streets["previous_children"], "较上期": streets["children"] - streets["previous_children"],
-            "每平方公里人数": streets["per_km2"].astype("Float64").round(2)}),
+            "每平方公里人数": streets["per_km2"].astype("Float64").round(2), **marks}),
         "缺口最大的地区": pd.DataFrame({
             "排名": top["rank"], "地区": top["area_name"], "区域类型": top["area_type"],
             "综合缺口指数": top["gap_index"].astype("Float64").round(1), "最大缺口项目": top["measure_label"],

@@ -93,21 +93,9 @@ def suppress(
         if f"{c}_suppressed" in out:  # suppressed before (by the query door): stays suppressed, same label
             small |= out[f"{c}_suppressed"].fillna(False).to_numpy(dtype=bool)
         primary[c] = small.copy()
-        small = pd.Series(small, index=out.index)
-        changed = bool(small.any())  # nothing small: nothing to protect, no complementary pass
-        while changed:  # repeat: one extra suppression in one grouping can leave a single one in another
-            changed = False
-            for g in groups:
-                g = list(g or [])
-                keys = pd.Series(0, index=out.index) if not g else (out[g[0]] if len(g) == 1 else [out[k] for k in g])
-                for idx in v.groupby(keys, dropna=False).groups.values():
-                    sel = small.loc[idx]
-                    if int(sel.sum()) == 1:
-                        others = v.loc[idx][~sel & (v.loc[idx] > 0)]
-                        if len(others):
-                            small.loc[others.idxmin()] = True
-                            changed = True
-        flags[c] = small
+        if small.any():  # nothing small: nothing to protect, no complementary pass
+            small = _complement(small, arr, [_group_ids(out, g) for g in groups])
+        flags[c] = pd.Series(small, index=out.index)
     small_mark = mark(t)
     for c in counts:
         s = flags[c].to_numpy(dtype=bool)
@@ -130,7 +118,7 @@ def suppress(
             hide |= flags[s]
         if col in flags:  # a count hidden because another count would reveal it (e.g. unmatched = all − matched)
             extra = hide & ~flags[col]
-            out[f"{col}_suppressed"] = flags[col] | hide
+            out[f"{col}_suppressed"] = flags[col] | (extra & (pd.to_numeric(out[col], errors="coerce") > 0))
             out[f"{col}_label"] = out[f"{col}_label"].mask(extra & (pd.to_numeric(out[col], errors="coerce") > 0),
                                                            COMPLEMENT_MARK)
             hide = extra & (pd.to_numeric(out[col], errors="coerce") > 0)
@@ -140,9 +128,39 @@ def suppress(
     return out
 
 
+def _group_ids(df: pd.DataFrame, g: Iterable[str] | None) -> np.ndarray:
+    """Group number of each row for the column list `g` (None or [] = one group, the whole frame)."""
+    g = list(g or [])
+    if not g:
+        return np.zeros(len(df), dtype=np.int64)
+    return df.groupby(g, dropna=False, sort=False).ngroup().to_numpy(dtype=np.int64)
+
+
+def _complement(small: np.ndarray, values: np.ndarray, partitions: list[np.ndarray]) -> np.ndarray:
+    """Complementary suppression to a fixpoint: in every group of every partition holding exactly one
+    hidden cell, hide its smallest other non-zero cell (the first such in row order on a tie); repeat
+    until no group changes (one extra suppression in one grouping can leave a single one in another)."""
+    small = small.copy()
+    positive = values > 0  # numpy: a NaN compares False
+    changed = True
+    while changed:
+        changed = False
+        for ids in partitions:
+            hidden_in_group = np.bincount(ids, weights=small, minlength=int(ids.max(initial=-1)) + 1)
+            cand = np.flatnonzero((hidden_in_group[ids] == 1) & ~small & positive)
+            if not len(cand):
+                continue
+            order = np.lexsort((cand, values[cand], ids[cand]))  # by group, then value, then row
+            ranked = cand[order]
+            first = np.r_[True, ids[ranked][1:] != ids[ranked][:-1]]
+            small[ranked[first]] = True
+            changed = True
+    return small
+
+
 def counts(*columns: str, derived: Mapping[str, str | Iterable[str]] | None = None,
            groups: Iterable[Iterable[str] | None] = (None,),
-           where: Mapping[str, tuple[str, Iterable]] | None = None):
+           where: Mapping[str, tuple[str, Iterable]] | None = None, cube=None):
     """Declare the counts of people a query function returns, for the door (`queries.run`).
 
     Same meaning as `suppress`'s arguments. Every query whose result holds counts of children (or of
@@ -154,11 +172,13 @@ def counts(*columns: str, derived: Mapping[str, str | Iterable[str]] | None = No
     `frames=` instead: @privacy.counts(frames={"streets": (["children"], {}, [None])}).
     where={column: (other column, values)}: the column counts people only on rows whose other column is
     one of the values, e.g. where={"current_value": ("unit", ["人"])} for a table of mixed indicators.
+    cube=cube.In(...): the counts are cells of a published cube (warehouse/queries/cube.py); their marks
+    come from the cube's pattern, the same on every page and filter, and `groups` are not used.
     """
 
     def mark(fn):
         fn.__privacy__ = {"counts": list(columns), "derived": dict(derived or {}), "groups": list(groups),
-                          "where": {k: (v[0], list(v[1])) for k, v in (where or {}).items()}}
+                          "where": {k: (v[0], list(v[1])) for k, v in (where or {}).items()}, "cube": cube}
         return fn
 
     return mark
@@ -177,19 +197,30 @@ def counts_in_frames(frames: Mapping[str, tuple]):
     return mark
 
 
-def guard(fn, result, scope):
-    """Apply `fn`'s declared suppression to `result` unless `scope.exact` (see queries.run)."""
+def guard(fn, result, scope, con=None):
+    """Apply `fn`'s declared suppression to `result` unless `scope.exact` (see queries.run).
+
+    `con` (the snapshot) is needed for counts declared in a cube, whose pattern is read from it."""
     spec = getattr(fn, "__privacy__", None)
     if spec is None or getattr(scope, "exact", False):
         return result
     if "frames" in spec:
-        return {k: (_apply(v, spec["frames"][k]) if k in spec["frames"] else v) for k, v in result.items()}
-    return _apply(result, spec)
+        return {k: (_apply(v, spec["frames"][k], con) if k in spec["frames"] else v) for k, v in result.items()}
+    return _apply(result, spec, con)
 
 
-def _apply(df, spec):
+def _apply(df, spec, con=None):
     if not isinstance(df, pd.DataFrame) or df.empty:
         return df
+    if spec.get("cube") is not None:  # marks from the whole cube's pattern, no view-local complements
+        from warehouse.queries import cube
+
+        if con is None:
+            raise ValueError("a cube's counts need the snapshot connection (privacy.guard(..., con))")
+        df = cube.mark_frame(spec["cube"], df, con)
+        present = [c for c in spec["counts"] if c in df.columns]
+        derived = {k: v for k, v in spec["derived"].items() if k in df.columns}
+        return suppress(df, present, derived=derived, groups=[])
     present = [c for c in spec["counts"] if c in df.columns]
     derived = {k: v for k, v in spec["derived"].items() if k in df.columns}
     groups = [g for g in spec["groups"] if g is None or all(c in df.columns for c in g)]

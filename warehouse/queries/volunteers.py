@@ -11,12 +11,20 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from warehouse.queries import Scope, _df, _scope_predicate, privacy
+from warehouse.queries import Scope, _df, _scope_predicate, cube, geo, privacy
+from warehouse.queries.key_counts import KEY_CHILDREN_CUBE
 from warehouse.queries.ledger import LIST_LIMIT
 
 
+# Key children and the paired among them are cells of the key-children cube (the overview shows the same
+# figures), so they carry its marks on every page.
+_KEY_CELLS = cube.In(KEY_CHILDREN_CUBE, {m: {"period": "key_period", "risk_level": cube.Const(level), "area": "area"}
+                                         for m, level in (("key_children", "*"), ("paired", "paired"))})
+_KEY_PERIOD = "(select max_by(period, period_end) from key_children_by_risk)"
+
+
 @privacy.counts("participants", "volunteers", "active_volunteers", "agent_parents", "key_children", "paired",
-                derived={"pairing_coverage": ["key_children", "paired"]})
+                derived={"pairing_coverage": ["key_children", "paired"]}, cube=_KEY_CELLS)
 def kpis(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """One row for the year of the data date: as_of_date, year, activities, planned, cancelled, participants,
     person_times, volunteer_hours, teams, dormant_teams, volunteers, active_volunteers, agent_parents,
@@ -44,8 +52,9 @@ def kpis(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
             select coalesce(sum(key_children::double), 0)::bigint as key_children, coalesce(sum(paired::double), 0)::bigint as paired
             from vol_pairing_coverage where {where})
         select a.as_of_date, a.year, act.* exclude (dummy), t.*, p.*,
-               p.paired / nullif(p.key_children, 0::double)::double as pairing_coverage
-        from a, act, t, p""", params * 3)
+               p.paired / nullif(p.key_children, 0::double)::double as pairing_coverage,
+               {_KEY_PERIOD} as key_period, ? as area
+        from a, act, t, p""", params * 3 + [cube.scope_area(scope)])
 
 
 def goals(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -91,10 +100,13 @@ def by_team_type(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         order by person_times desc""", params * 2)
 
 
-@privacy.counts("migrant", derived={"per_1000": "migrant"})
+@privacy.counts("migrant", derived={"per_1000": "migrant"},
+                cube=cube.In(geo.GEO_CUBE, {"migrant": {**geo.CELL, "age_band": cube.Const("all"),
+                                                        "category": cube.Const("流动儿童")}}))
 def by_street(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Per street (year of the data date): street_code, street_name, county_name, migrant (latest register),
-    activities, person_times, per_1000 (activities per 1,000 migrant children)."""
+    activities, person_times, per_1000 (activities per 1,000 migrant children); period and area, the
+    migrant count's cell of the map's cube (the same figure, so the same mark as on the map)."""
     where, params = _scope_predicate(scope, "r.region_code")
     return _df(con, f"""
         with m as (select street_code, sum(children::double)::bigint as migrant from children_by_area
@@ -106,13 +118,14 @@ def by_street(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         select r.region_code as street_code, r.region_name as street_name, r.county_name,
                coalesce(m.migrant, 0::bigint)::bigint as migrant, coalesce(x.activities, 0::bigint)::bigint as activities,
                coalesce(x.person_times, 0::bigint)::bigint as person_times,
-               1000.0 * coalesce(x.activities, 0) / nullif(m.migrant, 0) as per_1000
+               1000.0 * coalesce(x.activities, 0) / nullif(m.migrant, 0) as per_1000,
+               (select max(period) from children_by_area) as period, left(r.region_code, 9) as area
         from regions r left join m on m.street_code = r.region_code left join x on x.street_code = r.region_code
         where r.level = 'street' and {where}
         order by per_1000 nulls first, r.region_code""", params)
 
 
-@privacy.counts("key_children", "paired")
+@privacy.counts("key_children", "paired", cube=_KEY_CELLS)
 def low_activity_communities(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Communities by key children and activities held in the 12 months to the data date: community_code,
     community_name, street_name, key_children, paired, activities (held in the community), street_activities
@@ -127,7 +140,8 @@ def low_activity_communities(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd
         select c.community_code, r.region_name as community_name, s.region_name as street_name,
                c.key_children::bigint as key_children, c.paired::bigint as paired,
                coalesce(cm.activities, 0)::bigint as activities,
-               coalesce(st.activities, 0)::bigint as street_activities
+               coalesce(st.activities, 0)::bigint as street_activities,
+               {_KEY_PERIOD} as key_period, coalesce(c.community_code, left(c.street_code, 9) || '-') as area
         from vol_pairing_coverage c
         left join regions r on r.region_code = c.community_code
         left join regions s on s.region_code = c.street_code

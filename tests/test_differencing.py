@@ -1,0 +1,227 @@
+"""No small number can be recovered by differencing what one user sees (小数保护：防差分反推).
+
+For a role without case access (the city, and one county), every page query of the map (流动儿童分布),
+the overview's map and key-children figures, 志愿服务's migrant and key children and the matching page
+(数据比对) is called through the door for every filter the page offers (periods, age bands, categories,
+the county selector, checks), as the page shows it; every visible cell is collected by its identity (what
+it counts, where, when). Then each additive relation — bands → 全部, communities → street, streets →
+county → city, risk levels → 重点对象, matched + unmatched = children, checks → department pair — is
+tried: where exactly one member is hidden, total − visible parts (or the sum of the parts) must not
+equal that member's true value when it is below the threshold. True values come from the same queries
+with exact figures (case access), not from the suppression under test.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+import pytest
+
+from ui import map as mp
+from warehouse import queries as q
+from warehouse.queries import geo, matching, meeting, privacy, volunteers
+
+T = privacy.threshold()
+BANDS = ("0-3", "3-6", "6-12", "12-16")
+SCOPES = {"city": "990100", "county": "990102"}
+
+
+class Seen:
+    """Every cell a user saw: identity → the values and marks shown for it, across all views."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple, set] = defaultdict(set)  # visible values (a hidden cell adds nothing)
+        self.marks: dict[tuple, set] = defaultdict(set)   # (hidden?, label) per view
+        self.truth: dict[tuple, float] = {}
+
+    def add(self, ident: tuple, value, hidden: bool, label: str | None, truth) -> None:
+        if truth is None or pd.isna(truth):
+            return
+        self.truth[ident] = float(truth)
+        self.marks[ident].add((bool(hidden), None if not hidden else label))
+        if not hidden and value is not None and not pd.isna(value):
+            self.values[ident].add(float(value))
+
+    def visible(self, ident: tuple) -> float | None:
+        v = self.values.get(ident)
+        return next(iter(v)) if v else None
+
+
+def _cells(seen: Seen, shown: pd.DataFrame, exact: pd.DataFrame, col: str, ident) -> None:
+    """Add `col` of every row of a page frame (as shown) with its exact value (same row order)."""
+    assert len(shown) == len(exact)
+    for (_, r), (_, x) in zip(shown.iterrows(), exact.iterrows()):
+        hidden = bool(r.get(f"{col}_suppressed", False)) or pd.isna(r[col])
+        seen.add(ident(r), r[col], hidden, r.get(f"{col}_label"), x[col])
+
+
+def _both(con, fn, code: str, county: str | None, *args):
+    """A query as a non-case user sees it, and the same with exact figures."""
+    scope = q.Scope.of(code).narrow(county)
+    return q.run(fn, con, scope, *args), q.run(fn, con, q.Scope(scope.prefixes, exact=True), *args)
+
+
+def _area(code: str, county: str | None) -> str:
+    return "|".join(q.Scope.of(code).narrow(county).prefixes)
+
+
+def _map_total(con, code: str, county: str | None, period: str, band: str, category: str):
+    """The map page's 合计 as the page shows it."""
+    if hasattr(geo, "total"):
+        shown, exact = _both(con, geo.total, code, county, period, band, category)
+        shown = mp.marked(shown, ["children"])
+        return shown.iloc[0]["children"], bool(shown.iloc[0]["children_suppressed"]), exact.iloc[0]["children"]
+    raw = q.run(geo.street_metrics, con, q.Scope.of(code).narrow(county), period, band, category)
+    total = int(raw["children"].sum())  # the page summed the door's street rows
+    return total, 0 < total < T, total
+
+
+def _collect(con, code: str) -> tuple[Seen, list]:
+    seen, relations = Seen(), []
+    periods = q.periods(con)
+    prev_of = dict(zip(periods["period"], periods["previous_period"]))
+    counties = [None, *q.counties(con, q.Scope.of(code))["county_code"]]
+    for period in periods["period"]:
+        prev = prev_of[period]
+        for band in geo.MAP_AGE_BANDS:
+            for cat in geo.MAP_CATEGORIES:
+                for county in counties:
+                    raw, exact = _both(con, geo.street_metrics, code, county, period, band, cat)
+                    shown = mp.suppressed_streets(raw, "children", prev is not None and not pd.isna(prev), T)
+                    _cells(seen, shown, exact, "children", lambda r: ("geo", period, band, cat, r["street_code"][:9]))
+                    if prev is not None and not pd.isna(prev):
+                        _cells(seen, shown, exact, "prev_children",
+                               lambda r: ("geo", prev, band, cat, r["street_code"][:9]))
+                    pts, pts_exact = _both(con, geo.community_points, code, county, period, band, cat)
+                    _cells(seen, mp.suppressed_points(pts, T), pts_exact, "children",
+                           lambda r: ("geo", period, band, cat, r["community_code"]))
+                    value, hidden, truth = _map_total(con, code, county, period, band, cat)
+                    area = _area(code, county)
+                    seen.add(("geo", period, band, cat, area), value, hidden, None, truth)
+                    relations.append((("geo", period, band, cat, area),
+                                      [("geo", period, band, cat, s[:9]) for s in exact["street_code"]]))
+                    for s in exact["street_code"]:
+                        relations.append((("geo", period, band, cat, s[:9]),
+                                          [("geo", period, band, cat, c) for c in
+                                           pts_exact.loc[pts_exact["street_code"] == s, "community_code"]]))
+            for cat in geo.MAP_CATEGORIES:
+                for area in {i[4] for i in seen.truth if i[0] == "geo" and i[1] == period}:
+                    relations.append((("geo", period, "all", cat, area),
+                                      [("geo", period, b, cat, area) for b in BANDS]))
+        for county in counties:  # the overview: the map's streets at its defaults, and the headline
+            raw, exact = _both(con, meeting.street_density, code, county, period)
+            _cells(seen, raw, exact, "children",
+                   lambda r: ("geo", period, meeting.MAP_AGE_BAND, meeting.MAP_CATEGORY, r["street_code"][:9]))
+            head, head_exact = _both(con, meeting.headline, code, county, period)
+            h, hx = head.set_index("metric").loc["migrant"], head_exact.set_index("metric").loc["migrant"]
+            seen.add(("geo", period, meeting.MAP_AGE_BAND, meeting.MAP_CATEGORY, _area(code, county)),
+                     h["value"], bool(h.get("people_suppressed", False)) or pd.isna(h["value"]),
+                     h.get("people_label"), hx["value"])
+        for county in counties:  # the overview's key children: per risk level, and the headline's total
+            area = _area(code, county)
+            risk, risk_exact = _both(con, meeting.risk_levels, code, county, period)
+            _cells(seen, risk, risk_exact, "children", lambda r: ("key", period, r["risk_level"], area))
+            if prev is not None and not pd.isna(prev):
+                _cells(seen, risk, risk_exact, "previous_children", lambda r: ("key", prev, r["risk_level"], area))
+            head, head_exact = _both(con, meeting.headline, code, county, period)
+            h, hx = head.set_index("metric").loc["key_children"], head_exact.set_index("metric").loc["key_children"]
+            seen.add(("key", period, "*", area), h["value"], bool(h.get("people_suppressed", False)) or pd.isna(h["value"]),
+                     h.get("people_label"), hx["value"])
+            relations.append((("key", period, "*", area), [("key", period, lv, area) for lv in risk_exact["risk_level"]]))
+    latest = periods["period"].iloc[0]
+    for county in counties:  # 志愿服务: migrant children per street (the latest register, all ages) ...
+        streets, streets_exact = _both(con, volunteers.by_street, code, county)
+        _cells(seen, streets, streets_exact, "migrant", lambda r: ("geo", latest, "all", "流动儿童", r["street_code"][:9]))
+        # ... and key children and the paired among them, for the scope and per community (all of them:
+        # the page shows the first 15, the download no more)
+        area = _area(code, county)
+        kpis, kpis_exact = _both(con, volunteers.kpis, code, county)
+        comm, comm_exact = _both(con, volunteers.low_activity_communities, code, county)
+        key_period = str(kpis_exact["key_period"].iloc[0]) if "key_period" in kpis_exact else latest
+        for m, level in (("key_children", "*"), ("paired", "paired")):
+            _cells(seen, kpis, kpis_exact, m, lambda r, level=level: ("key", key_period, level, area))
+            _cells(seen, comm, comm_exact, m, lambda r, level=level: ("key", key_period, level, r["community_code"]))
+            relations.append((("key", key_period, level, area),
+                              [("key", key_period, level, c) for c in comm_exact["community_code"]]))
+    city = _area(code, None)
+    county_areas = [_area(code, c) for c in counties[1:]]
+    for key in {i[:3] for i in seen.truth if i[0] == "key"}:
+        relations.append(((*key, city), [(*key, a) for a in county_areas]))
+    for period in periods["period"]:
+        for band in geo.MAP_AGE_BANDS:
+            for cat in geo.MAP_CATEGORIES:
+                relations.append((("geo", period, band, cat, city), [("geo", period, band, cat, a) for a in county_areas]))
+
+    # matching: per check and department pair, for the scope and each county; streets per check
+    for county in counties:
+        area = _area(code, county)
+        checks, checks_exact = _both(con, matching.checks, code, county)
+        pairs, pairs_exact = _both(con, matching.by_department_pair, code, county)
+        for m in ("children", "matched", "unmatched"):
+            _cells(seen, checks, checks_exact, m, lambda r, m=m: ("match", r["check_code"], m, area))
+            _cells(seen, pairs, pairs_exact, m, lambda r, m=m: ("match", "pair:" + r["department_pair"], m, area))
+        for check in checks_exact["check_code"]:
+            streets, streets_exact = _both(con, matching.by_street, code, county, check)
+            for m in ("children", "matched", "unmatched"):
+                _cells(seen, streets, streets_exact, m, lambda r, m=m: ("match", r["check_code"], m, r["street_code"][:9]))
+                relations.append((("match", check, m, area),
+                                  [("match", check, m, s[:9]) for s in streets_exact["street_code"]]))
+        for pair, group in checks_exact.groupby("department_pair"):
+            for m in ("children", "matched", "unmatched"):
+                relations.append((("match", "pair:" + pair, m, area), [("match", c, m, area) for c in group["check_code"]]))
+    for check in {i[1] for i in seen.truth if i[0] == "match"}:
+        for m in ("children", "matched", "unmatched"):
+            relations.append((("match", check, m, city), [("match", check, m, a) for a in county_areas]))
+    for i in [i for i in seen.truth if i[0] == "match" and i[2] == "children"]:
+        relations.append((i, [(*i[:2], "matched", i[3]), (*i[:2], "unmatched", i[3])]))
+    return seen, relations
+
+
+@pytest.fixture(scope="module", params=list(SCOPES))
+def collected(request, con):
+    return request.param, *_collect(con, SCOPES[request.param])
+
+
+def _recovered(seen: Seen, relations: list) -> list[str]:
+    """Cells below the threshold that total − visible parts (or the sum of the parts) gives exactly."""
+    found = set()
+    for total, parts in relations:
+        members = [total, *parts]
+        members = [m for m in members if m in seen.truth]  # a cell outside the user's view does not exist for them
+        if total not in seen.truth:
+            continue
+        unknown = [m for m in members if seen.visible(m) is None]
+        if len(unknown) != 1:
+            continue
+        u = unknown[0]
+        if u == total:
+            value = sum(seen.visible(p) for p in parts if p in seen.truth)
+        else:
+            value = seen.visible(total) - sum(seen.visible(p) for p in parts if p in seen.truth and p != u)
+        if 0 < seen.truth[u] < T and value == seen.truth[u]:
+            found.add(f"{u} = {total} − its other parts")
+    return sorted(found)
+
+
+def test_no_small_cell_is_recovered_by_differencing(collected):
+    who, seen, relations = collected
+    leaks = _recovered(seen, relations)
+    assert not leaks, f"{who}: {len(leaks)} small cells recovered, e.g. {leaks[:5]}"
+
+
+def test_suppression_is_not_absurd(collected):
+    who, seen, _ = collected
+    nonzero = [i for i, v in seen.truth.items() if v > 0]
+    hidden = [i for i in nonzero if seen.visible(i) is None]
+    small = [i for i in nonzero if seen.truth[i] < T]
+    assert small, "the fixture should have small cells to protect"
+    assert set(small) <= set(hidden), "every cell below the threshold is hidden"
+    assert len(hidden) < 0.6 * len(nonzero), f"{who}: {len(hidden)} of {len(nonzero)} non-zero cells hidden"
+    assert any(seen.truth[i] >= T and seen.visible(i) == seen.truth[i] for i in nonzero)
+    assert all(seen.visible(i) == 0 for i, v in seen.truth.items() if v == 0), "zero stays visible"
+
+
+def test_a_cell_has_the_same_mark_on_every_page_and_filter(collected):
+    who, seen, _ = collected
+    differ = [i for i, m in seen.marks.items() if len(m) > 1]
+    assert not differ, f"{who}: {len(differ)} cells marked differently by different views, e.g. {differ[:3]}"
