@@ -102,7 +102,7 @@ def _xsrf(cookies: list[dict]) -> str:
 def test_upload_only_with_the_sessions_own_cookie(app_server, leader):
     page, session_id, browser = leader
     url = f"{app_server}/_stcore/upload_file/{session_id}/probe-file"
-    body = {"file": {"name": "x.csv", "mimeType": "text/csv", "buffer": "a,b\n1,2\n".encode()}}
+    body = {"file": {"name": "x.csv", "mimeType": "text/csv", "buffer": b"a,b\n1,2\n"}}
     stranger = browser.new_context()  # no session cookie, but a valid XSRF pair like any visitor
     try:
         assert stranger.request.get(app_server + "/_stcore/health").ok  # what the page asks first
