@@ -47,12 +47,23 @@ class Seen:
         return next(iter(v)) if v else None
 
 
-def _cells(seen: Seen, shown: pd.DataFrame, exact: pd.DataFrame, col: str, ident) -> None:
-    """Add `col` of every row of a page frame (as shown) with its exact value (same row order)."""
+class Col(str):
+    """A part of a cell's identity read from the row (a street code is cut to its 9-digit prefix)."""
+
+
+class Pair(Col):
+    """A department pair's identity: "pair:" + the pair read from the row."""
+
+
+def _cells(seen: Seen, shown: pd.DataFrame, exact: pd.DataFrame, col: str, *ident) -> None:
+    """Add `col` of every row of a page frame (as shown) with its exact value (same row order); the cell's
+    identity is `ident`, with each Col read from the row."""
     assert len(shown) == len(exact)
     for (_, r), (_, x) in zip(shown.iterrows(), exact.iterrows()):
         hidden = bool(r.get(f"{col}_suppressed", False)) or pd.isna(r[col])
-        seen.add(ident(r), r[col], hidden, r.get(f"{col}_label"), x[col])
+        key = tuple(("pair:" + r[p] if isinstance(p, Pair) else r[p][:9] if p == "street_code" else r[p])
+                    if isinstance(p, Col) else p for p in ident)
+        seen.add(key, r[col], hidden, r.get(f"{col}_label"), x[col])
 
 
 def _both(con, fn, code: str, county: str | None, *args):
@@ -88,13 +99,13 @@ def _collect(con, code: str) -> tuple[Seen, list]:
                 for county in counties:
                     raw, exact = _both(con, geo.street_metrics, code, county, period, band, cat)
                     shown = mp.suppressed_streets(raw, "children", prev is not None and not pd.isna(prev), T)
-                    _cells(seen, shown, exact, "children", lambda r: ("geo", period, band, cat, r["street_code"][:9]))
+                    _cells(seen, shown, exact, "children", "geo", period, band, cat, Col("street_code"))
                     if prev is not None and not pd.isna(prev):
                         _cells(seen, shown, exact, "prev_children",
-                               lambda r: ("geo", prev, band, cat, r["street_code"][:9]))
+                               "geo", prev, band, cat, Col("street_code"))
                     pts, pts_exact = _both(con, geo.community_points, code, county, period, band, cat)
                     _cells(seen, mp.suppressed_points(pts, T), pts_exact, "children",
-                           lambda r: ("geo", period, band, cat, r["community_code"]))
+                           "geo", period, band, cat, Col("community_code"))
                     value, hidden, truth = _map_total(con, code, county, period, band, cat)
                     area = _area(code, county)
                     seen.add(("geo", period, band, cat, area), value, hidden, None, truth)
@@ -111,7 +122,7 @@ def _collect(con, code: str) -> tuple[Seen, list]:
         for county in counties:  # the overview: the map's streets at its defaults, and the headline
             raw, exact = _both(con, meeting.street_density, code, county, period)
             _cells(seen, raw, exact, "children",
-                   lambda r: ("geo", period, meeting.MAP_AGE_BAND, meeting.MAP_CATEGORY, r["street_code"][:9]))
+                   "geo", period, meeting.MAP_AGE_BAND, meeting.MAP_CATEGORY, Col("street_code"))
             head, head_exact = _both(con, meeting.headline, code, county, period)
             h, hx = head.set_index("metric").loc["migrant"], head_exact.set_index("metric").loc["migrant"]
             seen.add(("geo", period, meeting.MAP_AGE_BAND, meeting.MAP_CATEGORY, _area(code, county)),
@@ -120,9 +131,9 @@ def _collect(con, code: str) -> tuple[Seen, list]:
         for county in counties:  # the overview's key children: per risk level, and the headline's total
             area = _area(code, county)
             risk, risk_exact = _both(con, meeting.risk_levels, code, county, period)
-            _cells(seen, risk, risk_exact, "children", lambda r: ("key", period, r["risk_level"], area))
+            _cells(seen, risk, risk_exact, "children", "key", period, Col("risk_level"), area)
             if prev is not None and not pd.isna(prev):
-                _cells(seen, risk, risk_exact, "previous_children", lambda r: ("key", prev, r["risk_level"], area))
+                _cells(seen, risk, risk_exact, "previous_children", "key", prev, Col("risk_level"), area)
             head, head_exact = _both(con, meeting.headline, code, county, period)
             h, hx = head.set_index("metric").loc["key_children"], head_exact.set_index("metric").loc["key_children"]
             seen.add(("key", period, "*", area), h["value"], bool(h.get("people_suppressed", False)) or pd.isna(h["value"]),
@@ -131,7 +142,7 @@ def _collect(con, code: str) -> tuple[Seen, list]:
     latest = periods["period"].iloc[0]
     for county in counties:  # 志愿服务: migrant children per street (the latest register, all ages) ...
         streets, streets_exact = _both(con, volunteers.by_street, code, county)
-        _cells(seen, streets, streets_exact, "migrant", lambda r: ("geo", latest, "all", "流动儿童", r["street_code"][:9]))
+        _cells(seen, streets, streets_exact, "migrant", "geo", latest, "all", "流动儿童", Col("street_code"))
         # ... and key children and the paired among them, for the scope and per community (all of them:
         # the page shows the first 15, the download no more)
         area = _area(code, county)
@@ -139,8 +150,8 @@ def _collect(con, code: str) -> tuple[Seen, list]:
         comm, comm_exact = _both(con, volunteers.low_activity_communities, code, county)
         key_period = str(kpis_exact["key_period"].iloc[0]) if "key_period" in kpis_exact else latest
         for m, level in (("key_children", "*"), ("paired", "paired")):
-            _cells(seen, kpis, kpis_exact, m, lambda r, level=level: ("key", key_period, level, area))
-            _cells(seen, comm, comm_exact, m, lambda r, level=level: ("key", key_period, level, r["community_code"]))
+            _cells(seen, kpis, kpis_exact, m, "key", key_period, level, area)
+            _cells(seen, comm, comm_exact, m, "key", key_period, level, Col("community_code"))
             relations.append((("key", key_period, level, area),
                               [("key", key_period, level, c) for c in comm_exact["community_code"]]))
     city = _area(code, None)
@@ -158,12 +169,12 @@ def _collect(con, code: str) -> tuple[Seen, list]:
         checks, checks_exact = _both(con, matching.checks, code, county)
         pairs, pairs_exact = _both(con, matching.by_department_pair, code, county)
         for m in ("children", "matched", "unmatched"):
-            _cells(seen, checks, checks_exact, m, lambda r, m=m: ("match", r["check_code"], m, area))
-            _cells(seen, pairs, pairs_exact, m, lambda r, m=m: ("match", "pair:" + r["department_pair"], m, area))
+            _cells(seen, checks, checks_exact, m, "match", Col("check_code"), m, area)
+            _cells(seen, pairs, pairs_exact, m, "match", Pair("department_pair"), m, area)
         for check in checks_exact["check_code"]:
             streets, streets_exact = _both(con, matching.by_street, code, county, check)
             for m in ("children", "matched", "unmatched"):
-                _cells(seen, streets, streets_exact, m, lambda r, m=m: ("match", r["check_code"], m, r["street_code"][:9]))
+                _cells(seen, streets, streets_exact, m, "match", Col("check_code"), m, Col("street_code"))
                 relations.append((("match", check, m, area),
                                   [("match", check, m, s[:9]) for s in streets_exact["street_code"]]))
         for pair, group in checks_exact.groupby("department_pair"):

@@ -28,7 +28,8 @@ import pandas as pd
 
 from warehouse import queries as q
 from warehouse.queries import Scope, cube, gaps, geo, privacy, targets, volunteers
-from warehouse.queries.key_counts import KEY_CHILDREN_CUBE, RISK_CELL as _RISK_CELL
+from warehouse.queries.key_counts import KEY_CHILDREN_CUBE
+from warehouse.queries.key_counts import RISK_CELL as _RISK_CELL
 
 # Computed target indicators shown as headline rates: metric key → (targets model, Chinese label).
 RATE_MODELS = {
@@ -329,8 +330,9 @@ def street_density(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) ->
     """Migrant children per street for the small map: the map page's rows at its defaults, with `value`
     (= children, the page's metric 人数) and the street boundary.
 
-    Its counts are cells of the map's cube (geo.STREETS_IN_CUBE), so labels equal the page's. Columns: geo.street_metrics' columns, value, region_name,
-    geometry (simplified GeoJSON text, <NA> for a street without a boundary), lon, lat, is_schematic.
+    Its counts are cells of the map's cube (geo.STREETS_IN_CUBE), so labels equal the page's. Columns:
+    geo.street_metrics' columns, value, region_name, geometry (simplified GeoJSON text, <NA> for a street
+    without a boundary), lon, lat, is_schematic.
     """
     streets = _map_streets(con, scope, period)
     shapes = geo.shapes(con, scope, "street")[["region_code", "region_name", "geometry", "lon", "lat",

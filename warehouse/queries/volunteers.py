@@ -15,7 +15,6 @@ from warehouse.queries import Scope, _df, _scope_predicate, cube, geo, privacy
 from warehouse.queries.key_counts import KEY_CHILDREN_CUBE
 from warehouse.queries.ledger import LIST_LIMIT
 
-
 # Key children and the paired among them are cells of the key-children cube (the overview shows the same
 # figures), so they carry its marks on every page.
 _KEY_CELLS = cube.In(KEY_CHILDREN_CUBE, {m: {"period": "key_period", "risk_level": cube.Const(level), "area": "area"}
