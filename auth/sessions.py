@@ -131,8 +131,9 @@ def check(token: str | None, *, touch: bool = True, root: Path | str | None = No
           now: float | None = None) -> tuple[Session | None, str | None]:
     """(record, None) for a valid token, else (record or None, why it is not valid).
 
-    `touch` counts this as activity (a rerun the user caused); a periodic check passes False. A record
-    found expired is revoked on the spot, so it cannot come back if the limits are raised later.
+    `touch` counts this as activity (a rerun the user caused) and revokes a record found expired, so it
+    cannot come back if the limits are raised later; a periodic or passive check passes False and
+    changes nothing.
     """
     if not token or len(token) > 256:
         return None, "missing"
@@ -141,7 +142,7 @@ def check(token: str | None, *, touch: bool = True, root: Path | str | None = No
     with closing(_connect(root)) as con:
         s = _row(con, token_hash)
         reason = why_ended(s, now)
-        if reason in ("idle", "max"):
+        if reason in ("idle", "max") and touch:
             con.execute("update sessions set revoked = ?, reason = ? where token_hash = ? and revoked is null",
                         (now, f"expired {reason}", token_hash))
         elif reason is None and touch and now - s.last_seen >= min(_TOUCH_EVERY, timeouts()[0] / 10):

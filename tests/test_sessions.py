@@ -59,8 +59,11 @@ def test_idle_timeout_and_touch(root, limits):
     assert sessions.check(token, root=root, now=t0 + 29 * 60)[1] is None  # counts as activity
     # 29 + 29 minutes after sign-in, but only 29 idle: still valid
     assert sessions.check(token, root=root, now=t0 + 58 * 60, touch=False)[1] is None
-    # a check that does not count as activity leaves last_seen where it was
+    # a check that does not count as activity leaves last_seen where it was, and changes nothing
     assert sessions.check(token, root=root, now=t0 + 60 * 60, touch=False)[1] == "idle"
+    assert sessions.get(sessions.hash_token(token), root=root).revoked is None
+    # the rerun that finds it ended ends it
+    assert sessions.check(token, root=root, now=t0 + 60 * 60)[1] == "idle"
     # and an expired record stays ended even if the limit is raised afterwards
     limits(600, 8)
     assert sessions.check(token, root=root, now=t0 + 61 * 60)[1] == "revoked"
