@@ -235,11 +235,19 @@ class Guard:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dict(FRAME_HEADERS)]
                 message = {**message, "headers": [*headers, *FRAME_HEADERS]}
-                if audit_as and message["status"] in (200, 206):
+                if audit_as and _whole_or_first_part(message):
                     _audit_download(message["headers"], *audit_as)
             await send(message)
 
         await self.app(scope, receive, send_guarded)
+
+
+def _whole_or_first_part(message) -> bool:
+    """A 200, or the range request that starts the file (a resumed download is not another export)."""
+    if message["status"] == 200:
+        return True
+    ranges = [v for k, v in message.get("headers", []) if k.lower() == b"content-range"]
+    return message["status"] == 206 and bool(ranges) and ranges[0].startswith(b"bytes 0-")
 
 
 def _audit_download(headers, record: sessions.Session, sids: set[str]) -> None:

@@ -164,8 +164,8 @@ def _from_sso() -> bool:
         return True
     audit.record("login", user=user.username, role=user.role, scope=tuple(user.scope), detail="sso")
     code = web.sso_handoff(user.username)
-    st.link_button("继续 Continue", web.base_path() + "/auth/sso?" + urlencode({"code": code, "next": _here()}),
-                   type="primary")
+    link = html.escape(web.base_path() + "/auth/sso?" + urlencode({"code": code, "next": _here()}), quote=True)
+    st.html(f'<p><a href="{link}">继续 Continue</a></p>')  # same tab: this page then opens with the cookie
     return True
 
 
@@ -193,11 +193,15 @@ def gate(is_demo: bool) -> dict:
     sid = _streamlit_session_id()
     if reason is None:
         if sid:
+            if sessions.bound(sid) not in (None, record.id):
+                st.session_state.clear()  # another sign-in attached to this session: nothing of the last one
             sessions.bind(sid, record.id)
         st.session_state[USER_KEY] = user.public()
         _watch()
         return current_user()
     before = st.session_state.pop(USER_KEY, None)
+    if before:
+        st.session_state.clear()  # what the signed-in pages kept (choices, a child's file view) goes too
     if sid:
         sessions.unbind(sid)
     if reason in ("idle", "max"):  # found ended just now (it is revoked from here on)
