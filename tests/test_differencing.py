@@ -236,3 +236,91 @@ def test_a_cell_has_the_same_mark_on_every_page_and_filter(collected):
     who, seen, _ = collected
     differ = [i for i, m in seen.marks.items() if len(m) > 1]
     assert not differ, f"{who}: {len(differ)} cells marked differently by different views, e.g. {differ[:3]}"
+
+
+# 目标进展 (targets): an indicator counted in people (unit 人/名) and the numerators and denominators of
+# computed rates, per plan × indicator × value period × area, as the status table (the 评估日期 picks the
+# period shown), the chart's series and the county table show them for every plan, 评估日期, county and
+# indicator. A county's figure and the city's of the same indicator and period add up (city = Σ counties).
+
+def _value_period(con, plan: str, measure: str, indicator: str, date) -> str:
+    """The value period of a shown figure: a reported one's reporting period (read from the actuals), a
+    computed one's date."""
+    rows = con.execute("""select kind, period from plan_actuals where plan_id = ? and measure_no = ?
+                          and indicator = ? and value_date = ?::date""",
+                       [plan, measure, indicator, str(pd.Timestamp(date).date())]).fetchall()
+    kind, period = rows[0]
+    return str(pd.Timestamp(date).date()) if kind == "computed" else str(period)
+
+
+def _collect_targets(con, code: str) -> tuple[Seen, list]:
+    from warehouse.queries import targets as tq
+
+    seen, relations = Seen(), []
+    people = set(tq.PEOPLE_UNITS)
+    counties = [None, *q.counties(con, q.Scope.of(code))["county_code"]]
+    city = _area(code, None)
+    county_areas = [_area(code, c) for c in counties[1:]]
+    data_date = str(pd.Timestamp(q.snapshot_info(con).data_date).date())
+    plans = list(q.run(tq.plans, con, q.Scope.of(code))["plan_id"])
+
+    def add(kind, shown_row, exact_row, col, ident):
+        if col == "value" and shown_row["unit"] not in people:
+            return
+        hidden = bool(shown_row.get(f"{col}_suppressed", False)) or pd.isna(shown_row[col])
+        seen.add(ident, shown_row[col], hidden, shown_row.get(f"{col}_label"), exact_row[col])
+
+    for plan in plans:
+        dates = [data_date, *sorted({str(d) for d in con.execute(
+            "select distinct value_date from plan_actuals where plan_id = ?", [plan]).df()["value_date"].dt.date})]
+        for county in counties:
+            area = _area(code, county)
+            for today in dates:
+                status, status_exact = _both(con, tq.indicator_status, code, county, plan, today)
+                for (_, r), (_, x) in zip(status.iterrows(), status_exact.iterrows()):
+                    if x["unit"] not in people or pd.isna(x["value_date"]):
+                        continue
+                    vp = _value_period(con, plan, x["measure_no"], x["indicator"], x["value_date"])
+                    seen.add(("tgt", plan, x["measure_no"], x["indicator"], vp, "value", area), r["current_value"],
+                             bool(r.get("current_value_suppressed", False)) or pd.isna(r["current_value"]),
+                             r.get("current_value_label"), x["current_value"])
+                for x in status_exact.itertuples():
+                    if x.unit not in people and x.kind != "computed":
+                        continue
+                    by, by_exact = _both(con, tq.indicator_by_county, code, county, plan, x.measure_no, x.indicator, today)
+                    for (_, r), (_, e) in zip(by.iterrows(), by_exact.iterrows()):
+                        vp = _value_period(con, plan, x.measure_no, x.indicator, e["value_date"])
+                        for col in ("value", "numerator", "denominator"):
+                            add("county", r, e, col, ("tgt", plan, x.measure_no, x.indicator, vp, col, e["county_code"][:6]))
+            status_exact = q.run(tq.indicator_status, con, q.Scope(q.Scope.of(code).narrow(county).prefixes, exact=True),
+                                 plan, data_date)
+            for x in status_exact.itertuples():
+                series, series_exact = _both(con, tq.indicator_series, code, county, plan, x.measure_no, x.indicator)
+                for (_, r), (_, e) in zip(series.iterrows(), series_exact.iterrows()):
+                    vp = _value_period(con, plan, x.measure_no, x.indicator, e["value_date"])
+                    for col in ("value", "numerator", "denominator"):
+                        add("series", r, e, col, ("tgt", plan, x.measure_no, x.indicator, vp, col, area))
+        # every plan's indicators at once (按部门, 状态表): the same figures
+        q.run(tq.indicator_status, con, q.Scope.of(code), None, data_date)
+    for key in {i[:6] for i in seen.truth if i[0] == "tgt"}:
+        relations.append(((*key, city), [(*key, a) for a in county_areas]))
+    return seen, relations
+
+
+@pytest.fixture(scope="module", params=list(SCOPES))
+def collected_targets(request, con):
+    return request.param, *_collect_targets(con, SCOPES[request.param])
+
+
+def test_targets_reveal_no_small_number_by_differencing(collected_targets):
+    who, seen, relations = collected_targets
+    leaks = _recovered(seen, relations)
+    assert not leaks, f"{who}: {len(leaks)} small cells recovered, e.g. {leaks[:5]}"
+
+
+def test_targets_mark_a_figure_alike_in_every_view(collected_targets):
+    who, seen, _ = collected_targets
+    small = [i for i, v in seen.truth.items() if 0 < v < T]
+    assert set(small) <= {i for i in seen.truth if seen.visible(i) is None}, "every figure below the threshold is hidden"
+    differ = [i for i, m in seen.marks.items() if len(m) > 1]
+    assert not differ, f"{who}: {len(differ)} figures marked differently by different views, e.g. {differ[:3]}"

@@ -220,7 +220,9 @@ def _apply(df, spec, con=None):
         df = cube.mark_frame(spec["cube"], df, con)
         present = [c for c in spec["counts"] if c in df.columns]
         derived = {k: v for k, v in spec["derived"].items() if k in df.columns}
-        return suppress(df, present, derived=derived, groups=[])
+        only = {c: df[col].isin(values) for c, (col, values) in spec.get("where", {}).items()
+                if c in df.columns and col in df.columns}  # a rate in a column of mixed units is no count
+        return suppress(df, present, derived=derived, groups=[], only=only)
     present = [c for c in spec["counts"] if c in df.columns]
     derived = {k: v for k, v in spec["derived"].items() if k in df.columns}
     groups = [g for g in spec["groups"] if g is None or all(c in df.columns for c in g)]

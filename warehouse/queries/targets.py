@@ -23,7 +23,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from . import Scope, _df, _scope_predicate, privacy
+from . import Scope, _df, _scope_predicate, cube, privacy
 
 STATUS_ORDER = ("逾期", "滞后", "有风险", "正常推进", "已达标", "无数据")
 STATUS_EN = {"已达标": "achieved", "正常推进": "on track", "有风险": "at risk", "滞后": "off track",
@@ -35,6 +35,56 @@ CADENCE_MONTHS = {"月": 1, "季度": 3, "半年": 6, "年": 12}
 PEOPLE_UNITS = ("人", "名")
 _PEOPLE = {"current_value": ("unit", PEOPLE_UNITS)}
 _PEOPLE_VALUE = {"value": ("unit", PEOPLE_UNITS)}
+
+# The period a figure belongs to: a reported figure's reporting period, a computed one's date.
+_VALUE_PERIOD = "case {a}kind when 'computed' then strftime({a}value_date, '%Y-%m-%d') else coalesce({a}period, '?') end"
+
+
+def _target_cells(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every figure in people the targets page can show, for the whole published area: per plan × measure ×
+    indicator × value period × measure ('value' of a reported indicator in 人/名, 'numerator' and
+    'denominator' of a computed one) × area (county → city → province → everything). The city's figure
+    of a period is the sum of its counties' (how the page computes it); figures with no county sit in
+    a remainder '~' under everything, so that everything − the provinces reveals nothing either."""
+    units = ", ".join(f"'{u}'" for u in PEOPLE_UNITS)
+    parts = " union all ".join(
+        f"select plan_id, measure_no, indicator, {_VALUE_PERIOD.format(a='a.')} as value_period, '{m}' as measure, "
+        f"coalesce(left(a.county_code, 6), '~') as county, {expr} as n "
+        f"from plan_actuals a join plan_indicators i using (plan_id, measure_no, indicator)"
+        for m, expr in (("value", f"case when a.kind = 'reported' and i.unit in ({units}) then a.value end"),
+                        ("numerator", "a.numerator"), ("denominator", "a.denominator")))
+    return _df(con, f"""
+        with c as (select plan_id, measure_no, indicator, value_period, measure, county, sum(n) as n
+                   from ({parts}) where n is not null group by all),
+        k as (select * from c where county <> '~')
+        select plan_id, measure_no, indicator, value_period, measure, county as area,
+               case when county = '~' then '' else left(county, 4) end as parent,
+               case when county = '~' then 1 else 3 end as depth, n from c
+        union all
+        select plan_id, measure_no, indicator, value_period, measure, left(county, 4), left(county, 2), 2, sum(n)
+        from k group by all
+        union all
+        select plan_id, measure_no, indicator, value_period, measure, left(county, 2), '', 1, sum(n) from k group by all
+        union all
+        select plan_id, measure_no, indicator, value_period, measure, '', null, 0, sum(n) from c group by all""")
+
+
+_TARGET_KEYS = ("plan_id", "measure_no", "indicator", "value_period", "measure")
+TARGETS_CUBE = cube.Cube("targets", _target_cells, keys=(*_TARGET_KEYS, "area"), within=_TARGET_KEYS)
+
+
+def _in_targets(value: str | None = "value", rates: bool = True) -> list[cube.In]:
+    """Where a result's figures sit in the targets cube: `value` (its column) where the unit is people,
+    and numerator/denominator (computed indicators); the area is the result's `cube_area`."""
+    def cell(m: str) -> dict:
+        return {"plan_id": "plan_id", "measure_no": "measure_no", "indicator": "indicator",
+                "value_period": "value_period", "measure": cube.Const(m), "area": "cube_area"}
+    out = []
+    if value:
+        out.append(cube.In(TARGETS_CUBE, {value: cell("value")}, rows=("unit", PEOPLE_UNITS)))
+    if rates:
+        out.append(cube.In(TARGETS_CUBE, {m: cell(m) for m in ("numerator", "denominator")}))
+    return out
 
 
 def _today(con: duckdb.DuckDBPyConnection, today: dt.date | str | None) -> dt.date:
@@ -94,6 +144,7 @@ def _overall_sql(where: str) -> str:
         with a as (select * from plan_actuals where {where}),
         comp as (
             select plan_id, measure_no, indicator, value_date,
+                   strftime(value_date, '%Y-%m-%d') as value_period,
                    round(100.0 * sum(numerator) / nullif(sum(denominator), 0), 2) as value,
                    sum(numerator)::bigint as numerator, sum(denominator)::bigint as denominator,
                    null::varchar as departments, count(*) as counties
@@ -101,6 +152,7 @@ def _overall_sql(where: str) -> str:
         ),
         rep as (
             select a.plan_id, a.measure_no, a.indicator, max(a.value_date) as value_date,
+                   coalesce(a.period, '?') as value_period,
                    case when any_value(i.unit) = '%' then round(avg(a.value), 2) else sum(a.value) end as value,
                    null::bigint as numerator, null::bigint as denominator,
                    string_agg(distinct a.department, '、') as departments, count(*) as counties
@@ -116,8 +168,10 @@ def _scope_where(scope: Scope) -> tuple[str, list]:
 
 
 # Numerators and denominators of computed indicators count children; so does a value in 人. A rate
-# computed from a suppressed count is hidden with it.
-_SERIES_PRIVACY = {"derived": {"value": ["numerator", "denominator"]}, "where": _PEOPLE_VALUE, "groups": ()}
+# computed from a suppressed count is hidden with it. Their marks come from the targets cube, so the
+# city's figure minus the visible counties' never reveals a hidden county.
+_SERIES_PRIVACY = {"derived": {"value": ["numerator", "denominator"]}, "where": _PEOPLE_VALUE,
+                   "cube": _in_targets()}
 
 
 @privacy.counts("value", "numerator", "denominator", **_SERIES_PRIVACY)
@@ -127,11 +181,12 @@ def indicator_series(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str,
     departments, counties."""
     where, params = _scope_where(scope)
     return _df(con, f"""
-        select o.value_date::date as value_date, o.value, i.unit, o.numerator, o.denominator, o.departments, o.counties
+        select o.value_date::date as value_date, o.value, i.unit, o.numerator, o.denominator, o.departments, o.counties,
+               plan_id, measure_no, indicator, o.value_period, ? as cube_area
         from ({_overall_sql(where)}) o
         join plan_indicators i using (plan_id, measure_no, indicator)
         where plan_id = ? and measure_no = ? and indicator = ? order by value_date""",
-               [*params, plan_id, measure_no, indicator])
+               [cube.scope_area(scope), *params, plan_id, measure_no, indicator])
 
 
 def _owed_sql(scope: Scope, today: dt.date, grace: int) -> tuple[str, list]:
@@ -219,10 +274,11 @@ def expected_value(baseline: float | None, baseline_date, target: float, deadlin
 STATUS_COLUMNS = ["plan_id", "area", "measure_no", "measure", "indicator", "unit", "direction", "kind", "model",
                   "lead_department", "department", "baseline", "baseline_date", "target", "deadline",
                   "current_value", "value_date", "reported_by", "share_of_target", "expected_today",
-                  "missing_reports", "status", "today", "origin"]
+                  "missing_reports", "status", "today", "origin", "value_period", "cube_area"]
 
 
-@privacy.counts("current_value", derived={"share_of_target": "current_value"}, where=_PEOPLE, groups=())
+@privacy.counts("current_value", derived={"share_of_target": "current_value"}, where=_PEOPLE,
+                cube=_in_targets("current_value", rates=False))
 def indicator_status(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str | None = None,
                      today: dt.date | str | None = None) -> pd.DataFrame:
     """One row per indicator (of one plan, or all): current value as of `today`, share of target,
@@ -239,7 +295,7 @@ def indicator_status(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str 
         with o as ({_overall_sql(where)}),
         cur as (
             select plan_id, measure_no, indicator, arg_max(value, value_date) as current_value,
-                   max(value_date)::date as value_date, arg_max(departments, value_date) as reported_by
+                   max(value_date)::date as value_date, arg_max(value_period, value_date) as value_period, arg_max(departments, value_date) as reported_by
             from o where value_date <= ? group by all
         ),
         miss as (
@@ -250,14 +306,14 @@ def indicator_status(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str 
                i.indicator, i.unit, i.direction, i.kind, i.model, i.lead_department, i.department,
                i.baseline, i.baseline_date::date as baseline_date, i.target, i.deadline::date as deadline,
                c.current_value, c.value_date, c.reported_by, coalesce(x.missing_reports, 0) as missing_reports,
-               i.origin, m.area_order, m.measure_order
+               i.origin, m.area_order, m.measure_order, c.value_period, ? as cube_area
         from plan_indicators i
         left join plan_measures m using (plan_id, measure_no)
         left join cur c using (plan_id, measure_no, indicator)
         left join miss x using (plan_id, measure_no, indicator)
         where true {plan_filter}
         order by i.plan_id, m.area_order, m.measure_order, i.indicator""",
-             [*params, d, *owed_params, *([plan_id] if plan_id else [])])
+             [*params, d, *owed_params, cube.scope_area(scope), *([plan_id] if plan_id else [])])
     df["missing_reports"] = df["missing_reports"].astype(int)
     df["today"] = d
     for c in ("deadline", "baseline_date", "value_date"):
@@ -286,7 +342,11 @@ def indicator_by_county(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: s
         select a.county_code, r.region_name as county_name, max(a.value_date)::date as value_date,
                arg_max(a.value, a.value_date) as value, any_value(i.unit) as unit,
                arg_max(a.numerator, a.value_date) as numerator, arg_max(a.denominator, a.value_date) as denominator,
-               arg_max(a.department, a.value_date) as department
+               arg_max(a.department, a.value_date) as department,
+               any_value(a.plan_id) as plan_id, any_value(a.measure_no) as measure_no,
+               any_value(a.indicator) as indicator,
+               arg_max({_VALUE_PERIOD.format(a='a.')}, a.value_date) as value_period,
+               left(a.county_code, 6) as cube_area
         from plan_actuals a left join regions r on r.region_code = a.county_code
         join plan_indicators i using (plan_id, measure_no, indicator)
         where a.plan_id = ? and a.measure_no = ? and a.indicator = ? and a.value_date <= ? and {where}
