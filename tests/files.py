@@ -130,5 +130,8 @@ def signed_in(at, role: str = "admin", scope: tuple[str, ...] = ("99",), usernam
     elif (existing.role, list(existing.scope), existing.disabled) != (role, list(scope), False):
         users.update(name, role=role, scope=list(scope), disabled=False, by="test")
     ui_auth._browser_token = _token_from_test_session
+    # Every AppTest runs as the same Streamlit session id; each is a fresh browser session, so forget the
+    # record an earlier AppTest bound to it (the app would otherwise treat this as a takeover and clear state).
+    sessions.unbind("test session id")
     at.session_state[_TEST_TOKEN_KEY] = sessions.create(name)
     return at
