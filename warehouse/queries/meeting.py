@@ -290,7 +290,8 @@ def _gap_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
     return "street" if len(q.counties(con, scope)) == 1 and not scope.is_everything else "county"
 
 
-@privacy.counts("latest_value", where={"latest_value": ("unit", targets.PEOPLE_UNITS)}, groups=())
+@privacy.counts("latest_value", derived={"share_of_target": "latest_value"},
+                where={"latest_value": ("unit", targets.PEOPLE_UNITS)}, cube=targets.in_targets("latest_value", rates=False))
 def off_track_targets(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
     """Indicators of every plan with status 逾期 or 滞后 on as_of(period) (the targets page's status table).
 
@@ -313,6 +314,9 @@ def off_track_targets(con: duckdb.DuckDBPyConnection, scope: Scope, period: str)
         "target_value": pd.to_numeric(status["target"], errors="coerce").astype("Float64"), "unit": status["unit"],
         "deadline": status["deadline"], "share_of_target": status["share_of_target"].astype("Float64"),
         "value_date": status["value_date"],
+        # the targets cube's key (the door marks latest_value from it, as on the targets page)
+        "plan_id": status["plan_id"], "indicator": status["indicator"], "value_period": status["value_period"],
+        "cube_area": status["cube_area"],
     })
     order = out["status"].map({s: i for i, s in enumerate(targets.STATUS_ORDER)})
     return (out.assign(_o=order).sort_values(["_o", "share_of_target"], na_position="first", kind="stable")

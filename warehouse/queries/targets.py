@@ -73,7 +73,7 @@ _TARGET_KEYS = ("plan_id", "measure_no", "indicator", "value_period", "measure")
 TARGETS_CUBE = cube.Cube("targets", _target_cells, keys=(*_TARGET_KEYS, "area"), within=_TARGET_KEYS)
 
 
-def _in_targets(value: str | None = "value", rates: bool = True) -> list[cube.In]:
+def in_targets(value: str | None = "value", rates: bool = True) -> list[cube.In]:
     """Where a result's figures sit in the targets cube: `value` (its column) where the unit is people,
     and numerator/denominator (computed indicators); the area is the result's `cube_area`."""
     def cell(m: str) -> dict:
@@ -171,7 +171,7 @@ def _scope_where(scope: Scope) -> tuple[str, list]:
 # computed from a suppressed count is hidden with it. Their marks come from the targets cube, so the
 # city's figure minus the visible counties' never reveals a hidden county.
 _SERIES_PRIVACY = {"derived": {"value": ["numerator", "denominator"]}, "where": _PEOPLE_VALUE,
-                   "cube": _in_targets()}
+                   "cube": in_targets()}
 
 
 @privacy.counts("value", "numerator", "denominator", **_SERIES_PRIVACY)
@@ -278,7 +278,7 @@ STATUS_COLUMNS = ["plan_id", "area", "measure_no", "measure", "indicator", "unit
 
 
 @privacy.counts("current_value", derived={"share_of_target": "current_value"}, where=_PEOPLE,
-                cube=_in_targets("current_value", rates=False))
+                cube=in_targets("current_value", rates=False))
 def indicator_status(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str | None = None,
                      today: dt.date | str | None = None) -> pd.DataFrame:
     """One row per indicator (of one plan, or all): current value as of `today`, share of target,
