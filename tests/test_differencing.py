@@ -243,14 +243,11 @@ def test_a_cell_has_the_same_mark_on_every_page_and_filter(collected):
 # period shown), the chart's series and the county table show them for every plan, 评估日期, county and
 # indicator. A county's figure and the city's of the same indicator and period add up (city = Σ counties).
 
-def _value_period(con, plan: str, measure: str, indicator: str, date) -> str:
-    """The value period of a shown figure: a reported one's reporting period (read from the actuals), a
-    computed one's date."""
-    rows = con.execute("""select kind, period from plan_actuals where plan_id = ? and measure_no = ?
-                          and indicator = ? and value_date = ?::date""",
-                       [plan, measure, indicator, str(pd.Timestamp(date).date())]).fetchall()
-    kind, period = rows[0]
-    return str(pd.Timestamp(date).date()) if kind == "computed" else str(period)
+def _value_periods(con) -> dict[tuple, str]:
+    """The value period of a shown figure by (plan, measure, indicator, date): a reported one's reporting
+    period (read from the actuals), a computed one's date."""
+    rows = con.execute("select plan_id, measure_no, indicator, value_date, kind, period from plan_actuals").fetchall()
+    return {(p, m, i, str(d)): str(d) if k == "computed" else str(per) for p, m, i, d, k, per in rows}
 
 
 def _collect_targets(con, code: str) -> tuple[Seen, list]:
@@ -258,6 +255,11 @@ def _collect_targets(con, code: str) -> tuple[Seen, list]:
 
     seen, relations = Seen(), []
     people = set(tq.PEOPLE_UNITS)
+    periods_of = _value_periods(con)
+
+    def _value_period(con, plan, measure, indicator, date) -> str:
+        return periods_of[(plan, measure, indicator, str(pd.Timestamp(date).date()))]
+
     counties = [None, *q.counties(con, q.Scope.of(code))["county_code"]]
     city = _area(code, None)
     county_areas = [_area(code, c) for c in counties[1:]]
@@ -300,8 +302,16 @@ def _collect_targets(con, code: str) -> tuple[Seen, list]:
                     vp = _value_period(con, plan, x.measure_no, x.indicator, e["value_date"])
                     for col in ("value", "numerator", "denominator"):
                         add("series", r, e, col, ("tgt", plan, x.measure_no, x.indicator, vp, col, area))
-        # every plan's indicators at once (按部门, 状态表): the same figures
-        q.run(tq.indicator_status, con, q.Scope.of(code), None, data_date)
+    for period in q.periods(con)["period"]:  # the overview's 滞后与逾期目标 (status as of each period)
+        for county in counties:
+            off, off_exact = _both(con, meeting.off_track_targets, code, county, period)
+            for (_, r), (_, x) in zip(off.iterrows(), off_exact.iterrows()):
+                if x["unit"] in people and not pd.isna(x["value_date"]):
+                    vp = _value_period(con, x["plan_id"], x["measure_no"], x["indicator_name"], x["value_date"])
+                    seen.add(("tgt", x["plan_id"], x["measure_no"], x["indicator_name"], vp, "value",
+                              _area(code, county)), r["latest_value"],
+                             bool(r.get("latest_value_suppressed", False)) or pd.isna(r["latest_value"]),
+                             r.get("latest_value_label"), x["latest_value"])
     for key in {i[:6] for i in seen.truth if i[0] == "tgt"}:
         relations.append(((*key, city), [(*key, a) for a in county_areas]))
     return seen, relations
@@ -324,3 +334,83 @@ def test_targets_mark_a_figure_alike_in_every_view(collected_targets):
     assert set(small) <= {i for i in seen.truth if seen.visible(i) is None}, "every figure below the threshold is hidden"
     differ = [i for i, m in seen.marks.items() if len(m) > 1]
     assert not differ, f"{who}: {len(differ)} figures marked differently by different views, e.g. {differ[:3]}"
+
+
+# 服务缺口 (gaps): demand and supply figures in people, per period × figure × area, as the ranking (every
+# gap), the full table, the figures table and the 主城区/县域 comparison show them, city-wide (counties)
+# and for each county (its streets). A county is the sum of its streets; a group the sum of its counties.
+
+def _collect_gaps(con, code: str) -> tuple[Seen, list]:
+    from warehouse.queries import gaps as gq
+
+    seen, relations = Seen(), []
+    unit = dict(con.execute("select distinct measure_label, measure_unit from gap_measures").fetchall())
+    # children (and residents) in 人; staff in 名 (儿童主任, 志愿者) are not the people the rule protects
+    people = {k for k, v in unit.items() if v == "人"}
+    counties = [None, *q.counties(con, q.Scope.of(code))["county_code"]]
+    gap_ids = list(q.run(gq.standards, con, q.Scope.of(code))["gap_id"])
+    groups: dict[tuple, set] = defaultdict(set)
+
+    def add(r, x, col, label, period, area):
+        if label in people:
+            hidden = bool(r.get(f"{col}_suppressed", False)) or pd.isna(r[col])
+            seen.add(("gap", period, label, area), r[col], hidden, r.get(f"{col}_label"), x[col])
+
+    for period in q.periods(con)["period"]:
+        for county in counties:
+            level = "street" if county else "county"
+            for gap in gap_ids:
+                t, tx = _both(con, gq.gap_table, code, county, period, gap, level)
+                for (_, r), (_, x) in zip(t.iterrows(), tx.iterrows()):
+                    area = x["area_code"][:9] if level == "street" else x["area_code"][:6]
+                    add(r, x, "demand", x["demand_label"], period, area)
+                    add(r, x, "supply", x["supply_label"], period, area)
+                    if level == "street":
+                        groups[(period, x["demand_label"], x["county_code"][:6])].add(area)
+                        groups[(period, x["supply_label"], x["county_code"][:6])].add(area)
+                    else:
+                        groups[(period, x["demand_label"], "grp:" + x["area_group"] + "@" + _area(code, None))].add(area)
+                        groups[(period, x["supply_label"], "grp:" + x["area_group"] + "@" + _area(code, None))].add(area)
+            d, dx = _both(con, gq.gaps_of_area, code, county, period, level)
+            for (_, r), (_, x) in zip(d.iterrows(), dx.iterrows()):
+                area = x["area_code"][:9] if level == "street" else x["area_code"][:6]
+                add(r, x, "demand", x["demand_label"], period, area)
+                add(r, x, "supply", x["supply_label"], period, area)
+            m, mx = _both(con, gq.measures, code, county, period, level)
+            for (_, r), (_, x) in zip(m.iterrows(), mx.iterrows()):
+                add(r, x, "value", x["measure_label"], period, x["area_code"][:9] if level == "street" else x["area_code"][:6])
+            c, cx = _both(con, gq.urban_core_comparison, code, county, period)
+            labels = dict(con.execute("select distinct gap_id, demand_label from gap_by_area").fetchall())
+            supplies = dict(con.execute("select distinct gap_id, supply_label from gap_by_area").fetchall())
+            for (_, r), (_, x) in zip(c.iterrows(), cx.iterrows()):
+                if x["gap_id"] in labels:
+                    grp = "grp:" + x["area_group"] + "@" + _area(code, None)
+                    if county is None:
+                        add(r, x, "demand", labels[x["gap_id"]], period, grp)
+                        add(r, x, "supply", supplies[x["gap_id"]], period, grp)
+                    else:  # one county's comparison row is that county's own figure
+                        add(r, x, "demand", labels[x["gap_id"]], period, county[:6])
+                        add(r, x, "supply", supplies[x["gap_id"]], period, county[:6])
+    for (period, label, total), parts in groups.items():
+        relations.append((("gap", period, label, total), [("gap", period, label, a) for a in sorted(parts)]))
+    return seen, relations
+
+
+@pytest.fixture(scope="module", params=list(SCOPES))
+def collected_gaps(request, con):
+    return request.param, *_collect_gaps(con, SCOPES[request.param])
+
+
+def test_gaps_reveal_no_small_number_by_differencing(collected_gaps):
+    who, seen, relations = collected_gaps
+    leaks = _recovered(seen, relations)
+    assert not leaks, f"{who}: {len(leaks)} small cells recovered, e.g. {leaks[:5]}"
+
+
+@pytest.mark.xfail(strict=True, reason="supply figures in 人 (有接种记录的0—6岁监测儿童 …) are not declared as counts: "
+                   "declaring them makes the door's supply_label overwrite the mart's label column of that name")
+def test_gaps_hide_every_small_figure_in_people(collected_gaps):
+    who, seen, _ = collected_gaps
+    small = [i for i, v in seen.truth.items() if 0 < v < T]
+    shown = sorted(i for i in small if seen.visible(i) is not None)
+    assert not shown, f"{who}: {len(shown)} figures below the threshold shown, e.g. {shown[:3]}"
