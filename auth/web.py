@@ -26,9 +26,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from auth import audit, sessions, users
+from auth.users import MAX_PASSWORD, MAX_USERNAME
 
-MAX_USERNAME = 64
-MAX_PASSWORD = 256
 _MAX_FORM_BYTES = 4096
 ERRORS = {  # ?e=… on the sign-in page → fixed text; nothing a user typed is ever shown back
     "bad": "用户名或密码错误，或账户已停用 / wrong user name or password, or account disabled",

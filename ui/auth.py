@@ -20,6 +20,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 
 from auth import audit, sessions, users, web
 from auth.roles import PAGES, ROLES, pages_for
+from ui.format import md_escape
 from warehouse import queries as q
 
 USER_KEY = "tongxin_user"
@@ -272,7 +273,7 @@ def sign_out() -> None:
 def sidebar_user() -> None:
     user = current_user()
     role = ROLES[user["role"]]
-    st.sidebar.caption(f"{user['display_name']} · {role.label}")
+    st.sidebar.caption(f"{md_escape(user['display_name'])} · {role.label}")
     if st.sidebar.button("退出登录 Sign out", key="sign_out"):
         sign_out()
         st.rerun()
