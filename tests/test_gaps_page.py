@@ -51,7 +51,7 @@ def charts(at: AppTest) -> dict[str, dict]:
 # AppTest does not expose a dataframe's key: tell the page's tables apart by their columns.
 TABLES = {
     "index_table": {"gap_index", "gaps_counted"},
-    "gap_table": {"shortfall", "supply_label", "rank"},
+    "gap_table": {"shortfall", "supply_name", "rank"},
     "comparison_table": {"area_group", "counties"},
 }
 

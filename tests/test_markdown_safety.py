@@ -25,7 +25,7 @@ HOSTILE = f"![x](http://h.invalid/p.png)<img src=x>[z](javascript:alert(1)) :rai
 HAZARD = re.compile(r"(?<!\\)(?:!\[|\]\(|<(?:img|script|a\s|iframe)|://|javascript:|:rainbow\[)", re.IGNORECASE)
 # Columns of query results that hold names and labels from data (department files and catalogues).
 TAINTED = {"indicator", "measure", "area", "department", "lead_department", "lead_departments", "rule_text",
-           "basis", "source", "supply_label", "demand_label", "measure_label", "service_type", "sex",
+           "basis", "source", "supply_name", "demand_name", "measure_label", "service_type", "sex",
            "detail", "file_name", "source_label"}
 MARKDOWN_KINDS = {"markdown", "caption", "error", "warning", "info", "success", "title", "header", "subheader",
                   "toast", "exception"}

@@ -17,8 +17,8 @@ SHORT_COLOR, MET_COLOR = theme.BAD, theme.GOOD
 # Chinese headers for every table the page shows or offers for download.
 HEADERS = {
     "rank": "排名", "area_name": "地区", "county_name": "所属区县", "area_group": "主城区/县域",
-    "area_type": "区域类型", "gap_name": "缺口", "family": "类别", "supply_label": "供给", "supply": "供给数",
-    "demand_label": "需求（基数）", "demand": "需求数", "ratio": "现状比值", "basis": "口径",
+    "area_type": "区域类型", "gap_name": "缺口", "family": "类别", "supply_name": "供给", "supply": "供给数",
+    "demand_name": "需求（基数）", "demand": "需求数", "ratio": "现状比值", "basis": "口径",
     "standard_value": "标准值", "required": "按标准应有", "shortfall": "缺口（单位数）", "gap_share": "缺口率",
     "unit": "单位", "source": "标准来源", "gap_index": "综合缺口指数", "gaps_counted": "计入指标数",
     "counties": "区县数", "weight": "权重", "reason": "权重理由", "measure_label": "指标",
@@ -125,8 +125,8 @@ def demand_supply_scatter(df: pd.DataFrame, row: pd.Series) -> go.Figure:
             name=f"标准线（{fmt.number(row['standard_value'])}）", line={"color": SHORT_COLOR, "dash": "dash"},
             hoverinfo="skip",
         )
-    fig.update_layout(xaxis_title=f"需求：{df['demand_label'].iloc[0]}" if len(df) else "需求",
-                      yaxis_title=f"供给：{df['supply_label'].iloc[0]}" if len(df) else "供给")
+    fig.update_layout(xaxis_title=f"需求：{df['demand_name'].iloc[0]}" if len(df) else "需求",
+                      yaxis_title=f"供给：{df['supply_name'].iloc[0]}" if len(df) else "供给")
     fig.update_xaxes(rangemode="tozero", tickformat=",d")
     fig.update_yaxes(rangemode="tozero")
     return theme.apply(fig)

@@ -68,8 +68,8 @@ else:
     st.caption(f"标准来源：{md(row['source'])}")
     if not table.empty:
         first = table.iloc[0]
-        st.caption(f"数据期：{md(first['supply_label'])}数据：{md(first['supply_period'])} · "
-                   f"{md(first['demand_label'])}数据：{md(first['demand_period'])}")
+        st.caption(f"数据期：{md(first['supply_name'])}数据：{md(first['supply_period'])} · "
+                   f"{md(first['demand_name'])}数据：{md(first['demand_period'])}")
     if table.empty:
         st.info("所选范围内暂无数据（相关部门数据尚未导入）。")
     else:
@@ -93,8 +93,8 @@ else:
                 "shortfall", "gap_share"]
         ui.table(table, cols, key="gap_table")
         st.caption("排名按缺口率（缺口 ÷ 按标准应有）从大到小；没有标准的指标按现状比值从小到大。")
-        ui.download(table, ["rank", "area_name", "county_name", "area_group", "area_type", "supply_label", "supply",
-                            "demand_label", "demand", "ratio", "standard_value", "required", "shortfall",
+        ui.download(table, ["rank", "area_name", "county_name", "area_group", "area_type", "supply_name", "supply",
+                            "demand_name", "demand", "ratio", "standard_value", "required", "shortfall",
                             "gap_share", "unit"], f"{row['gap_name']}缺口_{period}", "dl_gap")
 
 shapes = wh.query(geo.shapes, scope, level)
@@ -121,7 +121,7 @@ if not county:
 
 with st.expander(f"{where}全部缺口明细与需求、供给数据"):
     detail = wh.query(gq.gaps_of_area, scope, period, level)
-    detail_cols = ["area_name", "county_name", "gap_name", "family", "supply_label", "supply", "demand_label",
+    detail_cols = ["area_name", "county_name", "gap_name", "family", "supply_name", "supply", "demand_name",
                    "demand", "ratio", "basis", "standard_value", "required", "shortfall", "gap_share", "rank", "source"]
     ui.download(detail, detail_cols, f"缺口明细_{period}", "dl_detail")
     wide = ui.measures_wide(wh.query(gq.measures, scope, period, level))
