@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import builtins
 import json
-import multiprocessing
 import pathlib
 import stat
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from auth import audit, users
 from auth.users import MAX_FAILURES, AuthError
 
 RIGHT = "correct horse"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def _try(name: str, password: str, root) -> str:
@@ -26,8 +28,23 @@ def _try(name: str, password: str, root) -> str:
         return "locked" if "too many failed sign-ins" in str(e) else "bad"
 
 
-def _try_in_process(args) -> str:  # a top-level function: picklable for a spawned process
-    return _try(*args)
+# Each guess in a fresh interpreter of its own: a multiprocessing pool would re-run whatever script an
+# earlier test left as __main__ (AppTest runs app.py), so plain processes are started instead.
+_GUESS = """
+import sys
+from auth import users
+try:
+    users.authenticate(sys.argv[1], sys.argv[2], root=sys.argv[3])
+    print("ok")
+except users.AuthError as e:
+    print("locked" if "too many failed sign-ins" in str(e) else "bad")
+"""
+
+
+def _guesses_in_processes(name: str, passwords: list[str], root) -> list[str]:
+    procs = [subprocess.Popen([sys.executable, "-c", _GUESS, name, p, str(root)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True) for p in passwords]
+    return [p.communicate(timeout=300)[0].strip() for p in procs]
 
 
 class _Counting:
@@ -70,8 +87,7 @@ def test_parallel_wrong_passwords_make_at_most_max_failures_checks(tmp_path, mon
 
 def test_parallel_wrong_passwords_from_several_processes(tmp_path):
     users.add("wang", RIGHT, "leader", ["990100000000"], root=tmp_path)
-    with ProcessPoolExecutor(8, mp_context=multiprocessing.get_context("spawn")) as pool:
-        outcomes = list(pool.map(_try_in_process, [("wang", f"wrong-{i}", str(tmp_path)) for i in range(12)]))
+    outcomes = _guesses_in_processes("wang", [f"wrong-{i}" for i in range(12)], tmp_path)
     actions = _actions(tmp_path, "wang")
     assert actions.count("login_failed") == MAX_FAILURES, actions
     assert outcomes.count("locked") == 12 - MAX_FAILURES
