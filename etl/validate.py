@@ -416,13 +416,29 @@ def hmac_sql(column: str, secret: bytes) -> tuple[str, list[bytes]]:
     return f"left(sha256(?::blob || unhex(sha256(?::blob || encode({column})))), 32)", [opad, ipad]
 
 
+def _scope_check(source: Source, scope, b) -> None:
+    """Rows outside the uploader's area are refused: a county officer lands only their county's rows."""
+    from .force import area_column, clean_scope
+
+    prefixes = clean_scope(scope)
+    col = area_column(source)
+    if prefixes is None or col is None:
+        return
+    if not all(re.fullmatch(r"\d{1,12}", p) for p in prefixes):
+        raise ValueError(f"scope must be division-code prefixes: {prefixes!r}")
+    inside = " or ".join(f"starts_with(v_{col}, {_q(p)})" for p in prefixes)
+    b.checks.append(("OUT_OF_SCOPE", f"v_{col} is null or not ({inside})",
+                     "'该行的区划不在本人管辖区域内（只能导入本辖区的数据）'"))
+
+
 def validate(ext: Extract, source: Source, period: str, period_end: date, load_id: str,
-             regions: RegionIndex | None, secret: bytes) -> Result:
+             regions: RegionIndex | None, secret: bytes, scope: tuple[str, ...] | list[str] | None = None) -> Result:
     """Split an extract into accepted (typed, keyed, no PII), rejected (with reasons) and person rows.
 
     One pass types every column (view s1) and checks every rule (table s2; the Chinese messages are
     built only for rows that fail). Duplicate keys come from a group-by over good rows, not a window.
     Accepted and person rows come out of one ordered scan; the keyed hash is computed in DuckDB.
+    scope: region-code prefixes of the uploader's area; a row placed outside it is rejected (OUT_OF_SCOPE).
     """
     # Every output is ordered explicitly, so DuckDB need not keep insertion order (less memory).
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
@@ -466,6 +482,7 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
         b.checks_for(col)
     _lookup_checks(con, source, ext, b)
     _date_order_checks(source, ext, b)
+    _scope_check(source, scope, b)
     if name_cols:
         tgt = name_targets[0] if name_targets else None
         cond = f"res_msg is not null and v_{tgt} is null" if tgt else "res_msg is not null"
