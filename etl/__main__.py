@@ -152,6 +152,51 @@ def cmd_init_demo(args) -> int:
     return 0
 
 
+def cmd_worker(args) -> int:
+    """Run the queued background jobs (one at a time, oldest first), then exit."""
+    from .jobs import run_worker
+
+    n = run_worker()
+    print(f"已处理 {n} 个后台任务 / ran {n} jobs")
+    return 0
+
+
+def cmd_jobs(args) -> int:
+    """The latest background jobs, newest first."""
+    from .jobs import KIND_ZH, STATE_ZH, recent
+
+    jobs = recent(limit=args.limit)
+    if args.json:
+        print(json.dumps(jobs, ensure_ascii=False, indent=2))
+        return 0
+    for j in jobs:
+        p = j["params"]
+        print(f"{j['id']}  {KIND_ZH[j['kind']]} {j['kind']:<8} {STATE_ZH[j['state']]} {j['state']:<9} "
+              f"{p.get('source') or '—':<18} {p.get('period') or '—':<8} {j['progress']['fraction']:>4.0%}  "
+              f"{j.get('error') or j.get('message') or j['progress']['text']}")
+    return 0
+
+
+def cmd_rebuild(args) -> int:
+    """Queue a build job for the background worker and wait for it, showing its progress."""
+    import getpass
+
+    from .jobs import STATE_ZH, submit, wait
+
+    job_id = submit("build", {}, os.environ.get("TONGXIN_USER") or getpass.getuser())
+    print(f"已提交重建任务 queued build job {job_id}", file=sys.stderr)
+    bar = _bar("重建 rebuild")
+    try:
+        job = wait(job_id, timeout=args.timeout,
+                   on_progress=lambda j: bar(j["progress"]["text"], round(j["progress"]["fraction"] * 1000), 1000))
+    except TimeoutError:
+        print(f"等待超时，任务仍在后台运行（python -m etl jobs 查看）/ timed out; job {job_id} goes on in the "
+              "background", file=sys.stderr)
+        return 1
+    print(f"{STATE_ZH[job['state']]} {job['state']}: {job.get('error') or job['message']}")
+    return 0 if job["state"] != "failed" else 1
+
+
 def land_demo_boundaries(out: Path, root: Path | None = None) -> None:
     """Land the demo's schematic boundary files (listed under "boundaries" in its manifest)."""
     from geo.boundaries import land_boundaries
@@ -191,6 +236,15 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("status", help="导入与快照状态 what is landed and published")
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_status)
+    s = sub.add_parser("worker", help="运行排队的后台任务后退出 run the queued background jobs, then exit")
+    s.set_defaults(fn=cmd_worker)
+    s = sub.add_parser("jobs", help="最近的后台任务 recent background jobs")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--limit", type=int, default=20)
+    s.set_defaults(fn=cmd_jobs)
+    s = sub.add_parser("rebuild", help="提交重建任务并等待 queue a rebuild and wait for it")
+    s.add_argument("--timeout", type=float, default=3600.0, help="最长等待秒数 seconds to wait at most")
+    s.set_defaults(fn=cmd_rebuild)
     for name, fn, hlp in (("demo", cmd_demo, "生成示例数据文件 write demo extracts"),
                           ("init-demo", cmd_init_demo, "生成、导入并构建示例数据 demo + land + build")):
         s = sub.add_parser(name, help=hlp)
