@@ -1,8 +1,10 @@
 """Landing: accepted rows become immutable, content-addressed Parquet; rejected rows sit beside them.
 
 Layout and load-log format: see DESIGN-INTERFACES.md. A file-level failure writes nothing.
-Landing an identical file again is a no-op; a new file for the same (source, period) supersedes the
-earlier one at build time (the load log keeps the history).
+Landing an identical file again for the same period is a no-op. A new file for the same (source, period)
+supersedes earlier ones at build time as its mode says (etl/force.py: the whole period, the counties or
+streets it holds, or the rows with its keys); a withdrawal takes a landing out of force. The load log is
+append-only and keeps the whole history.
 """
 from __future__ import annotations
 
@@ -19,15 +21,18 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from . import force
 from .contracts import GRAIN_ZH, PERIOD_EXAMPLE, get_source, parse_period, period_from_filename
 from .crash import checkpoint
 from .errors import ExtractError
 from .private import open_private, private_dir
 from .read import read_extract
-from .validate import REJECT_COLUMNS, RegionIndex, validate
+from .validate import REJECT_COLUMNS, RegionIndex, accepted_schema, validate
 
 DATA_DIR_ENV = "TONGXIN_DATA_DIR"
 
@@ -93,9 +98,28 @@ class LoadEntry:
     rejected_path: str
     person_path: str | None
     reasons: dict[str, int] | None = None  # rejected rows per reason code
+    mode: str = "period"  # how it supersedes earlier landings of the period (etl/force.py MODES)
+    areas: list[str] | None = None  # county/street mode: the region prefixes it replaces
+    scope: list[str] | None = None  # the uploader's area: nothing outside it goes out of force
 
 
 def read_load_log(root: Path) -> list[dict]:
+    """The landings in log order. A withdrawal (a later line {"event": "withdraw", …}) is not a landing:
+    it marks the landing it names with "withdrawn": {"at", "by", "reason"}."""
+    out: list[dict] = []
+    for line in read_log_lines(root):
+        if line.get("event") == "withdraw":
+            for e in out:
+                if (e["load_id"], e["source"], e["period"]) == (line["load_id"], line["source"], line["period"]) \
+                        and not e.get("withdrawn"):
+                    e["withdrawn"] = {k: line.get(k) for k in ("at", "by", "reason")}
+        else:
+            out.append(line)
+    return out
+
+
+def read_log_lines(root: Path) -> list[dict]:
+    """Every line of the load log (landings and withdrawals), in order."""
     path = load_log_path(root)
     if not path.exists():
         return []
@@ -116,12 +140,19 @@ def read_load_log(root: Path) -> list[dict]:
 
 
 def current_loads(log: list[dict]) -> dict[tuple[str, str], dict]:
-    """The landing in force for each (source, period): the latest one that landed rows."""
-    cur: dict[tuple[str, str], dict] = {}
+    """The latest landing in force for each (source, period) (earlier ones may hold rows in force too:
+    see `in_force`)."""
+    return {k: v[-1] for k, v in in_force(log).items()}
+
+
+def in_force(log: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """For each (source, period), the landings that can hold rows in force, oldest first (etl/force.py)."""
+    by: dict[tuple[str, str], list[dict]] = {}
     for e in log:
-        if e["status"] == "landed":
-            cur[(e["source"], e["period"])] = e
-    return cur
+        if not e.get("withdrawn"):
+            by.setdefault((e["source"], e["period"]), []).append(e)
+    out = {k: force.chain(v) for k, v in by.items()}
+    return {k: v for k, v in out.items() if v}
 
 
 @contextmanager
@@ -145,7 +176,8 @@ def file_sha256(path: Path) -> str:
 
 def region_index(root: Path) -> RegionIndex | None:
     """The region dimension from every landed region table in force (codes may change across years)."""
-    files = [e["accepted_path"] for e in current_loads(read_load_log(root)).values() if e["source"] == "regions"]
+    files = [e["accepted_path"] for (s, _), chain in in_force(read_load_log(root)).items() if s == "regions"
+             for e in chain]
     if not files:
         return None
     tables = [pq.read_table(landed_dir(root) / f, columns=["region_code", "region_name", "level", "parent_code"])
@@ -177,9 +209,18 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
 
 
 def _clean_temp_files(root: Path) -> None:
-    """Remove temp files a killed landing left behind (called under the lock: nobody is writing them)."""
+    """Remove what a killed landing left behind (called under the lock: nobody is writing them): temp
+    files, and Parquet files written before the load log named them (rejected and person files hold
+    names and ID numbers)."""
+    from .contracts import sources
+
     for p in landed_dir(root).glob("*/*/*.tmp"):
         p.unlink(missing_ok=True)
+    named = {e.get(k) for e in read_load_log(root) for k in ("accepted_path", "rejected_path", "person_path")}
+    for name in sources():
+        for p in (landed_dir(root) / name).glob("*/*.parquet"):
+            if str(p.relative_to(landed_dir(root))) not in named:
+                p.unlink(missing_ok=True)
 
 
 @dataclass
@@ -220,6 +261,7 @@ REASON_ZH = {
     "UNKNOWN_DIVISION": "区划代码不存在", "UNRESOLVED_NAME": "街道/社区名称无法识别", "DUPLICATE_KEY": "重复记录",
     "ID_PRECISION": "身份证号被 Excel 存成数字、后几位已丢失", "CELL_TOO_LONG": "单元格内容过长",
     "EXTRA_FIELDS": "列数多于表头、各列错位", "UNKNOWN_DEPARTMENT": "单位不在部门名录中", "DATE_ORDER": "日期先后顺序不对",
+    "OUT_OF_SCOPE": "不在本人管辖区域",
 }
 
 
@@ -250,8 +292,8 @@ def resolve_period(source_name: str, file_name: str, period: str | None) -> tupl
         raise ExtractError("BAD_PERIOD", str(e).split(" / ")[0], str(e).split(" / ")[-1]) from None
 
 
-def _check_file(source_name: str, path: Path, period: str | None, root: Path, say, file_name: str) -> tuple:
-    """Resolve source and period, hash the file, and say if an identical file was landed before."""
+def _check_file(source_name: str, path: Path, period: str | None, root: Path, file_name: str) -> tuple:
+    """Resolve source and period, hash the file, and say if the same file is landed for that period."""
     try:
         source = get_source(source_name)
     except KeyError as e:
@@ -260,16 +302,42 @@ def _check_file(source_name: str, path: Path, period: str | None, root: Path, sa
         raise ExtractError("NO_FILE", f"找不到文件：{path}", f"file not found: {path}")
     period, (_, period_end) = resolve_period(source_name, file_name, period)
     sha = file_sha256(path)
-    already = next((e for e in read_load_log(root) if e["source"] == source_name and e["sha256"] == sha), None)
+    # A file landed under a wrong period, or withdrawn, can be landed again.
+    already = next((e for e in read_load_log(root) if e["source"] == source_name and e["sha256"] == sha
+                    and e["period"] == period and not e.get("withdrawn")), None)
     return source, period, period_end, sha, already
 
 
-def _validate_file(source, path: Path, period: str, period_end, sha: str, root: Path, say):
+def _validate_file(source, path: Path, period: str, period_end, sha: str, root: Path, say, scope=None):
+    """(format, encoding, validation result) of a file, as landing would see it."""
     say("读取 read", 0, 3)
     ext = read_extract(path, source)
     say(f"校验 validate {ext.table.num_rows:,} 行", 1, 3)
     regions = None if source.name == "regions" else region_index(root)
-    return ext, validate(ext, source, period, period_end, sha[:16], regions, secret_key(root))
+    res = validate(ext, source, period, period_end, sha[:16], regions, secret_key(root), scope=scope)
+    return ext.fmt, ext.encoding, res
+
+
+@dataclass
+class Diff:
+    """What a landing would change in the rows in force for its source and period (etl/force.py)."""
+
+    mode: str
+    level: str  # the breakdown's level: "county", or "street" for small files; "all" without a region column
+    table: pd.DataFrame  # per area touched: area_code, area_name, rows_before, kept, added, changed, removed,
+    #                      rows_after, figure_before, figure_after
+    rows_before: int
+    kept: int
+    added: int
+    changed: int
+    removed: int
+    rows_after: int
+    figure: str  # what the pages count for this source ("服务人次", "儿童人数", "记录数")
+    figure_before: float
+    figure_after: float
+    removed_share: float
+    needs_confirmation: bool
+    removed_text: str  # what disappears, by area: "东湖区 120 行、青石县 300 行"
 
 
 @dataclass
@@ -285,51 +353,228 @@ class Preview:
     reasons: dict[str, int]
     rejected: pa.Table  # original values + row number + reason, for the data officer to correct
     already: dict | None  # an identical file was landed before: confirming would change nothing
-    overlap: int  # accepted rows whose natural key is already in the landing in force for this period
-    supersedes: dict | None  # the landing in force for this (source, period) that confirming would replace
+    overlap: int  # accepted rows whose natural key is already in force for this period
+    supersedes: dict | None  # the latest landing in force for this (source, period)
+    accepted: pa.Table | None = None  # the rows that would land (for `diff`; never shown)
+    modes: tuple[str, ...] = ()
+    default_mode: str = "period"
+    scope: tuple[str, ...] = ()
+    root: Path | None = None
+
+
+STREET_BREAKDOWN_ROWS = 500  # files up to this many rows get their diff by street, larger ones by county
+
+
+def _con() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+
+
+def _candidate(accepted: pa.Table, source, mode: str, scope) -> dict:
+    return {"status": "landed", "mode": mode, "areas": force.areas_of(accepted, source, mode),
+            "scope": force.clean_scope(scope), "_table": accepted}
+
+
+def removal_share_limit() -> float:
+    from warehouse.queries.privacy import settings
+
+    return float(settings().get("landing_removal_confirm_share", 0.2))
+
+
+def _diff(root: Path, source, before: list[dict], candidate: dict, mode: str) -> Diff:
+    """Rows in force before and after `candidate` joins the chain `before`, compared key by key."""
+    con = _con()
+    try:
+        cols = ", ".join(f"{c} {t}" for c, t in accepted_schema(source))
+        con.register("_new", candidate["_table"])
+
+        def scan(e: dict):
+            if "_table" in e:
+                return "select * from _new", []
+            return "select * from read_parquet(?)", [str(landed_dir(root) / e["accepted_path"])]
+
+        con.execute(f"create table b ({cols})")
+        force.load_in_force(con, "b", source, before, scan)
+        con.execute(f"create table a ({cols})")
+        force.load_in_force(con, "a", source, force.chain([*before, candidate]), scan)
+        area = force.area_column(source)
+        scope = candidate.get("scope")
+        if scope and area:  # a scoped uploader sees and changes their own area only
+            for t in ("a", "b"):
+                con.execute(f"delete from {t} where not {force._in_area(area, '?')}", [scope])
+        small = candidate["_table"].num_rows <= STREET_BREAKDOWN_ROWS
+        level = "all" if area is None else ("street" if small else "county")
+        n = force.AREA_DIGITS.get(level)
+        area_sql = (f"coalesce(rpad(substr({area}, 1, {n}), 12, '0'), '')" if n else "''")
+        keys = ", ".join(force.key_columns(source))
+        values = [c for c, _ in accepted_schema(source) if c not in ("load_id", "period")]
+        sig = "hash(struct_pack(" + ", ".join(f"{c} := {c}" for c in values) + "))"
+        label, expr = force.figure(source)
+        per_key = (f"select {keys}, any_value({area_sql}) as area, bit_xor({sig}) as sig "
+                   f"from {{t}} group by {keys}")
+        rows = con.execute(f"""
+            with kb as ({per_key.format(t='b')}), ka as ({per_key.format(t='a')}),
+            j as (
+                select coalesce(kb.area, ka.area) as area_code, kb.sig as sb, ka.sig as sa
+                from kb full join ka using ({keys})
+            ),
+            counts as (
+                select area_code,
+                       count(sb) as rows_before,
+                       count(*) filter (where sb is not null and sa is not null and sb = sa) as kept,
+                       count(*) filter (where sb is null) as added,
+                       count(*) filter (where sb is not null and sa is not null and sb <> sa) as changed,
+                       count(*) filter (where sa is null) as removed,
+                       count(sa) as rows_after
+                from j group by area_code
+            ),
+            fb as (select {area_sql} as area_code, {expr} as figure_before from b group by all),
+            fa as (select {area_sql} as area_code, {expr} as figure_after from a group by all)
+            select c.*, coalesce(fb.figure_before, 0) as figure_before, coalesce(fa.figure_after, 0) as figure_after
+            from counts c left join fb using (area_code) left join fa using (area_code)
+            order by area_code""").fetchdf()
+        totals = con.execute(f"select (select {expr} from b), (select {expr} from a)").fetchall()[0]
+    finally:
+        con.close()
+    regions = region_index(root)
+    names = regions.name if regions is not None else {}
+    rows.insert(1, "area_name", [names.get(c, c or "（未标区划）") if level != "all" else "全部"
+                                 for c in rows["area_code"]])
+    touched = rows[(rows.added + rows.changed + rows.removed) > 0].reset_index(drop=True)
+    total = {k: int(rows[k].sum()) for k in ("rows_before", "kept", "added", "changed", "removed", "rows_after")}
+    share = total["removed"] / total["rows_before"] if total["rows_before"] else 0.0
+    gone = touched[touched.removed > 0].sort_values("removed", ascending=False)
+    parts = [f"{r.area_name} {int(r.removed):,} 行" for r in gone.head(8).itertuples()]
+    if len(gone) > 8:
+        parts.append(f"等 {len(gone)} 个区域，共 {total['removed']:,} 行")
+    return Diff(mode=mode, level=level, table=touched, **total, figure=label,
+                figure_before=float(totals[0] or 0), figure_after=float(totals[1] or 0), removed_share=share,
+                needs_confirmation=share > removal_share_limit(), removed_text="、".join(parts))
 
 
 def preview(source_name: str, path: Path | str, period: str | None = None, root: Path | None = None,
-            progress: Callable[[str, int, int], None] | None = None, file_name: str | None = None) -> Preview:
+            progress: Callable[[str, int, int], None] | None = None, file_name: str | None = None,
+            scope: tuple[str, ...] | list[str] = ()) -> Preview:
     """Read and validate a file exactly as `land` would, and report; writes nothing.
 
     file_name: the name the user gave the file (an upload's), when `path` is a temp copy named otherwise.
+    scope: the uploader's region prefixes (rows outside are refused, nothing outside goes out of force).
     """
     say = progress or (lambda *_: None)
     root, path = data_dir(root), Path(path)
     file_name = file_name or path.name
-    source, period, period_end, sha, already = _check_file(source_name, path, period, root, say, file_name)
-    _, res = _validate_file(source, path, period, period_end, sha, root, say)
-    current = current_loads(read_load_log(root)).get((source_name, period))
+    source, period, period_end, sha, already = _check_file(source_name, path, period, root, file_name)
+    _, _, res = _validate_file(source, path, period, period_end, sha, root, say, scope)
+    chain = in_force(read_load_log(root)).get((source_name, period), [])
     overlap = 0
-    if current is not None and res.accepted.num_rows:
-        keys = ["person_key" if source.column(k).type == "id_card" else k for k in source.key]
-        old = pq.read_table(landed_dir(root) / current["accepted_path"], columns=keys)
+    if chain and res.accepted.num_rows:
+        keys = force.key_columns(source)
+        old = pa.concat_tables([pq.read_table(landed_dir(root) / e["accepted_path"], columns=keys) for e in chain])
         new = res.accepted.select(keys)
         overlap = new.join(old.group_by(keys).aggregate([]), keys=keys, join_type="inner").num_rows
     say("完成 done", 3, 3)
     return Preview(source_name, period, file_name, res.rows_read, res.accepted.num_rows, res.rejected.num_rows,
-                   _reason_counts(res.rejected), res.rejected, already, overlap, current)
+                   _reason_counts(res.rejected), res.rejected, already, overlap, chain[-1] if chain else None,
+                   accepted=res.accepted, modes=force.modes(source), default_mode=force.default_mode(source),
+                   scope=tuple(force.clean_scope(scope) or ()), root=root)
+
+
+def diff(p: Preview, mode: str | None = None, root: Path | None = None) -> Diff:
+    """What landing the previewed file with `mode` would change (cheap: the file is not read again)."""
+    root = data_dir(root or p.root)
+    source = get_source(p.source)
+    mode = mode or p.default_mode
+    _check_mode(source, mode)
+    before = in_force(read_load_log(root)).get((p.source, p.period), [])
+    return _diff(root, source, before, _candidate(p.accepted, source, mode, p.scope), mode)
+
+
+def _check_mode(source, mode: str) -> None:
+    if mode not in force.modes(source):
+        allowed = "、".join(f"{m}（{force.MODES[m].split('：')[0]}）" for m in force.modes(source))
+        raise ExtractError("BAD_MODE", f"“{source.title}”不能用导入方式 {mode}，可选：{allowed}",
+                           f"{source.name} cannot be landed with mode {mode!r}; choose one of {force.modes(source)}")
+
+
+def _append_log(root: Path, line: dict) -> None:
+    """Append one line to the load log, fsynced (called under the lock)."""
+    log_path = load_log_path(root)
+    torn = False
+    if log_path.exists() and log_path.stat().st_size:
+        with log_path.open("rb") as f:
+            f.seek(-1, os.SEEK_END)
+            torn = f.read(1) != b"\n"
+    with os.fdopen(open_private(log_path, append=True), "a", encoding="utf-8") as f:
+        # After a crash mid-append, start a fresh line (read_load_log ignores the torn one).
+        f.write(("\n" if torn else "") + json.dumps(line, ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _audit(action: str, user: str | None, role: str | None, what: str, detail: str, root: Path, ok: bool = True):
+    from auth import audit  # auth imports this module: import here, not at the top
+
+    audit.record(action, user=user, role=role, what=what, ok=ok, detail=detail, root=root)
 
 
 def land(source_name: str, path: Path | str, period: str | None = None, root: Path | None = None,
          synthetic: bool = False, user: str | None = None,
-         progress: Callable[[str, int, int], None] | None = None, file_name: str | None = None) -> LandOutcome:
+         progress: Callable[[str, int, int], None] | None = None, file_name: str | None = None,
+         mode: str | None = None, scope: tuple[str, ...] | list[str] = (), allow_removal: bool = False,
+         role: str | None = None) -> LandOutcome:
     """Land one extract. Raises ExtractError (and writes nothing) on a file-level failure.
 
     file_name: the name the user gave the file (an upload's), when `path` is a temp copy named otherwise;
     it guesses the period and goes to the load log, never to a name on disk.
+    mode: how it supersedes earlier landings of the period (etl/force.py; default: the source's default).
+    scope: the uploader's region prefixes: rows outside are refused and nothing outside goes out of force.
+    allow_removal: the user confirmed taking more than the configured share of the period's rows out of force.
+    Every landing, refused or not, is audited.
     """
     say = progress or (lambda *_: None)
     root, path = data_dir(root), Path(path)
     file_name = file_name or path.name
+    user = user or os.environ.get("TONGXIN_USER") or getpass.getuser()
+    what = f"{source_name} {str(period or '').strip()}".strip()
+    try:
+        out = _land(source_name, path, period, root, synthetic, user, say, file_name, mode, scope, allow_removal)
+    except ExtractError as e:
+        _audit("land", user, role, what, f"{clean_file_name(file_name)}：{e}", root, ok=False)
+        raise
+    if out.already:
+        a = out.already
+        _audit("land", user, role, f"{a['source']} {a['period']}",
+               f"已导入过，未做更改 sha256={a['sha256'][:16]} {clean_file_name(file_name)}", root)
+    else:
+        e = out.entry
+        _audit("land", user, role, f"{e.source} {e.period}",
+               f"sha256={e.sha256[:16]} 方式 mode={e.mode} 区域 areas={','.join(e.areas or []) or '—'} "
+               f"范围 scope={','.join(e.scope or []) or '全部'} 读取 {e.rows_read} 接收 {e.rows_accepted} "
+               f"拒绝 {e.rows_rejected} 文件 {e.file_name}", root)
+    say("完成 done", 3, 3)
+    return out
+
+
+def _land(source_name, path, period, root, synthetic, user, say, file_name, mode, scope, allow_removal):
     with _lock(root):
         _clean_temp_files(root)
-        source, period, period_end, sha, already = _check_file(source_name, path, period, root, say, file_name)
+        source, period, period_end, sha, already = _check_file(source_name, path, period, root, file_name)
+        mode = mode or force.default_mode(source)
+        _check_mode(source, mode)
         if already is not None:
             return LandOutcome(None, already=already)
-        ext, res = _validate_file(source, path, period, period_end, sha, root, say)
+        fmt, encoding, res = _validate_file(source, path, period, period_end, sha, root, say, scope)
         checkpoint("land:validated")
+        candidate = _candidate(res.accepted, source, mode, scope)
+        before = in_force(read_load_log(root)).get((source_name, period), [])
+        if before and res.accepted.num_rows and not allow_removal:
+            d = _diff(root, source, before, candidate, mode)
+            if d.needs_confirmation:
+                raise ExtractError(
+                    "REMOVAL_NOT_CONFIRMED",
+                    f"本次导入将使该期已有数据中的 {d.removed:,} 行（{d.removed_share:.0%}）不再生效：{d.removed_text}。"
+                    f"请在上传页面再次确认，或在命令行加 --allow-removal；只更正部分记录请用 --mode key",
+                    f"this landing would take {d.removed:,} rows ({d.removed_share:.0%}) of the period out of "
+                    f"force; confirm with --allow-removal, or use --mode key for a correction")
         load_id = sha[:16]
         say("写入 write", 2, 3)
         rel = Path(source_name) / period
@@ -343,29 +588,62 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
         if per is not None:
             _write_parquet(res.persons, landed_dir(root) / per)
         entry = LoadEntry(
-            load_id=load_id, source=source_name, period=period, file_name=clean_file_name(file_name), sha256=sha, fmt=ext.fmt,
-            encoding=ext.encoding, rows_read=res.rows_read, rows_accepted=res.accepted.num_rows,
+            load_id=load_id, source=source_name, period=period, file_name=clean_file_name(file_name), sha256=sha,
+            fmt=fmt, encoding=encoding, rows_read=res.rows_read, rows_accepted=res.accepted.num_rows,
             rows_rejected=res.rejected.num_rows,
             status="landed" if res.accepted.num_rows else "all_rejected",
-            landed_at=datetime.now().isoformat(timespec="seconds"),
-            landed_by=user or os.environ.get("TONGXIN_USER") or getpass.getuser(),
+            landed_at=datetime.now().isoformat(timespec="seconds"), landed_by=user,
             is_synthetic=synthetic, accepted_path=str(acc), rejected_path=str(rej),
             person_path=str(per) if per else None,
             reasons=_reason_counts(res.rejected),
+            mode=mode, areas=candidate["areas"], scope=candidate["scope"],
         )
-        # The log line is written last: a crash before it leaves only unreferenced files.
+        # The log line is written last: a crash before it leaves only unreferenced files (removed by
+        # the next landing, under this lock).
         checkpoint("land:before_log")
-        log_path = load_log_path(root)
-        torn = False
-        if log_path.exists() and log_path.stat().st_size:
-            with log_path.open("rb") as f:
-                f.seek(-1, os.SEEK_END)
-                torn = f.read(1) != b"\n"
-        with os.fdopen(open_private(log_path, append=True), "a", encoding="utf-8") as f:
-            # After a crash mid-append, start a fresh line (read_load_log ignores the torn one).
-            f.write(("\n" if torn else "") + json.dumps(asdict(entry), ensure_ascii=False) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        _append_log(root, asdict(entry))
         checkpoint("land:after_log")
-    say("完成 done", 3, 3)
     return LandOutcome(entry)
+
+
+MAX_REASON = 500  # characters of a withdrawal's reason kept in the load log
+
+
+def withdraw(load_id: str, source: str, period: str, reason: str, user: str | None = None,
+             root: Path | None = None, role: str | None = None) -> dict:
+    """Take a landing out of force: the landings before it come back at the next build.
+
+    Appends a withdrawal line to the load log (the landing and its files stay: history is never lost).
+    """
+    root = data_dir(root)
+    user = user or os.environ.get("TONGXIN_USER") or getpass.getuser()
+    reason = re.sub(r"[\x00-\x1f\x7f]+", " ", str(reason or "")).strip()[:MAX_REASON]
+    what = f"{source} {period} {load_id}"
+    if not reason:
+        _audit("withdraw", user, role, what, "未填写撤回原因", root, ok=False)
+        raise ExtractError("NO_REASON", "撤回导入需要填写原因", "a withdrawal needs a reason")
+    with _lock(root):
+        target = next((e for e in read_load_log(root) if (e["load_id"], e["source"], e["period"])
+                       == (load_id, source, period) and not e.get("withdrawn")), None)
+        if target is None:
+            _audit("withdraw", user, role, what, "没有这次导入或已撤回", root, ok=False)
+            raise ExtractError("NO_LANDING", f"没有可撤回的导入：{source} {period} {load_id}（不存在或已撤回）",
+                               f"no landing to withdraw: {source} {period} {load_id} (unknown or withdrawn)")
+        line = {"event": "withdraw", "load_id": load_id, "source": source, "period": period, "reason": reason,
+                "by": user, "at": datetime.now().isoformat(timespec="seconds")}
+        _append_log(root, line)
+    _audit("withdraw", user, role, what, f"{target['file_name']}（{target['landed_at']} {target['landed_by']}）"
+           f"原因：{reason}", root)
+    return line
+
+
+def landings(root: Path | None = None, source: str | None = None) -> list[dict]:
+    """Load-log landings newest first, each with "in_force" (may still hold rows in force) and "withdrawn"."""
+    log = read_load_log(data_dir(root))
+    live = {id(e) for chain in in_force(log).values() for e in chain}
+    out = []
+    for e in reversed(log):
+        if source is None or e["source"] == source:
+            out.append({**e, "mode": force.entry_mode(e), "areas": e.get("areas"), "scope": e.get("scope"),
+                        "withdrawn": e.get("withdrawn"), "in_force": id(e) in live})
+    return out

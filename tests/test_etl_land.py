@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from etl.errors import ExtractError
-from etl.land import land, load_log_path, read_load_log
+from etl.land import land, landed_dir, load_log_path, read_load_log
 from tests.files import make_id, write_register_csv, write_register_xlsx
 from warehouse.build import build, published
 
@@ -20,10 +20,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def tree_digest(root: Path) -> str:
-    """A digest of every file under the data folder (names and bytes)."""
+    """A digest of every file under the data folder (names and bytes), but the audit log, which records
+    every attempt (tests/test_landing_modes.py checks it)."""
     h = hashlib.sha256()
     for p in sorted(root.rglob("*")):
-        if p.is_file() and p.name != ".lock":
+        if p.is_file() and p.name != ".lock" and p.parent.name != "audit":
             h.update(str(p.relative_to(root)).encode())
             h.update(p.read_bytes())
     return h.hexdigest()
@@ -69,15 +70,20 @@ def test_landing_the_same_file_twice_changes_nothing(root, tmp_path):
 
 def test_a_new_file_for_the_same_period_supersedes_and_history_stays(root, tmp_path):
     land("civil_register", write_register_csv(tmp_path / "a.csv"), "2026H1", root=root)
-    land("civil_register", write_register_xlsx(tmp_path / "b.xlsx"), "2026H1", root=root)
+    with pytest.raises(ExtractError, match="REMOVAL_NOT_CONFIRMED"):  # takes 2 of 3 rows out of force
+        land("civil_register", write_register_xlsx(tmp_path / "b.xlsx"), "2026H1", root=root, mode="period")
+    land("civil_register", write_register_xlsx(tmp_path / "b.xlsx"), "2026H1", root=root, mode="period",
+         allow_removal=True)
     log = [e for e in read_load_log(root) if e["source"] == "civil_register"]
     assert len(log) == 2
+    assert all((landed_dir(root) / e["accepted_path"]).is_file() for e in log)  # history kept
     snap = build(root)
     con = duckdb.connect(str(snap), read_only=True)
     files = con.sql("select distinct l.file_name from stg_civil_register s join load_log l using (load_id)").fetchall()
     assert files == [("b.xlsx",)]
     assert con.sql("select count(*) from stg_civil_register").fetchall()[0][0] == 2
-    assert con.sql("select count(*) from raw_civil_register").fetchall()[0][0] == 5  # history kept
+    assert con.sql("select count(*) from raw_civil_register").fetchall()[0][0] == 2
+    assert con.sql("select count(*) from load_log where source = 'civil_register' and is_current").fetchall() == [(1,)]
     con.close()
 
 

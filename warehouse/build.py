@@ -20,9 +20,10 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from etl import force
 from etl.contracts import parse_period, sources
 from etl.crash import checkpoint
-from etl.land import current_loads, data_dir, landed_dir, read_load_log
+from etl.land import current_loads, data_dir, in_force, landed_dir, read_load_log
 from etl.private import make_private, open_private, private_dir
 from etl.validate import accepted_schema
 
@@ -90,21 +91,28 @@ def _q(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _load_raw(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> None:
-    """raw_<source>: every landing of each source, typed per its contract (empty if none).
+def _load_raw(con: duckdb.DuckDBPyConnection, root: Path, chains: dict[tuple[str, str], list[dict]]) -> None:
+    """raw_<source>: the rows in force of each source, typed per its contract (empty if none).
 
-    Superseded landings stay here; the staging views keep only the landing in force.
+    Which rows are in force (a period replaced whole, by county or street, or merged by key; withdrawn
+    landings left out) is etl/force.py's rule, shared with the upload preview.
     """
     for name, src in sources().items():
         cols = accepted_schema(src) + [("period_start", "DATE"), ("period_end", "DATE")]
         con.execute(f"create table raw_{name} ({', '.join(f'{c} {t}' for c, t in cols)})")
-        mine = [e for e in loads if e["source"] == name]
-        if mine:
-            files = [str(landed_dir(root) / e["accepted_path"]) for e in mine]  # a parameter, never SQL text
-            con.execute(f"insert into raw_{name} by name select * from read_parquet(?, union_by_name=true)", [files])
-            for p in sorted({e["period"] for e in mine}):
-                start, end = parse_period(p, src.period)
-                con.execute(f"update raw_{name} set period_start = ?, period_end = ? where period = ?", [start, end, p])
+        mine = {p: chain for (s, p), chain in chains.items() if s == name}
+        if not mine:
+            continue
+        singles = [str(landed_dir(root) / c[0]["accepted_path"]) for c in mine.values() if len(c) == 1]
+        if singles:  # the usual case, one landing per period: one read of all the files
+            con.execute(f"insert into raw_{name} by name select * from read_parquet(?, union_by_name=true)",
+                        [singles])  # file names are a parameter, never SQL text
+        for chain in (c for c in mine.values() if len(c) > 1):
+            force.load_in_force(con, f"raw_{name}", src, chain, lambda e: (
+                "select * from read_parquet(?)", [str(landed_dir(root) / e["accepted_path"])]))
+        for p in sorted(mine):
+            start, end = parse_period(p, src.period)
+            con.execute(f"update raw_{name} set period_start = ?, period_end = ? where period = ?", [start, end, p])
 
 
 def _load_pii(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> None:
@@ -135,9 +143,11 @@ def _load_pii(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> 
                     " birth_date date, sources varchar[])")
     con.execute("create table person_masked as select person_key, mask_name(name) as masked_name, "
                 "mask_id(id_number) as masked_id from pii.person")
-    for e in loads:
+    merged = set()
+    for e in reversed(loads):  # newest landing first: its names win where a correction repeats a key
         src = sources()[e["source"]]
         if e.get("person_path") and src.id_column is None:
+            merged.add(src.name)
             tbl = f"pii.{src.name}"
             path = str(landed_dir(root) / e["person_path"])
             exists = con.execute("select count(*) from duckdb_tables() where schema_name='pii' and table_name=?",
@@ -146,19 +156,25 @@ def _load_pii(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> 
                 con.execute(f"insert into {tbl} by name select * from read_parquet(?)", [path])
             else:
                 con.execute(f"create table {tbl} as select * from read_parquet(?)", [path])
+    for name in merged:  # one row per key and period, as in the rows in force
+        keys = ", ".join(sources()[name].key)
+        con.execute(f"create or replace table pii.{name} as select * from pii.{name} "
+                    f"qualify row_number() over (partition by period, {keys} order by rowid) = 1")
 
 
-def _load_log_table(con: duckdb.DuckDBPyConnection, log: list[dict], current: dict) -> None:
-    cur_ids = {e["load_id"] + e["source"] for e in current.values()}
+def _load_log_table(con: duckdb.DuckDBPyConnection, log: list[dict], chains: dict) -> None:
+    """load_log: every landing; is_current marks those that may hold rows in force (etl/force.py)."""
+    live = {id(e) for chain in chains.values() for e in chain}
     con.execute("""create table load_log (load_id varchar, source varchar, period varchar, file_name varchar,
         sha256 varchar, fmt varchar, encoding varchar, rows_read bigint, rows_accepted bigint,
         rows_rejected bigint, status varchar, landed_at timestamp, landed_by varchar, is_synthetic boolean,
-        is_current boolean)""")
+        is_current boolean, mode varchar, is_withdrawn boolean)""")
     rows = [(e["load_id"], e["source"], e["period"], e["file_name"], e["sha256"], e["fmt"], e.get("encoding"),
              e["rows_read"], e["rows_accepted"], e["rows_rejected"], e["status"], e["landed_at"], e["landed_by"],
-             bool(e.get("is_synthetic")), (e["load_id"] + e["source"]) in cur_ids) for e in log]
+             bool(e.get("is_synthetic")), id(e) in live, force.entry_mode(e), bool(e.get("withdrawn")))
+            for e in log]
     if rows:
-        con.executemany("insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany("insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     # Rejected rows per reason code of each landing (landings made before reasons were logged have none).
     con.execute("create table load_reasons (load_id varchar, source varchar, period varchar, "
                 "reason_code varchar, rows_rejected bigint)")
@@ -271,8 +287,8 @@ def build(root: Path | str | None = None, progress: Callable[[str, int, int], No
     """Build a new snapshot from the landed files, check it, publish it; returns its path."""
     root = data_dir(root)
     log = read_load_log(root)
+    chains = in_force(log)
     current = current_loads(log)
-    loads = [e for e in log if e["status"] == "landed"]
     snaps = private_dir(snapshots_dir(root), top=root)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
     tmp = snaps / f"{stamp}.duckdb.building"
@@ -284,15 +300,15 @@ def build(root: Path | str | None = None, progress: Callable[[str, int, int], No
     make_private(tmp)  # DuckDB creates it by the umask; a snapshot holds the person table
     try:
         say("载入已导入数据 loading landed data", 1, steps)
-        _load_raw(con, root, loads)
-        _load_log_table(con, log, current)
+        _load_raw(con, root, chains)
+        _load_log_table(con, log, chains)
         _sources_table(con)
         _meta(con, stamp, current)
         con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
         _load_tables(con)
         _load_boundaries(con, root)
         say("载入人员表 loading person table", 2, steps)
-        _load_pii(con, root, list(current.values()))
+        _load_pii(con, root, [e for chain in chains.values() for e in chain])
         checkpoint("build:loaded")
         errors: list[str] = []
         for i, m in enumerate(models, start=3):
