@@ -12,7 +12,8 @@ from tqdm import tqdm
 
 from .contracts import GRAIN_ZH, sources
 from .errors import ExtractError
-from .land import create_secret_key, data_dir, land
+from .force import MODES, MODES_EN
+from .land import create_secret_key, data_dir, land, landings, withdraw
 
 
 def _bar(desc: str):
@@ -46,10 +47,39 @@ def cmd_sources(args) -> int:
 
 
 def cmd_land(args) -> int:
-    out = land(args.source, Path(args.file), args.period, synthetic=args.synthetic, progress=_bar("导入 land"))
+    out = land(args.source, Path(args.file), args.period, synthetic=args.synthetic, progress=_bar("导入 land"),
+               mode=args.mode, allow_removal=args.allow_removal)
     print(out.message)
+    if out.entry and out.entry.status == "landed":
+        print(f"  导入方式 mode: {out.entry.mode}（{MODES[out.entry.mode]}）；编号 load id: {out.entry.load_id}"
+              f"（撤回 withdraw: python -m etl withdraw {out.entry.source} {out.entry.period} {out.entry.load_id}"
+              f" --reason …）")
     if out.entry and out.entry.rows_rejected:
         print(f"  被拒绝的行及原因 rejected rows and reasons: {data_dir() / 'landed' / out.entry.rejected_path}")
+    return 0
+
+
+def cmd_withdraw(args) -> int:
+    """Take a landing out of force (the earlier landings come back at the next build)."""
+    line = withdraw(args.load_id, args.source, args.period, args.reason)
+    print(f"已撤回 withdrawn: {line['source']} {line['period']} {line['load_id']}；下次构建后生效，"
+          f"此前的导入恢复生效 / takes effect at the next build (python -m etl build), the earlier landing comes back")
+    return 0
+
+
+def cmd_landings(args) -> int:
+    """The load log, newest first: what is in force, replaced or withdrawn."""
+    rows = landings(source=args.source)[: args.limit]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return 0
+    print(f"{'导入时间 landed at':<20} {'数据源 source':<18} {'统计期':<8} {'编号 load id':<17} {'方式':<7} "
+          f"{'接收行':>8}  状态 state")
+    for e in rows:
+        state = ("已撤回 withdrawn: " + e["withdrawn"]["reason"]) if e["withdrawn"] else \
+            ("在用 in force" if e["in_force"] else "已被替换 replaced")
+        print(f"{e['landed_at']:<20} {e['source']:<18} {e['period']:<8} {e['load_id']:<17} {e['mode']:<7} "
+              f"{e['rows_accepted']:>8,}  {state}")
     return 0
 
 
@@ -218,7 +248,23 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("file")
     s.add_argument("--period", help="统计期 period, e.g. 2025-06, 2025Q2, 2025H1, 2025")
     s.add_argument("--synthetic", action="store_true", help="标记为示例数据 mark as synthetic demo data")
+    s.add_argument("--mode", choices=list(MODES), help="导入方式 how it replaces earlier landings of the period: "
+                   + "；".join(f"{m} {MODES[m]} ({MODES_EN[m]})" for m in MODES)
+                   + "。默认：有区划列的按区县，否则按主键 / default: county where rows carry a division code, else key")
+    s.add_argument("--allow-removal", action="store_true",
+                   help="确认删除：允许本次导入使该期较多已有数据不再生效 confirm taking many rows of the period out of force")
     s.set_defaults(fn=cmd_land)
+    s = sub.add_parser("withdraw", help="撤回一次导入 withdraw a landing (undo)")
+    s.add_argument("source")
+    s.add_argument("period")
+    s.add_argument("load_id", help="导入编号 load id (python -m etl landings)")
+    s.add_argument("--reason", required=True, help="撤回原因 reason (kept in the load log and audit log)")
+    s.set_defaults(fn=cmd_withdraw)
+    s = sub.add_parser("landings", help="导入记录 the load log, newest first")
+    s.add_argument("--source")
+    s.add_argument("--limit", type=int, default=50)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_landings)
     s = sub.add_parser("boundaries", help="导入边界文件 land a boundary file (GeoJSON/Shapefile/GPKG)")
     s.add_argument("file")
     s.add_argument("--level", required=True, choices=["county", "street", "community"], help="层级 level")
