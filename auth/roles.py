@@ -10,7 +10,8 @@ case roles. Who works with individual children, per the seed documents (儿童�
 一人一档 files, the monthly visits and the follow-up of children missing from another register):
 - leader: no list — steers by figures at meetings (推进会); a child list adds nothing to a decision there.
 - planner: no list — plans places and staff from counts per area.
-- county_officer: no list — oversees the county's figures and data returns, does not visit children.
+- county_officer: no list — oversees the county's figures and data returns, does not visit children;
+  uploads the county's own sheet (数据上传): rows outside the county are refused, nothing outside it removed.
 - wf_staff: no list — 妇联 tracks teams, activities and pairing coverage; the unpaired children are
   paired with volunteers through the case worker (儿童主任), who sees the list.
 - data_officer: no list — lands extracts and watches match rates; the worklists' follow-up visits are
@@ -50,7 +51,8 @@ class Role:
 ROLES: dict[str, Role] = {r.key: r for r in (
     Role("leader", "领导", ("overview", "targets", "map", "gaps", "volunteers")),
     Role("planner", "规划人员", ("overview", "targets", "map", "gaps")),
-    Role("county_officer", "区县工作人员", ("overview", "targets", "map", "gaps", "volunteers", "data_quality")),
+    Role("county_officer", "区县工作人员", ("overview", "targets", "map", "gaps", "volunteers", "upload",
+                                            "data_quality")),
     Role("wf_staff", "妇联工作人员", ("volunteers", "upload", "map")),
     Role("data_officer", "数据专员", ("data_quality", "upload", "matching", "targets")),
     Role("case_worker", "个案工作者", ("key_children", "matching", "volunteers", "map"), case_access=True),
