@@ -113,3 +113,21 @@ def to_png(fig: go.Figure, *, width: int = 900, height: int | None = None, scale
     """PNG bytes of the print variant (kaleido with the system chromium; ~3 s for the first call)."""
     out = for_print(fig)
     return out.to_image(format="png", width=width, height=height or out.layout.height or 360, scale=scale)
+
+
+def uploader_css(max_mb: int, types: tuple[str, ...] = ("xlsx", "xls", "csv")) -> str:
+    """A CSS rule that makes st.file_uploader say its own texts in Chinese.
+
+    Streamlit 1.67 has no option or config for these texts (its button "Upload", "200MB per file • XLSX, …"
+    and, while a file is dragged over, "Drag and drop a file here"): the English text is shrunk to nothing
+    and the Chinese drawn in its place. Selectors are Streamlit's data-testid attributes; tests/
+    test_upload_browser.py checks the texts in Chromium, so a Streamlit upgrade that moves them shows up."""
+    kinds = "、".join(t.upper() for t in types if t.isalnum())
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    drag = f'{zone} > input + div:not(:has([data-testid="stFileChips"])) > span'
+    texts = {f'{zone} [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p': "选择文件",
+             '[data-testid="stFileUploaderDropzoneInstructions"] span': f"拖放文件到此处，或点击选择；单个文件不超过 {int(max_mb)}MB · {kinds}",
+             drag: "松开鼠标即可上传"}
+    rules = [f"{sel} {{ font-size: 0 !important; }} {sel}::after {{ content: \"{text}\"; font-size: .875rem; }}"
+             for sel, text in texts.items()]
+    return "\n".join(rules)
