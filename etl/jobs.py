@@ -352,7 +352,8 @@ def _run_land(job: dict, root: Path, say: _Progress) -> tuple[str, str]:
     pending = needs_build(root)  # an earlier landing (e.g. this job's killed first attempt) not yet published
     out = _call(etl_land.land, p["source"], Path(job["file"]), p.get("period"), root=root, user=job.get("user"),
                 file_name=p.get("file_name"), mode=p.get("mode"), scope=p.get("scope"),
-                allow_removal=p.get("allow_removal"), progress=say.stage(0.0, LAND_SHARE, "导入："))
+                allow_removal=p.get("allow_removal"), role=job.get("role"),
+                progress=say.stage(0.0, LAND_SHARE, "导入："))
     title = _source_title(p["source"])
     e = out.entry
     if e is not None:
@@ -393,8 +394,8 @@ def _run_withdraw(job: dict, root: Path, say: _Progress) -> tuple[str, str]:
         raise ExtractError("UNSUPPORTED", "当前版本不支持撤回导入", "this version cannot withdraw a landing")
     p = job["params"]
     say.stage(0.0, 0.1, "撤回：")("撤回 withdraw", 0, 1)
-    etl_land.withdraw(p["load_id"], p["source"], p["period"], reason=p.get("reason"), user=job.get("user"),
-                      root=root)
+    _call(etl_land.withdraw, p["load_id"], p["source"], p["period"], reason=p.get("reason") or "",
+          user=job.get("user"), root=root, role=job.get("role"))
     _log(f"job {job['id']} withdrew {p['source']} {p['period']} load {p['load_id']}")
     job["snapshot"] = _build(root, say.stage(0.1, 1.0, "构建数据仓库："))
     return "published", (f"已撤回{_source_title(p['source'])} {p['period']} 的导入（{p['load_id']}）；"
