@@ -108,7 +108,7 @@ def test_corpus_file(case, root, tmp_path, monkeypatch, capsys):
     assert (p.rows_read, p.rows_accepted, p.rows_rejected) == (case["rows_read"], case["accepted"], case["rejected"])
     assert p.reasons == case["reasons"]
     assert p.overlap == case.get("overlap", 0)
-    out = land(src, path, period, root=root, user="corpus")
+    out = land(src, path, period, root=root, user="corpus", allow_removal=True)  # modes: test_landing_modes.py
     e = out.entry
     assert (e.rows_read, e.rows_accepted, e.rows_rejected) == (case["rows_read"], case["accepted"], case["rejected"])
     assert e.rows_accepted + e.rows_rejected == e.rows_read
