@@ -91,7 +91,7 @@ def test_land_killed_at_every_checkpoint_then_lands(work, demo_extracts, tmp_pat
     log0 = load_log_path(work).read_bytes()
     source, period, path = resubmission(demo_extracts, tmp_path, 1)
     for point in ("land:validated", "land:parquet_tmp_written", "land:accepted_written", "land:before_log"):
-        r = etl(work, "land", source, str(path), "--period", period, crash=point)
+        r = etl(work, "land", source, str(path), "--period", period, "--mode", "period", crash=point)
         assert killed(r), (point, r.returncode, r.stderr[-500:])
         assert load_log_path(work).read_bytes() == log0, point  # the landing never happened
         assert assert_intact(work) == before
@@ -99,13 +99,17 @@ def test_land_killed_at_every_checkpoint_then_lands(work, demo_extracts, tmp_pat
     with load_log_path(work).open("ab") as f:
         f.write(b'{"load_id": "torn-by-a-crash", "source": "vis')
     assert len(read_load_log(work)) == len(log0.splitlines())
-    r = etl(work, "land", source, str(path), "--period", period)
+    r = etl(work, "land", source, str(path), "--period", period, "--mode", "period")
     assert r.returncode == 0, r.stderr[-1000:]
     assert "已导入" in r.stdout
     assert not list(landed_dir(work).rglob("*.tmp"))  # leftovers of the killed runs are cleaned
+    named = {e[k] for e in read_load_log(work) for k in ("accepted_path", "rejected_path", "person_path") if e[k]}
+    on_disk = {str(p.relative_to(landed_dir(work))) for p in landed_dir(work).glob("*/*/*.parquet")}
+    assert on_disk == named  # nothing a killed landing wrote (names, ID numbers) is left unreferenced
     # Killed right after the log line: the landing counts; the build picks it up.
     source, period, path2 = resubmission(demo_extracts, tmp_path, 2)
-    assert killed(etl(work, "land", source, str(path2), "--period", period, crash="land:after_log"))
+    assert killed(etl(work, "land", source, str(path2), "--period", period, "--mode", "period",
+                      crash="land:after_log"))
     log = read_load_log(work)
     assert [e["file_name"] for e in log[-2:]] == [path.name, path2.name]
     r = etl(work, "build", "--quiet")
