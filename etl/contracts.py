@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 import yaml
+
+from .errors import ExtractError
 
 SOURCES_DIR = Path(__file__).parent / "sources"
 KINDS = {"snapshot", "events"}
@@ -174,15 +176,37 @@ _PERIOD_RES = {
 PERIOD_EXAMPLE = {"month": "2025-06", "quarter": "2025Q2", "half_year": "2025H1", "year": "2025"}
 
 
+class PeriodError(ExtractError, ValueError):
+    """A period that is not one (BAD_PERIOD): a ValueError for callers that catch those, with both texts.
+
+    str() is "中文 / English", each half free of " / " (the user's text is shown with a full-width slash),
+    so a caller splitting on it gets the two languages back.
+    """
+
+    def __init__(self, zh: str, en: str):
+        super().__init__("BAD_PERIOD", zh, en)
+
+    def __str__(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+
+MIN_YEAR, MAX_YEAR = 1900, 2100  # the years a statistics period can name (date() alone allows 1-9999)
+
+
 def parse_period(text: str, grain: str) -> tuple[date, date]:
-    """Return (first day, last day) of a period written in the grain's format."""
-    m = _PERIOD_RES[grain].fullmatch(text.strip())  # fullmatch: `$` alone lets "2025\n" through
+    """Return (first day, last day) of a period written in the grain's format; raises PeriodError.
+
+    Spaces and line breaks around the text are ignored (callers keep the stripped form as the period's name).
+    """
+    shown = re.sub(r"[\x00-\x1f\x7f]", "?", str(text).strip()[:40]).replace("/", "／")
+    m = _PERIOD_RES[grain].fullmatch(str(text).strip())  # fullmatch: `$` alone lets "2025\n" through
     if not m:
-        raise ValueError(
-            f"期间格式应为 {PERIOD_EXAMPLE[grain]}（{GRAIN_ZH[grain]}）/ period must look like "
-            f"{PERIOD_EXAMPLE[grain]} for a {grain} source, got {text!r}"
-        )
+        raise PeriodError(f"统计期“{shown}”格式不对，应为 {PERIOD_EXAMPLE[grain]}（{GRAIN_ZH[grain]}）",
+                          f"period must look like {PERIOD_EXAMPLE[grain]} for a {grain} source, got {shown!r}")
     y = int(m.group(1))
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        raise PeriodError(f"统计期“{shown}”的年份不合理（应在{MIN_YEAR}–{MAX_YEAR}年之间）",
+                          f"the period {shown!r} names an impossible year (expected {MIN_YEAR}-{MAX_YEAR})")
     if grain == "year":
         m0, m1 = 1, 12
     elif grain == "half_year":
@@ -194,7 +218,6 @@ def parse_period(text: str, grain: str) -> tuple[date, date]:
     else:
         m0 = m1 = int(m.group(2))
     end = date(y + (m1 == 12), (m1 % 12) + 1, 1)
-    from datetime import timedelta
     return date(y, m0, 1), end - timedelta(days=1)
 
 

@@ -1,4 +1,5 @@
-"""Readers: turn a department extract (CSV in UTF-8/GB18030/UTF-16, .xlsx, .xls) into a table of text.
+"""Readers: turn a department extract (CSV in UTF-8/GB18030/UTF-16, .xlsx, .xls, .xlsb, .ods, or an HTML table
+saved as .xls by an office system's "导出Excel") into a table of text.
 
 The format is detected from the file's bytes and the encoding from its content, never from the
 file name. Title rows above the header (and a second header row under merged cells) and blank
@@ -9,12 +10,17 @@ What cannot be read faithfully is refused with a bilingual reason rather than gu
 PDFs, archives and HTML pages named .csv/.xls, Big5 and mixed-encoding text, files cut short,
 two columns meaning the same thing, data only on a hidden sheet, formulas never calculated
 (tests/corpus/ holds one file for each case).
+
+Workbooks are measured before a reader allocates anything: the zip's uncompressed sizes (a bomb is refused)
+and each sheet's used range (a cell at XFD1048576 would make the Excel reader ask for 549 GB and abort the
+whole process). etl/sandbox.py runs all of this in a child process with memory and time limits besides.
 """
 from __future__ import annotations
 
 import codecs
 import csv
 import datetime as dt
+import html
 import os
 import re
 import sys
@@ -29,6 +35,7 @@ import pyarrow as pa
 
 from .contracts import Source
 from .errors import ExtractError
+from .private import open_private
 
 HEADER_SCAN_ROWS = 30
 ROW_NO = "_row_no"  # 1-based row number in the original file/sheet, for messages to the data officer
@@ -38,6 +45,13 @@ REJECT_COLUMNS = ("行号 row_no", "原因代码 reason_code", "原因 reason") 
 # A file's header may not take these names: they are the reader's and the rejected-rows file's own.
 RESERVED_HEADERS = frozenset({ROW_NO, EXTRA, *REJECT_COLUMNS})
 MAX_COLUMNS = 1000  # filled cells in one row; extracts have tens of columns, 16,000 is an attack or junk
+# A sheet's used range (rows x columns up to its last filled cell) is held in memory as Python values:
+# 20 million cells is a 1,000,000-row extract of 20 columns, more than any department sends in one file.
+MAX_CELLS = 20_000_000
+MAX_UNZIPPED = 2 << 30  # bytes of XML in one workbook, all parts together
+MAX_RATIO = 200  # uncompressed / compressed size of one part: spreadsheet XML compresses 5-30 times, bombs 1000
+MAX_HTML_BYTES = 200 << 20  # an HTML table is parsed in memory
+MAX_LINE_BYTES = 32 << 20  # one CSV line; a longer cell than MAX_TEXT_CHARS rejects its row, not the file
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 # Files that are not tables at all, told apart by their first bytes (name, Chinese name).
 _MAGIC = (
@@ -69,7 +83,7 @@ class Extract:
 
     table: pa.Table  # original headers (made unique) as string columns, plus ROW_NO; never given to SQL as is
     mapping: dict[str, str]  # canonical column -> original header
-    fmt: str  # csv | xlsx | xls
+    fmt: str  # csv | xlsx | xlsb | ods | xls | html
     encoding: str | None = None
     header_row: int = 1  # 1-based row of the header in the file
     ignored_headers: list[str] = field(default_factory=list)
@@ -120,15 +134,27 @@ def _utf16_guess(head: bytes) -> str | None:
     return enc if not any(ord(c) < 32 and c not in "\t\r\n" for c in text) else None
 
 
+def _too_large(zh: str, en: str) -> ExtractError:
+    return ExtractError("FILE_TOO_LARGE", zh, en)
+
+
 def _zip_kind(path: Path) -> str:
-    """xlsx for a workbook; otherwise raise: a zip archive or another Office document is not a table."""
+    """xlsx, xlsb or ods for a workbook; otherwise raise: a zip archive or another Office document is not a
+    table, and neither is a workbook that unpacks to more than any extract (a zip bomb)."""
     try:
         with zipfile.ZipFile(path) as z:
-            names = set(z.namelist())
-    except (zipfile.BadZipFile, OSError):
+            infos = z.infolist()
+            mimetype = z.read("mimetype")[:100] if "mimetype" in z.namelist() else b""
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
         return "xlsx"  # a damaged workbook: the Excel reader says so
+    names = {i.filename for i in infos}
+    _check_zip_sizes(infos)
+    if "xl/workbook.bin" in names:
+        return "xlsb"
     if any(n.startswith("xl/") for n in names):
         return "xlsx"
+    if mimetype.strip() == b"application/vnd.oasis.opendocument.spreadsheet":
+        return "ods"
     if any(n.startswith("word/") for n in names):
         zh, en = "Word 文档", "a Word document"
     elif any(n.startswith("ppt/") for n in names):
@@ -139,8 +165,26 @@ def _zip_kind(path: Path) -> str:
                        f"the file is {en}, not a spreadsheet; extract it or save it as Excel first")
 
 
+def _check_zip_sizes(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a workbook whose parts unpack to more than MAX_UNZIPPED, or one part inflating like a bomb."""
+    total = sum(i.file_size for i in infos)
+    bomb = next((i for i in infos if i.file_size > 10 << 20 and i.file_size > MAX_RATIO * max(i.compress_size, 1)),
+                None)
+    if bomb is not None or total > MAX_UNZIPPED:
+        size = (bomb.file_size if bomb is not None else total) / (1 << 20)
+        raise _too_large(f"文件解压后有 {size:,.0f} MB（压缩包炸弹或异常文件），超出可导入的上限；请检查文件或分成几个文件",
+                         f"the workbook unpacks to {size:,.0f} MB (a zip bomb or a damaged file), over the limit;"
+                         " check the file or split it")
+
+
+def _html_table(head: bytes) -> bool:
+    """An HTML page that holds a table (a web system's "Excel export")."""
+    low = head.lower()
+    return b"<table" in low
+
+
 def detect_format(path: Path) -> str:
-    """csv, xlsx or xls from the file's first bytes; raises for binary junk and empty files."""
+    """csv, xlsx, xlsb, ods, xls or html from the file's first bytes; raises for binary junk and empty files."""
     size = path.stat().st_size
     if size == 0:
         raise ExtractError("EMPTY_FILE", "文件为空", "the file is empty")
@@ -155,14 +199,24 @@ def detect_format(path: Path) -> str:
     for magic, en, zh in _MAGIC:
         if head.startswith(magic):
             raise ExtractError("BINARY_FILE", f"文件是{zh}，不是表格", f"the file is a {en}, not a spreadsheet")
-    if b"\x00" in head:
+    # Control characters: binary content. One NUL pasted into a cell is not (its row is rejected instead).
+    control = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 12, 13, 26))
+    if control > len(head) // 100:
         raise ExtractError("BINARY_FILE", "文件不是表格（含二进制内容），无法读取",
                            "not a spreadsheet or CSV (binary content)")
     low = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").lower()
     if low.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")) or b"<table" in low[:2048]:
-        raise ExtractError("HTML_FILE", "文件是网页（HTML/XML）格式，不是真正的 Excel 表格；请用 Excel 打开后另存为 .xlsx 再导入",
-                           "the file is an HTML/XML page, not a real Excel workbook; open it in Excel and save as .xlsx")
+        if _html_table(head if len(head) < 8192 else _read_head(path, 1 << 20)):
+            return "html"
+        raise ExtractError("HTML_FILE", "文件是网页（HTML/XML）格式，其中没有表格，不是真正的 Excel 表格；请用 Excel 打开后另存为 .xlsx 再导入",
+                           "the file is an HTML/XML page without a table, not a real Excel workbook; "
+                           "open it in Excel and save as .xlsx")
     return "csv"
+
+
+def _read_head(path: Path, n: int) -> bytes:
+    with path.open("rb") as f:
+        return f.read(n)
 
 
 def _cjk(text: str) -> int:
@@ -352,13 +406,22 @@ def _sniff_delimiter(line: str) -> str:
     return max(counts, key=counts.get) if max(counts.values()) else ","
 
 
-def _to_utf8(path: Path, enc: str) -> Path:
-    """A UTF-8 copy of a GB18030/UTF-16 file for DuckDB's read_csv (the caller deletes it)."""
-    fd, tmp = tempfile.mkstemp(suffix=".csv")
+def _to_utf8(path: Path, enc: str, work: Path | None) -> Path:
+    """A UTF-8 copy of a GB18030/UTF-16 file for DuckDB's read_csv (the caller deletes it).
+
+    It holds names and ID numbers: it goes into the private work folder the sandbox gives (under the data
+    folder, swept after a crash), or, for a direct call without one, a 0600 file in the system temp folder.
+    """
+    if work is not None:
+        tmp = Path(work) / f"utf8-{os.urandom(8).hex()}.csv"
+        fd = open_private(tmp)
+    else:
+        fd, name = tempfile.mkstemp(suffix=".csv")
+        tmp = Path(name)
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as out, path.open("r", encoding=enc, newline="") as src:
         while chunk := src.read(1 << 22):
             out.write(chunk)
-    return Path(tmp)
+    return tmp
 
 
 def _last_line_short(path: Path, delim: str, width: int) -> int | None:
@@ -380,22 +443,30 @@ def _last_line_short(path: Path, delim: str, width: int) -> int | None:
     return lines + 1
 
 
+DUCKDB_CONFIG: dict[str, object] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def duck() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for reading and validation (etl/sandbox.py caps its memory in the child)."""
+    return duckdb.connect(config=dict(DUCKDB_CONFIG))
+
+
 def _duck_csv(path: Path, delim: str, skip: int, width: int, parallel: bool) -> pa.Table:
-    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con = duck()
     # One column more than the header catches rows with extra fields (an unquoted comma shifts a row).
     cols = {f"c{j}": "VARCHAR" for j in range(width + 1)}
     try:
         return con.sql(
             "select * from read_csv(?, auto_detect=false, delim=?, header=false, skip=?, columns=?, quote='\"',"
             " escape='\"', null_padding=true, strict_mode=false, ignore_errors=false, encoding='utf-8', nullstr='',"
-            " parallel=?)",
-            params=[str(path), delim, skip, cols, parallel],
+            " parallel=?, max_line_size=?)",
+            params=[str(path), delim, skip, cols, parallel, MAX_LINE_BYTES],
         ).to_arrow_table()
     finally:
         con.close()
 
 
-def _read_csv(path: Path, source: Source) -> Extract:
+def _read_csv(path: Path, source: Source, work: Path | None) -> Extract:
     enc = detect_encoding(path)
     index = header_index(source)
     with path.open("r", encoding=enc, newline="") as f:
@@ -418,7 +489,7 @@ def _read_csv(path: Path, source: Source) -> Extract:
         raise ExtractError("EMPTY_FILE", "文件只有表头，没有数据行", "the file has a header but no data rows")
     utf8_path, tmp = path, None
     if enc not in ("utf-8", "utf-8-sig"):
-        tmp = utf8_path = _to_utf8(path, enc)
+        tmp = utf8_path = _to_utf8(path, enc, work)
     try:
         short = _last_line_short(utf8_path, delim, len(header))
         if short:
@@ -433,9 +504,10 @@ def _read_csv(path: Path, source: Source) -> Extract:
                     raise
                 table = _duck_csv(utf8_path, delim, skip, len(header), parallel=False)  # quoted line breaks
         except duckdb.Error as e:
-            if "Maximum line size" in str(e):  # DuckDB's default limit, 2 MB: no real table row is that long
-                raise ExtractError("LINE_TOO_LONG", "文件中有一行超过 2MB（可能整段文字或二进制内容粘进了单元格），无法读取",
-                                   "a line is longer than 2 MB (text or binary content pasted into a cell)") from None
+            if "Maximum line size" in str(e):  # no real table row is that long
+                mb = MAX_LINE_BYTES >> 20
+                raise ExtractError("LINE_TOO_LONG", f"文件中有一行超过 {mb}MB（可能整段文字或二进制内容粘进了单元格），无法读取",
+                                   f"a line is longer than {mb} MB (text or binary content pasted into a cell)") from None
             first = " ".join(str(e).split())[:200]
             raise ExtractError("UNREADABLE_CSV", f"CSV 文件无法解析：{first}", f"cannot parse CSV: {first}") from None
     finally:
@@ -506,13 +578,220 @@ def _uncalculated_formulas(path: Path, sheet: str) -> dict[int, int]:
         return {}
 
 
-def _read_excel(path: Path, source: Source, fmt: str) -> Extract:
+def _col_letters(j: int) -> str:
+    """0-based column index -> Excel letters (0 -> A, 16383 -> XFD)."""
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _check_used_range(sheet: str, rows: int, cols: int) -> None:
+    """Refuse a used range wider than MAX_COLUMNS or bigger than MAX_CELLS, before a reader allocates it."""
+    if cols > MAX_COLUMNS:
+        raise ExtractError("TOO_MANY_COLUMNS",
+                           f"工作表“{sheet}”中远至第{cols}列（{_col_letters(cols - 1)}列）有内容，超过上限{MAX_COLUMNS}列；"
+                           "请删除表格右侧多余的内容后再导入",
+                           f"sheet {sheet!r} has content as far right as column {cols} ({_col_letters(cols - 1)}), "
+                           f"more than the limit of {MAX_COLUMNS}; delete the stray cells on the right")
+    if rows * cols > MAX_CELLS:
+        raise _too_large(f"工作表“{sheet}”的使用范围有{rows:,}行×{cols}列，超过一次可导入的{MAX_CELLS:,}个单元格；"
+                         "请删除多余的行列或分成几个文件",
+                         f"sheet {sheet!r} spans {rows:,} rows x {cols} columns, more than the {MAX_CELLS:,} cells one "
+                         "file may hold; delete stray rows and columns or split the file")
+
+
+# A filled cell as Excel, WPS and most libraries write it: r first, not empty (`<c r="B2" s="1"/>` is only a style).
+_XLSX_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>(?!</)')
+_XLSX_OTHER_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c(?:>|\s+(?!r="))')  # a cell without r first
+_XLSX_TAG = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*?)(/?)>(</)?')
+_R_ATTR = re.compile(rb'\br="([A-Z]{0,3})([0-9]{0,7})"')
+
+
+def _xlsx_extent(f) -> tuple[int, int]:
+    """(rows, columns) up to the last filled cell of a worksheet's XML, read in chunks."""
+    max_row = max_col = 0
+    slow = False
+    carry = b""
+    while chunk := f.read(1 << 22):
+        buf = carry + chunk
+        cut = buf.rfind(b">") + 1
+        part, carry = buf[:cut], buf[cut:]
+        if len(carry) > 1 << 20:  # no tag ends in a megabyte: not spreadsheet XML
+            raise ExtractError("UNREADABLE_EXCEL", "Excel 文件内容异常，无法读取", "the workbook's XML is malformed")
+        found = _XLSX_CELL.findall(part)
+        if found:
+            letters, numbers = zip(*found)
+            col = max(set(letters), key=lambda c: (len(c), c))
+            max_col = max(max_col, _col_index(col.decode()) + 1)
+            max_row = max(max_row, max(map(int, set(numbers))))
+        if not slow and _XLSX_OTHER_CELL.search(part):
+            slow = True
+            break
+    if not slow:
+        return max_row, max_col
+    f.seek(0)
+    return _xlsx_extent_slow(f)
+
+
+def _xlsx_extent_slow(f) -> tuple[int, int]:
+    """The same for XML whose cells lack r (positions follow the previous cell), one tag at a time."""
+    max_row = max_col = 0
+    row = col = 0
+    carry = b""
+    while chunk := f.read(1 << 22):
+        buf = carry + chunk
+        cut = buf.rfind(b">") + 1
+        part, carry = buf[:cut], buf[cut:]
+        for m in _XLSX_TAG.finditer(part):
+            tag, attrs, empty, closed = m.groups()
+            r = _R_ATTR.search(attrs)
+            if tag == b"row":
+                row = int(r.group(2)) if r and r.group(2) else row + 1
+                col = 0
+                continue
+            if r and r.group(1):
+                col = _col_index(r.group(1).decode()) + 1
+                row = int(r.group(2)) if r.group(2) else row
+            else:
+                col += 1
+            if not empty and not closed:
+                max_row, max_col = max(max_row, row), max(max_col, col)
+    return max_row, max_col
+
+
+def _ods_extent(f) -> dict[str, tuple[int, int]]:
+    """(rows, columns) up to the last filled cell of each table of an OpenDocument content.xml.
+
+    Repeated rows and cells (number-rows-repeated="1048576") are how LibreOffice writes blank space; filled
+    ones repeated that way are what would make the reader allocate the whole sheet.
+    """
+    import xml.etree.ElementTree as ET
+
+    t = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+    o = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+    out: dict[str, tuple[int, int]] = {}
+    name, row, extent = "", 0, (0, 0)
+    try:
+        for event, el in ET.iterparse(f, events=("start", "end")):
+            if event == "start":
+                if el.tag == t + "table":
+                    name, row, extent = el.get(t + "name", ""), 0, (0, 0)
+                continue
+            if el.tag == t + "table-row":
+                width = col = 0
+                for cell in el:
+                    n = _repeat(cell.get(t + "number-columns-repeated"))
+                    col += n
+                    if cell.get(o + "value-type") is not None or len(cell):
+                        width = col
+                reps = _repeat(el.get(t + "number-rows-repeated"))
+                row += reps
+                if width:
+                    extent = (row, max(extent[1], width))
+                el.clear()
+            elif el.tag == t + "table":
+                out[name] = extent
+                el.clear()
+    except ET.ParseError:
+        return out  # the reader says what is wrong with it
+    return out
+
+
+def _repeat(text: str | None) -> int:
+    try:
+        return max(1, int(text or 1))
+    except ValueError:
+        return 1
+
+
+def _xlsb_extent(f) -> tuple[int, int]:
+    """(rows, columns) up to the last filled cell of an .xlsb worksheet (binary records: type, size, data)."""
+    max_row = max_col = row = 0
+    data = f.read()  # bounded by the zip check: at most MAX_UNZIPPED
+    i, n = 0, len(data)
+    while i < n:
+        typ = data[i]
+        i += 1
+        if typ & 0x80:
+            if i >= n:
+                break
+            typ = (typ & 0x7F) + ((data[i] & 0x7F) << 7)
+            i += 1
+        size, shift = 0, 0
+        for _ in range(4):
+            if i >= n:
+                return max_row, max_col
+            b = data[i]
+            i += 1
+            size += (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        rec = data[i:i + size]
+        i += size
+        if typ == 0x0000 and len(rec) >= 4:  # BrtRowHdr
+            row = int.from_bytes(rec[:4], "little")
+        elif 0x0002 <= typ <= 0x000B and len(rec) >= 4:  # filled cell records (0x0001 is a blank cell)
+            max_row = max(max_row, row + 1)
+            max_col = max(max_col, int.from_bytes(rec[:4], "little") + 1)
+    return max_row, max_col
+
+
+def _check_workbook_extent(path: Path, fmt: str) -> None:
+    """Measure every worksheet of an xlsx/xlsb/ods before the reader builds it (see _check_used_range)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            if fmt == "xlsx":
+                shown = _xlsx_sheet_parts(z)
+                for name in names:
+                    if re.fullmatch(r"xl/worksheets/[^/]+\.xml", name):
+                        with z.open(name) as f:
+                            _check_used_range(shown.get(name, Path(name).stem), *_xlsx_extent(f))
+            elif fmt == "xlsb":
+                for name in names:
+                    if re.fullmatch(r"xl/worksheets/[^/]+\.bin", name):
+                        with z.open(name) as f:
+                            _check_used_range(Path(name).stem, *_xlsb_extent(f))
+            elif fmt == "ods" and "content.xml" in names:
+                with z.open("content.xml") as f:
+                    for sheet, extent in _ods_extent(f).items():
+                        _check_used_range(sheet, *extent)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+        return  # a damaged workbook: the reader says so
+
+
+def _xlsx_sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part (xl/worksheets/sheet1.xml) -> the sheet's name as Excel shows it."""
+    try:
+        wb = z.read("xl/workbook.xml")[: 1 << 20].decode("utf-8", errors="replace")
+        rels = z.read("xl/_rels/workbook.xml.rels")[: 1 << 20].decode("utf-8", errors="replace")
+    except KeyError:
+        return {}
+    targets = {m.group(1): m.group(2) for m in
+               re.finditer(r'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"', rels)}
+    out = {}
+    for m in re.finditer(r'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', wb):
+        target = targets.get(m.group(2))
+        if target:
+            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            out[part] = html.unescape(m.group(1))
+    return out
+
+
+def _calamine_sheets(path: Path, fmt: str):
+    """(sheet name, visible, rows of cells) for each sheet of a workbook, read by python-calamine."""
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError, XmlError, ZipError
 
-    index = header_index(source)
+    if fmt in ("xlsx", "xlsb", "ods"):
+        _check_workbook_extent(path, fmt)
     broken = (CalamineError, XmlError, ZipError, OSError, ValueError)
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        with path.open("rb") as f:  # by content: the reader would otherwise go by the file's name
+            wb = CalamineWorkbook.from_filelike(f) if fmt != "xls" else CalamineWorkbook.from_path(str(path))
     except PasswordError:
         raise ExtractError("ENCRYPTED_EXCEL", "Excel 文件设有密码，请去除密码后再导入",
                            "the workbook is password-protected; remove the password first") from None
@@ -520,14 +799,122 @@ def _read_excel(path: Path, source: Source, fmt: str) -> Extract:
         raise ExtractError("UNREADABLE_EXCEL", f"Excel 文件已损坏或不完整，无法打开：{str(e)[:120]}",
                            f"cannot open Excel file (damaged or incomplete): {str(e)[:120]}") from None
     visible = {m.name: str(m.visible).rsplit(".", 1)[-1] == "Visible" for m in wb.sheets_metadata}
-    chosen = hidden = None
-    any_rows = False
     for name in wb.sheet_names:
         try:
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except broken as e:
             raise ExtractError("UNREADABLE_EXCEL", f"工作表“{name}”无法读取：{str(e)[:100]}",
                                f"cannot read sheet {name!r}: {str(e)[:100]}") from None
+        yield name, visible.get(name, True), rows
+
+
+class _TableParser:
+    """The cells of every <table> of an HTML page, merged cells (colspan/rowspan) kept at their top-left
+    position as Excel keeps them. Nested tables are not a plain table: `nested` says so."""
+
+    def __init__(self) -> None:
+        from html.parser import HTMLParser
+
+        outer = self
+
+        class P(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                outer.start(tag, dict(attrs))
+
+            def handle_endtag(self, tag):
+                outer.end(tag)
+
+            def handle_data(self, data):
+                if outer.cell is not None:
+                    outer.cell.append(data)
+
+        self.parser = P(convert_charrefs=True)
+        self.tables: list[list[list[str | None]]] = []
+        self.depth = 0
+        self.nested = False
+        self.cell: list[str] | None = None
+        self.rows: list[list[str | None]] = []
+        self.taken: dict[tuple[int, int], bool] = {}
+        self.span = (1, 1)
+
+    def start(self, tag: str, attrs: dict) -> None:
+        if tag == "table":
+            self.depth += 1
+            if self.depth > 1:
+                self.nested = True
+            else:
+                self.rows, self.taken = [], {}
+        elif self.depth == 1 and tag == "tr":
+            self.close_cell()
+            self.rows.append([])
+        elif self.depth == 1 and tag in ("td", "th"):
+            self.close_cell()
+            if not self.rows:
+                self.rows.append([])
+            self.cell = []
+            self.span = (min(_repeat(attrs.get("rowspan")), 1000), min(_repeat(attrs.get("colspan")), MAX_COLUMNS + 1))
+        elif self.cell is not None and tag in ("br", "p", "div"):
+            self.cell.append(" ")
+
+    def end(self, tag: str) -> None:
+        if tag == "table" and self.depth:
+            if self.depth == 1:
+                self.close_cell()
+                self.tables.append(self.rows)
+            self.depth -= 1
+        elif self.depth == 1 and tag in ("td", "th", "tr"):
+            self.close_cell()
+
+    def close_cell(self) -> None:
+        if self.cell is None:
+            return
+        text = " ".join("".join(self.cell).split()) or None
+        self.cell = None
+        i = len(self.rows) - 1
+        row = self.rows[i]
+        j = len(row)
+        while self.taken.get((i, j)):
+            row.append(None)
+            j += 1
+        row.append(text)
+        rs, cs = self.span
+        row.extend([None] * (cs - 1))
+        if len(row) > MAX_COLUMNS + 1:
+            raise ExtractError("TOO_MANY_COLUMNS", f"网页表格有一行超过{MAX_COLUMNS}列，请只保留本表需要的列",
+                               f"an HTML table row has more than {MAX_COLUMNS} columns; keep only the table's columns")
+        for di in range(1, rs):
+            for dj in range(cs):
+                self.taken[(i + di, j + dj)] = True
+
+    def feed(self, text: str) -> None:
+        self.parser.feed(text)
+        self.parser.close()
+
+
+def _html_sheets(path: Path):
+    """An office system's "导出Excel": an HTML page holding one plain table, named .xls."""
+    if path.stat().st_size > MAX_HTML_BYTES:
+        raise _too_large(f"网页格式的表格超过 {MAX_HTML_BYTES >> 20}MB，请用 Excel 打开后另存为 .xlsx 再导入",
+                         f"the HTML table is over {MAX_HTML_BYTES >> 20} MB; open it in Excel and save it as .xlsx")
+    enc = detect_encoding(path)
+    p = _TableParser()
+    p.feed(path.read_text(encoding=enc))
+    tables = [t for t in p.tables if any(any(c for c in r) for r in t)]
+    if p.nested or len(tables) != 1:
+        why_zh, why_en = ("表格里嵌套着表格", "tables nested in tables") if p.nested else \
+            (f"有{len(tables)}个表格", f"{len(tables)} tables")
+        raise ExtractError("HTML_FILE", f"文件是网页（HTML）格式，{why_zh}，不是一个简单的表格；请用 Excel 打开后另存为 .xlsx 再导入",
+                           f"the file is an HTML page with {why_en}, not one plain table; "
+                           "open it in Excel and save as .xlsx")
+    yield "网页表格", True, tables[0]
+
+
+def _read_sheets(path: Path, source: Source, fmt: str, sheets) -> Extract:
+    """Pick the visible sheet whose header names the most contract columns, and read its rows."""
+    index = header_index(source)
+    chosen = hidden = None
+    any_rows = False
+    for name, is_visible, rows in sheets:
         if not any(_cell_text(v) for r in rows for v in r):
             continue
         any_rows = True
@@ -536,7 +923,7 @@ def _read_excel(path: Path, source: Source, fmt: str) -> Extract:
             hdr, hits = _find_header(rows, index)
         except ExtractError:
             continue
-        if not visible.get(name, True):  # data nobody sees in Excel does not land unannounced
+        if not is_visible:  # data nobody sees in Excel does not land unannounced
             hidden = hidden or name
             continue
         if chosen is None or len(hits) > len(chosen[2]):
@@ -560,6 +947,11 @@ def _read_excel(path: Path, source: Source, fmt: str) -> Extract:
     if fmt == "xlsx":
         _check_formulas(path, sheet, source, hits, header, arrays)
     return _finish(pa.table(arrays), header, hits, source, fmt, None, hdr + 1)
+
+
+def _read_excel(path: Path, source: Source, fmt: str) -> Extract:
+    sheets = _html_sheets(path) if fmt == "html" else _calamine_sheets(path, fmt)
+    return _read_sheets(path, source, fmt, sheets)
 
 
 def _check_formulas(path: Path, sheet: str, source: Source, hits: dict[str, int], header: list[str],
@@ -591,7 +983,7 @@ def _finish(table: pa.Table, header: list[str], hits: dict[str, int], source: So
         table = table.drop_columns(list(phantom))
         header = [h for h in header if h not in phantom]
     # Drop blank rows (trailing or in between) and repeated header rows.
-    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con = duck()
     con.register("t", sql_table(table))
     names = dict(zip(table.column_names, sql_names(table.column_names)))
     blank = " and ".join(f"coalesce(trim({names[h]}), '') = ''" for h in header) or "false"
@@ -606,12 +998,28 @@ def _finish(table: pa.Table, header: list[str], hits: dict[str, int], source: So
     return Extract(table, mapping, fmt, enc, header_row, ignored)
 
 
-def read_extract(path: Path, source: Source) -> Extract:
-    """Read any supported extract for a source; raises ExtractError for file-level problems."""
+def read_extract(path: Path, source: Source, work: Path | None = None) -> Extract:
+    """Read any supported extract for a source; raises ExtractError for file-level problems.
+
+    work: a private folder for the UTF-8 copy of a GB18030/UTF-16 file (etl/sandbox.py gives one under the
+    data folder); without it the copy is a 0600 file in the system temp folder, deleted when done.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise ExtractError("NO_FILE", f"这是一个文件夹，不是文件：{path.name}", f"this is a folder, not a file: {path.name}")
     if not path.is_file():
         raise ExtractError("NO_FILE", f"找不到文件：{path}", f"file not found: {path}")
-    fmt = detect_format(path)
-    if fmt == "csv":
-        return _read_csv(path, source)
-    return _read_excel(path, source, fmt)
+    try:
+        fmt = detect_format(path)
+        if fmt == "csv":
+            return _read_csv(path, source, work)
+        return _read_excel(path, source, fmt)
+    except PermissionError:
+        raise ExtractError("UNREADABLE_FILE", "没有读取该文件的权限，请检查文件权限后再导入",
+                           "permission denied reading the file; check its permissions") from None
+    except MemoryError:
+        raise _too_large("文件太大，读取时内存不足；请分成几个文件再导入",
+                         "the file is too large to read in the memory allowed; split it") from None
+    except OSError as e:
+        raise ExtractError("UNREADABLE_FILE", f"文件无法读取（{e.strerror or type(e).__name__}）",
+                           f"the file cannot be read ({e.strerror or type(e).__name__})") from None

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from .contracts import DEPT_SEP, Column, Source, department_of, departments
 from .errors import ExtractError
-from .read import EXTRA, REJECT_COLUMNS, ROW_NO, SQL_EXTRA, Extract
+from .read import EXTRA, REJECT_COLUMNS, ROW_NO, SQL_EXTRA, Extract, duck, sql_names
 
 FULL = "０１２３４５６７８９ＸｘＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＹＺ．－／，"
 HALF = "0123456789XxABCDEFGHIJKLMNOPQRSTUVWYZ.-/,"
@@ -392,6 +392,26 @@ def _date_order_checks(source: Source, ext: Extract, b: _Builder) -> None:
                          f"{_q(f'）早于“{la}”（')} || strftime(v_{first}, '%Y-%m-%d') || '）'")))
 
 
+def _cell_items(source: Source, ext: Extract) -> list[str]:
+    """Select items over the raw text of the columns that land: the first (1-based) column holding a NUL, and
+    the first column longer than MAX_TEXT_CHARS that no text check of its own covers, with its length. (Columns
+    the contract does not know never land: what they hold is kept only in the rejected-rows file.)"""
+    names = sql_names(ext.table.column_names)
+    mapped = {ext.sql_name(c) for c in ext.mapping}
+    raw = [n for n in names if n in mapped]
+    texts = {ext.sql_name(c.name) for c in source.columns if c.type in ("text", "division_name")}
+    pos = {n: j + 1 for j, n in enumerate(names)}
+    nul = " ".join(f"when contains({_ident(n)}, chr(0)) then {pos[n]}" for n in raw)
+    # strlen (bytes, free) before length (characters, a scan): a cell is never longer in characters than bytes.
+    too_long = {n: f"strlen({_ident(n)}) > {MAX_TEXT_CHARS} and length({n}) > {MAX_TEXT_CHARS}"
+                for n in raw if n not in texts}
+    col = " ".join(f"when {cond} then {pos[n]}" for n, cond in too_long.items())
+    length = " ".join(f"when {cond} then length({n})" for n, cond in too_long.items())
+    return [f"case {nul} end as _nul_col" if nul else "null::integer as _nul_col",
+            f"case {col} end as _long_col" if col else "null::integer as _long_col",
+            f"case {length} end as _long_len" if length else "null::bigint as _long_len"]
+
+
 def _id_items(v: str) -> tuple[list[str], list[str]]:
     """Columns derived from the normalised ID, in two layers: birth date, sex, format flag, check character."""
     inner = [f"case when length({v}) = 18 then try_strptime(substr({v}, 7, 8), '%Y%m%d')::date end as id_birth",
@@ -441,8 +461,8 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
     scope: region-code prefixes of the uploader's area; a row placed outside it is rejected (OUT_OF_SCOPE).
     """
     # Every output is ordered explicitly, so DuckDB need not keep insertion order (less memory).
-    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
-                                 "preserve_insertion_order": False})
+    con = duck()
+    con.execute("set preserve_insertion_order = false")
     con.register("raw", ext.sql_table())  # generated column names: no header text reaches SQL
     has_div = any(c.type in ("division", "division_name") for c in source.columns)
     if has_div and regions is None:
@@ -464,6 +484,7 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
                           for c in name_cols)
         join_names = f" left join names n on {on}"
         extra.append("n.res_code as res_code, n.res_msg as res_msg")
+    extra += _cell_items(source, ext)
     carried = f"raw.{ROW_NO}" + (f", raw.{SQL_EXTRA}" if EXTRA in ext.table.column_names else "")
     typed = f"select {carried}, {', '.join(b.typed + extra)} from raw{join_names}"
     if idc is not None:
@@ -478,6 +499,11 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
     if EXTRA in ext.table.column_names:  # CSV rows with more fields than the header: the columns slid
         b.checks.append(("EXTRA_FIELDS", f"{SQL_EXTRA} is not null",
                          "'本行的列数多于表头（可能某个值里有未加引号的逗号），各列已错位'"))
+    # A NUL or an overlong cell in a column that lands: the row is rejected, not the file.
+    b.checks.append(("BAD_CHARACTER", "_nul_col is not null",
+                     "'第' || _nul_col || '列含有不可见的控制字符（NUL，常见于从其他系统复制或导出出错），请删除后重新导出'"))
+    b.checks.append(("CELL_TOO_LONG", "_long_col is not null",
+                     f"'第' || _long_col || '列内容过长（' || _long_len || {_q(f'个字符，上限{MAX_TEXT_CHARS}），可能误粘贴了整段文字')}"))
     for col in source.columns:
         b.checks_for(col)
     _lookup_checks(con, source, ext, b)

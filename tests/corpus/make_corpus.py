@@ -485,6 +485,194 @@ def w_star_headers(n):
     put(n, text(header), "gb18030")
 
 
+# ---- hostile workbooks and other office formats -------------------------------------------------------
+def _zip(n_or_path, parts: dict[str, bytes | str], stored: tuple[str, ...] = ()) -> None:
+    """A zip written entry by entry with fixed times (deterministic bytes)."""
+    target = n_or_path if isinstance(n_or_path, Path) else OUT / n_or_path
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            zi = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            zi.compress_type = zipfile.ZIP_STORED if name in stored else zipfile.ZIP_DEFLATED
+            z.writestr(zi, data)
+
+
+def _xlsx_parts(sheet_xml: str) -> dict[str, str]:
+    """The smallest workbook Excel and python-calamine open, around one worksheet's XML (inline strings)."""
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    return {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+        'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+        'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+        f'package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+        '</Relationships>',
+        "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8"?><workbook {ns} xmlns:r="{rel}"><sheets>'
+        '<sheet name="台账" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+        f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
+        'Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": sheet_xml,
+    }
+
+
+def _col(j: int) -> str:
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _sheet_xml(rows: list[list[str]], extra_cells: str = "", tail_rows: str = "") -> str:
+    def cell(i, j, v):
+        v = v.replace("&", "&amp;").replace("<", "&lt;")
+        return f'<c r="{_col(j)}{i + 1}" t="inlineStr"><is><t>{v}</t></is></c>'
+    body = "".join(f'<row r="{i + 1}">' + "".join(cell(i, j, v) for j, v in enumerate(r))
+                   + (extra_cells if i == 0 else "") + "</row>" for i, r in enumerate(rows))
+    return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main"><sheetData>{body}{tail_rows}</sheetData></worksheet>')
+
+
+def w_zip_bomb(n):  # one inline-string cell that inflates to 100 MB (about 100 KB on disk)
+    rows = [HEADER] + good_rows()
+    sheet = _sheet_xml(rows).replace("</sheetData>", '<row r="9"><c r="B9" t="inlineStr"><is><t>'
+                                     + "0" * (100 << 20) + "</t></is></c></row></sheetData>")
+    _zip(n, _xlsx_parts(sheet))
+
+
+def w_xfd1(n):  # 100 rows and one stray cell at XFD1: the reader would build 100 x 16,384 cells
+    rows = [HEADER] + [[str(i + 1), make_id("20150304", 100 + i), f"测试{i}", "男", "2015-03-04", "990101001001",
+                        "流动儿童"] for i in range(99)]
+    _zip(n, _xlsx_parts(_sheet_xml(rows, extra_cells='<c r="XFD1" t="inlineStr"><is><t>x</t></is></c>')))
+
+
+def w_xfd1048576(n):  # one cell at the sheet's last corner: the reader would ask for 549 GB and abort the process
+    tail = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    _zip(n, _xlsx_parts(_sheet_xml([HEADER] + good_rows(), tail_rows=tail)))
+
+
+def million_styled_rows(path: Path) -> Path:
+    """A million empty rows with a style after the data, as Excel writes a formatted column (2.5 MB: generated
+    at test time, not committed)."""
+    tail = "".join(f'<row r="{i}" s="1" customFormat="1" ht="15"/>' for i in range(5, 1_000_001))
+    _zip(path, _xlsx_parts(_sheet_xml([HEADER] + good_rows(), tail_rows=tail)))
+    return path
+
+
+def w_ods(n):  # LibreOffice / WPS OpenDocument spreadsheet, with the blank space LibreOffice writes
+    def cell(v):
+        v = v.replace("&", "&amp;").replace("<", "&lt;")
+        return f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+    rows = [["示范市流动儿童台账（测试）"], HEADER] + good_rows()
+    body = "".join("<table:table-row>" + "".join(cell(v) for v in r)
+                   + '<table:table-cell table:number-columns-repeated="1017"/></table:table-row>' for r in rows)
+    body += ('<table:table-row table:number-rows-repeated="1048571"><table:table-cell '
+             'table:number-columns-repeated="1024"/></table:table-row>')
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+               f'<office:spreadsheet><table:table table:name="台账">{body}</table:table></office:spreadsheet>'
+               '</office:body></office:document-content>')
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+                'opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+                'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    _zip(n, {"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "META-INF/manifest.xml": manifest,
+             "content.xml": content}, stored=("mimetype",))
+
+
+def _record(typ: int, data: bytes = b"") -> bytes:
+    """One BIFF12 record of an .xlsb part: type and size as 7-bit varints, then the data."""
+    head = bytes([typ]) if typ < 0x80 else bytes([(typ & 0x7F) | 0x80, typ >> 7])
+    size, n = b"", len(data)
+    while True:
+        size += bytes([(n & 0x7F) | (0x80 if n > 0x7F else 0)])
+        n >>= 7
+        if not n:
+            break
+    return head + size + data
+
+
+def _wide(text: str) -> bytes:
+    return len(text).to_bytes(4, "little") + text.encode("utf-16-le")
+
+
+def w_xlsb(n):  # Excel's binary workbook (.xlsb), strings written inline in the cells
+    u32 = lambda v: v.to_bytes(4, "little")  # noqa: E731
+    rows = [HEADER] + good_rows()
+    sheet = _record(0x81) + _record(0x94, u32(0) + u32(len(rows) - 1) + u32(0) + u32(len(HEADER) - 1))
+    sheet += _record(0x91)
+    for i, r in enumerate(rows):
+        sheet += _record(0x00, u32(i) + u32(0) + (300).to_bytes(2, "little") + bytes(3) + u32(0))  # BrtRowHdr
+        sheet += b"".join(_record(0x06, u32(j) + u32(0) + _wide(v)) for j, v in enumerate(r))  # BrtCellSt
+    sheet += _record(0x92) + _record(0x82)
+    book = _record(0x83) + _record(0x8F) + _record(0x9C, u32(0) + u32(1) + _wide("rId1") + _wide("台账"))
+    book += _record(0x90) + _record(0x9D, bytes(12)) + _record(0x84)
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    _zip(n, {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+        'package/2006/content-types"><Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.'
+        'macroEnabled.main"/><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/></Types>',
+        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+        f'package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.bin"/>'
+        '</Relationships>',
+        "xl/workbook.bin": book,
+        "xl/_rels/workbook.bin.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+        f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
+        'Target="worksheets/sheet1.bin"/></Relationships>',
+        "xl/worksheets/sheet1.bin": sheet,
+    })
+
+
+def w_html_page(n):  # a login page saved under the export's name: no table at all
+    put(n, "<html><head><meta charset='utf-8'><title>登录</title></head><body><p>会话已过期，请重新登录</p></body></html>")
+
+
+def w_html_title_colspan(n):  # an office system's export: a title row merged across the table, GB18030
+    cells = "".join(f"<th>{h}</th>" for h in HEADER)
+    body = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in r) + "</tr>" for r in good_rows())
+    put(n, "<html><head><meta http-equiv='Content-Type' content='text/html; charset=gb2312'></head><body>"
+           f"<table border='1'><tr><td colspan='7'>示范市流动儿童台账（测试）</td></tr><tr>{cells}</tr>{body}"
+           "</table></body></html>", "gb18030")
+
+
+def w_bom_middle(n):  # two UTF-8 exports pasted together: the second one's BOM and header sit mid-file
+    first = text(rows=good_rows()[:2])
+    second = text(rows=[good_rows()[2], ["4", D, "测试丁", "女", "2016-07-08", "990101001001", "留守儿童"]])
+    put(n, codecs.BOM_UTF8 + first.encode() + codecs.BOM_UTF8 + second.encode())
+
+
+def w_id_sci_long(n):
+    rows = good_rows()
+    rows[1][1] = "3.2040219E+17"
+    put(n, text(rows=rows))
+
+
+def w_nul_cell(n):  # one NUL pasted into a name: that row is rejected, the file lands
+    rows = good_rows()
+    rows[1][2] = "测试\x00乙"
+    put(n, text(rows=rows))
+
+
+def directory_named_csv(path: Path) -> Path:
+    """A folder named like an extract (made at test time)."""
+    path.mkdir()
+    return path
+
+
+def symlink_to_device(path: Path) -> Path:
+    """A link to /dev/zero named like an extract: reading it would never end (made at test time)."""
+    path.symlink_to("/dev/zero")
+    return path
+
+
 def land_ok(read, acc=None, reasons=None, **kw):
     reasons = reasons or {}
     rej = sum(reasons.values())
@@ -521,8 +709,27 @@ CASES = [
     ("bin_png.csv", "binary", "PNG image renamed .csv", w_png, err("BINARY_FILE", "PNG", "PNG")),
     ("bin_pdf.csv", "binary", "PDF renamed .csv", w_pdf, err("BINARY_FILE", "PDF", "PDF")),
     ("bin_zip.csv", "binary", "zip archive renamed .csv", w_zip, err("BINARY_FILE", "压缩包", "zip")),
-    ("html_export.xls", "binary", "HTML table named .xls (web system export)", w_html_xls,
+    ("html_export.xls", "office", "HTML table named .xls (web system export)", w_html_xls, land_ok(3, ids=[A, B, C])),
+    ("html_title_colspan.xls", "office", "HTML export in GB18030 with a title row merged across (colspan)",
+     w_html_title_colspan, land_ok(3, names=["测试丙", "测试乙", "测试甲"])),
+    ("html_page.xls", "binary", "an HTML page without a table named .xls", w_html_page,
      err("HTML_FILE", "网页", "HTML")),
+    ("ods_table.ods", "office", "OpenDocument spreadsheet (LibreOffice/WPS) with a title row and blank space",
+     w_ods, land_ok(3, ids=[A, B, C])),
+    ("xlsb_table.xlsb", "office", "Excel binary workbook (.xlsb)", w_xlsb, land_ok(3, ids=[A, B, C])),
+    ("zip_bomb.xlsx", "hostile", "one cell that inflates to 100 MB (a zip bomb)", w_zip_bomb,
+     err("FILE_TOO_LARGE", "解压", "unpacks")),
+    ("xfd1.xlsx", "hostile", "100 rows and one stray cell at XFD1", w_xfd1, err("TOO_MANY_COLUMNS", "XFD", "XFD")),
+    ("xfd1048576.xlsx", "hostile", "one cell at XFD1048576 (the reader would ask for 549 GB and abort)",
+     w_xfd1048576, err("TOO_MANY_COLUMNS", "XFD", "XFD")),
+    ("million_styled_rows.xlsx", "hostile", "a million empty styled rows after the data", None,
+     land_ok(3, generated="at_test_time", generator="million_styled_rows")),
+    ("x.csv", "hostile", "a folder named x.csv", None,
+     err("NO_FILE", "文件", "file", generated="at_test_time", generator="directory_named_csv")),
+    ("zero.csv", "hostile", "a link to /dev/zero named zero.csv", None,
+     err("NO_FILE", "文件", "file", generated="at_test_time", generator="symlink_to_device")),
+    ("nul_cell.csv", "rows", "a NUL pasted into one name", w_nul_cell,
+     land_ok(3, reasons={"BAD_CHARACTER": 1}, reason_text={"BAD_CHARACTER": "NUL"}, ids=[A, C])),
     ("empty.csv", "structure", "zero bytes", w_empty, err("EMPTY_FILE", "空", "empty")),
     ("blank_lines.csv", "structure", "only blank lines and commas", w_blank_lines, err("EMPTY_FILE", "没有", "no")),
     ("header_only.csv", "structure", "header, no rows", w_header_only, err("EMPTY_FILE", "只有表头", "no data rows")),
@@ -564,12 +771,15 @@ CASES = [
     ("huge_cell.csv", "size", "a 1 MB name cell", None,
      land_ok(3, reasons={"CELL_TOO_LONG": 1}, reason_text={"CELL_TOO_LONG": "过长"}, generated="at_test_time",
              generator="huge_cell")),
-    ("line_too_long.csv", "size", "a 3 MB line", None,
-     err("LINE_TOO_LONG", "2MB", "2 MB", generated="at_test_time", generator="line_too_long")),
+    ("line_too_long.csv", "size", "a 3 MB line (one cell of a million characters)", None,
+     land_ok(3, reasons={"CELL_TOO_LONG": 1}, reason_text={"CELL_TOO_LONG": "过长"}, ids=[A, C],
+             generated="at_test_time", generator="line_too_long")),
     ("id_sci_notation.csv", "id", "ID as Excel wrote it: 9.80102E+17", w_id_sci_csv,
      land_ok(3, reasons={"ID_PRECISION": 1}, reason_text={"ID_PRECISION": "后几位已丢失"}, ids=[A, B])),
     ("id_sci_number.xlsx", "id", "ID stored as an Excel number (digits lost)", w_id_sci_xlsx,
      land_ok(3, reasons={"ID_PRECISION": 1}, reason_text={"ID_PRECISION": "后几位已丢失"}, ids=[A, B])),
+    ("id_sci_long.csv", "id", "ID as Excel shows a long number: 3.2040219E+17", w_id_sci_long,
+     land_ok(3, reasons={"ID_PRECISION": 1}, reason_text={"ID_PRECISION": "3.2040219E+17"}, ids=[A, C])),
     ("id_float.csv", "id", "ID with a trailing .0 (all 18 digits intact)", w_id_float, land_ok(3, ids=[A, B, C])),
     ("fullwidth.csv", "id", "full-width digits, Ｘ and ｘ, a full-width date", w_fullwidth,
      land_ok(4, ids=[A, B, C, X], values={"community_code": ["990101001001", "990101001001", "990101001002",
@@ -591,6 +801,8 @@ CASES = [
      {"outcome": "already", "before": ["enc_utf8.csv"], "case": "same_file_twice"}),
     ("resubmit_overlap.csv", "duplicates", "a resubmission sharing two rows with the landed file", w_resubmit_overlap,
      land_ok(4, before=["enc_utf8.csv"], overlap=2)),
+    ("enc_bom_middle.csv", "encoding", "two UTF-8 exports pasted together (a BOM and a header mid-file)",
+     w_bom_middle, land_ok(4, ids=[A, B, C, D])),
     ("crlf.csv", "layout", "CRLF line endings (GB18030)", w_crlf, land_ok(3)),
     ("cr_only.csv", "layout", "old-Mac CR line endings", w_cr, land_ok(3, ids=[A, B, C])),
     ("semicolon.csv", "layout", "semicolon-separated", w_semicolon, land_ok(3, ids=[A, B, C])),
