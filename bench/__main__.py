@@ -4,7 +4,7 @@ Scale (BENCH_SCALE): `city` (quick: a few minutes once the fixtures exist), `pro
 children, ≥50M visits; the data set is generated and landed once by `python -m bench.prepare
 province DIR`, ~16 GB of extracts), or `auto` (default: province if BENCH_DIR/province has a published
 snapshot, else city). BENCH_DIR (default bench/results/data) holds the generated data sets, outside
-git. BENCH_SECTIONS picks sections (land,build,queries,pandas,concurrency; default all); BENCH_BUILD=0
+git. BENCH_SECTIONS picks sections (land,preview,build,queries,pandas,concurrency; default all); BENCH_BUILD=0
 skips rebuilding (the build figure then comes from the data set's prepare.json, marked as such).
 BENCH_REPEAT (3), BENCH_WARM_REPS (20), BENCH_COLD_REPS (5), BENCH_CONCURRENCY_S (60) set repetitions.
 
@@ -28,7 +28,7 @@ import duckdb
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).parent / "results"
-SECTIONS = ("land", "build", "queries", "pandas", "concurrency")
+SECTIONS = ("land", "preview", "build", "queries", "pandas", "concurrency")
 
 
 def _env(name: str, default: str) -> str:
@@ -134,6 +134,11 @@ def main() -> int:
     if "land" in sections:
         say("landing the 1M-row register (UTF-8, GB18030, xlsx) and DuckDB read_csv reference…")
         res["land"] = bench_land(base, scratch, repeat)
+    if "preview" in sections:
+        from bench.preview_land import bench_preview
+
+        say("preview vs land of a 1M-row activities CSV…")
+        res["preview"] = bench_preview(base, scratch, repeat)
     data_set = base / scale
     root = data_set / "data"
     if not (root / "snapshots" / "CURRENT").exists():
@@ -186,6 +191,11 @@ def main() -> int:
     from bench.report import markdown
 
     md = markdown(res)
+    if "preview" in res:  # its own section, placed before the goals table
+        from bench.preview_land import markdown as preview_md
+
+        head, sep, goals = md.partition("## Goals")
+        md = head + "\n".join(preview_md(res["preview"])) + "\n" + sep + goals
     (OUT / "latest.md").write_text(md, encoding="utf-8")
     print(md)
     return 0

@@ -1,0 +1,138 @@
+"""Bench section `preview`: etl.land.preview of a 1M-row activities CSV against etl.land.land of the same file.
+
+The upload page runs the preview in the page (the data officer waits for it) and the landing in a
+background job; the ratio preview ÷ land says how much of a landing's time the page itself spends.
+Each run is a fresh process on a fresh copy of a data folder holding only the region table, so neither
+run finds the other's landing. The file repeats the rows of a demo activities sheet (its deliberate bad
+rows included) with unique activity numbers; it is cached under BENCH_DIR/preview.
+
+`python -m bench.preview_land {preview,land} FILE PERIOD ROOT` times one run and prints JSON.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROWS = 1_000_000
+REPO = Path(__file__).resolve().parents[1]
+
+
+def activities_fixture(base: Path) -> dict:
+    """{"csv": the 1M-row UTF-8 CSV, "period", "root": template data folder (regions landed), "rows"}."""
+    d = base / "preview"
+    gen, root, out = d / "gen", d / "data", d / "activities_1m.csv"
+    if not (gen / "manifest.json").exists():
+        from etl.demo import generate
+
+        generate(gen, scale="tiny", seed=7)
+    files = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["files"]
+    sheet = next(f for f in files if f["source"] == "activities" and f["file"].endswith(".csv"))
+    if not out.exists():
+        _repeat_sheet(gen / sheet["file"], out)
+    if not (root / "landed" / "load_log.jsonl").exists():
+        import shutil
+
+        from etl.land import create_secret_key, land
+
+        reg = next(f for f in files if f["source"] == "regions")
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        create_secret_key(root)
+        land("regions", gen / reg["file"], reg["period"], root=root, synthetic=True, user="bench")
+    return {"csv": out, "period": sheet["period"], "root": root, "rows": ROWS}
+
+
+def _repeat_sheet(src: Path, dst: Path) -> None:
+    """Header + ROWS rows cycling through the sheet's rows, each with its own activity number."""
+    from etl.contracts import get_source
+    from etl.read import HEADER_SCAN_ROWS, _find_header, detect_encoding, header_index
+
+    source = get_source("activities")
+    text = src.read_text(encoding=detect_encoding(src))
+    lines = list(csv.reader(io.StringIO(text)))
+    hdr, hits = _find_header(lines[:HEADER_SCAN_ROWS], header_index(source))
+    header, rows = lines[hdr], [r for r in lines[hdr + 1:] if any(c.strip() for c in r)]
+    i_id = hits["activity_id"]
+    tmp = dst.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for n in range(ROWS):
+            row = list(rows[n % len(rows)])
+            if row[i_id].strip():  # a row missing its number stays a bad row
+                row[i_id] = f"B{n:07d}"
+            w.writerow(row)
+    tmp.replace(dst)
+
+
+def _once(what: str, fx: dict, scratch: Path) -> dict:
+    from bench.fixtures import fresh_root
+
+    root = fresh_root(fx["root"], scratch / "preview")
+    r = subprocess.run([sys.executable, "-m", "bench.preview_land", what, str(fx["csv"]), fx["period"], str(root)],
+                       check=False, cwd=REPO, capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError(r.stderr[-2000:])
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def bench_preview(base: Path, scratch: Path, repeat: int) -> dict:
+    """Medians of `repeat` previews and landings, interleaved, each in its own process and data folder."""
+    import shutil
+
+    fx = activities_fixture(base)
+    runs: dict[str, list[dict]] = {"preview": [], "land": []}
+    for _ in range(repeat):
+        for what, done in runs.items():
+            done.append(_once(what, fx, scratch))
+    shutil.rmtree(scratch / "preview", ignore_errors=True)
+    out: dict = {"rows": fx["rows"], "bytes": fx["csv"].stat().st_size, "period": fx["period"]}
+    for what, rs in runs.items():
+        s = statistics.median(r["seconds"] for r in rs)
+        out[what] = {"seconds": s, "rows_s": fx["rows"] / s, "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
+                     "accepted": rs[0]["accepted"], "rejected": rs[0]["rejected"], "runs": [r["seconds"] for r in rs]}
+    out["ratio"] = out["preview"]["seconds"] / out["land"]["seconds"]
+    return out
+
+
+def markdown(p: dict) -> list[str]:
+    """The section's lines for bench/results/latest.md."""
+    lines = [f"## Preview vs landing a {p['rows']:,}-row activities CSV ({p['bytes'] / 2**20:.0f} MB, own process each)",
+             "",
+             "| what | seconds | rows/s | peak RSS | accepted | rejected |", "|---|---:|---:|---:|---:|---:|"]
+    for what, label in (("preview", "etl.land.preview (upload page, writes nothing)"),
+                        ("land", "etl.land.land (background job, before the build)")):
+        r = p[what]
+        lines.append(f"| {label} | {r['seconds']:.2f} | {r['rows_s']:,.0f} | {r['peak_rss_mb']:,.0f} MB | "
+                     f"{r['accepted']:,} | {r['rejected']:,} |")
+    lines += ["", (f"Preview ÷ land = **{p['ratio']:.2f}** (medians of {len(p['land']['runs'])} runs, same file, "
+                   "same machine, same run)."), ""]
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    what, path, period, root = argv[0], Path(argv[1]), argv[2], Path(argv[3])
+    from bench import peak_rss_mb
+    from etl.land import land, preview
+
+    t = time.perf_counter()
+    if what == "preview":
+        p = preview("activities", path, period, root=root)
+        accepted, rejected = p.rows_accepted, p.rows_rejected
+    else:
+        e = land("activities", path, period, root=root, synthetic=True, user="bench").entry
+        accepted, rejected = (e.rows_accepted, e.rows_rejected) if e else (0, 0)
+    seconds = time.perf_counter() - t
+    print(json.dumps({"what": what, "seconds": seconds, "accepted": accepted, "rejected": rejected,
+                      "peak_rss_mb": peak_rss_mb()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
