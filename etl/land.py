@@ -462,9 +462,10 @@ def preview(source_name: str, path: Path | str, period: str | None = None, root:
     say = progress or (lambda *_: None)
     root, path = data_dir(root), Path(path)
     file_name = file_name or path.name
-    source, period, period_end, sha, already = _check_file(source_name, path, period, root, file_name)
-    _, _, res = _validate_file(source, path, period, period_end, sha, root, say, scope)
-    chain = in_force(read_load_log(root)).get((source_name, period), [])
+    with _os_errors():
+        source, period, period_end, sha, already = _check_file(source_name, path, period, root, file_name)
+        _, _, res = _validate_file(source, path, period, period_end, sha, root, say, scope)
+        chain = in_force(read_load_log(root)).get((source_name, period), [])
     overlap = 0
     if chain and res.accepted.num_rows:
         keys = force.key_columns(source)
@@ -510,6 +511,19 @@ def _append_log(root: Path, line: dict) -> None:
         os.fsync(f.fileno())
 
 
+@contextmanager
+def _os_errors():
+    """A file or folder the process may not read or write is the user's problem to fix, not a traceback."""
+    try:
+        yield
+    except PermissionError as e:
+        where = e.filename or ""
+        raise ExtractError("NO_PERMISSION", f"没有权限读取或写入：{where}（请检查文件和数据目录的权限）",
+                           f"permission denied: {where} (check the file's and the data folder's permissions)") from None
+    except IsADirectoryError as e:
+        raise ExtractError("NO_FILE", f"这是一个文件夹，不是文件：{e.filename}", f"a folder, not a file: {e.filename}") from None
+
+
 def _audit(action: str, user: str | None, role: str | None, what: str, detail: str, root: Path, ok: bool = True):
     from auth import audit  # auth imports this module: import here, not at the top
 
@@ -536,9 +550,13 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
     user = user or os.environ.get("TONGXIN_USER") or getpass.getuser()
     what = f"{source_name} {str(period or '').strip()}".strip()
     try:
-        out = _land(source_name, path, period, root, synthetic, user, say, file_name, mode, scope, allow_removal)
+        with _os_errors():
+            out = _land(source_name, path, period, root, synthetic, user, say, file_name, mode, scope, allow_removal)
     except ExtractError as e:
-        _audit("land", user, role, what, f"{clean_file_name(file_name)}：{e}", root, ok=False)
+        try:
+            _audit("land", user, role, what, f"{clean_file_name(file_name)}：{e}", root, ok=False)
+        except OSError:  # a data folder nobody may write: the error says so already
+            pass
         raise
     if out.already:
         a = out.already

@@ -252,3 +252,19 @@ def test_cli_lands_withdraws_and_lists(work, tmp_path):
     assert r.returncode == 0 and "已撤回" in r.stdout, r.stderr
     r = cli("landings", "--source", "activities", "--limit", "3")
     assert "已撤回 withdrawn: 测试撤回" in r.stdout
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file: permissions cannot be tested as root")
+def test_an_unreadable_file_or_data_folder_is_one_clear_line(work, tmp_path):
+    month = latest_month(work)
+    sheet = write_csv(tmp_path / "锁住.csv", published_rows(work, month).iloc[[0]])
+    sheet.chmod(0)
+    with pytest.raises(ExtractError, match="NO_PERMISSION"):
+        land("activities", sheet, month, root=work, mode="key")
+    sheet.chmod(0o600)
+    landed_dir(work).chmod(0)
+    try:
+        with pytest.raises(ExtractError, match="NO_PERMISSION"):
+            land("activities", sheet, month, root=work, mode="key")
+    finally:
+        landed_dir(work).chmod(0o700)

@@ -202,7 +202,11 @@ def _load_tables(con: duckdb.DuckDBPyConnection) -> None:
             if not TABLE_NAME.fullmatch(path.stem):  # the file name becomes a table name: plain words only
                 raise BuildError(f"配置文件名只能用小写字母、数字和下划线 config file name must be lower-case letters, "
                                  f"digits and _: {path.name}")
-            header = path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+            try:
+                header = path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+            except (UnicodeDecodeError, IndexError):
+                raise BuildError(f"配置文件 {path.name} 无法读取（须为 UTF-8 编码并有表头）"
+                                 f" unreadable config: {path.name} (UTF-8 with a header row)") from None
             types = {h.strip(): "VARCHAR" for h in header if h.strip().endswith(("_code", "_id", "_no"))}
             opts = ", types=?" if types else ""
             try:
