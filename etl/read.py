@@ -34,6 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from .contracts import Source
+from .crash import checkpoint
 from .errors import ExtractError
 from .private import open_private
 
@@ -490,6 +491,7 @@ def _read_csv(path: Path, source: Source, work: Path | None) -> Extract:
     utf8_path, tmp = path, None
     if enc not in ("utf-8", "utf-8-sig"):
         tmp = utf8_path = _to_utf8(path, enc, work)
+        checkpoint("read:utf8_copy")  # a reader killed here leaves the copy behind: see etl/sandbox.py
     try:
         short = _last_line_short(utf8_path, delim, len(header))
         if short:

@@ -25,6 +25,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from .crash import checkpoint
 from .errors import ExtractError
 from .private import open_private, private_dir
 
@@ -136,7 +137,7 @@ def read_and_validate(source, path: Path | str, period: str, period_end: date, l
     try:
         args = {"source": source.name, "path": str(Path(path).resolve()), "period": period,
                 "period_end": period_end.isoformat(), "load_id": load_id, "root": str(root),
-                "scope_rows": scope_rows, "memory": mem, "seconds": sec}
+                "scope_rows": scope_rows, "memory": mem, "seconds": sec, "parent": os.getpid()}
         # The region table and the key come from here: etl.land (and pandas with it) would cost the child
         # half a second of imports on every preview. Their errors are raised after the file is read, as before.
         env = {}
@@ -184,11 +185,15 @@ def _write_regions(source, root: Path, work: Path, pq, args: dict) -> bool:
 def _run_child(work: Path, sec: float, extra_env: dict[str, str]) -> int | str:
     """The child's exit status (negative: killed by that signal), or "timeout"."""
     env = dict(os.environ) | extra_env
+    # One malloc arena per thread reserves 64 MB of address space each: with two, RLIMIT_AS bounds what the
+    # reading really uses instead of what DuckDB's and Arrow's threads reserve.
+    env["MALLOC_ARENA_MAX"] = "2"
     env["PYTHONPATH"] = os.pathsep.join([str(REPO_DIR), *filter(None, [env.get("PYTHONPATH")])])
     env.pop("PYTHONSTARTUP", None)
     with os.fdopen(open_private(work / "stderr.txt"), "wb") as err:
         proc = subprocess.Popen([sys.executable, "-m", "etl.sandbox", str(work)], cwd=REPO_DIR, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, close_fds=True)
+        checkpoint("sandbox:child_started")
         try:
             return proc.wait(timeout=sec + 5)  # the child's CPU limit usually fires first
         except subprocess.TimeoutExpired:
@@ -250,7 +255,7 @@ def _out_of_memory(work: Path, code: int | str) -> bool:
 _EXIT_MEMORY, _EXIT_CRASH = 3, 4
 
 
-def _limit_self(mem: int, sec: float) -> None:
+def _limit_self(mem: int, sec: float, parent: int) -> None:
     """Resource limits for this process, set before any file is opened."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a core dump would hold the file's names and IDs
     resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
@@ -260,10 +265,10 @@ def _limit_self(mem: int, sec: float) -> None:
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:
-            os._exit(_EXIT_CRASH)
     except (OSError, AttributeError):
         pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(_EXIT_CRASH)
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -275,7 +280,7 @@ def _write_json(path: Path, data: dict) -> None:
 
 def _child(work: Path) -> int:
     args = json.loads((work / "args.json").read_text(encoding="utf-8"))
-    _limit_self(int(args["memory"]), float(args["seconds"]))
+    _limit_self(int(args["memory"]), float(args["seconds"]), int(args["parent"]))
     try:
         return _child_work(work, args)
     except ExtractError as e:
@@ -300,7 +305,6 @@ def _child_work(work: Path, args: dict) -> int:
 
     from . import read
     from .contracts import get_source
-    from .crash import checkpoint
     from .validate import RegionIndex, validate
 
     # DuckDB keeps to part of the address space (it would otherwise plan for 80% of the machine's memory).

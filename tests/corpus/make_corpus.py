@@ -604,7 +604,7 @@ def _wide(text: str) -> bytes:
 
 
 def w_xlsb(n):  # Excel's binary workbook (.xlsb), strings written inline in the cells
-    u32 = lambda v: v.to_bytes(4, "little")  # noqa: E731
+    u32 = lambda v: v.to_bytes(4, "little")
     rows = [HEADER] + good_rows()
     sheet = _record(0x81) + _record(0x94, u32(0) + u32(len(rows) - 1) + u32(0) + u32(len(HEADER) - 1))
     sheet += _record(0x91)
