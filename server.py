@@ -16,7 +16,7 @@ from auth import web
 async def _lifespan(_app):
     from streamlit import runtime
 
-    from ui.volunteers import sweep_uploads
+    from ui.upload import sweep_uploads
 
     web.track_media(runtime.get_instance().media_file_mgr)
     sweep_uploads()  # uploads (names, raw IDs) left by sessions that ended while the server was down

@@ -1,5 +1,6 @@
-"""数据上传: template → validation report → confirm lands the good rows and the figures change;
-cancel writes nothing; the same sheet twice lands nothing the second time (AppTest and chromium)."""
+"""数据上传: template → validation report (reasons in Chinese) → confirm hands the file to a landing job that
+lands the good rows and publishes, and the figures change; cancel writes nothing; the same sheet twice lands
+nothing the second time (AppTest; the Chromium walk-through is tests/test_upload_browser.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ import pytest
 import xlsxwriter
 from streamlit.testing.v1 import AppTest
 
+from etl import jobs
 from etl.contracts import get_source
 from etl.land import DATA_DIR_ENV, current_loads, landed_dir, read_load_log
-from tests.browser import ARTIFACTS, open_page, serve, sign_in
 from tests.files import signed_in
-from ui import volunteers as vu
+from ui import upload as up
 from warehouse import queries as q
 from warehouse.queries import volunteers as v
 
@@ -84,7 +85,7 @@ def _upload_page(at: AppTest, data: bytes) -> AppTest:
 
 
 def test_template_has_the_contract_headers():
-    df = pd.read_excel(io.BytesIO(vu.template("pairings")), engine="calamine")
+    df = pd.read_excel(io.BytesIO(up.template("pairings")), engine="calamine")
     assert list(df.columns) == [c.label for c in get_source("pairings").columns]
 
 
@@ -95,8 +96,11 @@ def test_upload_flow_in_apptest(copy):
     m = _metrics(at)
     assert m["读取行数"] == str(good + sum(BAD.values()))
     assert m["可接收"] == str(good) and m["被拒绝"] == str(sum(BAD.values()))
-    shown = dict(zip(at.dataframe[0].value["原因代码"], at.dataframe[0].value["行数"]))
-    assert shown == BAD
+    reasons = at.dataframe[0].value
+    assert dict(zip(reasons["原因代码"], reasons["行数"])) == BAD
+    assert all(reasons["原因"].str.contains(r"[\u4e00-\u9fff]"))  # every code with its Chinese text
+    rejected = up.rejected_frame(at.session_state["up_preview"])
+    assert list(rejected.columns[:4]) == ["行号", "原因", "原因代码", "原因说明"]
     assert read_load_log(copy) == before_log  # the preview wrote nothing
 
     # Cancel: nothing written, the uploader is cleared, and the uploaded sheet (names, IDs) is deleted.
@@ -105,17 +109,20 @@ def test_upload_flow_in_apptest(copy):
     at.button(key="up_cancel").click().run()
     assert read_load_log(copy) == before_log
     assert not uploaded.parent.exists()
-    assert any("已取消" in s.value for s in at.success)
+    assert any("已取消" in s.value for s in at.info)
 
-    # Confirm: the good rows land, the warehouse is rebuilt, the page's figures change.
+    # Confirm: the sheet goes to a job, which lands the good rows, rebuilds and publishes.
     _upload_page(at, data)
     uploaded = Path(at.session_state["up_path"])
     at.button(key="up_confirm").click().run()
     assert not at.exception
-    assert not uploaded.parent.exists()  # the landed copy is the only one kept
+    assert not uploaded.parent.exists()  # moved into the job's folder, deleted when the job ends
+    job = jobs.wait(at.session_state["up_job"]["job"], copy, timeout=300)
+    assert job["state"] == "published"
+    at.run()
+    assert any(f"接收 {good} 行，拒绝 {sum(BAD.values())} 行" in s.value for s in at.success)
     log = read_load_log(copy)
     assert len(log) == len(before_log) + 1 and log[-1]["rows_accepted"] == good
-    assert any("已导入" in s.value for s in at.success)
     assert _person_times(copy) == before_pt + good_pt
     at.switch_page("views/volunteers.py").run()
     assert _metrics(at)["服务人次（本年）"] == f"{before_pt + good_pt:,}"
@@ -124,48 +131,7 @@ def test_upload_flow_in_apptest(copy):
     _upload_page(at, data)
     assert any("已于" in w.value for w in at.warning)
     at.button(key="up_confirm").click().run()
+    assert jobs.wait(at.session_state["up_job"]["job"], copy, timeout=300)["state"] == "unchanged"
+    at.run()
     assert len(read_load_log(copy)) == len(before_log) + 1
-    assert any("未做任何更改" in s.value for s in at.success)
-
-
-@pytest.mark.browser
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="chromium missing")
-def test_upload_and_volunteers_in_chromium(copy, tmp_path):
-    data, _good, good_pt = _sheet(copy)
-    sheet = tmp_path / f"志愿服务活动_{PERIOD}.xlsx"
-    sheet.write_bytes(data)
-    before = len(read_load_log(copy))
-    before_pt = _person_times(copy)
-    with serve(copy) as url, open_page(url, "/upload", height=1100) as (page, outside, errors):
-        page.get_by_text("数据上传").first.wait_for(timeout=60_000)
-        page.get_by_label("统计期（如 ").fill(PERIOD)
-        page.keyboard.press("Enter")
-        page.wait_for_timeout(500)
-        page.locator('input[type="file"]').set_input_files(str(sheet))
-        page.get_by_text("校验报告（尚未导入）").wait_for(timeout=60_000)
-        for code in BAD:  # the reasons table (a canvas grid: its cells exist but are not "visible")
-            page.get_by_text(code).first.wait_for(state="attached", timeout=30_000)
-        rejected = page.locator('[data-testid="stMetric"]').filter(
-            has=page.locator('[data-testid="stMetricLabel"]', has_text="被拒绝")).first
-        rejected_value = rejected.locator('[data-testid="stMetricValue"]').inner_text().strip()
-        page.wait_for_timeout(800)
-        page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
-        report = page.locator("body").inner_text()
-        page.get_by_role("button", name="确认导入").click()
-        page.get_by_text("数据仓库已重建").wait_for(timeout=60_000)
-        page.set_viewport_size({"width": 1600, "height": 4200})
-        page.goto(url + "/volunteers")
-        sign_in(page, "admin")  # a reload is a new session: sign in again
-        metric = page.locator('[data-testid="stMetric"]').filter(
-            has=page.locator('[data-testid="stMetricLabel"]', has_text="服务人次（本年）")).first
-        metric.wait_for(timeout=60_000)
-        page.locator(".js-plotly-plot .main-svg").nth(2).wait_for(timeout=60_000)
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(ARTIFACTS / "volunteers.png"), full_page=True)
-        value = metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
-        exceptions = page.locator('[data-testid="stException"]').count()
-    assert "可接收" in report and rejected_value == str(sum(BAD.values()))
-    assert len(read_load_log(copy)) == before + 1
-    assert value == f"{before_pt + good_pt:,}" != f"{before_pt:,}"
-    assert exceptions == 0
-    assert outside == [] and errors == []
+    assert any("数据未更改" in s.value for s in at.info)
