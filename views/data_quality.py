@@ -2,17 +2,30 @@
 
 import streamlit as st
 
-from ui import data, ledger
+from ui import auth, data, jobs, ledger
 from ui import format as fmt
+from ui import upload as up
 from warehouse.queries import quality as q
 
 wh = data.warehouse()
 scope = data.user_scope()
 
+user = auth.current_user() or {}
+manages = user.get("role") in up.ALL_LANDINGS_ROLES
+
+
+def landings_block() -> None:
+    """Jobs (and 重建 for data officers and admins); every landing with 撤回 for those who manage the data."""
+    jobs.status_panel(user=user, can_rebuild=user.get("role") in up.REBUILD_ROLES)
+    if manages:
+        up.recent_landings(user, everyone=True, key="dq_landings")
+
+
 st.title("数据质量")
 src = wh.query(q.sources, scope)
 if src.empty:
     st.info("尚无已导入的部门数据。")
+    landings_block()
     st.stop()
 as_of = src["as_of_date"].iloc[0]
 as_of = as_of.strftime("%Y-%m-%d") if hasattr(as_of, "strftime") else str(as_of)
@@ -54,3 +67,5 @@ else:
     st.dataframe(ledger.chinese(reasons, ["department", "title", "reason", "reason_code", "rows_rejected",
                                           "share_rate"]), hide_index=True, width="stretch")
     st.caption("每个数据源列出最多三类原因；被拒收的行及原因保存在导入目录的 *.rejected.parquet 中。")
+
+landings_block()
