@@ -168,7 +168,7 @@ def cmd_init_demo(args) -> int:
     files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
     rejected = 0
     for f in tqdm(files, desc="导入 land", unit="个文件", file=sys.stderr):
-        res = land(f["source"], out / f["file"], f["period"], synthetic=True)
+        res = land(f["source"], out / f["file"], f["period"], synthetic=True, isolate=False)  # our own files
         rejected += res.entry.rows_rejected if res.entry else 0
     print(f"已导入 {len(files)} 个文件，拒绝 {rejected} 行（示例数据中故意放入的错误行）"
           f" / landed {len(files)} files, {rejected} rows rejected (deliberate bad rows)")

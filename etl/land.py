@@ -261,7 +261,7 @@ REASON_ZH = {
     "UNKNOWN_DIVISION": "区划代码不存在", "UNRESOLVED_NAME": "街道/社区名称无法识别", "DUPLICATE_KEY": "重复记录",
     "ID_PRECISION": "身份证号被 Excel 存成数字、后几位已丢失", "CELL_TOO_LONG": "单元格内容过长",
     "EXTRA_FIELDS": "列数多于表头、各列错位", "UNKNOWN_DEPARTMENT": "单位不在部门名录中", "DATE_ORDER": "日期先后顺序不对",
-    "OUT_OF_SCOPE": "不在本人管辖区域",
+    "OUT_OF_SCOPE": "不在本人管辖区域", "BAD_CHARACTER": "单元格含有不可见的控制字符（NUL）",
 }
 
 
@@ -308,9 +308,19 @@ def _check_file(source_name: str, path: Path, period: str | None, root: Path, fi
     return source, period, period_end, sha, already
 
 
-def _validate_file(source, path: Path, period: str, period_end, sha: str, root: Path, say, scope=None):
-    """(format, encoding, validation result) of a file, as landing would see it."""
+def _validate_file(source, path: Path, period: str, period_end, sha: str, root: Path, say, scope=None,
+                   isolate: bool = True):
+    """(format, encoding, validation result) of a file, as landing would see it.
+
+    isolate: read and validate in a child process with memory and time limits (etl/sandbox.py), so a file
+    built to exhaust memory or crash a reader cannot take down the app or the worker. Only files this
+    product wrote itself (the demo, test fixtures) are read in-process, to save the child's start-up.
+    """
     say("读取 read", 0, 3)
+    if isolate:
+        from . import sandbox
+
+        return sandbox.read_and_validate(source, path, period, period_end, sha[:16], root, scope)
     ext = read_extract(path, source)
     say(f"校验 validate {ext.table.num_rows:,} 行", 1, 3)
     regions = None if source.name == "regions" else region_index(root)
@@ -453,7 +463,7 @@ def _diff(root: Path, source, before: list[dict], candidate: dict, mode: str) ->
 
 def preview(source_name: str, path: Path | str, period: str | None = None, root: Path | None = None,
             progress: Callable[[str, int, int], None] | None = None, file_name: str | None = None,
-            scope: tuple[str, ...] | list[str] = ()) -> Preview:
+            scope: tuple[str, ...] | list[str] = (), isolate: bool = True) -> Preview:
     """Read and validate a file exactly as `land` would, and report; writes nothing.
 
     file_name: the name the user gave the file (an upload's), when `path` is a temp copy named otherwise.
@@ -464,7 +474,7 @@ def preview(source_name: str, path: Path | str, period: str | None = None, root:
     file_name = file_name or path.name
     with _os_errors():
         source, period, period_end, sha, already = _check_file(source_name, path, period, root, file_name)
-        _, _, res = _validate_file(source, path, period, period_end, sha, root, say, scope)
+        _, _, res = _validate_file(source, path, period, period_end, sha, root, say, scope, isolate)
         chain = in_force(read_load_log(root)).get((source_name, period), [])
     overlap = 0
     if chain and res.accepted.num_rows:
@@ -534,7 +544,7 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
          synthetic: bool = False, user: str | None = None,
          progress: Callable[[str, int, int], None] | None = None, file_name: str | None = None,
          mode: str | None = None, scope: tuple[str, ...] | list[str] = (), allow_removal: bool = False,
-         role: str | None = None) -> LandOutcome:
+         role: str | None = None, isolate: bool = True) -> LandOutcome:
     """Land one extract. Raises ExtractError (and writes nothing) on a file-level failure.
 
     file_name: the name the user gave the file (an upload's), when `path` is a temp copy named otherwise;
@@ -542,6 +552,7 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
     mode: how it supersedes earlier landings of the period (etl/force.py; default: the source's default).
     scope: the uploader's region prefixes: rows outside are refused and nothing outside goes out of force.
     allow_removal: the user confirmed taking more than the configured share of the period's rows out of force.
+    isolate: read in a limited child process (see _validate_file); False only for files we wrote.
     Every landing, refused or not, is audited.
     """
     say = progress or (lambda *_: None)
@@ -551,7 +562,8 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
     what = f"{source_name} {str(period or '').strip()}".strip()
     try:
         with _os_errors():
-            out = _land(source_name, path, period, root, synthetic, user, say, file_name, mode, scope, allow_removal)
+            out = _land(source_name, path, period, root, synthetic, user, say, file_name, mode, scope, allow_removal,
+                        isolate)
     except ExtractError as e:
         try:
             _audit("land", user, role, what, f"{clean_file_name(file_name)}：{e}", root, ok=False)
@@ -572,15 +584,18 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
     return out
 
 
-def _land(source_name, path, period, root, synthetic, user, say, file_name, mode, scope, allow_removal):
+def _land(source_name, path, period, root, synthetic, user, say, file_name, mode, scope, allow_removal, isolate):
+    from . import sandbox
+
     with _lock(root):
         _clean_temp_files(root)
+        sandbox.clean_work(root)  # what killed readings left (UTF-8 copies of GB18030 files: names, IDs)
         source, period, period_end, sha, already = _check_file(source_name, path, period, root, file_name)
         mode = mode or force.default_mode(source)
         _check_mode(source, mode)
         if already is not None:
             return LandOutcome(None, already=already)
-        fmt, encoding, res = _validate_file(source, path, period, period_end, sha, root, say, scope)
+        fmt, encoding, res = _validate_file(source, path, period, period_end, sha, root, say, scope, isolate)
         checkpoint("land:validated")
         candidate = _candidate(res.accepted, source, mode, scope)
         before = in_force(read_load_log(root)).get((source_name, period), [])

@@ -42,7 +42,8 @@ def data_dir(tmp_path_factory, demo_extracts) -> Path:
     os.environ["TONGXIN_SECRET"] = "test-secret-not-for-production"
     manifest = json.loads((demo_extracts / "manifest.json").read_text(encoding="utf-8"))
     for f in manifest["files"]:
-        land(f["source"], demo_extracts / f["file"], f["period"], root=root, synthetic=True, user="fixture")
+        land(f["source"], demo_extracts / f["file"], f["period"], root=root, synthetic=True, user="fixture",
+             isolate=False)  # files the demo generator wrote: no need for the reading sandbox
     land_demo_boundaries(demo_extracts, root)
     build(root)
     assert published(root) is not None

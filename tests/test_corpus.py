@@ -94,7 +94,7 @@ def test_corpus_file(case, root, tmp_path, monkeypatch, capsys):
         return
 
     if case["outcome"] == "already":
-        p = preview(src, path, period, root=root)
+        p = preview(src, path, period, root=root, isolate=False)  # landing goes through the sandbox
         assert p.already is not None
         out = land(src, path, period, root=root)
         assert out.already is not None and out.entry is None
@@ -103,7 +103,7 @@ def test_corpus_file(case, root, tmp_path, monkeypatch, capsys):
         return
 
     # landed: the upload page's preview first (writes nothing), then the landing itself.
-    p = preview(src, path, period, root=root)
+    p = preview(src, path, period, root=root, isolate=False)  # landing goes through the sandbox
     assert state(root) == (files0, log0)
     assert (p.rows_read, p.rows_accepted, p.rows_rejected) == (case["rows_read"], case["accepted"], case["rejected"])
     assert p.reasons == case["reasons"]
