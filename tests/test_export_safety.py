@@ -100,13 +100,13 @@ def test_worklist_export():
 
 
 def test_upload_rejected_rows_and_template():
-    from ui import volunteers as vu
+    from ui import upload as up
 
     rejected = pd.DataFrame({"活动名称": HOSTILE, "原因": HOSTILE[::-1], "行号": list(range(2, 2 + len(HOSTILE)))})
-    data = vu.rejected_excel(SimpleNamespace(rejected=pa.Table.from_pandas(rejected, preserve_index=False)))
+    data = up.rejected_excel(SimpleNamespace(rejected=pa.Table.from_pandas(rejected, preserve_index=False)))
     _assert_neutralised(data)
-    for source in vu.UPLOAD_SOURCES:
-        _assert_no_formula_or_link(vu.template(source))
+    for source in up.UPLOAD_SOURCES:
+        _assert_no_formula_or_link(up.template(source))
 
 
 def test_meeting_pack_workbook():

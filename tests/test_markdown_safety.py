@@ -136,24 +136,33 @@ def test_gaps_page(hostile_data):
 
 def test_upload_page_file_names_and_errors(hostile_data, monkeypatch):
     from etl.errors import ExtractError
-    from etl.land import Preview
-    from ui import volunteers as vu
+    from etl.land import Diff, Preview
+    from ui import upload as up
 
     name = f"{HOSTILE.replace('/', '_')}.xlsx"
     preview = Preview(source="activities", period="2026-10", file_name=name, rows_read=2, rows_accepted=1,
                       rows_rejected=1, reasons={"BAD_ENUM": 1},
                       rejected=pa.table({"活动类型": [HOSTILE], "原因": ["不在可选值中"]}),
                       already={"landed_at": "2026-10-31", "file_name": name},
-                      overlap=0, supersedes={"file_name": name, "rows_accepted": 3})
-    monkeypatch.setattr(vu, "preview", lambda *a, **k: preview)
+                      overlap=0, supersedes={"file_name": name, "rows_accepted": 3},
+                      modes=("county", "period"), default_mode="county")
+    areas = pd.DataFrame({"area_code": ["990102001000"], "area_name": [HOSTILE], "rows_before": [3], "kept": [0],
+                          "added": [1], "changed": [0], "removed": [3], "rows_after": [1], "figure_before": [30.0],
+                          "figure_after": [5.0]})
+    changes = Diff(mode="county", level="street", table=areas, rows_before=3, kept=0, added=1, changed=0,
+                   removed=3, rows_after=1, figure="服务人次", figure_before=30.0, figure_after=5.0,
+                   removed_share=1.0, needs_confirmation=True, removed_text=f"{HOSTILE} 3 行")
+    monkeypatch.setattr(up, "preview", lambda *a, **k: preview)
+    monkeypatch.setattr(up, "diff", lambda *a, **k: changes)
     at = _page("upload")
     at.file_uploader[0].upload(name, b"not read: preview is replaced").run()
+    assert any(MARK in t for t in _texts(at) if t.startswith("我已知晓并确认删除"))  # the area's name reached the label
     _assert_safe(at)
 
     def refuse(*a, **k):
         raise ExtractError("BAD_HEADER", f"表头“{HOSTILE}”无法识别", f"header {HOSTILE} not recognised")
 
-    monkeypatch.setattr(vu, "preview", refuse)
+    monkeypatch.setattr(up, "preview", refuse)
     at.file_uploader[0].upload("x" + name, b"other bytes").run()
     assert at.error, "the file-level error was not shown"
     _assert_safe(at)

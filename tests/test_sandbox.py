@@ -166,7 +166,7 @@ def _child_running(work: Path) -> bool:
 
 def test_clean_work_keeps_a_running_readings_folder_only(root):
     base = sandbox.work_root(root)
-    base.mkdir(parents=True)
+    base.mkdir(parents=True, exist_ok=True)  # landing the region table made it
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
                           check=True)
     dead = base / f"{int(gone.stdout)}-aaaa"
