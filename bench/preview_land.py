@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 ROWS = 1_000_000
+OVER = ("preview_diff", "land_over")  # runs over a data folder where the month is already landed
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -45,7 +46,21 @@ def activities_fixture(base: Path) -> dict:
         root.mkdir(parents=True)
         create_secret_key(root)
         land("regions", gen / reg["file"], reg["period"], root=root, synthetic=True, user="bench")
-    return {"csv": out, "period": sheet["period"], "root": root, "rows": ROWS}
+    # A resubmission of the same month over the landed file: the same rows in a new file (its own sha), so
+    # preview + diff and the landing both compare 1M rows with the 1M rows in force.
+    resub, over = d / "activities_1m_resubmitted.csv", d / "data_landed"
+    if not resub.exists():
+        resub.write_bytes(out.read_bytes() + b"\n")
+    if not (over / "landed" / "load_log.jsonl").exists() or \
+            len((over / "landed" / "load_log.jsonl").read_text(encoding="utf-8").splitlines()) < 2:
+        import shutil
+
+        from etl.land import land
+
+        shutil.rmtree(over, ignore_errors=True)
+        shutil.copytree(root, over)
+        land("activities", out, sheet["period"], root=over, synthetic=True, user="bench")
+    return {"csv": out, "period": sheet["period"], "root": root, "rows": ROWS, "resubmitted": resub, "over": over}
 
 
 def _repeat_sheet(src: Path, dst: Path) -> None:
@@ -74,8 +89,10 @@ def _repeat_sheet(src: Path, dst: Path) -> None:
 def _once(what: str, fx: dict, scratch: Path) -> dict:
     from bench.fixtures import fresh_root
 
-    root = fresh_root(fx["root"], scratch / "preview")
-    r = subprocess.run([sys.executable, "-m", "bench.preview_land", what, str(fx["csv"]), fx["period"], str(root)],
+    over = what in OVER
+    root = fresh_root(fx["over"] if over else fx["root"], scratch / "preview")
+    csv_path = fx["resubmitted"] if over else fx["csv"]
+    r = subprocess.run([sys.executable, "-m", "bench.preview_land", what, str(csv_path), fx["period"], str(root)],
                        check=False, cwd=REPO, capture_output=True, text=True)
     if r.returncode:
         raise RuntimeError(r.stderr[-2000:])
@@ -87,7 +104,7 @@ def bench_preview(base: Path, scratch: Path, repeat: int) -> dict:
     import shutil
 
     fx = activities_fixture(base)
-    runs: dict[str, list[dict]] = {"preview": [], "land": []}
+    runs: dict[str, list[dict]] = {"preview": [], "land": [], "preview_diff": [], "land_over": []}
     for _ in range(repeat):
         for what, done in runs.items():
             done.append(_once(what, fx, scratch))
@@ -98,6 +115,8 @@ def bench_preview(base: Path, scratch: Path, repeat: int) -> dict:
         out[what] = {"seconds": s, "rows_s": fx["rows"] / s, "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
                      "accepted": rs[0]["accepted"], "rejected": rs[0]["rejected"], "runs": [r["seconds"] for r in rs]}
     out["ratio"] = out["preview"]["seconds"] / out["land"]["seconds"]
+    out["ratio_over"] = out["preview_diff"]["seconds"] / out["land_over"]["seconds"]
+    out["ratio_land_over"] = out["land_over"]["seconds"] / out["land"]["seconds"]
     return out
 
 
@@ -106,27 +125,35 @@ def markdown(p: dict) -> list[str]:
     lines = [f"## Preview vs landing a {p['rows']:,}-row activities CSV ({p['bytes'] / 2**20:.0f} MB, own process each)",
              "",
              "| what | seconds | rows/s | peak RSS | accepted | rejected |", "|---|---:|---:|---:|---:|---:|"]
-    for what, label in (("preview", "etl.land.preview (upload page, writes nothing)"),
-                        ("land", "etl.land.land (background job, before the build)")):
+    for what, label in (("preview", "etl.land.preview (upload page, writes nothing), first landing of the month"),
+                        ("land", "etl.land.land (background job, before the build), first landing"),
+                        ("preview_diff", "preview + diff (county) of a resubmission over 1M rows in force"),
+                        ("land_over", "land (county) of that resubmission, its removal check included")):
         r = p[what]
         lines.append(f"| {label} | {r['seconds']:.2f} | {r['rows_s']:,.0f} | {r['peak_rss_mb']:,.0f} MB | "
                      f"{r['accepted']:,} | {r['rejected']:,} |")
     lines += ["", (f"Preview ÷ land = **{p['ratio']:.2f}** (medians of {len(p['land']['runs'])} runs, same file, "
-                   "same machine, same run)."), ""]
+                   "same machine, same run)."),
+              (f"Over a month already landed: preview + diff ÷ land = **{p['ratio_over']:.2f}**; the landing "
+               f"with its diff ÷ the first landing = **{p['ratio_land_over']:.2f}** (the diff's share of a "
+               "landing)."), ""]
     return lines
 
 
 def main(argv: list[str]) -> int:
     what, path, period, root = argv[0], Path(argv[1]), argv[2], Path(argv[3])
     from bench import peak_rss_mb
-    from etl.land import land, preview
+    from etl.land import diff, land, preview
 
     t = time.perf_counter()
-    if what == "preview":
+    if what in ("preview", "preview_diff"):
         p = preview("activities", path, period, root=root)
+        if what == "preview_diff":
+            diff(p, "county")
         accepted, rejected = p.rows_accepted, p.rows_rejected
     else:
-        e = land("activities", path, period, root=root, synthetic=True, user="bench").entry
+        e = land("activities", path, period, root=root, synthetic=True, user="bench", mode="county",
+                 allow_removal=False).entry
         accepted, rejected = (e.rows_accepted, e.rows_rejected) if e else (0, 0)
     seconds = time.perf_counter() - t
     print(json.dumps({"what": what, "seconds": seconds, "accepted": accepted, "rejected": rejected,
