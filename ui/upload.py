@@ -200,8 +200,20 @@ def mode_label(mode: str) -> str:
 
 
 def diff(p: etl_land.Preview, mode: str, root: Path | None = None):
-    """What landing the previewed file with `mode` would keep, add, change and remove (etl.land.diff)."""
-    return etl_land.diff(p, mode, root=etl_land.data_dir(root))
+    """What landing the previewed file with `mode` would keep, add, change and remove (etl.land.diff).
+
+    Kept per session for this preview, mode and state of the load log: ticking the confirmation or
+    switching back to a mode must not compare a large file with the rows in force again. A landing or
+    withdrawal by anyone changes the log, and the diff is computed afresh."""
+    root = etl_land.data_dir(root)
+    log = etl_land.load_log_path(root)
+    state = (id(p), mode, log.stat().st_mtime_ns if log.exists() else 0)
+    kept = st.session_state.setdefault("up_diffs", {})
+    if state not in kept:
+        for k in [k for k in kept if k[0] != id(p) or k[2] != state[2]]:
+            del kept[k]
+        kept[state] = etl_land.diff(p, mode, root=root)
+    return kept[state]
 
 
 def number(x) -> str:
