@@ -303,7 +303,7 @@ def build(root: Path | str | None = None, progress: Callable[[str, int, int], No
     con = duckdb.connect(str(tmp), config=DUCKDB_CONFIG)
     make_private(tmp)  # DuckDB creates it by the umask; a snapshot holds the person table
     try:
-        say("载入已导入数据 loading landed data", 1, steps)
+        say("载入已导入数据", 1, steps)
         _load_raw(con, root, chains)
         _load_log_table(con, log, chains)
         _sources_table(con)
@@ -311,12 +311,12 @@ def build(root: Path | str | None = None, progress: Callable[[str, int, int], No
         con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
         _load_tables(con)
         _load_boundaries(con, root)
-        say("载入人员表 loading person table", 2, steps)
+        say("载入人员表", 2, steps)
         _load_pii(con, root, [e for chain in chains.values() for e in chain])
         checkpoint("build:loaded")
         errors: list[str] = []
         for i, m in enumerate(models, start=3):
-            say(f"{m.layer}/{m.name}", i, steps)
+            say(f"{'整理' if m.layer == 'staging' else '计算'}模型 {m.name}", i, steps)  # shown on the upload page
             kind = "view" if m.layer == "staging" else "table"
             try:
                 con.execute(f"create {kind} {m.name} as\n{m.sql}")
@@ -327,7 +327,7 @@ def build(root: Path | str | None = None, progress: Callable[[str, int, int], No
         con.execute("drop table person_masked")  # only the list marts needed it; they carry their own copy
         if errors:
             raise BuildError("约束检查失败 constraint checks failed:\n  " + "\n  ".join(errors))
-        say("发布 publishing", steps, steps)
+        say("发布", steps, steps)
         con.execute("checkpoint")
     except BaseException:
         con.close()
