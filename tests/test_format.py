@@ -31,3 +31,75 @@ def test_percent_and_period_label():
     assert fmt.period_label("2025Q3") == "2025年第3季度"
     assert fmt.period_label("2025-06") == "2025年6月"
     assert fmt.period_label("2025") == "2025年"
+
+
+@pytest.mark.parametrize(
+    ("n", "card", "text"),
+    [(78_654, False, "78,654"), (78_654, True, "7.9万"), (181_443, False, "181,443"), (181_443, True, "18.1万"),
+     (9_999, True, "9,999"), (16_000, True, "1.6万"), (1_522_000, True, "152.2万"), (0, True, "0"),
+     (None, False, "—"), (pd.NA, True, "—"), (float("nan"), False, "—")],
+)
+def test_count_exact_in_tables_wan_on_cards(n, card, text):
+    assert fmt.count(n, card=card) == text
+
+
+def test_count_takes_numpy_and_pandas_scalars():
+    import numpy as np
+
+    assert fmt.count(np.int64(78_654)) == "78,654"
+    assert fmt.count(np.float64(78_654.0), card=True) == "7.9万"
+    assert fmt.count(pd.Series([np.nan])[0]) == "—"
+
+
+def test_percent_always_carries_its_sign():
+    assert fmt.percent(0.704) == "70.4%"
+    assert fmt.percent(0.7043, 2) == "70.43%"
+    assert fmt.percent(1) == "100.0%"
+    assert fmt.percent(70.4, points=True) == "70.4%"
+    assert fmt.percent(float("nan")) == "—" and fmt.percent(pd.NA) == "—"
+
+
+@pytest.mark.parametrize(
+    "ts",
+    ["2026-12-02T06:53:00Z", "2026-12-02T06:53:41+00:00", "2026-12-02 06:53:41", "2026-12-02T14:53:00+08:00",
+     pd.Timestamp("2026-12-02 06:53:41", tz="UTC"), pd.Timestamp("2026-12-02 06:53:41")],
+)
+def test_beijing_time_is_utc_plus_8(ts):
+    import datetime as dt
+
+    assert fmt.beijing(ts) == "2026-12-02 14:53"
+    assert fmt.beijing(dt.datetime(2026, 12, 2, 6, 53, tzinfo=dt.timezone.utc)) == "2026-12-02 14:53"
+    assert fmt.beijing(dt.datetime(2026, 12, 2, 6, 53)) == "2026-12-02 14:53"  # naive means UTC
+
+
+def test_beijing_crosses_midnight_and_handles_nothing():
+    assert fmt.beijing("2026-12-31T20:30:00Z") == "2027-01-01 04:30"
+    for nothing in (None, pd.NaT, "", "not a time", float("nan")):
+        assert fmt.beijing(nothing) == "—"
+
+
+def test_role_zh_uses_the_role_catalogue():
+    from auth.roles import ROLES
+
+    for key, r in ROLES.items():
+        assert fmt.role_zh(key) == r.label
+    assert fmt.role_zh("leader") == "领导"
+    assert fmt.role_zh("someone_else") == "someone_else" and fmt.role_zh(None) == "—"
+
+
+def test_reason_zh_uses_the_landing_reasons():
+    from etl.land import REASON_ZH
+
+    for code, text in REASON_ZH.items():
+        assert fmt.reason_zh(code) == text
+    assert fmt.reason_zh("BAD_DATE") == "日期无法识别"
+    assert fmt.reason_zh("NEW_CODE") == "NEW_CODE" and fmt.reason_zh(None) == "—"
+
+
+@pytest.mark.parametrize(
+    ("v", "text"),
+    [(None, "—"), (float("nan"), "—"), (pd.NA, "—"), (pd.NaT, "—"), ("东湖区", "东湖区"), (3, "3"), (3.0, "3"),
+     (2.5, "2.5"), (0, "0")],
+)
+def test_dash_never_writes_none(v, text):
+    assert fmt.dash(v) == text

@@ -1,7 +1,11 @@
-"""Numbers, percentages and changes written the Chinese way (12.3万, 1,234, ↑ 5)."""
+"""The one formatter: numbers, percentages, times, roles and reason codes written the Chinese way
+(7.9万 on cards, 78,654 in tables, 70.4%, Beijing time, 领导, 日期无法识别, — for nothing).
+Pages, the meeting pack and exports all write figures through here so that one figure reads the same
+everywhere."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import re
 
@@ -9,9 +13,19 @@ import pandas as pd
 
 NONE = "—"
 
+# Users read times as Beijing time; the audit log, load log and snapshots store UTC.
+BEIJING = _dt.timezone(_dt.timedelta(hours=8), "UTC+8")
+
 
 def _missing(x: object) -> bool:
-    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
+    if x is None or x is pd.NA or x is pd.NaT:
+        return True
+    if isinstance(x, float):
+        return math.isnan(x)
+    try:  # numpy scalars (float32 NaN, datetime64 NaT) are not Python floats
+        return bool(pd.isna(x)) if pd.api.types.is_scalar(x) else False
+    except (TypeError, ValueError):
+        return False
 
 
 def number(n: float | None, *, signed: bool = False) -> str:
@@ -31,11 +45,68 @@ def number(n: float | None, *, signed: bool = False) -> str:
     return sign + text
 
 
-def percent(x: float | None, digits: int = 1) -> str:
-    """0.1234 → 12.3%; None → —."""
+def count(n: float | None, card: bool = False) -> str:
+    """A count of children, people or visits. On a card (and in the meeting pack) 万/亿 from 10,000 on
+    (78,654 → 7.9万); everywhere else (tables, Excel) the exact value with separators (78,654); None → —."""
+    if _missing(n):
+        return NONE
+    if card:
+        return number(n)
+    if float(n).is_integer():
+        return f"{int(n):,}"
+    return f"{n:,.1f}"
+
+
+def percent(x: float | None, digits: int = 1, *, points: bool = False) -> str:
+    """A share, always with its sign: 0.704 → 70.4%; with points=True the value is already in
+    percentage points (70.4 → 70.4%); None/NaN → —."""
     if _missing(x):
         return NONE
-    return f"{x * 100:.{digits}f}%"
+    return f"{float(x) * (1 if points else 100):.{digits}f}%"
+
+
+def beijing(ts: object) -> str:
+    """A stored time (UTC, or naive meaning UTC; datetime, pandas Timestamp or ISO text) as Beijing time
+    to the minute: 2026-12-02T06:53:00Z → 2026-12-02 14:53; None/unparseable → —."""
+    if _missing(ts) or (isinstance(ts, str) and not ts.strip()):
+        return NONE
+    try:
+        t = pd.Timestamp(ts)
+    except (TypeError, ValueError):
+        return NONE
+    if _missing(t):
+        return NONE
+    t = t.tz_localize("UTC") if t.tzinfo is None else t
+    return t.tz_convert(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def role_zh(key: object) -> str:
+    """A role key as its Chinese name (leader → 领导); an unknown key stays as written; None → —."""
+    if _missing(key) or key == "":
+        return NONE
+    from auth.roles import ROLES  # here, not at the top: auth imports ui in places
+
+    r = ROLES.get(str(key))
+    return r.label if r else str(key)
+
+
+def reason_zh(code: object) -> str:
+    """A rejection reason code as its Chinese text (BAD_DATE → 日期无法识别); an unknown code stays as
+    written; None → —."""
+    if _missing(code) or code == "":
+        return NONE
+    from etl.land import REASON_ZH  # here: etl.land pulls in pyarrow and duckdb, pages that never show a reason need not
+
+    return REASON_ZH.get(str(code), str(code))
+
+
+def dash(v: object) -> str:
+    """Any value for display: None/NaN/NA/NaT → —, never "None" or "nan"; other values as text."""
+    if _missing(v):
+        return NONE
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
 
 
 def delta(change: float | None) -> str | None:
