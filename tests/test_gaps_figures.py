@@ -149,10 +149,25 @@ def expected_figures(landed: Landed, county: str) -> dict[str, float]:
 
     records = set(landed.current("health_records").person_key)
     f["children_0_6_with_record"] = int(young.person_key.isin(records).sum())
+    # Vaccination: children with a scheduled dose due (with its grace) inside the landed months, and of
+    # those the children with a record of every such dose; not "any record in a few monthly extracts".
     _, vac_end = landed.chosen("vaccinations")
+    months = [b for b in landed.periods("vaccinations").values() if pd.Timestamp(b[1]) <= vac_end]
+    vac_start = min(pd.Timestamp(b[0]) for b in months)
     vac = landed.frame("vaccinations")
-    vaccinated = set(vac[pd.to_datetime(vac.vaccination_date) <= vac_end].person_key)
-    f["children_0_6_vaccinated"] = int(young.person_key.isin(vaccinated).sum())
+    vac = vac[pd.to_datetime(vac.vaccination_date) <= vac_end]
+    given = set(zip(vac.person_key, vac.vaccine, vac.dose.astype(int)))
+    with (CONFIG / "vaccine_schedule.csv").open(encoding="utf-8-sig") as fh:
+        schedule = [(r["vaccine"], int(r["dose"]), int(r["due_age_days"]), int(r["grace_days"]))
+                    for r in csv.DictReader(fh)]
+    due = on_time = 0
+    for key, birth in zip(reg.person_key, pd.to_datetime(reg.birth_date)):
+        doses = [(v, d) for v, d, days, grace in schedule
+                 if birth + pd.Timedelta(days=days) >= vac_start and birth + pd.Timedelta(days=days + grace) <= vac_end]
+        if doses:
+            due += 1
+            on_time += all((key, v, d) in given for v, d in doses)
+    f["children_dose_due"], f["children_doses_on_time"] = due, on_time
     ins = landed.current("medical_insurance")
     f["children_insured"] = int(reg.person_key.isin(set(ins[ins.status == "正常参保"].person_key)).sum())
 

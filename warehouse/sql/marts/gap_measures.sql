@@ -53,7 +53,8 @@ catalogue as (
         ('volunteers', '志愿者', '名', 'supply', 'volunteers'),
         ('volunteer_hours', '近12个月志愿服务时长', '小时', 'supply', 'activities'),
         ('children_0_6_with_record', '已建健康档案的0—6岁监测儿童', '人', 'supply', 'health_records'),
-        ('children_0_6_vaccinated', '有接种记录的0—6岁监测儿童', '人', 'supply', 'vaccinations'),
+        ('children_dose_due', '接种记录期内有到期应种剂次的监测儿童', '人', 'demand', 'vaccinations'),
+        ('children_doses_on_time', '其中到期剂次均有接种记录的儿童', '人', 'supply', 'vaccinations'),
         ('children_insured', '正常参保的监测儿童', '人', 'supply', 'medical_insurance'),
         ('key_children_visited', '近3个月入户走访过的重点对象', '人', 'supply', 'visits')
     ) as t(measure, measure_label, measure_unit, side, source)
@@ -240,19 +241,57 @@ coverage as (
         where u.period = r.period and h.person_key = r.person_key)
     group by all
     union all
-    select r.period, r.street_code, r.county_code, 'children_0_6_vaccinated', count(*)::double
-    from register r
-    where r.age_band in ('0-3', '3-6') and exists (
-        select 1 from stg_vaccinations v join used u on u.source = 'vaccinations'
-        where u.period = r.period and v.person_key = r.person_key and v.vaccination_date <= u.source_period_end)
-    group by all
-    union all
     select r.period, r.street_code, r.county_code, 'children_insured', count(*)::double
     from register r
     where exists (
         select 1 from stg_medical_insurance m join used u on u.source = 'medical_insurance' and u.source_period = m.period
         where u.period = r.period and m.person_key = r.person_key and m.status = '正常参保')
     group by all
+),
+
+-- Vaccination extracts are monthly events: a child whose doses fell before the first landed month has no
+-- record in them and is not unvaccinated. So only children with a dose of config/vaccine_schedule.csv due
+-- inside the landed months (due + grace by the window's end) count, and each such dose must have a record
+-- (the 数据比对 check 未按程序接种疫苗 uses the same rule). Not the 卫健委's reported 疫苗接种率.
+vacc_window as (
+    select u.period, min(v.period_start) as window_start, u.source_period_end as window_end
+    from used u
+    join (select distinct period_start, period_end from stg_vaccinations) v on v.period_end <= u.source_period_end
+    where u.source = 'vaccinations'
+    group by u.period, u.source_period_end
+),
+
+doses_due as (
+    select r.period, r.person_key, r.street_code, r.county_code, s.vaccine, s.dose::integer as dose,
+           w.window_end
+    from register r
+    join vacc_window w on w.period = r.period
+    cross join cfg_vaccine_schedule s
+    where r.birth_date + s.due_age_days::integer >= w.window_start
+      and r.birth_date + s.due_age_days::integer + s.grace_days::integer <= w.window_end
+),
+
+given as (
+    select person_key, vaccine, dose::integer as dose, min(vaccination_date) as first_date
+    from stg_vaccinations
+    group by all
+),
+
+due_children as (
+    select d.period, d.person_key, any_value(d.street_code) as street_code, any_value(d.county_code) as county_code,
+           bool_and(g.person_key is not null) as all_recorded
+    from doses_due d
+    left join given g on g.person_key = d.person_key and g.vaccine = d.vaccine and g.dose = d.dose
+        and g.first_date <= d.window_end
+    group by d.period, d.person_key
+),
+
+vaccination as (
+    select period, street_code, county_code, 'children_dose_due' as measure, count(*)::double as value
+    from due_children group by all
+    union all
+    select period, street_code, county_code, 'children_doses_on_time', count(*)::double
+    from due_children where all_recorded group by all
 ),
 
 visited as (
@@ -286,6 +325,7 @@ facts as (
     union all select * from volunteer_counts
     union all select * from hours
     union all select * from coverage
+    union all select * from vaccination
     union all select * from visited
 ),
 
