@@ -810,7 +810,59 @@ def _g_key_children(w: _World, plan) -> Iterator[dict]:
     p_agree = (0.55, 0.60, 0.66)[hi] * np.where(w.st_core[w.c_street[idx]], 1.1, 0.95)
     agree = np.where(w.c_agree_u[idx] < p_agree, 1, 0)
     out["has_care_agreement"] = np.where(kt == "留守儿童", agree, -1).astype(np.int8)
+    out |= _guardian_cols(w, idx, kt)
+    out["school_name"] = _key_child_schools(w, idx, end)
     yield out
+
+
+_PATERNAL = {"父亲", "祖父", "祖母", "叔叔", "伯父"}   # share the child's surname (祖母 by marriage, as is customary)
+
+
+def _guardian_cols(w: _World, idx: np.ndarray, kt: np.ndarray) -> dict:
+    """Guardian name, relation and phone for key children: drawn from a hash of the child, so a child keeps the
+    same guardian from one survey to the next. Phones are 139 0000 xxxx, a range no real subscriber holds."""
+    h = (idx.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(w.seed & 0xFFFFFFFF)) >> np.uint64(11)
+    u = (h % np.uint64(1_000_003)).astype(np.float64) / 1_000_003
+    pick = (h // np.uint64(1_000_003)).astype(np.int64)
+    parents = np.where(u < 0.6, "父亲", "母亲")
+    grand = np.asarray(["祖父", "祖母", "外祖父", "外祖母"], dtype=object)[pick % 4]
+    kin = np.asarray(["叔叔", "伯父", "姑姑", "舅舅", "姨妈"], dtype=object)[pick % 5]
+    rel = np.select([(kt == "留守儿童") & (u < 0.75), kt == "事实无人抚养儿童"],
+                    [grand, np.where(u < 0.6, grand, kin)], parents).astype(object)
+    child = w.c_name[idx].astype(str)
+    own = np.asarray([n[:2] if n[:2] in _COMPOUND else n[:1] for n in child], dtype=object)
+    other = np.asarray(_SURNAMES, dtype=object)[(pick // 7) % len(_SURNAMES)]
+    surname = np.where(np.isin(rel, list(_PATERNAL)), own, other)
+    given = np.asarray(_ADULT, dtype=object)[(pick // 11) % len(_ADULT)]
+    name = (surname + given).astype(object)
+    phone = np.char.add("1390000", np.char.zfill(((pick // 13) % 10_000).astype(str), 4)).astype(object)
+    phone[u > 0.97] = ""                     # a few rows without a number, as in real ledgers
+    name[(u > 0.985) & (u <= 0.995)] = ""
+    rel[name == ""] = ""
+    return {"guardian_name": name, "guardian_relation": rel, "guardian_phone": phone}
+
+
+def _key_child_schools(w: _World, idx: np.ndarray, at: int) -> np.ndarray:
+    """The school or kindergarten of a key child aged 3 or more: one of its street's (else county's) schools of the
+    child's stage, chosen by the same draw as the student register uses."""
+    age = _age(w.c_birth[idx], at)
+    stage = np.select([age < 3, age < 6, age < 12, age < 15], ["", "幼儿园", "小学", "初中"], "高中").astype(object)
+    out = np.full(len(idx), "", dtype=object)
+    sc = w.schools
+    sc_stage, sc_street = sc.stage.to_numpy(), sc.street.to_numpy()
+    sc_county = w.st_county_idx[sc_street]
+    names = sc.school_name.to_numpy()
+    frame = pd.DataFrame({"s": w.c_street[idx], "stage": stage})
+    for (s, stage_), rows in frame.groupby(["s", "stage"], sort=True).indices.items():
+        if not stage_:
+            continue
+        ok = (sc_stage == stage_) | ((sc_stage == "九年一贯制") & (stage_ in ("小学", "初中")))
+        cands = np.flatnonzero(ok & (sc_street == s))
+        if not len(cands):
+            cands = np.flatnonzero(ok & (sc_county == w.st_county_idx[s]))
+        if len(cands):
+            out[rows] = names[cands[np.minimum((w.c_school_u[idx[rows]] * len(cands)).astype(int), len(cands) - 1)]]
+    return out
 
 
 def _half_for_month(month: str) -> int:

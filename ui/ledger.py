@@ -34,6 +34,8 @@ HEADERS = {
     "survey_date": "排查日期", "previous_risk_level": "上期等级", "has_care_agreement": "签订委托照护协议",
     "visits": "走访次数", "home_visits": "入户次数", "visit_date": "走访日期", "visit_type": "走访方式",
     "needs": "需求",
+    "guardian_name": "监护人姓名", "guardian_relation": "与儿童关系", "guardian_phone": "联系电话",
+    "school_name": "就读学校",
 }
 
 
@@ -161,6 +163,18 @@ def fmt_date(v) -> str:
     return "—" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
 
 
+def guardian_line(person: pd.Series) -> str:
+    """监护人、联系电话、就读学校 as the ledger has them, for the child's file (full values: the file is
+    shown to case roles only, on an audited action); "—" where the ledger has nothing."""
+    def text(col: str) -> str:
+        v = fmt.dash(person.get(col)).strip()
+        return fmt.md_escape(v or fmt.dash(None))
+
+    relation = text("guardian_relation")
+    who = text("guardian_name") + ("" if relation == fmt.dash(None) else f"（{relation}）")
+    return f"监护人：{who} · 联系电话：{text('guardian_phone')} · 就读学校：{text('school_name')}"
+
+
 def child_file_action(wh, scope, due: pd.DataFrame) -> None:
     """Case roles: open one child's full file from the masked list, on an explicit, audited action."""
     from warehouse.queries import ledger as lq
@@ -187,6 +201,7 @@ def child_file_action(wh, scope, due: pd.DataFrame) -> None:
         e = fmt.md_escape
         st.markdown(f"**{e(person['name'])}** · 身份证号 {e(person['id_number'])} · {e(person['sex'])} · "
                     f"出生日期 {fmt_date(person['birth_date'])} · {e(person['street_name'])}")
+        st.markdown(guardian_line(person))
         st.caption("本次查看已记入审计日志（查看人、时间、事由）。请勿截屏或外传。")
         st.dataframe(chinese(file["ledger"], list(file["ledger"].columns)), hide_index=True)
         st.dataframe(chinese(file["visits"], list(file["visits"].columns)), hide_index=True)

@@ -137,10 +137,16 @@ def risk_changes(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         """, params)
 
 
+# The due list's order: risk colour first (the scheme's rank in config/risk_schemes.csv: 红 → 橙 → 黄 → 绿),
+# then the most days overdue, then the earliest due date; person_key only to make ties stable.
+DUE_ORDER = "l.risk_rank nulls last, l.overdue_days desc, l.next_due_date, l.person_key"
+
+
 @privacy.child_list
 def due_list(con: duckdb.DuckDBPyConnection, scope: Scope, days: int = 30, limit: int = LIST_LIMIT) -> pd.DataFrame:
     """Child-level list of visits overdue or due within `days` of the data date, MASKED (张*明, 3204…123X),
-    most urgent first, at most `limit` rows (pages say so when the list is cut).
+    highest risk first and, within a risk level, most days overdue first (DUE_ORDER); at most `limit` rows
+    (pages say so when the list is cut).
 
     Reads the list_due mart, which carries the masked name and ID computed in the build: raw names and ID
     numbers are never read here. `person_key` (a keyed hash, not an identity) is the handle for
@@ -149,17 +155,27 @@ def due_list(con: duckdb.DuckDBPyConnection, scope: Scope, days: int = 30, limit
     where, params = _scope_predicate(scope, "l.street_code")
     return _df(con, f"""
         select l.masked_name, l.masked_id, l.person_key, l.county_code, r.region_name as street_name,
-               l.community_code, l.director_id, l.risk_level, l.key_type, l.last_contact_date,
+               l.community_code, l.director_id, l.risk_level, l.risk_rank, l.key_type, l.last_contact_date,
                l.last_home_visit_date, l.next_due_date, l.overdue_days, l.is_overdue
         from (
             select * from list_due l
             where (l.is_overdue or l.next_due_date <= l.as_of_date + ?::integer) and {where}
-            order by l.is_overdue desc, l.overdue_days desc, l.next_due_date, l.risk_rank, l.person_key
+            order by {DUE_ORDER}
             limit ?
         ) l
         left join regions r on r.region_code = l.street_code
-        order by l.is_overdue desc, l.overdue_days desc, l.next_due_date, l.risk_rank, l.person_key""",
+        order by {DUE_ORDER}""",
         [days, *params, limit])
+
+
+# The key-children ledger's pii columns besides the child's own name: the person table may carry them.
+GUARDIAN_PII = ("guardian_name", "guardian_phone")
+
+
+def _person_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("select column_name from duckdb_columns() where schema_name = 'pii' "
+                       "and table_name = 'person'").fetchall()
+    return {r[0] for r in rows}
 
 
 class CaseAccessDenied(privacy.CaseAccessRequired):
@@ -171,19 +187,22 @@ def child_file(con: duckdb.DuckDBPyConnection, scope: Scope, person_key: str) ->
 
     Only for scopes with case access (`scope.exact`), and only for a child whose latest ledger row
     lies in the scope; else CaseAccessDenied. The caller (ui) writes the audit event before showing it.
-    Returns {"person": 1 row (name, id_number, sex, birth_date, street…), "ledger": one row per survey
-    period, "visits": the visit records, newest first}.
+    Returns {"person": 1 row (name, id_number, sex, birth_date, street…, guardian_name, guardian_phone,
+    guardian_relation, school_name), "ledger": one row per survey period, "visits": the visit records,
+    newest first}. The guardian's name and phone come from the person table (pii); a snapshot built before
+    they were carried there gives them as null.
     """
     if not scope.exact:
         raise CaseAccessDenied("无个案权限，不能查看儿童档案 / no case access: a child's file is not available")
     where, params = _scope_predicate(scope, "l.street_code")
+    guardian = ", ".join(f"p.{c}" if c in _person_columns(con) else f"null::varchar as {c}" for c in GUARDIAN_PII)
     person = _df(con, f"""
         with latest as (
             select * from ledger_children where person_key = ? order by period desc limit 1
         )
         select p.name, p.id_number, p.sex, p.birth_date, r.region_name as street_name, l.community_code,
                l.director_id, l.risk_level, l.key_type, l.last_contact_date, l.last_home_visit_date,
-               l.next_due_date, l.overdue_days
+               l.next_due_date, l.overdue_days, {guardian}, l.guardian_relation, l.school_name
         from latest l
         join pii.person p on p.person_key = l.person_key
         left join regions r on r.region_code = l.street_code
@@ -192,7 +211,7 @@ def child_file(con: duckdb.DuckDBPyConnection, scope: Scope, person_key: str) ->
         raise CaseAccessDenied("该儿童不在您的辖区内 / this child is not in your area")
     ledger = _df(con, """
         select period, survey_date, r.region_name as street_name, key_type, risk_level, previous_risk_level,
-               director_id, has_care_agreement, visits, home_visits
+               director_id, has_care_agreement, guardian_relation, school_name, visits, home_visits
         from ledger_children l left join regions r on r.region_code = l.street_code
         where person_key = ? order by period desc""", [person_key])
     visits = _df(con, """

@@ -19,7 +19,7 @@ latest as (
 surveys as (
     select
         period, period_end, person_key, county_code, street_code, community_code,
-        key_type, risk_level, director_id, survey_date, has_care_agreement,
+        key_type, risk_level, director_id, survey_date, has_care_agreement, guardian_relation, school_name,
         lag(risk_level) over (partition by person_key order by period_end) as previous_risk_level,
         lag(street_code) over (partition by person_key order by period_end) as previous_street_code
     from source
@@ -73,6 +73,8 @@ renamed as (
         s.director_id,
         s.survey_date,
         s.has_care_agreement,
+        s.guardian_relation,
+        s.school_name,
         h.first_survey_date,
         h.surveys,
         h.streets_seen,

@@ -1,7 +1,7 @@
 -- The key children's visit list (走访提醒名单), MASKED: one row per key child of the latest survey with
 -- the masked name and ID from person_masked, so a page's list is a read of this mart, never a join with
--- the person table per request. Sorted by county and street (a county's rows sit together), then most
--- urgent first, as ledger.due_list shows them.
+-- the person table per request. Sorted by county and street (a county's rows sit together, so a scoped read
+-- skips the rest), then as ledger.due_list shows them: risk colour first, then most days overdue.
 select
     l.person_key,
     coalesce(m.masked_name, '') as masked_name,
@@ -21,5 +21,4 @@ select
     l.as_of_date
 from ledger_children l
 left join person_masked m using (person_key)
-order by l.county_code, l.street_code, l.is_overdue desc, l.overdue_days desc, l.next_due_date, l.risk_rank,
-         l.person_key
+order by l.county_code, l.street_code, l.risk_rank nulls last, l.overdue_days desc, l.next_due_date, l.person_key

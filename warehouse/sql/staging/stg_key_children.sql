@@ -18,6 +18,8 @@ renamed as (
         director_id,
         survey_date,
         has_care_agreement,
+        guardian_relation,  -- the guardian's name and phone are pii: person table only
+        school_name,
         birth_date,
         sex,
         age_at(birth_date, period_end) as age_years,
