@@ -815,7 +815,7 @@ def _g_key_children(w: _World, plan) -> Iterator[dict]:
     yield out
 
 
-_PATERNAL = {"父亲", "祖父", "祖母", "叔叔", "伯父"}   # share the child's surname (祖母 by marriage, as is customary)
+_PATERNAL = {"父亲", "祖父", "叔叔", "伯父"}   # share the child's surname (women keep their own)
 
 
 def _guardian_cols(w: _World, idx: np.ndarray, kt: np.ndarray) -> dict:

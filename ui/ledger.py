@@ -35,7 +35,7 @@ HEADERS = {
     "visits": "走访次数", "home_visits": "入户次数", "visit_date": "走访日期", "visit_type": "走访方式",
     "needs": "需求",
     "guardian_name": "监护人姓名", "guardian_relation": "与儿童关系", "guardian_phone": "联系电话",
-    "school_name": "就读学校",
+    "school_name": "就读学校", "masked_guardian_name": "监护人（脱敏）", "masked_guardian_phone": "联系电话（脱敏）",
 }
 
 
@@ -161,6 +161,15 @@ def rate_map(streets: pd.DataFrame, shapes: pd.DataFrame):
 
 def fmt_date(v) -> str:
     return "—" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
+
+
+def due_columns(due: pd.DataFrame) -> list[str]:
+    """The due list's columns as pages show them: masked identity, the guardian's masked name and phone where the
+    ledger has them (a list never shows them in full), then the visit facts."""
+    guardian = [c for c in ("masked_guardian_name", "masked_guardian_phone")
+                if c in due.columns and due[c].fillna("").astype(str).str.len().gt(0).any()]
+    return ["masked_name", "masked_id", *guardian, "street_name", "director_id", "risk_level", "key_type",
+            "last_contact_date", "last_home_visit_date", "next_due_date", "overdue_days", "is_overdue"]
 
 
 def guardian_line(person: pd.Series) -> str:

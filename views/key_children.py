@@ -70,12 +70,11 @@ else:
     st.dataframe(ledger.chinese(moved, ["change", "from_level", "to_level", "children"]), hide_index=True)
 
 st.subheader("逾期及未来30天应访名单")
-st.caption("个人信息已脱敏（姓名、身份证号部分隐藏）。个案人员可在下方逐一查看完整档案，每次查看记入审计日志。")
+st.caption("风险等级高的在前（如红→橙→黄→绿），同一等级内逾期天数多的在前。个人信息已脱敏（姓名、身份证号、监护人及电话"
+           "部分隐藏）。个案人员可在下方逐一查看完整档案，每次查看记入审计日志。")
 due = wh.query(q.due_list, scope, 30)
 widgets.list_cut_note(due)
-cols = ["masked_name", "masked_id", "street_name", "director_id", "risk_level", "key_type", "last_contact_date",
-        "last_home_visit_date", "next_due_date", "overdue_days", "is_overdue"]
-shown = ledger.chinese(due, cols)
+shown = ledger.chinese(due, ledger.due_columns(due))
 st.dataframe(shown, hide_index=True, width="stretch")
 ledger.download(shown, "致民政局（儿童主任）：重点对象逾期及应访名单", f"数据截止 {as_of}；个人信息已脱敏。",
                 "重点对象应访名单.xlsx", "kc_xlsx")

@@ -38,6 +38,14 @@ def mask_id(id_number: object) -> str:
     return s[:4] + "*" * max(len(s) - 8, 0) + s[-4:] if len(s) > 8 else "*" * len(s)
 
 
+def mask_phone(phone: object) -> str:
+    """13900001234 → 139****1234 (first 3 and last 4 kept); 7 characters or fewer all masked; macro mask_phone."""
+    if phone is None or (isinstance(phone, float) and pd.isna(phone)) or not str(phone):
+        return ""
+    s = str(phone)
+    return s[:3] + "*" * (len(s) - 7) + s[-4:] if len(s) > 7 else "*" * len(s)
+
+
 def as_of(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """The ledger's "today", plan and survey period: as_of_date, visit_plan, period (one row or none)."""
     if scope.is_empty:
@@ -153,8 +161,10 @@ def due_list(con: duckdb.DuckDBPyConnection, scope: Scope, days: int = 30, limit
     `child_file`; pages do not display it.
     """
     where, params = _scope_predicate(scope, "l.street_code")
+    have = _columns(con, "main", "list_due")
+    masked = ", ".join(f"coalesce(l.{c}, '') as {c}" if c in have else f"''::varchar as {c}" for c in MASKED)
     return _df(con, f"""
-        select l.masked_name, l.masked_id, l.person_key, l.county_code, r.region_name as street_name,
+        select {masked}, l.person_key, l.county_code, r.region_name as street_name,
                l.community_code, l.director_id, l.risk_level, l.risk_rank, l.key_type, l.last_contact_date,
                l.last_home_visit_date, l.next_due_date, l.overdue_days, l.is_overdue
         from (
@@ -168,13 +178,16 @@ def due_list(con: duckdb.DuckDBPyConnection, scope: Scope, days: int = 30, limit
         [days, *params, limit])
 
 
-# The key-children ledger's pii columns besides the child's own name: the person table may carry them.
+# The key-children ledger's pii columns besides the child's own name: the person table carries them for the
+# child's file, and person_masked their masked forms for lists. A snapshot built before they were carried has
+# neither: the file shows "—" and the list blank columns.
 GUARDIAN_PII = ("guardian_name", "guardian_phone")
+MASKED = ("masked_name", "masked_id", "masked_guardian_name", "masked_guardian_phone")
 
 
-def _person_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute("select column_name from duckdb_columns() where schema_name = 'pii' "
-                       "and table_name = 'person'").fetchall()
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    rows = con.execute("select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+                       [schema, table]).fetchall()
     return {r[0] for r in rows}
 
 
@@ -195,7 +208,8 @@ def child_file(con: duckdb.DuckDBPyConnection, scope: Scope, person_key: str) ->
     if not scope.exact:
         raise CaseAccessDenied("无个案权限，不能查看儿童档案 / no case access: a child's file is not available")
     where, params = _scope_predicate(scope, "l.street_code")
-    guardian = ", ".join(f"p.{c}" if c in _person_columns(con) else f"null::varchar as {c}" for c in GUARDIAN_PII)
+    have = _columns(con, "pii", "person")
+    guardian = ", ".join(f"p.{c}" if c in have else f"null::varchar as {c}" for c in GUARDIAN_PII)
     person = _df(con, f"""
         with latest as (
             select * from ledger_children where person_key = ? order by period desc limit 1

@@ -1,11 +1,12 @@
 -- The key children's visit list (走访提醒名单), MASKED: one row per key child of the latest survey with
--- the masked name and ID from person_masked, so a page's list is a read of this mart, never a join with
--- the person table per request. Sorted by county and street (a county's rows sit together, so a scoped read
+-- the masked name and ID (and the guardian's name and phone) from person_masked, so a page's list is a
+-- read of this mart, never a join with the person table per request. Sorted by county and street (a county's rows sit together, so a scoped read
 -- skips the rest), then as ledger.due_list shows them: risk colour first, then most days overdue.
 select
     l.person_key,
-    coalesce(m.masked_name, '') as masked_name,
-    coalesce(m.masked_id, '') as masked_id,
+    -- every masked column the build made (masked_name, masked_id and, where the person table carries them,
+    -- masked_guardian_name 张*国 and masked_guardian_phone 139****1234); never a full value
+    m.* exclude (person_key),
     l.county_code,
     l.street_code,
     l.community_code,
