@@ -1,9 +1,12 @@
 """The meeting pack (会议材料): one click → a PDF (A4 landscape) and an Excel workbook, offline.
 
 All figures come through the one door (`warehouse.queries.run`, so the user's scope and the small-number
-rule apply) from `warehouse.queries.meeting`, the same functions the overview page shows. The PDF has a
-cover, one section per topic (charts as images, tables as text), the map with its legend and the
-page numbers; the workbook has every table behind it plus a 说明 sheet.
+rule apply) from `warehouse.queries.meeting` and `warehouse.queries.pack`, the same functions the overview
+page shows. The PDF has a cover (the city's own name, 内部资料, data date, build time in Beijing time), a
+summary written from the figures (成效、问题、下步建议), one section per topic (charts as images, tables as
+text), a county ranking with status flags, the map with its legend and the page numbers; the workbook has
+every table behind it plus a 说明 sheet. Names of regions, plans and departments are data: the PDF writes them
+as plain text (no markup is parsed), so no name can change the layout.
 """
 from __future__ import annotations
 
@@ -21,11 +24,26 @@ from ui import format as fmt
 from ui import map as mp
 from ui import overview as ov
 from warehouse.queries import Scope, geo, meeting, previous_period, privacy, run
+from warehouse.queries import pack as qpack
 
 TITLE = "流动儿童关爱服务工作推进会材料"
 DEMO_MARK = "示例数据 · 虚构城市，仅供演示"
+CLASSIFICATION = "内部资料"
 MAP_TITLE = "流动儿童分布图（分街道乡镇）"
+SUMMARY_TITLE = "工作小结"
+SUMMARY_HEADINGS = ("成效", "问题", "下步建议")
+RANKING_TITLE = "区县排名"
+TARGETS_TITLE = "滞后与逾期目标"
 Progress = Callable[[float, str], None]
+
+# A status flag's background in the county ranking (the targets page's colours, light enough to print text on):
+# on or above target green, on the path neutral, behind the path amber, past the deadline and short red.
+FLAG_FILLS = {"已达标": "#d8efd3", "滞后": "#fde3b5", "未达标": "#f6c9c3", "逾期": "#f6c9c3"}
+FLAG_LEGEND = [("#d8efd3", "已达标", ""), ("#ffffff", "正常", "不低于应达进度"), ("#fde3b5", "滞后", "低于应达进度"),
+               ("#f6c9c3", "未达标", "已过截止日期仍未达到"), ("#ffffff", "未设区县目标", "只列全市目标供参考，不着色")]
+LAGGING = ("滞后", "未达标", "逾期")
+NO_COUNTY_TARGET = "未设区县目标"  # targets.NO_COUNTY_TARGET: only a city-wide target, the county is not judged by it
+NUMERALS = "一二三四五六七八九十"
 
 
 @dataclass
@@ -41,6 +59,9 @@ class PackData:
     tables: dict[str, pd.DataFrame]
     period_note: str
     previous_period: str | None
+    city: str | None = None
+    ranking: pd.DataFrame | None = None
+    statuses: pd.DataFrame | None = None
 
 
 def _labelled(df: pd.DataFrame, *counts: str) -> pd.DataFrame:
@@ -65,6 +86,9 @@ def collect(con, scope: Scope, period: str) -> PackData:
         tables=run(meeting.pack_tables, con, scope, period),
         period_note=meeting.period_note(con, scope, period),
         previous_period=previous_period(con, period),
+        city=qpack.city_name(con, scope),
+        ranking=run(qpack.county_ranking, con, scope, period),
+        statuses=run(qpack.target_statuses, con, scope, period),
     )
 
 
@@ -128,6 +152,18 @@ def _date(v) -> str:
         return str(v)
 
 
+def place(city: str | None, region_label: str) -> str:
+    """The region as the cover names it: the city's own name for the whole city ("全市" names no place), else
+    the city followed by the region (示范市青石县)."""
+    if not city:
+        return region_label
+    if region_label in ("", "全市", city):
+        return city
+    if region_label.startswith(city):
+        return region_label
+    return f"{city}{region_label}"
+
+
 def scope_note(scope: Scope, region_label: str) -> str:
     """Which data the pack shows, and how exactly."""
     t = privacy.threshold()
@@ -150,7 +186,7 @@ def _headline_section(d: PackData) -> doc.Section:
     table = doc.Table(["指标", "本期", "上期", "较上期", "说明", "来源页面（数据期）"], rows,
                       widths=[1.3, 1.1, 1.1, 1.3, 2.4, 2.2], align=["L", "R", "R", "R", "L", "L"],
                       size=11)
-    return doc.Section("一、主要指标", [table], intro=d.period_note or None)
+    return doc.Section("主要指标", [table], intro=d.period_note or None)
 
 
 def _risk_section(d: PackData, png: bytes | None) -> doc.Section:
@@ -160,7 +196,7 @@ def _risk_section(d: PackData, png: bytes | None) -> doc.Section:
     table = doc.Table(["风险等级", "本期人数", "上期人数", "较上期"], rows, widths=[1, 1, 1, 1],
                       align=["L", "R", "R", "R"], title="分风险等级人数", size=10.5)
     blocks = [[doc.Image(png, 150, 900 / 420), table]] if png else [table]
-    return doc.Section("二、重点对象风险等级", blocks, intro="重点对象按风险等级统计（四色管理），与上期比较。")
+    return doc.Section("重点对象风险等级", blocks, intro="重点对象按风险等级统计（四色管理），与上期比较。")
 
 
 def _map_section(d: PackData, png: bytes | None, ratio: float, exact: bool) -> doc.Section:
@@ -187,9 +223,9 @@ def _map_section(d: PackData, png: bytes | None, ratio: float, exact: bool) -> d
                       size=9) if len(table_rows) <= 14 else None
     intro = "全部年龄段（0—16岁）流动儿童，按街道（乡镇）统计；与“流动儿童分布”页面的默认视图相同。"
     if png is None:
-        return doc.Section(f"三、{MAP_TITLE}", [legend, table] if table else [legend], intro=intro)
+        return doc.Section(MAP_TITLE, [legend, table] if table else [legend], intro=intro)
     image = doc.Image(png, 170, ratio)
-    return doc.Section(f"三、{MAP_TITLE}", [doc.MapPage(image, legend, table)], intro=intro)
+    return doc.Section(MAP_TITLE, [doc.MapPage(image, legend, table)], intro=intro)
 
 
 def _gaps_section(d: PackData, png: bytes | None) -> doc.Section:
@@ -209,21 +245,174 @@ def _gaps_section(d: PackData, png: bytes | None) -> doc.Section:
     blocks: list = [table]
     if png is not None:
         blocks.append(doc.Image(png, 170, 1000 / figures.gaps_height(len(g)), caption="综合缺口指数（越高差距越大）。"))
-    return doc.Section("四、服务缺口", blocks,
+    return doc.Section("服务缺口", blocks,
                        intro="综合缺口指数越高，供给与需求差距越大；排名与“服务缺口”页面的默认排序相同。")
 
 
-def _targets_section(d: PackData) -> doc.Section:
-    o = d.off_track
-    rows = [[str(r["status"]), str(r["indicator_name"]), str(r["department"]), str(r["plan_name"]),
-             f"{r['latest_value_label'] if r.get('latest_value_suppressed') else _num(r.get('latest_value'))}"
-             f" / {_num(r.get('target_value'))} {'' if _missing(r.get('unit')) else r['unit']}".strip(),
-             _date(r.get("deadline"))]
-            for r in o.to_dict("records")]
-    table = doc.Table(["状态", "指标", "牵头单位", "行动计划", "最新值 / 目标值", "截止日期"], rows,
+def off_track_rows(off: pd.DataFrame) -> list[dict]:
+    """The off-track targets, one row per indicator: an indicator that several plans hold with the same value and
+    target (e.g. 公办学校就读比例 in the city list and a district plan) is listed once, naming every plan."""
+    rows: dict[tuple, dict] = {}
+    for r in off.to_dict("records"):
+        value = str(r["latest_value_label"]) if r.get("latest_value_suppressed") is True else _num(r.get("latest_value"))
+        unit = "" if _missing(r.get("unit")) else str(r["unit"])
+        key = (str(r["indicator_name"]), value, _num(r.get("target_value")), unit)
+        row = rows.setdefault(key, {"status": str(r["status"]), "indicator": key[0], "value": value,
+                                    "target": key[2], "unit": unit, "plans": [], "departments": [],
+                                    "deadline": _date(r.get("deadline"))})
+        for k, v in (("plans", r.get("plan_name")), ("departments", r.get("department"))):
+            if not _missing(v) and str(v) not in row[k]:
+                row[k].append(str(v))
+    return list(rows.values())
+
+
+def _targets_section(d: PackData, title: str = TARGETS_TITLE) -> doc.Section:
+    rows = off_track_rows(d.off_track)
+    table = doc.Table(["状态", "指标", "牵头单位", "行动计划", "最新值 / 目标值", "截止日期"],
+                      [[r["status"], r["indicator"], "、".join(r["departments"]), "；".join(r["plans"]),
+                        f"{r['value']} / {r['target']} {r['unit']}".strip(), r["deadline"]] for r in rows],
                       widths=[0.55, 2.5, 0.9, 3.6, 1.3, 0.95], align=["C", "L", "L", "L", "R", "C"], size=8.5)
-    return doc.Section("五、滞后与逾期目标", [table],
-                       intro=f"共 {len(o)} 项指标逾期或滞后（按“目标进展”页面的评估规则），请牵头单位说明原因和措施。")
+    return doc.Section(title, [table],
+                       intro=f"共 {len(d.off_track)} 项目标未达标或滞后（按“目标进展”页面的评估规则），涉及 {len(rows)} 个指标："
+                             "几个行动计划共有的同一指标只列一次。请牵头单位说明原因和措施。")
+
+
+# --------------------------------------------------------------------------------------------
+# The county ranking
+
+
+def _rate_text(v, status, target=None) -> str:
+    """"85.2% 滞后"; where the county has no target of its own, the city's target for reference (not judged)."""
+    if _missing(v):
+        return fmt.NONE
+    if status == NO_COUNTY_TARGET:
+        return f"{fmt.percent(v, points=True)}\n（全市目标 {fmt.percent(target, 0, points=True)}）" \
+            if not _missing(target) else fmt.percent(v, points=True)
+    return f"{fmt.percent(v, points=True)}" + ("" if _missing(status) else f" {status}")
+
+
+def _rate_labels(d: PackData) -> dict[str, str]:
+    """The headline's own names of the three rates, so a rate reads the same in the ranking as above it."""
+    labels = dict(zip(d.headline["metric"], d.headline["label"])) if len(d.headline) else {}
+    return {k: labels.get(k, name) for k, (_, name) in meeting.RATE_MODELS.items()}
+
+
+def _ranking_section(d: PackData, title: str = RANKING_TITLE) -> doc.Section | None:
+    """Each county's headline figures in one table, rates flagged by their status against the county's path;
+    None when the scope holds fewer than two counties (nothing to rank)."""
+    rk = d.ranking
+    if rk is None or len(rk) < 2:
+        return None
+    rates = _rate_labels(d)
+    headers = ["排名", "区县", "区域类型", "流动儿童", "重点对象", *rates.values(), "综合缺口指数", "最大缺口"]
+    rows, fills = [], []
+    for r in rk.to_dict("records"):
+        counts = [str(r[f"{m}_label"]) if not _missing(r.get(f"{m}_label")) else fmt.count(r.get(m), card=True)
+                  for m in ("migrant", "key_children")]
+        gap = fmt.NONE if _missing(r.get("gap_label")) else (
+            f"{r['gap_label']} {fmt.percent(r['gap_share'])}" if not _missing(r.get("gap_share")) else str(r["gap_label"]))
+        rows.append([_num(r.get("rank")), str(r["county_name"]), fmt.dash(r.get("area_type")), *counts,
+                     *(_rate_text(r.get(k), r.get(f"{k}_status"), r.get(f"{k}_target")) for k in rates),
+                     fmt.NONE if _missing(r.get("gap_index")) else f"{float(r['gap_index']):.1f}", gap])
+        fills.append([None] * 5 + [FLAG_FILLS.get(str(r.get(f"{k}_status"))) for k in rates] + [None, None])
+    table = doc.Table(headers, rows, widths=[0.45, 0.9, 0.75, 0.85, 0.85, 1.5, 1.5, 1.5, 0.95, 1.4],
+                      align=["R", "L", "L", "R", "R", "R", "R", "R", "R", "L"], size=10, fills=fills)
+    legend = doc.Table(["颜色标识", *(name for _, name, _ in FLAG_LEGEND)],
+                       [["比率按各区县自身进度评估，与“目标进展”页面相同", *(text for _, _, text in FLAG_LEGEND)]],
+                       fills=[[None, *(c for c, _, _ in FLAG_LEGEND)]], size=8.5, widths=[2.2, 1, 1, 1, 1.3, 1.6])
+    note = doc.Text("排名按综合缺口指数（越高差距越大），与“服务缺口”页面的默认排序相同；人数少于"
+                    f"{privacy.threshold()}人时显示为“<{privacy.threshold()}”。", size=8.5, color=doc.MUTED)
+    return doc.Section(title, [table, legend, note],
+                       intro="各区县的主要指标：人数与总览页面该区县的数字相同，比率后为其状态。")
+
+
+# --------------------------------------------------------------------------------------------
+# The summary, written from the figures
+
+
+def _higher_is_better(metric: str, kind: str) -> bool | None:
+    from warehouse.queries import metrics
+
+    try:
+        v = metrics.get(metric).higher_is_better
+        if v is not None:
+            return v
+    except KeyError:
+        pass
+    return {"rate": True, "activity": True, "targets": False}.get(kind)
+
+
+def _figure(value, unit: str) -> str:
+    if _missing(value):
+        return fmt.NONE
+    if unit == "%":
+        return fmt.percent(value, points=True)
+    return f"{fmt.count(value, card=True)}{unit}"
+
+
+def summary(d: PackData) -> dict[str, list[str]]:
+    """成效 (what improved), 问题 (targets slipped with the department that leads each; areas lagging on which
+    gap), 下步建议 (one line per problem): sentences made from the pack's figures only."""
+    good: list[str] = []
+    for r in d.headline.to_dict("records"):
+        if r["kind"] == "count" or _missing(r.get("value")) or _missing(r.get("previous_value")):
+            continue
+        if r.get("people_suppressed") is True or r.get("previous_people_suppressed") is True:
+            continue
+        better = _higher_is_better(str(r["metric"]), str(r["kind"]))
+        change = float(r["value"]) - float(r["previous_value"])
+        if better is None or change == 0 or (change > 0) != better:
+            continue
+        unit = _unit(r)
+        verb = ("提高到" if change > 0 else "减少到")
+        good.append(f"{r['label']}由上期的{_figure(r['previous_value'], unit)}{verb}{_figure(r['value'], unit)}。")
+    st = d.statuses if d.statuses is not None else pd.DataFrame(columns=["status", "indicator"])
+    met = list(dict.fromkeys(str(i) for i in st.loc[st["status"] == "已达标", "indicator"]))
+    if met:
+        good.append(f"{len(met)}项指标已达标：{'、'.join(met[:6])}{'等' if len(met) > 6 else ''}。")
+    if not good:
+        good.append("本期主要指标与上期相比暂无改善。")
+
+    problems: list[str] = []
+    advice: list[str] = []
+    by_dept: dict[str, list[dict]] = {}
+    for r in off_track_rows(d.off_track):
+        by_dept.setdefault("、".join(r["departments"]) or "未指定牵头单位", []).append(r)
+    for dept, rows in by_dept.items():
+        items = "；".join(f"{r['indicator']}（{r['status']}，{r['value']} / {r['target']}{r['unit']}）" for r in rows[:4])
+        more = f"等{len(rows)}项" if len(rows) > 4 else ""
+        problems.append(f"{dept}牵头：{items}{more}。")
+        advice.append(f"{dept}：就{len(rows)}项滞后或逾期指标说明原因，明确整改措施和完成时限。")
+    rk = d.ranking if d.ranking is not None else pd.DataFrame()
+    rates = _rate_labels(d)
+    for r in rk.to_dict("records") if len(rk) >= 2 else []:
+        behind = [f"{rates[k]}{r[f'{k}_status']}（{fmt.percent(r[k], points=True)}）" for k in rates
+                  if str(r.get(f"{k}_status")) in LAGGING and not _missing(r.get(k))]
+        if behind:
+            problems.append(f"{r['county_name']}：{'、'.join(behind)}。")
+            advice.append(f"{r['county_name']}：提高{'、'.join(rates[k] for k in rates if str(r.get(f'{k}_status')) in LAGGING)}，"
+                          "按月跟踪进度。")
+    for r in d.gaps.to_dict("records"):
+        if _missing(r.get("measure_label")):
+            continue
+        short = "" if _missing(r.get("shortfall")) else f"，缺{_num(r['shortfall'])}{'' if _missing(r.get('unit')) else r['unit']}"
+        share = "" if _missing(r.get("gap_share")) else f"缺口率{fmt.percent(r['gap_share'])}"
+        what = f"{share}{short}".removeprefix("，")
+        problems.append(f"{r['area_name']}：最大缺口为{r['measure_label']}{f'（{what}）' if what else ''}。")
+        need = f"（{short.removeprefix('，')}）" if short else ""
+        advice.append(f"{r['area_name']}：优先补齐{r['measure_label']}缺口{need}。")
+    if not problems:
+        problems.append("本期无滞后或逾期目标。")
+        advice.append("保持现有工作力度，按期报送进展。")
+    return dict(zip(SUMMARY_HEADINGS, (good, problems, advice)))
+
+
+def _summary_section(d: PackData, title: str = SUMMARY_TITLE) -> doc.Section:
+    blocks: list = []
+    for heading, lines in summary(d).items():
+        blocks.append(doc.Text(heading, size=12.5, bold=True, color=doc.ACCENT))
+        blocks += [doc.Text(f"{i}. {line}", size=10.5) for i, line in enumerate(lines, start=1)]
+    return doc.Section(title, blocks, intro="以下文字由本材料的数字自动生成。")
 
 
 def _volunteers_section(d: PackData, png: bytes | None) -> doc.Section:
@@ -237,7 +426,7 @@ def _volunteers_section(d: PackData, png: bytes | None) -> doc.Section:
         h = head[0]
         intro += f"{h['as_of']}共服务 {headline_value(h)}（{h['detail']}），较上期 {headline_change(h, d.previous_period)}。"
     blocks = [[doc.Image(png, 150, 900 / 360), table]] if png else [table]
-    return doc.Section("六、志愿服务", blocks, intro=intro)
+    return doc.Section("志愿服务", blocks, intro=intro)
 
 
 # --------------------------------------------------------------------------------------------
@@ -286,38 +475,54 @@ def build(con, scope: Scope, period: str, *, region_label: str, data_date, is_de
         images = figures.render(charts)
         fonts_ready.result()
     step(0.7, "生成 PDF…")
-    generated = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    generated = fmt.beijing(dt.datetime.now(dt.timezone.utc))
     label = fmt.period_label(period)
-    note = scope_note(scope, region_label)
-    cover = doc.Cover(TITLE, [("区域", region_label), ("统计期", label), ("数据截至", _date(data_date)),
-                              ("生成时间", generated)],
-                      demo_mark=DEMO_MARK if is_demo else None,
+    region = place(d.city, region_label)
+    note = scope_note(scope, region)
+    cover = doc.Cover(TITLE, [("区域", region), ("统计期", label), ("数据截至", _date(data_date)),
+                              ("生成时间", f"{generated}（北京时间）")],
+                      demo_mark=DEMO_MARK if is_demo else None, classification=CLASSIFICATION,
                       notes=[note, d.period_note, "本材料由“童心”流动儿童关爱服务平台离线生成，数字与平台各页面一致。"])
     cover.notes = [n for n in cover.notes if n]
-    sections = [
+    sections = [s for s in (
+        _summary_section(d),
         _headline_section(d),
-        _risk_section(d, images.get("risk")),
-        _map_section(d, images.get("map"), ratio, scope.exact),
+        _ranking_section(d),
         _gaps_section(d, images.get("gaps")),
         _targets_section(d),
+        _map_section(d, images.get("map"), ratio, scope.exact),
+        _risk_section(d, images.get("risk")),
         _volunteers_section(d, images.get("volunteers")),
-    ]
-    pdf_bytes = doc.render(cover, sections, f"{TITLE} · {region_label} · {label}")
+    ) if s is not None]
+    for i, s in enumerate(sections):
+        s.title = f"{NUMERALS[i]}、{s.title}"
+    pdf_bytes = doc.render(cover, sections, f"{TITLE} · {region} · {label}")
     step(0.9, "生成 Excel…")
-    about = [("材料", TITLE), ("区域", region_label), ("统计期", label), ("数据截至", _date(data_date)),
-             ("生成时间", generated), ("数据范围", note)]
-    if d.period_note:
-        about.append(("数据期说明", d.period_note))
-    if is_demo:
-        about.append(("示例数据", DEMO_MARK))
+    about = [("材料", TITLE), ("密级", CLASSIFICATION), ("区域", region), ("统计期", label),
+             ("数据截至", _date(data_date)), ("生成时间", f"{generated}（北京时间）"), ("数据范围", note)]
     xlsx_bytes = xlsx.workbook(about, d.tables, extra=_extra_tables(d))
     step(1.0, "完成")
     return pdf_bytes, xlsx_bytes
 
 
 def _extra_tables(d: PackData) -> dict[str, pd.DataFrame]:
-    """Tables in the PDF that pack_tables does not hold: the map's class breaks (legend)."""
+    """Tables in the PDF that pack_tables does not hold: the county ranking and the map's class breaks (legend)."""
+    out = {}
+    rk = d.ranking
+    if rk is not None and len(rk) >= 2:
+        table = {"排名": rk["rank"], "区县": rk["county_name"], "区域类型": rk["area_type"]}
+        for m, name in (("migrant", "流动儿童（人）"), ("key_children", "重点对象（人）")):
+            # the label ("<5") where the door hid the count, else the number
+            table[name] = [lb if not _missing(lb) else v for v, lb in zip(rk[m], rk[f"{m}_label"])]
+        for k, name in _rate_labels(d).items():
+            table[f"{name}（%）"] = rk[k]
+            table[f"{name}状态"] = rk[f"{k}_status"]
+        table["综合缺口指数"] = rk["gap_index"].astype("Float64").round(1)
+        table["最大缺口项目"] = rk["gap_label"]
+        table["缺口率"] = rk["gap_share"].astype("Float64").round(3)
+        out[RANKING_TITLE] = pd.DataFrame(table)
     breaks, shown = figures.map_classes(d.streets)
     rows = mp.legend_rows(breaks, "children", False, shown)
-    return {"地图图例": pd.DataFrame({"分级": [f"第{i + 1}级" for i in range(len(rows))],
-                                   "人数范围": [t for _, t in rows], "颜色": [c for c, _ in rows]})}
+    out["地图图例"] = pd.DataFrame({"分级": [f"第{i + 1}级" for i in range(len(rows))],
+                                 "人数范围": [t for _, t in rows], "颜色": [c for c, _ in rows]})
+    return out

@@ -20,6 +20,8 @@ MUTED = (110, 115, 125)
 ACCENT = (43, 108, 176)
 HEAD_FILL = (232, 239, 247)
 ZEBRA = (247, 248, 250)
+RED = (192, 57, 43)
+MAP_MIN_H = 120  # mm: a smaller map cannot be read at street level
 
 
 @dataclass
@@ -38,6 +40,7 @@ class Table:
     align: list[str] | None = None  # "L"/"R"/"C" per column
     title: str | None = None
     size: float = 9.5
+    fills: list[list[str | None]] | None = None  # per cell: a hex background (a status flag) or None
 
 
 @dataclass
@@ -68,6 +71,7 @@ class Section:
     title: str
     blocks: list = field(default_factory=list)
     intro: str | None = None
+    new_page: bool = False  # else the section follows the previous one when its start fits on the page
 
 
 @dataclass
@@ -76,13 +80,15 @@ class Cover:
     lines: list[tuple[str, str]]  # (label, value)
     demo_mark: str | None = None
     notes: list[str] = field(default_factory=list)
+    classification: str | None = None  # 内部资料: on the cover and on every page's header and footer
 
 
 class _Doc(FPDF):
-    def __init__(self, running_head: str, demo_mark: str | None):
+    def __init__(self, running_head: str, demo_mark: str | None, classification: str | None = None):
         super().__init__(orientation="L", unit="mm", format="A4")
         self.running_head = running_head
         self.demo_mark = demo_mark
+        self.classification = classification
         self.set_margins(14, 14, 14)
         self.set_auto_page_break(True, margin=16)
         self.alias_nb_pages("{nb}")
@@ -95,7 +101,13 @@ class _Doc(FPDF):
         self.set_font(FAMILY, "", 8.5)
         self.set_text_color(*MUTED)
         self.set_xy(self.l_margin, 7)
-        self.cell(self.epw, 4, self.running_head, align="L")
+        self.cell(self.epw - 30, 4, self.running_head, align="L")
+        if self.classification:
+            self.set_font(FAMILY, "B", 8.5)
+            self.set_text_color(*RED)
+            self.set_xy(self.w - self.r_margin - 30, 7)
+            self.cell(30, 4, self.classification, align="R")
+            self.set_text_color(*MUTED)
         self.set_draw_color(210, 214, 220)
         self.line(self.l_margin, 12, self.w - self.r_margin, 12)
         self.set_xy(self.l_margin, 15)
@@ -110,6 +122,11 @@ class _Doc(FPDF):
             self.set_text_color(192, 57, 43)
             self.cell(self.epw / 2, 5, self.demo_mark, align="L")
             self.set_text_color(*MUTED)
+        if self.classification:
+            self.set_font(FAMILY, "B", 8.5)
+            self.set_x((self.w - 40) / 2)
+            self.cell(40, 5, self.classification, align="C")
+            self.set_font(FAMILY, "", 8.5)
         self.set_x(self.w - self.r_margin - 60)
         self.cell(60, 5, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="R")
         self.set_text_color(*INK)
@@ -121,7 +138,7 @@ def _hex(c: str) -> tuple[int, int, int]:
 
 
 def _all_text(cover: Cover, sections: list[Section], running_head: str) -> str:
-    parts = [cover.title, running_head, cover.demo_mark or "", *cover.notes]
+    parts = [cover.title, running_head, cover.demo_mark or "", cover.classification or "", *cover.notes]
     parts += [f"{a}{b}" for a, b in cover.lines]
     for s in sections:
         parts += [s.title, s.intro or ""]
@@ -146,7 +163,7 @@ def _block_text(b) -> list[str]:
 
 def render(cover: Cover, sections: list[Section], running_head: str) -> bytes:
     """The PDF bytes for a cover and sections."""
-    pdf = _Doc(running_head, cover.demo_mark)
+    pdf = _Doc(running_head, cover.demo_mark, cover.classification)
     pdf.add_font(FAMILY, "", str(fonts.base_font("")))
     pdf.add_font(FAMILY, "B", str(fonts.base_font("B")))
     extra = fonts.extra_font(fonts.missing(_all_text(cover, sections, running_head)))
@@ -155,8 +172,8 @@ def render(cover: Cover, sections: list[Section], running_head: str) -> bytes:
         pdf.add_font(EXTRA, "B", str(extra))
         pdf.set_fallback_fonts([EXTRA], exact_match=False)
     _cover(pdf, cover)
-    for s in sections:
-        _section(pdf, s)
+    for i, s in enumerate(sections):
+        _section(pdf, s, first=i == 0)
     return bytes(pdf.output())
 
 
@@ -164,6 +181,15 @@ def _cover(pdf: _Doc, c: Cover) -> None:
     pdf.add_page()
     pdf.set_fill_color(*ACCENT)
     pdf.rect(0, 0, pdf.w, 8, style="F")
+    if c.classification:  # a stamp in the top right corner, as on printed 内部资料
+        pdf.set_draw_color(*RED)
+        pdf.set_text_color(*RED)
+        pdf.set_line_width(0.6)
+        pdf.set_font(FAMILY, "B", 16)
+        pdf.set_xy(pdf.w - pdf.r_margin - 40, 16)
+        pdf.cell(40, 12, c.classification, border=1, align="C")
+        pdf.set_line_width(0.2)
+        pdf.set_text_color(*INK)
     pdf.set_y(48)
     pdf.set_font(FAMILY, "B", 26)
     pdf.set_text_color(*INK)
@@ -193,8 +219,14 @@ def _cover(pdf: _Doc, c: Cover) -> None:
     pdf.set_text_color(*INK)
 
 
-def _section(pdf: _Doc, s: Section) -> None:
-    pdf.add_page()
+def _section(pdf: _Doc, s: Section, first: bool = False) -> None:
+    """A section starts on a new page only when asked to, after the cover, or when its title, intro and the
+    start of its first block do not fit on the rest of the page (no half-empty pages between sections)."""
+    room = pdf.h - pdf.b_margin - pdf.get_y()
+    if first or s.new_page or room < _start_height(pdf, s):
+        pdf.add_page()
+    else:
+        pdf.ln(5)
     pdf.set_font(FAMILY, "B", 17)
     pdf.set_text_color(*ACCENT)
     pdf.cell(pdf.epw, 10, s.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -209,11 +241,38 @@ def _section(pdf: _Doc, s: Section) -> None:
         _block(pdf, b)
 
 
+def _lines(pdf: _Doc, text: str, width: float, size: float, bold: bool = False) -> int:
+    pdf.set_font(FAMILY, "B" if bold else "", size)
+    return max(1, len(pdf.multi_cell(width, 5, text, dry_run=True, output="LINES")))
+
+
+def _start_height(pdf: _Doc, s: Section) -> float:
+    """Height (mm) of a section's title, intro and the part of its first block that must not be split from them."""
+    h = 10 + 2 + (5.5 * _lines(pdf, s.intro, pdf.epw, 10) if s.intro else 0)
+    b = s.blocks[0] if s.blocks else None
+    if isinstance(b, list):  # side by side: the image, and the table beside it whole (it must not spill over)
+        image, table = b
+        rows = len(table.rows) if isinstance(table, Table) else 0
+        t = (7 if isinstance(table, Table) and table.title else 0) + (table.size * 0.55 + 2.4) * (1 + rows) \
+            if isinstance(table, Table) else 0
+        return h + max(image.width_mm / image.ratio + (6 if image.caption else 0), t)
+    if isinstance(b, MapPage):
+        return h + MAP_MIN_H  # the map takes the rest of the page, but not less than this
+    if isinstance(b, Image):
+        h += min(b.width_mm / b.ratio, pdf.h - pdf.t_margin - pdf.b_margin - 30) + (6 if b.caption else 0)
+    elif isinstance(b, Table):
+        row = b.size * 0.55 + 2.4
+        h += (7 if b.title else 0) + row * (1 + min(2, max(1, len(b.rows))))
+    elif isinstance(b, Text):
+        h += b.size * 0.55 * min(3, _lines(pdf, b.text, pdf.epw, b.size, b.bold)) + 1.5
+    return h
+
+
 def _block(pdf: _Doc, b) -> None:
     if isinstance(b, Text):
         pdf.set_font(FAMILY, "B" if b.bold else "", b.size)
         pdf.set_text_color(*b.color)
-        pdf.multi_cell(pdf.epw, b.size * 0.55, b.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(pdf.epw, b.size * 0.55, b.text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(*INK)
         pdf.ln(1.5)
     elif isinstance(b, Table):
@@ -279,10 +338,13 @@ def _table(pdf: _Doc, t: Table, width: float, x: float | None = None) -> None:
         head_row = table.row()
         for h in t.headers:
             head_row.cell(h)
-        for r in t.rows:
+        for i, r in enumerate(t.rows):
             row = table.row()
-            for v in r:
-                row.cell("" if v is None else str(v))
+            fills = t.fills[i] if t.fills and i < len(t.fills) else []
+            for j, v in enumerate(r):
+                fill = fills[j] if j < len(fills) else None
+                style = FontFace(fill_color=_hex(fill)) if fill else None
+                row.cell("" if v is None else str(v), style=style)
     pdf.ln(3)
 
 
