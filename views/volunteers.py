@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import data, widgets
+from ui import format as fmt
 from ui import volunteers as vu
 from warehouse.queries import volunteers as q
 
@@ -20,14 +21,19 @@ st.caption(f"统计截至数据截止日 {as_of}（快照的数据日期，而�
 
 goals = wh.query(q.goals, scope)
 vu.kpi_cards(vu.goal_progress(k, goals))
-vu.kpi_cards([("志愿服务队伍", f"{k['teams']:,}", f"90天无活动 {k['dormant_teams']:,} 支"),
-              ("志愿者", f"{k['volunteers']:,}", (f"活跃 {k['active_volunteers']:,}，不活跃 "
-               f"{k['volunteers'] - k['active_volunteers']:,}")),
-              ("代理家长", f"{k['agent_parents']:,}", None),
-              ("志愿服务时长（小时）", f"{k['volunteer_hours']:,.0f}", f"计划 {k['planned']:,} 场，取消 {k['cancelled']:,} 场")])
+inactive = k["volunteers"] - k["active_volunteers"] if not vu.missing(k["active_volunteers"]) else None
+vu.kpi_cards([("志愿服务队伍", fmt.count(k["teams"], card=True), f"90天无活动 {fmt.count(k['dormant_teams'])} 支"),
+              ("志愿者", fmt.count(k["volunteers"], card=True),
+               f"活跃 {fmt.count(k['active_volunteers'])}，不活跃 {fmt.count(inactive)}"),
+              ("代理家长", fmt.count(k["agent_parents"], card=True), None),
+              ("志愿服务时长（小时）", fmt.count(round(k["volunteer_hours"]), card=True),
+               f"计划 {fmt.count(k['planned'])} 场，取消 {fmt.count(k['cancelled'])} 场")])
 with st.expander("年度目标及来源（config/volunteer_goals.csv）"):
-    st.dataframe(goals.rename(columns={"label": "指标", "annual_goal": "年度目标", "unit": "单位", "source": "来源"})
-                 .drop(columns=["measure"]), hide_index=True, width="stretch")
+    if goals.empty:
+        st.caption("本区域没有设定年度目标。")
+    else:
+        st.caption("目标只对设定它的区域计完成率；上级区域的目标仅供参考，不作为本区域的完成标准。")
+        st.dataframe(vu.goal_table(goals), hide_index=True, width="stretch")
 
 st.subheader("月度趋势")
 monthly = wh.query(q.monthly, scope)
@@ -49,8 +55,13 @@ with right:
     st.subheader("每千名流动儿童活动场次（本年，按街道）")
     streets = wh.query(q.by_street, scope)
     if not streets.empty:
-        st.plotly_chart(vu.hbar(streets, "street_name", "per_1000", "场次/千名流动儿童", "#455a64", "{:,.1f}"),
+        shown, note = vu.street_extremes(streets, "per_1000")
+        if streets["county_name"].nunique() > 1:  # street names repeat across counties
+            shown = shown.assign(street_name=shown["street_name"] + "（" + shown["county_name"] + "）")
+        st.plotly_chart(vu.hbar(shown, "street_name", "per_1000", "场次/千名流动儿童", "#455a64", "{:,.1f}"),
                         theme=None, key="vol_streets")
+        if note:
+            st.caption(note)
         vu.table_with_download(streets, ["street_name", "county_name", "migrant", "activities", "person_times",
                                          "per_1000"], "按街道活动密度", "vol_dl_streets")
 
@@ -85,7 +96,7 @@ if not scope.exact:  # child lists are case access (auth/roles.py); the door wou
 else:
     st.caption("姓名和身份证号已脱敏。")
     unpaired = wh.query(q.unpaired, scope)
-    st.write(f"{'至少' if len(unpaired) >= q.LIST_LIMIT else '共'} {len(unpaired):,} 名重点儿童没有进行中的 1+X 结对。")
+    st.write(f"{'至少' if len(unpaired) >= q.LIST_LIMIT else '共'} {fmt.count(len(unpaired))} 名重点儿童没有进行中的 1+X 结对。")
     widgets.list_cut_note(unpaired)
     vu.table_with_download(unpaired, ["masked_name", "masked_id", "county_name", "street_name", "community_name",
                                       "key_type"], "未结对重点儿童（脱敏）", "vol_dl_unpaired", height=400)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from warehouse.queries import Scope, _df, _scope_predicate, cube, geo, privacy
+from warehouse.queries import Scope, _df, _prefix_of, _scope_predicate, cube, geo, privacy
 from warehouse.queries.key_counts import KEY_CHILDREN_CUBE
 from warehouse.queries.ledger import LIST_LIMIT
 
@@ -56,11 +56,49 @@ def kpis(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         from a, act, t, p""", params * 3 + [cube.scope_area(scope)])
 
 
+GOAL_COLUMNS = ["measure", "label", "region_code", "region_name", "annual_goal", "unit", "source", "applies"]
+
+
 def goals(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """Annual goals (config/volunteer_goals.csv): measure, label, annual_goal, unit, source."""
+    """Annual goals (config/volunteer_goals.csv) that concern the view, each with the region it was set for:
+    measure, label, region_code, region_name, annual_goal, unit, source, applies —
+    "own" (set for exactly the region viewed: progress is measured against it), "above" (set for a larger
+    region, e.g. the city's goal seen from a county: for reference only, never the county's 100 %), or
+    "below" (set for a part of the view, e.g. a county's goal seen city-wide). A blank region_code means the
+    whole deployment. Goals of regions outside the view are not returned."""
     if scope.is_empty:
-        return pd.DataFrame(columns=["measure", "label", "annual_goal", "unit", "source"])
-    return _df(con, "select measure, label, annual_goal, unit, source from cfg_volunteer_goals")
+        return pd.DataFrame(columns=GOAL_COLUMNS)
+    df = _df(con, """
+        select g.measure, g.label, nullif(trim(g.region_code), '') as region_code,
+               coalesce(r.region_name, '全部地区') as region_name, g.annual_goal::double as annual_goal, g.unit, g.source
+        from cfg_volunteer_goals g left join regions r on r.region_code = nullif(trim(g.region_code), '')
+        order by g.region_code nulls first, g.measure""")
+    # A goal set for the region the deployment covers (the city's, in a one-city deployment) is the goal of
+    # any view of everything, however that view is written ("" or the province or city prefix).
+    top = _df(con, "select distinct left(region_code, 6) as c from regions where level = 'county'")["c"].tolist()
+
+    def whole(p: str) -> bool:
+        return p == "" or bool(top) and all(c.startswith(p) for c in top)
+
+    view = [""] if scope.is_everything else list(scope.prefixes)
+    applies = []
+    for code in df["region_code"]:
+        g = _goal_prefix(code)
+        if len(view) == 1 and (g == view[0] or (whole(g) and whole(view[0]))):
+            applies.append("own")
+        elif all(v.startswith(g) or whole(g) for v in view):
+            applies.append("above")
+        elif any(g.startswith(v) for v in view):
+            applies.append("below")
+        else:
+            applies.append(None)
+    out = df.assign(applies=applies)
+    return out[out["applies"].notna()].reset_index(drop=True)[GOAL_COLUMNS]
+
+
+def _goal_prefix(code) -> str:
+    """A goal's region as a scope prefix ("" for the whole deployment)."""
+    return "" if code is None or code is pd.NA or (isinstance(code, float) and pd.isna(code)) else _prefix_of(code)
 
 
 def monthly(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
