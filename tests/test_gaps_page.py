@@ -51,7 +51,8 @@ def charts(at: AppTest) -> dict[str, dict]:
 # AppTest does not expose a dataframe's key: tell the page's tables apart by their columns.
 TABLES = {
     "index_table": {"gap_index", "gaps_counted"},
-    "gap_table": {"shortfall", "supply_name", "rank"},
+    "gap_table": {"shortfall", "position", "area_type"},
+    "league_table": {"position", "county_name", "standard"},
     "comparison_table": {"area_group", "counties"},
 }
 
@@ -77,15 +78,16 @@ def test_index_ranks_counties(at, con, latest):
 def test_gap_at_county_level(at, con, latest):
     at.selectbox(key="gap").select("childcare_places").run()
     assert not at.exception
-    want = gq.gap_table(con, EVERYTHING, latest, "childcare_places", "county").sort_values(["rank", "area_code"])
+    want = ui.ordered(q.run(gq.gap_table, con, EVERYTHING, latest, "childcare_places", "county"), "gap_share")
     shown = frame(at, "gap_table")
     assert shown["area_name"].tolist() == want["area_name"].tolist()
-    assert shown["shortfall"].tolist() == want["shortfall"].tolist()
+    assert shown["shortfall"].tolist() == [f"{int(v):,}" for v in want["shortfall"]]
+    assert all(v.endswith("%") for v in shown["gap_share"])
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["缺口合计（个托位）"] == f"{int(want['shortfall'].sum()):,}"
+    assert metrics["缺口合计（个托位）"] == ui.fmt.count(int(want["shortfall"].sum()), card=True)
     figures = charts(at)
-    bar = figures["缺口（个托位）"]
-    assert sorted(values(bar["data"][0]["y"])) == sorted(want["shortfall"].tolist())
+    bar = figures["缺口率（%）"]
+    assert values(bar["data"][0]["y"]) == pytest.approx([v * 100 for v in want["gap_share"]])
     scatter = figures["供给：托位"]
     line = next(t for t in scatter["data"] if t["mode"] == "lines")
     x, y = values(line["x"]), values(line["y"])
@@ -98,11 +100,11 @@ def test_gap_at_street_level(at, con, latest):
     at.selectbox(key="gap").select("directors").run()
     at.selectbox(key="gap_county").select(county).run()
     assert not at.exception
-    want = gq.gap_table(con, q.Scope.of(county), latest, "directors", "street").sort_values(["rank", "area_code"])
+    want = ui.ordered(q.run(gq.gap_table, con, q.Scope.of(county), latest, "directors", "street"), "gap_share")
     assert len(want) > 1
     shown = frame(at, "gap_table")
     assert shown["area_name"].tolist() == want["area_name"].tolist()
-    assert shown["shortfall"].tolist() == want["shortfall"].tolist()
+    assert shown["shortfall"].tolist() == [f"{int(v):,}" for v in want["shortfall"]]
     assert "各街道（乡镇）儿童主任缺口" in [s.value for s in at.subheader]
     assert "主城区与县域对比" not in [s.value for s in at.subheader]
 
@@ -112,7 +114,7 @@ def test_gap_without_standard_shows_ratio_only(at):
     assert not at.exception
     assert any("暂无标准" in m.value for m in at.markdown)
     assert "每千常住人口普惠托位数" in charts(at)
-    assert frame(at, "gap_table")["shortfall"].isna().all()
+    assert set(frame(at, "gap_table")["shortfall"]) == {"—"}
 
 
 def test_excel_download_has_chinese_headers(con, latest, tmp_path):

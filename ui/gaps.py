@@ -9,6 +9,7 @@ import streamlit as st
 from report import export
 from ui import auth, theme
 from ui import format as fmt
+from warehouse.queries import privacy
 
 INDEX = "index"
 INDEX_LABEL = "综合缺口指数"
@@ -23,8 +24,120 @@ HEADERS = {
     "unit": "单位", "source": "标准来源", "gap_index": "综合缺口指数", "gaps_counted": "计入指标数",
     "counties": "区县数", "weight": "权重", "reason": "权重理由", "measure_label": "指标",
     "measure_unit": "计量单位", "side": "需求/供给", "source_period": "数据期", "value": "数值",
-    "source_label": "数据", "area_code": "区划代码",
+    "source_label": "数据", "area_code": "区划代码", "position": "名次", "standard": "对照标准",
+    "street_name": "街道（乡镇）",
 }
+
+
+# The two orders a planner can choose for a gap with a standard; the chart and the table follow the same one.
+SORT_KEYS = {"gap_share": "缺口率", "shortfall": "缺口数"}
+
+
+def is_share(row: pd.Series) -> bool:
+    """Whether the gap's ratio is a percentage (per 100 and named 比例/率), so it is shown with %."""
+    basis = str(row["basis"])
+    return float(row["per"]) == 100 and ("比例" in basis or basis.endswith("率"))
+
+
+def sort_caption(key: str, has_standard: bool) -> str:
+    """The caption that states the order the chart and the table share."""
+    if not has_standard:
+        return "图和表均按现状比值从小到大排列；小数保护隐藏（<5 或 *）的地区排在最后。"
+    other = "缺口率从大到小，其次缺口数" if key == "gap_share" else "缺口数从大到小，其次缺口率"
+    return (f"图和表均按{SORT_KEYS[key]}排列（{other}）；缺口率 = 缺口 ÷ 按标准应有；"
+            "小数保护隐藏（<5；* 为防止由合计反推而一并隐藏）的地区无法排序，排在最后。")
+
+
+def ordered(df: pd.DataFrame, key: str, has_standard: bool = True) -> pd.DataFrame:
+    """`df` in the order the user chose (`key`: gap_share or shortfall, largest first; ratio, smallest first,
+    for gaps without a standard), rows whose key is hidden by the small-number rule last, with `position`
+    (1, 2, … in that order; missing for the hidden rows, whose place is unknown)."""
+    if not has_standard:
+        by, asc = ["ratio", "area_code"], [True, True]
+    else:
+        second = "shortfall" if key == "gap_share" else "gap_share"
+        by, asc = [key, second, "area_code"], [False, False, True]
+    hidden = df[by[0]].isna()
+    d = pd.concat([df[~hidden].sort_values(by, ascending=asc, kind="stable"),
+                   df[hidden].sort_values("area_code", kind="stable")])
+    d = d.assign(position=pd.array(list(range(1, int((~hidden).sum()) + 1)) + [pd.NA] * int(hidden.sum()),
+                                   dtype="Int64"))
+    return d
+
+
+def _hidden(row, *cols: str) -> str | None:
+    """The mark of the first of `cols` the small-number rule hid in this row ("<5" or "*"), else None."""
+    for c in cols:
+        flag = getattr(row, f"{c}_suppressed", False)
+        if flag is not None and not pd.isna(flag) and bool(flag):
+            label = getattr(row, f"{c}_label", None)
+            return label if isinstance(label, str) and label else privacy.mark()
+    return None
+
+
+def shown(df: pd.DataFrame, share: bool) -> pd.DataFrame:
+    """A text copy of a gap table for the screen: counts with separators, shares with %, "<5" where the
+    small-number rule hid a count or anything derived from it, "—" where a figure does not exist."""
+    out = pd.DataFrame(index=df.index)
+    rows = list(df.itertuples(index=False))
+    for c in df.columns:
+        out[c] = df[c]
+    for c in ("supply", "demand"):
+        if c in df:
+            out[c] = [_hidden(r, c) or fmt.count(getattr(r, c)) for r in rows]
+    for c, f in (("shortfall", fmt.count), ("gap_share", fmt.percent),
+                 ("ratio", fmt.percent if share else (lambda v: fmt.dash(None if pd.isna(v) else f"{v:,.1f}"))),
+                 ("required", lambda v: fmt.dash(None if pd.isna(v) else f"{v:,.1f}"))):
+        if c in df:
+            vals = []
+            for r in rows:
+                v = getattr(r, c)
+                if c == "ratio" and share and not pd.isna(v):
+                    v = v / 100
+                mark = _hidden(r, "demand", "supply") if pd.isna(v) else None
+                vals.append(mark or f(v))
+            out[c] = vals
+    if "standard_value" in df:
+        out["standard_value"] = [fmt.dash(None if pd.isna(v) else
+                                          (fmt.percent(v / 100, digits=0 if float(v).is_integer() else 1)
+                                           if share else fmt.number(v))) for v in df["standard_value"]]
+    for c in ("position", "rank"):
+        if c in df:
+            out[c] = [fmt.dash(None if pd.isna(v) else str(int(v))) for v in df[c]]
+    return out
+
+
+def standard_value(row: pd.Series) -> str:
+    """The standard as shown: “90%” for a share, “4.5” otherwise."""
+    v = float(row["standard_value"])
+    if is_share(row):
+        return fmt.percent(v / 100, digits=0 if v.is_integer() else 1)
+    return fmt.number(v)
+
+
+def standard_short(row: pd.Series) -> str:
+    """“每千常住人口托位数 ≥ 4.5” (or “…（暂无标准）”) for a table column."""
+    if pd.isna(row["standard_value"]):
+        return f"{row['basis']}（暂无标准）"
+    return f"{row['basis']} ≥ {standard_value(row)}"
+
+
+LEAGUE_COLUMNS = ["position", "area_name", "county_name", "demand", "supply", "ratio", "required", "shortfall",
+                  "gap_share", "standard"]
+
+
+def league(streets: pd.DataFrame, row: pd.Series, key: str, n: int) -> pd.DataFrame:
+    """The `n` streets of the whole scope (all its counties at once) that most need the service, by `key`,
+    with their county, demand, supply, shortfall, rate and the standard they are measured against."""
+    top = ordered(streets, key, bool(row["has_standard"]))
+    top = top[top["position"].notna()].head(n)
+    return top.assign(standard=standard_short(row))
+
+
+def text_table(df: pd.DataFrame, columns: list[str], *, key: str) -> None:
+    """A preformatted (text) table with Chinese headers, in the order of `df`."""
+    config = {c: st.column_config.TextColumn(HEADERS[c]) for c in columns}
+    st.dataframe(df[columns], hide_index=True, column_order=columns, column_config=config, key=key)
 
 
 def excel(df: pd.DataFrame, columns: list[str], sheet: str = "数据") -> bytes:
@@ -59,7 +172,8 @@ def standard_text(row: pd.Series) -> str:
     """“标准：每千常住人口托位数 ≥ 4.5” or the note that there is no standard."""
     if pd.isna(row["standard_value"]):
         return f"**{fmt.md_escape(row['basis'])}**：暂无标准，只显示现状比值，不计算缺口。"
-    return f"**标准：{fmt.md_escape(row['basis'])} ≥ {fmt.number(row['standard_value'])}**"
+    value = standard_value(row)
+    return f"**标准：{fmt.md_escape(row['basis'])} ≥ {value}**"
 
 
 def period_note(sources: pd.DataFrame) -> str:
@@ -68,28 +182,40 @@ def period_note(sources: pd.DataFrame) -> str:
     return "各数据所用期次：" + " · ".join(f"{e(r.source_label)}：{e(r.source_period)}" for r in sources.itertuples())
 
 
-def shortfall_bar(df: pd.DataFrame, unit: str) -> go.Figure:
-    """Bars of the shortfall per area, largest first (green where the standard is met)."""
-    d = df.sort_values(["shortfall", "area_code"], ascending=[False, True])
-    values = d["shortfall"].fillna(0).astype(int)
+def shortfall_bar(d: pd.DataFrame, unit: str, key: str = "gap_share") -> go.Figure:
+    """Bars of the gap per area in the order of `d` (see `ordered`): 缺口率 in % or 缺口数 in units, by `key`.
+    Areas whose figure the small-number rule hid keep their place at the end, with no bar and "<5"."""
+    raw = d[key].astype("Float64")
+    y = [None if pd.isna(v) else (float(v) * 100 if key == "gap_share" else int(v)) for v in raw]
+    rows = list(d.itertuples(index=False))
+    text = [(_hidden(r, "demand", "supply") or "—") if v is None else
+            (fmt.percent(v / 100) if key == "gap_share" else fmt.count(v)) for r, v in zip(rows, y)]
     fig = go.Figure(go.Bar(
-        x=d["area_name"], y=values, text=[fmt.number(v) for v in values], textposition="outside",
-        marker_color=[SHORT_COLOR if v > 0 else MET_COLOR for v in values],
-        hovertemplate="%{x}：缺口 %{y:,} " + unit + "<extra></extra>",
+        x=d["area_name"], y=y, text=text, textposition="outside", cliponaxis=False,
+        marker_color=[MET_COLOR if v == 0 else SHORT_COLOR for v in y],
+        hovertemplate="%{x}：%{text}<extra></extra>",
     ))
-    fig.update_layout(yaxis_title=f"缺口（{unit}）", xaxis_title=None, showlegend=False)
-    fig.update_yaxes(range=[0, max(1, int(values.max()) if len(values) else 1) * 1.2], tickformat=",d")
+    title = "缺口率（%）" if key == "gap_share" else f"缺口（{unit}）"
+    top = max([v for v in y if v is not None], default=0)
+    fig.update_layout(yaxis_title=title, xaxis_title=None, showlegend=False)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(d["area_name"]))
+    fig.update_yaxes(range=[0, max(1.0, float(top)) * 1.2], ticksuffix="%" if key == "gap_share" else "",
+                     tickformat=".0f" if key == "gap_share" else ",d")
     return theme.apply(fig)
 
 
-def ratio_bar(df: pd.DataFrame, label: str) -> go.Figure:
-    """Bars of the ratio per area (for gaps without a standard), lowest first."""
-    d = df.sort_values(["ratio", "area_code"])
+def ratio_bar(d: pd.DataFrame, label: str, share: bool = False) -> go.Figure:
+    """Bars of the ratio per area (for gaps without a standard) in the order of `d`, hidden ones last."""
+    y = [None if pd.isna(v) else float(v) for v in d["ratio"]]
+    rows = list(d.itertuples(index=False))
+    text = [(_hidden(r, "demand", "supply") or "—") if v is None else (f"{v:.1f}%" if share else f"{v:.1f}")
+            for r, v in zip(rows, y)]
     fig = go.Figure(go.Bar(
-        x=d["area_name"], y=d["ratio"], text=[f"{v:.1f}" for v in d["ratio"].fillna(0)], textposition="outside",
-        marker_color=theme.PRIMARY, hovertemplate="%{x}：%{y:.2f}<extra></extra>",
+        x=d["area_name"], y=y, text=text, textposition="outside", cliponaxis=False,
+        marker_color=theme.PRIMARY, hovertemplate="%{x}：%{text}<extra></extra>",
     ))
     fig.update_layout(yaxis_title=label, xaxis_title=None, showlegend=False)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(d["area_name"]))
     return theme.apply(fig)
 
 
@@ -133,13 +259,20 @@ def demand_supply_scatter(df: pd.DataFrame, row: pd.Series) -> go.Figure:
 
 
 def measures_wide(df: pd.DataFrame) -> pd.DataFrame:
-    """Long demand/supply figures → one row per area, one column per measure (Chinese labels)."""
+    """Long demand/supply figures → one row per area, one column per measure (Chinese labels), as text:
+    exact counts with separators, "<5" (or "*") where the small-number rule hid one."""
     if df.empty:
         return pd.DataFrame(columns=["地区"])
-    wide = df.pivot_table(index=["area_code", "area_name"], columns="measure_label", values="value",
-                          aggfunc="sum", sort=False).reset_index()
+    hidden = df["value_suppressed"].fillna(False).astype(bool) if "value_suppressed" in df else False
+    labels = df["value_label"] if "value_label" in df else pd.Series("", index=df.index)
+    text = [lab if h else fmt.count(v) for v, h, lab in
+            zip(df["value"], hidden if not isinstance(hidden, bool) else [False] * len(df), labels)]
+    wide = df.assign(text=text).pivot_table(index=["area_code", "area_name"], columns="measure_label", values="text",
+                                            aggfunc="first", sort=False).reset_index()
     order = list(dict.fromkeys(df["measure_label"]))
-    return wide[["area_code", "area_name", *order]].rename(columns={"area_code": "区划代码", "area_name": "地区"})
+    wide = wide[["area_code", "area_name", *order]].fillna("—")
+    wide.columns.name = None
+    return wide.rename(columns={"area_code": "区划代码", "area_name": "地区"})
 
 
 # Fixed classes of the gap share (unmet share of what the standard requires; the index is the same ×100),
@@ -179,3 +312,22 @@ def gap_legend() -> str:
     items = "".join(f'<span style="display:inline-block;width:12px;height:12px;background:{c};margin:0 4px 0 10px;'
                     f'vertical-align:middle"></span>{n}' for _, c, n in GAP_CLASSES)
     return f'<div style="font-size:0.85rem">图例：{items}（灰色为无数据；综合指数按同样分级 ×100）</div>'
+
+
+def league_section(streets: pd.DataFrame, row: pd.Series, key: str, period: str) -> None:
+    """“最需要补足的街道（乡镇）”: a top-N league of the streets of every county in scope, on one screen."""
+    name = fmt.md_escape(row["gap_name"])
+    st.subheader(f"全部区县的街道（乡镇）排名：{name}")
+    if streets.empty:
+        st.info("所选范围内暂无街道（乡镇）数据。")
+        return
+    n = st.select_slider("显示前几名", options=[3, 5, 10, 20, 50], value=10, key="league_n")
+    top = league(streets, row, key, n)
+    counties = streets["county_code"].nunique()
+    order = SORT_KEYS[key] if row["has_standard"] else "现状比值（从小到大）"
+    st.caption(f"在{counties}个区县的{len(streets)}个街道（乡镇）中按{order}排名，不分区县；"
+               f"对照标准：{fmt.md_escape(standard_short(row))}。小数保护隐藏（<5）的街道无法排名，不列入。")
+    text_table(shown(top, is_share(row)), LEAGUE_COLUMNS, key="league_table")
+    download(top.rename(columns={"area_name": "street_name"}),
+             ["position", "street_name", "county_name", "demand_name", "demand", "supply_name", "supply", "ratio",
+              "required", "shortfall", "gap_share", "standard"], f"{row['gap_name']}街道排名_{period}", "dl_league")

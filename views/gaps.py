@@ -61,41 +61,53 @@ if gap == ui.INDEX:
             ui.download(table.sort_values(["rank", "area_code"]), cols, f"综合缺口指数_{period}", "dl_index")
 else:
     row = catalogue.set_index("gap_id").loc[gap]
-    table = wh.query(gq.gap_table, scope, period, gap, level).sort_values(["rank", "area_code"])
+    share = ui.is_share(row)
+    table = wh.query(gq.gap_table, scope, period, gap, level)
     md = fmt.md_escape
     st.subheader(f"{where}{md(row['gap_name'])}缺口")
     st.markdown(ui.standard_text(row))
     st.caption(f"标准来源：{md(row['source'])}")
     if not table.empty:
         first = table.iloc[0]
-        st.caption(f"数据期：{md(first['supply_name'])}数据：{md(first['supply_period'])} · "
-                   f"{md(first['demand_name'])}数据：{md(first['demand_period'])}")
+        st.caption(f"数据期：{md(first['supply_name'])}：{md(first['supply_period'])} · "
+                   f"{md(first['demand_name'])}：{md(first['demand_period'])}")
     if table.empty:
         st.info("所选范围内暂无数据（相关部门数据尚未导入）。")
     else:
+        key = "gap_share"
+        if row["has_standard"]:
+            key = st.radio("排序依据", list(ui.SORT_KEYS), format_func=ui.SORT_KEYS.get, horizontal=True,
+                           key="gap_sort", help="图和表按同一依据排列：缺口率（缺口 ÷ 按标准应有）或缺口数（单位数）")
+        table = ui.ordered(table, key, bool(row["has_standard"]))
         k1, k2, k3 = st.columns(3)
         total_short = table["shortfall"].sum() if row["has_standard"] else None
         below = int((table["shortfall"] > 0).sum()) if row["has_standard"] else None
         overall = table["supply"].sum() / table["demand"].sum() * row["per"] if table["demand"].sum() else None
-        k1.metric(f"缺口合计（{md(row['unit'])}）", fmt.number(total_short), border=True,
-                  help="各地区缺口之和；区县缺口按全区县合计计算（街道间余缺相抵），故各街道缺口之和可能大于区县缺口")
-        k2.metric("未达标地区数", fmt.number(below), border=True)
-        k3.metric(md(row["basis"]), "—" if overall is None else f"{overall:,.1f}", border=True)
+        k1.metric(f"缺口合计（{md(row['unit'])}）", fmt.count(total_short, card=True), border=True,
+                  help="各地区缺口之和（小数保护隐藏的地区不计）；区县缺口按全区县合计计算（街道间余缺相抵），"
+                       "故各街道缺口之和可能大于区县缺口")
+        k2.metric("未达标地区数", fmt.count(below), border=True)
+        k3.metric(md(row["basis"]), fmt.percent(overall / 100) if share and overall is not None else
+                  fmt.dash(None if overall is None else f"{overall:,.1f}"), border=True,
+                  help=f"{table['supply_name'].iloc[0]} ÷ {table['demand_name'].iloc[0]}" + ("" if row["per"] == 1 else f" × {row['per']:g}")
+                  + "（所选范围合计）")
         chart, scatter = st.columns(2, gap="large")
         with chart:
             if row["has_standard"]:
-                st.plotly_chart(ui.shortfall_bar(table, row["unit"]), theme=None, key="chart_shortfall")
+                st.plotly_chart(ui.shortfall_bar(table, row["unit"], key), theme=None, key="chart_shortfall")
             else:
-                st.plotly_chart(ui.ratio_bar(table, row["basis"]), theme=None, key="chart_ratio")
+                st.plotly_chart(ui.ratio_bar(table, row["basis"], share), theme=None, key="chart_ratio")
         with scatter:
             st.plotly_chart(ui.demand_supply_scatter(table, row), theme=None, key="chart_scatter")
-        cols = ["rank", "area_name", "area_type", "supply", "demand", "ratio", "standard_value", "required",
+        cols = ["position", "area_name", "area_type", "supply", "demand", "ratio", "standard_value", "required",
                 "shortfall", "gap_share"]
-        ui.table(table, cols, key="gap_table")
-        st.caption("排名按缺口率（缺口 ÷ 按标准应有）从大到小；没有标准的指标按现状比值从小到大。")
-        ui.download(table, ["rank", "area_name", "county_name", "area_group", "area_type", "supply_name", "supply",
+        ui.text_table(ui.shown(table, share), cols, key="gap_table")
+        st.caption(ui.sort_caption(key, bool(row["has_standard"])))
+        ui.download(table, ["position", "area_name", "county_name", "area_group", "area_type", "supply_name", "supply",
                             "demand_name", "demand", "ratio", "standard_value", "required", "shortfall",
                             "gap_share", "unit"], f"{row['gap_name']}缺口_{period}", "dl_gap")
+        if level == "county":
+            ui.league_section(wh.query(gq.gap_table, scope, period, gap, "street"), row, key, period)
 
 shapes = wh.query(geo.shapes, scope, level)
 if not table.empty and not shapes.empty and (gap == ui.INDEX or row["has_standard"]):
@@ -112,9 +124,11 @@ if not county:
         st.info("所选范围内暂无数据。")
     else:
         shown = shown.assign(gap_index=shown["gap_share"] * 100)
-        cols = (["area_group", "counties", "gap_index"] if gap == ui.INDEX else
-                ["area_group", "counties", "supply", "demand", "ratio", "required", "shortfall", "gap_share"])
-        ui.table(shown, cols, key="comparison_table")
+        if gap == ui.INDEX:
+            ui.table(shown, ["area_group", "counties", "gap_index"], key="comparison_table")
+        else:
+            ui.text_table(ui.shown(shown, share), ["area_group", "counties", "supply", "demand", "ratio", "required",
+                                                   "shortfall", "gap_share"], key="comparison_table")
         all_cols = ["area_group", "gap_name", "counties", "supply", "demand", "ratio", "required", "shortfall",
                     "gap_share"]
         ui.download(comparison, all_cols, f"主城区与县域对比_{period}", "dl_comparison")

@@ -49,10 +49,12 @@ def source_periods(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) ->
     return df.iloc[0:0] if scope.is_empty else df
 
 
-# Supply counts children where its unit is 人 (e.g. 有接种记录的0—6岁监测儿童); facilities, staff and hours
-# are not people the small-number rule protects. Rates and shortfalls reveal whichever side is hidden.
+# Demand and supply count people only where their unit is 人 (children, residents, key children); a count
+# of communities, streets, facilities, staff or hours is no person the small-number rule protects, and
+# hiding it would hide the very streets a planner needs (3 communities, 1 儿童之家). Rates and shortfalls
+# reveal whichever side is hidden.
 _DERIVED = {c: ["demand", "supply"] for c in ("ratio", "required", "shortfall", "gap_share")}
-_SUPPLY_OF_CHILDREN = {"supply": ("supply_unit", ["人"])}
+_SUPPLY_OF_CHILDREN = {"supply": ("supply_unit", ["人"]), "demand": ("demand_unit", ["人"])}
 
 
 @privacy.counts("demand", "supply", derived=_DERIVED, where=_SUPPLY_OF_CHILDREN)
@@ -69,7 +71,7 @@ def gap_table(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, gap_id:
         f"""
         select area_code, area_name, county_code, county_name, area_group, area_type, supply, demand, ratio,
                standard_value, required, shortfall, gap_share, rank, supply_name, demand_name, unit, per,
-               has_standard, supply_period, demand_period, supply_unit
+               has_standard, supply_period, demand_period, supply_unit, demand_unit
         from gap_by_area
         where period = ? and gap_id = ? and level = ? and {where}
         order by county_code, rank, area_code
@@ -111,7 +113,7 @@ def gaps_of_area(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, leve
         f"""
         select g.area_code, g.area_name, g.county_name, g.area_group, g.gap_id, g.gap_name, g.family,
                g.supply_name, g.supply, g.demand_name, g.demand, g.ratio, g.basis, g.standard_value,
-               g.required, g.shortfall, g.gap_share, g.rank, g.unit, g.source, g.supply_unit
+               g.required, g.shortfall, g.gap_share, g.rank, g.unit, g.source, g.supply_unit, g.demand_unit
         from gap_by_area g
         join (select gap_id, row_number() over () as position from cfg_standards) s using (gap_id)
         where g.period = ? and g.level = ? and {where}
@@ -156,7 +158,7 @@ def urban_core_comparison(con: duckdb.DuckDBPyConnection, scope: Scope, period: 
         f"""
         with grouped as (
             select area_group, gap_id, any_value(gap_name) as gap_name, any_value(per) as per,
-                   any_value(supply_unit) as supply_unit,
+                   any_value(supply_unit) as supply_unit, any_value(demand_unit) as demand_unit,
                    bool_or(has_standard) as has_standard, count(*) as counties,
                    sum(supply) as supply, sum(demand) as demand, sum(required) as required,
                    sum(shortfall)::bigint as shortfall
@@ -175,14 +177,15 @@ def urban_core_comparison(con: duckdb.DuckDBPyConnection, scope: Scope, period: 
             select s.area_group, 'index' as gap_id, '综合缺口指数' as gap_name, max(s.counties) as counties,
                    null::double as supply, null::double as demand, null::double as ratio, null::double as required,
                    null::bigint as shortfall,
-                   sum(w.weight * s.gap_share) / sum(w.weight) as gap_share, null::varchar as supply_unit
+                   sum(w.weight * s.gap_share) / sum(w.weight) as gap_share, null::varchar as supply_unit,
+                   null::varchar as demand_unit
             from scored s
             join cfg_gap_weights w on w.gap_id = s.gap_id and w.weight > 0
             where s.gap_share is not null
             group by s.area_group
         )
         select area_group, gap_id, gap_name, counties, supply, demand, ratio, required, shortfall, gap_share,
-               supply_unit
+               supply_unit, demand_unit
         from scored
         union all
         select * from indexed

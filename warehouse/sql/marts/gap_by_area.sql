@@ -33,6 +33,7 @@ joined as (
         n.measure_label as supply_name,
         d.measure_label as demand_name,
         n.measure_unit as supply_unit,
+        d.measure_unit as demand_unit,
         n.value as supply,
         d.value as demand,
         n.source_period as supply_period,
@@ -69,7 +70,7 @@ final as (
         case when coalesce(c.is_urban_core, false) then '主城区' else '县域' end as area_group,
         coalesce(r.area_type, c.area_type) as area_type,
         s.gap_id, s.gap_name, s.family, s.unit, s.basis, s.per, s.standard_value, s.has_standard, s.source,
-        s.supply_name, s.demand_name, s.supply_unit, s.supply, s.demand, s.supply_period, s.demand_period,
+        s.supply_name, s.demand_name, s.supply_unit, s.demand_unit, s.supply, s.demand, s.supply_period, s.demand_period,
         s.ratio, s.required, s.shortfall, s.gap_share,
         rank() over (
             partition by s.period, s.level, s.rank_group, s.gap_id
