@@ -123,9 +123,29 @@ def test_excel_download_has_chinese_headers(con, latest, tmp_path):
     path = tmp_path / "缺口.xlsx"
     path.write_bytes(ui.excel(table, cols, "托位缺口"))
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("托位缺口").to_python()
-    assert rows[0] == ["排名", "地区", "供给数", "需求数", "现状比值", "标准值", "缺口（单位数）", "缺口率"]
+    assert rows[0] == ["排名", "地区", "供给数", "需求数", "现状比值", "标准值", "缺口（单位数）", "缺口率（%）"]
     assert [r[1] for r in rows[1:]] == table["area_name"].tolist()
     assert [int(r[6]) for r in rows[1:]] == table["shortfall"].tolist()
+    assert [r[7] for r in rows[1:]] == pytest.approx([round(v * 100, 1) for v in table["gap_share"]])
+
+
+def test_excel_shows_hidden_figures_as_marks(con, tmp_path):
+    """A figure the small-number rule hid reads "<5" in the download, never an empty cell or None."""
+    for period in q.periods(con)["period"]:
+        streets = q.run(gq.gap_table, con, EVERYTHING, period, "vaccination", "street")
+        if streets["demand"].isna().any():
+            break
+    else:
+        pytest.fail("the fixture has no street whose vaccination figures are hidden")
+    cols = ["area_name", "demand", "supply", "shortfall", "gap_share"]
+    path = tmp_path / "接种.xlsx"
+    path.write_bytes(ui.excel(streets, cols, "接种"))
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("接种").to_python()[1:]
+    hidden = streets["demand"].isna().tolist()
+    assert any(hidden)
+    for r, h in zip(rows, hidden):
+        assert (r[1] in ("<5", "*")) == h and (r[3] in ("<5", "*")) == h
+        assert "None" not in map(str, r) and all(v != "" for v in r)
 
 
 def test_gaps_in_chromium(app_server, data_dir, tmp_path):

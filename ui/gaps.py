@@ -141,8 +141,21 @@ def text_table(df: pd.DataFrame, columns: list[str], *, key: str) -> None:
 
 
 def excel(df: pd.DataFrame, columns: list[str], sheet: str = "数据") -> bytes:
-    """An .xlsx file of `columns` of `df` with the Chinese headers of HEADERS."""
-    return export.to_xlsx_bytes([export.Sheet(sheet, df[columns].rename(columns=HEADERS), width=16)])
+    """An .xlsx file of `columns` of `df` with the Chinese headers of HEADERS. Numbers stay numbers; 缺口率
+    is in percent (70.4, header 缺口率（%）) as on screen and in the pack; a figure the small-number rule hid
+    reads "<5" (or "*"), not an empty cell."""
+    out = df[columns].copy()
+    rows = list(df.itertuples(index=False))
+    for c in ("supply", "demand", "ratio", "required", "shortfall", "gap_share"):
+        if c not in out:
+            continue
+        own = [c] if c in ("supply", "demand") else ["demand", "supply"]
+        vals = [float(v) * 100 if c == "gap_share" and not pd.isna(v) else v for v in df[c]]
+        vals = [round(v, 1) if c == "gap_share" and not pd.isna(v) else v for v in vals]
+        out[c] = pd.Series([(_hidden(r, *own) or None) if pd.isna(v) else v for r, v in zip(rows, vals)],
+                           index=out.index, dtype=object)
+    headers = {**HEADERS, "gap_share": "缺口率（%）"}
+    return export.to_xlsx_bytes([export.Sheet(sheet, out.rename(columns=headers), width=16)])
 
 
 def download(df: pd.DataFrame, columns: list[str], name: str, key: str) -> None:
