@@ -89,8 +89,8 @@ def test_status_changes_as_today_crosses_the_pace_line(con):
     r, d0, cross = found
     before = tq.indicator_status(con, EVERYTHING, r.plan_id, cross - dt.timedelta(days=2)).set_index("indicator")
     after = tq.indicator_status(con, EVERYTHING, r.plan_id, cross + dt.timedelta(days=2)).set_index("indicator")
-    assert before.at[r.indicator, "status"] == "正常推进"
-    assert after.at[r.indicator, "status"] in ("有风险", "滞后")
+    assert before.at[r.indicator, "status"] == "正常"
+    assert after.at[r.indicator, "status"] == "滞后"
     assert before.at[r.indicator, "current_value"] == after.at[r.indicator, "current_value"]
 
 
@@ -100,8 +100,9 @@ def test_default_today_is_the_data_date(con):
     assert set(st["today"]) == {pd.Timestamp(info.data_date).date()}
 
 
-def test_missing_reports_count_as_overdue(con, data_dir):
-    """Reports owed (each county, each quarter from the reporting start, due 15 days after) but absent."""
+def test_missing_reports_flag_report_overdue_not_the_status(con, data_dir):
+    """Reports owed (each county, each quarter from the reporting start, due 15 days after) but absent: they
+    set 报告逾期 beside the status, which still judges only the value against the target's path."""
     st = tq.indicator_status(con, EVERYTHING)
     today = st["today"].iloc[0]
     reports = pd.concat(_landed(data_dir, "progress_reports").values())
@@ -121,9 +122,12 @@ def test_missing_reports_count_as_overdue(con, data_dir):
                    if a <= pd.Timestamp(d).date() <= b + dt.timedelta(days=15)}
             missing += len(counties - got)
         assert r.missing_reports == missing, r.indicator
-        if missing:
-            assert r.status == "逾期"
+        assert r.report_overdue == (missing > 0), r.indicator
+        judged = tq._status({"current_value": r.current_value, "target": r.target, "expected_today": r.expected_today,
+                             "direction": r.direction, "today": r.today, "deadline": r.deadline})
+        assert r.status == judged, r.indicator
     assert (rep["missing_reports"] > 0).any()
+    assert not set(st["status"]) & {"逾期", "有风险", "正常推进"}
     assert "progress_reports" in sources()
 
 
@@ -135,4 +139,35 @@ def test_every_demo_report_matches_a_catalogue_indicator(con, data_dir):
     measures = q._df(con, "select plan_id, measure_no from plan_measures")
     assert {(p, m) for p, m, _ in keys} <= set(zip(measures["plan_id"], measures["measure_no"]))
     st = tq.indicator_status(con, EVERYTHING)
-    assert {"已达标", "逾期"} <= set(st["status"]) and len(set(st["status"])) >= 4
+    assert {"已达标", "未达标", "滞后"} <= set(st["status"])
+
+
+def test_a_target_met_but_reported_late_is_achieved_and_flagged(con):
+    """已达标 + 报告逾期, never 逾期 alone: the met indicators of the fixture judged on a day after one more
+    quarter's reports fell due (none of which were sent) keep 已达标 and gain the flag."""
+    st = tq.indicator_status(con, EVERYTHING)
+    met = st[(st["status"] == "已达标") & (st["kind"] == "reported") & (st["deadline"] > st["today"])]
+    assert len(met), "the fixture has a reported indicator already met"
+    later = pd.Timestamp(st["today"].iloc[0]).date() + dt.timedelta(days=110)
+    again = tq.indicator_status(con, EVERYTHING, None, later).set_index(["plan_id", "measure_no", "indicator"])
+    for r in met.itertuples():
+        row = again.loc[(r.plan_id, r.measure_no, r.indicator)]
+        assert row["status"] == "已达标" and bool(row["report_overdue"]), r.indicator
+
+
+def test_a_county_is_not_judged_by_a_city_target(con):
+    """Plan targets are city-wide: a county's view shows them as 全市目标 for reference and judges nothing;
+    the city's view judges every indicator."""
+    county = q.Scope.of(str(q.counties(con, EVERYTHING)["county_code"].iloc[0]))
+    st = tq.indicator_status(con, county)
+    assert set(st["status"]) == {tq.NO_COUNTY_TARGET} and set(st["target_scope"]) == {tq.CITY_TARGET}
+    assert tq.NO_COUNTY_TARGET not in set(tq.indicator_status(con, EVERYTHING)["status"])
+
+
+def test_indicators_carry_their_catalogue_name_and_definition(con):
+    """Computed and reported values of one indicator are told apart by name: （计算值） / （部门报送）."""
+    st = tq.indicator_status(con, EVERYTHING).set_index("indicator")
+    assert st.at["0—6岁流动儿童健康档案建档率（系统计算）", "name"] == "0—6岁流动儿童健康档案建档率（计算值）"
+    assert st.at["0—6岁流动儿童健康档案建档率", "name"] == "0—6岁流动儿童健康档案建档率（部门报送）"
+    assert st.at["0—6岁流动儿童疫苗接种率", "metric_id"] == "vaccination_rate_reported"
+    assert all(isinstance(h, str) and h for h in st["help"])

@@ -14,7 +14,9 @@ import streamlit as st
 from ui import auth, charts, theme
 from ui import format as fmt
 from ui import map as mp
+from ui.targets import STATUS_COLORS
 from ui.widgets import CITY_WIDE
+from warehouse.queries import metrics
 
 MEETING_PARAM = "meeting"
 # Metrics where a rise is good news (green), bad news (red); others neutral (grey).
@@ -35,6 +37,8 @@ _BASE_CSS = """
 .ov-kpi .v { font-size: 2.0rem; font-weight: 700; line-height: 1.15; color: #1a202c; }
 .ov-kpi .v small { font-size: 1rem; font-weight: 600; margin-left: 0.15rem; }
 .ov-kpi .c { font-size: 0.9rem; font-weight: 600; }
+.ov-kpi .q { font-size: 0.75rem; color: #718096; margin-left: 0.2rem; cursor: help; }
+.ov-kpi .t { font-size: 0.85rem; color: #2d3748; line-height: 1.3; }
 .ov-kpi .d { font-size: 0.85rem; color: #2d3748; line-height: 1.3; }
 .ov-kpi .s { font-size: 0.75rem; color: #718096; line-height: 1.25; margin-top: 0.1rem; }
 .ov-panel h4 { font-size: 1.1rem; margin: 0 0 0.35rem 0; padding: 0; }
@@ -177,8 +181,7 @@ def value_text(row: dict) -> str:
         return fmt.NONE
     if row.get("unit") == "%":
         return f"{float(v):.1f}"
-    v = float(v)
-    return f"{v:,.0f}" if abs(v) < 1_000_000 and v.is_integer() else fmt.number(v)  # 33,091 not 3.3万
+    return fmt.count(float(v), card=True)  # a card: 万 from 10,000 on, as the pack
 
 
 def change_text(row: dict, previous_period: str | None) -> tuple[str, str]:
@@ -198,18 +201,35 @@ def change_text(row: dict, previous_period: str | None) -> tuple[str, str]:
     return text, theme.GOOD_TEXT if good else (theme.BAD_TEXT if bad else theme.NEUTRAL_TEXT)
 
 
+def twin_html(row: dict) -> str:
+    """The department-reported value of a computed rate, beside it and labelled (计算值 · 部门报送), with its
+    catalogue name and definition on hover; "" when the row has no reported twin."""
+    mid = row.get("twin_metric_id")
+    if not isinstance(mid, str) or not mid:
+        return ""
+    v = row.get("twin_value")
+    text = fmt.NONE if v is None or pd.isna(v) else f"{float(v):.1f}"
+    e = html.escape
+    return (f'<div class="t" title="{e(metrics.help(mid))}"><span class="ov-fig" data-metric="{e(mid)}" '
+            f'data-label="{e(str(row["twin_label"]))}" data-value="{e(text)}">部门报送 <b>{e(text)}%</b></span>'
+            f' · 左为计算值</div>')
+
+
 def kpi_html(headline: pd.DataFrame, previous_period: str | None) -> str:
-    """One card per headline row: label, figure + unit, change, detail, and its source page and period."""
+    """One card per headline row: label (its catalogue name, the definition on hover and behind ⓘ), figure +
+    unit, change, detail, a reported twin where there is one, and its source page and period."""
     cards = []
     for row in headline.to_dict("records"):
         change, colour = change_text(row, previous_period)
         unit = row["unit"]
         e = html.escape
+        tip = e(str(row.get("help") or ""))
         cards.append(
             f'<div class="ov-kpi" data-metric="{e(row["metric"])}" data-value="{e(value_text(row))}">'
-            f'<div class="l">{e(row["label"])}</div>'
+            f'<div class="l" title="{tip}">{e(row["label"])}<span class="q" title="{tip}">ⓘ</span></div>'
             f'<div class="v">{e(value_text(row))}<small>{e(unit)}</small></div>'
             f'<div class="c" style="color:{colour}">{e(change)}</div>'
+            f'{twin_html(row)}'
             f'<div class="d" title="{e(str(row["detail"]))}">{e(str(row["detail"])) or "&nbsp;"}</div>'
             f'<div class="s">来源：{e(row["source_label"])}页 · {e(str(row["as_of"]))}</div></div>')
     return f'<div class="ov-kpis" style="--n:{max(1, len(cards))}">{"".join(cards)}</div>'
@@ -236,25 +256,44 @@ def gaps_html(top: pd.DataFrame, level_zh: str) -> str:
     return head + f'<ul class="ov-list">{"".join(items)}</ul></div>'
 
 
-def targets_html(off: pd.DataFrame, limit: int) -> str:
-    """Off-track targets with their lead department, most urgent first; the rest counted."""
-    head = f'<div class="ov-panel" id="ov-targets"><h4>滞后与逾期目标（{len(off)} 项）</h4>'
+def late_html(late: pd.DataFrame | None) -> str:
+    """报告逾期, apart from the value's status: which indicators lack a report (met targets included)."""
+    if late is None or late.empty:
+        return ""
+    met = int((late["status"] == "已达标").sum())
+    names = "、".join(html.escape(str(n)) for n in late["indicator_name"].head(3))
+    more = f"等 {len(late)} 项" if len(late) > 3 else ""
+    also = f"（其中 {met} 项已达标）" if met else ""
+    return (f'<p class="ov-more" id="ov-late"><span class="ov-tag" style="background:{STATUS_COLORS["报告逾期"]}">'
+            f'报告逾期</span>{names}{more}的进展报告应报未报{also}。</p>')
+
+
+def targets_html(off: pd.DataFrame, limit: int, late: pd.DataFrame | None = None,
+                 county_view: bool = False) -> str:
+    """Targets 未达标 or 滞后 with their lead department, most urgent first; the rest counted; then the
+    indicators whose report is overdue (a separate flag, not a status)."""
+    head = (f'<div class="ov-panel" id="ov-targets"><h4 title="{html.escape(metrics.help("targets_off_track"))}">'
+            f'{html.escape(metrics.label("targets_off_track"))}（{len(off)} 项）</h4>')
     if off.empty:
-        return head + '<p class="ov-more">没有滞后或逾期的目标。</p></div>'
+        text = ("行动计划目标均为全市目标，区县不按全市目标评判（见“目标进展”页的全市目标参考值）。" if county_view
+                else "没有未达标或滞后的目标。")
+        return head + f'<p class="ov-more">{text}</p>{late_html(late)}</div>'
     items = []
     for r in off.head(limit).to_dict("records"):
-        colour = theme.STATUS_COLORS.get(r["status"], theme.NEUTRAL)
+        colour = STATUS_COLORS.get(r["status"], theme.NEUTRAL)
+        late_tag = (f'<span class="ov-tag" style="background:{STATUS_COLORS["报告逾期"]}">报告逾期</span>'
+                    if bool(r.get("report_overdue")) else "")
         unit = str(r["unit"] or "")
         value = (f"{r['latest_value_label']}{unit}" if r.get("latest_value_suppressed") else
                  fmt.NONE if pd.isna(r["latest_value"]) else f"{float(r['latest_value']):,.4g}{unit}")
         target = f"{float(r['target_value']):,.4g}{unit}"
         items.append(
             f'<li class="ov-target"><span class="ov-tag" style="background:{colour}">{html.escape(r["status"])}'
-            f'</span><span class="t">{html.escape(r["indicator_name"])}</span><br><span class="m">'
+            f'</span>{late_tag}<span class="t">{html.escape(r["indicator_name"])}</span><br><span class="m">'
             f'{html.escape(str(r["department"]))} · 现 {value} / 目标 {target} · 截止 {r["deadline"]}</span></li>')
     more = len(off) - limit
     tail = f'<p class="ov-more">另有 {more} 项，见“目标进展”页。</p>' if more > 0 else ""
-    return head + f'<ul class="ov-list">{"".join(items)}</ul>{tail}</div>'
+    return head + f'<ul class="ov-list">{"".join(items)}</ul>{tail}{late_html(late)}</div>'
 
 
 # --------------------------------------------------------------------------------------------

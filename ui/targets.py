@@ -10,44 +10,74 @@ from ui import theme
 from ui.format import md_escape as md
 from warehouse.queries import targets as tq
 
-STATUS_COLORS = theme.STATUS_COLORS
+# One colour per status, and one for the separate 报告逾期 flag (the theme's hues for the old words).
+STATUS_COLORS = {"已达标": theme.STATUS_COLORS["已达标"], "正常": theme.STATUS_COLORS["正常推进"],
+                 "滞后": theme.STATUS_COLORS["滞后"], "未达标": theme.STATUS_COLORS["逾期"],
+                 "无数据": theme.STATUS_COLORS["无数据"], tq.NO_COUNTY_TARGET: theme.STATUS_COLORS["无数据"],
+                 tq.REPORT_OVERDUE: theme.STATUS_COLORS["有风险"]}
 # Streamlit markdown colour names for the lights in the tree.
-_MD = {"已达标": "green", "正常推进": "green", "有风险": "orange", "滞后": "red", "逾期": "violet", "无数据": "gray"}
+_MD = {"已达标": "green", "正常": "green", "滞后": "orange", "未达标": "red", "无数据": "gray",
+       tq.NO_COUNTY_TARGET: "gray"}
 
 RULES_MD = """
-**状态规则**（按顺序判断，阈值见 `config/target_rules.csv`）：
-1. **逾期**：牵头部门应报未报（每个区县每个报送期一份，报送期结束后 {grace} 天内须报），或已过截止日期仍未达标；
-2. **已达标**：当前值达到目标值（按指标方向）；
-3. **无数据**：今天之前尚无数值；
-4. **正常推进**：当前值不低于从基线到目标的直线路径上今天应达的值；
-5. **有风险**：自基线以来的进展达到应有进展的 {share:.0%} 以上；
-6. **滞后**：其余情况。
+**状态**只看数值与目标路径（按顺序判断）：
+1. **已达标**：当前值达到目标值（按指标方向）；
+2. **未达标**：已过截止日期仍未达到目标；
+3. **无数据**：评估日之前尚无数值；
+4. **正常**：当前值不低于从基线到目标的直线路径上评估日应达的值；
+5. **滞后**：低于应达值。
 
-系统计算指标的总体值 = 范围内各区县分子之和 ÷ 分母之和；部门报送指标取各区县最近一期报告，百分比取平均、数量求和。
+**报告逾期**另行标注，不是状态：牵头部门应报未报（每个区县每个报送期一份，报送期结束后 {grace} 天内须报）。
+已达标但报告晚交的指标显示为“已达标 · 报告逾期”。
+
+计划目标为**全市目标**：选择某个区县时，只显示全市目标作参考（“未设区县目标”），不按全市目标评判区县。
+
+“（计算值）”由本系统按已导入数据计算：范围内各区县分子之和 ÷ 分母之和；“（部门报送）”取各区县最近一期进展报告，
+百分比取平均、数量求和。两者口径不同，并列显示，各指标的定义见名称旁的 (?)。
 """
 
 EXPORT_HEADERS = {
-    "plan_id": "计划编号", "area": "领域/行动", "measure_no": "措施编号", "measure": "措施名称", "indicator": "指标名称",
+    "plan_id": "计划编号", "area": "领域/行动", "measure_no": "措施编号", "measure": "措施名称", "name": "指标名称",
+    "indicator": "计划原文指标",
     "unit": "单位", "direction": "方向", "kind": "指标类型", "lead_department": "牵头单位", "department": "归口部门",
     "baseline": "基线值", "baseline_date": "基线日期", "target": "目标值", "deadline": "截止日期",
     "current_value": "当前值", "value_date": "数值日期", "reported_by": "报送单位", "share_of_target": "完成目标比例(%)",
-    "expected_today": "今日应达值", "missing_reports": "应报未报份数", "status": "状态", "today": "评估日期",
-    "origin": "来源",
+    "expected_today": "今日应达值", "missing_reports": "应报未报份数", "status": "状态",
+    "report_overdue": "报告逾期", "target_scope": "目标范围", "today": "评估日期", "origin": "来源",
+    "help": "指标定义",
 }
 KIND_ZH = {"computed": "系统计算", "reported": "部门报送"}
 
 
-def light(status: str) -> str:
-    """A coloured dot and the status word, as Streamlit markdown."""
-    return f":{_MD.get(status, 'gray')}[● {md(status)}]"
+def light(status: str, late: bool = False) -> str:
+    """A coloured dot and the status word, as Streamlit markdown; 报告逾期 beside it when a report is missing."""
+    tag = f" :violet-badge[{tq.REPORT_OVERDUE}]" if late else ""
+    return f":{_MD.get(status, 'gray')}[● {md(status)}]{tag}"
+
+
+STATUS_HELP = {"已达标": "当前值达到目标值（按指标方向）", "未达标": "已过截止日期仍未达到目标",
+               "正常": "当前值不低于基线到目标直线路径上的应达值", "滞后": "当前值低于应达值",
+               "无数据": "评估日之前尚无数值",
+               tq.NO_COUNTY_TARGET: "只有全市目标：区县的值与全市目标并列作参考，不评判",
+               tq.REPORT_OVERDUE: "牵头部门应报未报的进展报告所涉指标项数，与是否达标分开统计"}
 
 
 def status_counts(status: pd.DataFrame) -> None:
-    """One metric per status."""
+    """One metric per status that occurs (the four judgements always), and 报告逾期 apart."""
     counts = status["status"].value_counts()
-    cols = st.columns(len(tq.STATUS_ORDER))
-    for col, s in zip(cols, tq.STATUS_ORDER):
-        col.metric(s, int(counts.get(s, 0)))
+    shown = [s for s in tq.STATUS_ORDER if s in ("未达标", "滞后", "正常", "已达标") or counts.get(s, 0)]
+    cols = st.columns(len(shown) + 1)
+    for col, s in zip(cols, shown):
+        col.metric(s, int(counts.get(s, 0)), help=STATUS_HELP.get(s))
+    late = int(status["report_overdue"].sum()) if "report_overdue" in status else 0
+    cols[-1].metric(tq.REPORT_OVERDUE, late, help=STATUS_HELP[tq.REPORT_OVERDUE])
+
+
+def target_label(r) -> str:
+    """"目标 95%", or "全市目标 95%（参考）" where a county is shown beside a city-wide target."""
+    word = tq.CITY_TARGET + " " if r.status == tq.NO_COUNTY_TARGET else "目标 "
+    tail = "（参考）" if r.status == tq.NO_COUNTY_TARGET else ""
+    return f"{word}{num(r.target, r.unit)}{tail}"
 
 
 def num(v: object, unit: str | None = "") -> str:
@@ -71,7 +101,7 @@ def tree(measures: pd.DataFrame, status: pd.DataFrame) -> None:
         inds = status[status["measure_no"].isin(group["measure_no"])]
         worst = next((s for s in tq.STATUS_ORDER if s in set(inds["status"])), None)
         head = f"{md(area)}（{len(group)}项措施，{len(inds)}项指标）" + (f" · {worst}" if worst else "")
-        with st.expander(head, expanded=worst in ("逾期", "滞后")):
+        with st.expander(head, expanded=worst in tq.OFF_TRACK):
             for m in group.itertuples():
                 lead = md(m.lead_departments.replace(";", "、"))
                 st.markdown(f"**{md(m.measure_no)}. {md(m.measure)}** — 牵头：{lead}")
@@ -81,10 +111,12 @@ def tree(measures: pd.DataFrame, status: pd.DataFrame) -> None:
                 if g is None:
                     continue
                 for r in g.itertuples():
+                    due = ("" if r.status == tq.NO_COUNTY_TARGET else
+                           f"今日应达 {md(num(r.expected_today, r.unit))}，")
                     st.markdown(
-                        f"&emsp;{light(r.status)} {md(r.indicator)}：当前 {md(shown_value(r))}，"
-                        f"今日应达 {md(num(r.expected_today, r.unit))}，目标 {md(num(r.target, r.unit))}"
-                        f"（{pd.Timestamp(r.deadline):%Y-%m-%d}前，{KIND_ZH.get(r.kind, r.kind)}）")
+                        f"&emsp;{light(r.status, bool(r.report_overdue))} {md(r.name)}：当前 {md(shown_value(r))}，"
+                        f"{due}{md(target_label(r))}（{pd.Timestamp(r.deadline):%Y-%m-%d}前）",
+                        help=r.help)
 
 
 def indicator_chart(row: pd.Series, series: pd.DataFrame) -> go.Figure:
@@ -96,12 +128,15 @@ def indicator_chart(row: pd.Series, series: pd.DataFrame) -> go.Figure:
                                  mode="lines", name="应达进度线", line={"dash": "dash", "color": theme.NEUTRAL}))
     fig.add_trace(go.Scatter(x=series["value_date"], y=series["value"], mode="lines+markers", name="实际值",
                              line={"color": theme.PRIMARY, "width": 3}))
-    fig.add_trace(go.Scatter(x=[row["deadline"]], y=[row["target"]], mode="markers+text", name="目标",
-                             text=[f"目标 {num(row['target'], unit)}"], textposition="middle left",
+    city_only = row["status"] == tq.NO_COUNTY_TARGET
+    fig.add_trace(go.Scatter(x=[row["deadline"]], y=[row["target"]], mode="markers+text",
+                             name=tq.CITY_TARGET + "（参考）" if city_only else "目标",
+                             text=[f"{tq.CITY_TARGET if city_only else '目标'} {num(row['target'], unit)}"],
+                             textposition="middle left",
                              marker={"symbol": "star", "size": 14, "color": STATUS_COLORS["已达标"]}))
     fig.add_vline(x=pd.Timestamp(row["today"]).timestamp() * 1000, line_dash="dot", line_color=theme.TODAY_LINE,
                   annotation_text="今日", annotation_position="top")
-    fig.update_layout(title={"text": f"{row['indicator']}（{unit or '数值'}）", "font": {"size": 14}},
+    fig.update_layout(title={"text": f"{row['name']}（{unit or '数值'}）", "font": {"size": 14}},
                       xaxis_title=None, margin={"t": 80})
     return theme.apply(fig, height=360)
 
@@ -142,8 +177,10 @@ def phases_chart(phases: pd.DataFrame, today: object) -> go.Figure:
 
 
 def status_table(status: pd.DataFrame) -> pd.DataFrame:
-    """The status table with Chinese headers (screen and Excel)."""
-    out = status.assign(kind=status["kind"].map(KIND_ZH).fillna(status["kind"]))
+    """The status table with Chinese headers (screen and Excel): the catalogue's name first, the plan's own
+    wording beside it; 报告逾期 a column of its own."""
+    out = status.assign(kind=status["kind"].map(KIND_ZH).fillna(status["kind"]),
+                        report_overdue=status["report_overdue"].map({True: tq.REPORT_OVERDUE, False: ""}))
     return out[list(EXPORT_HEADERS)].rename(columns=EXPORT_HEADERS)
 
 

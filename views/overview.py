@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import charts, data, widgets
 from ui import overview as ov
-from warehouse.queries import geo, meeting, privacy
+from warehouse.queries import geo, meeting, privacy, targets
 
 wh = data.warehouse()
 user_scope = data.user_scope()
@@ -72,7 +72,8 @@ with middle:
                         theme=None, key="ov_risk", config={"displayModeBar": False})
 with right:
     off = wh.query(meeting.off_track_targets, scope, period)
-    st.html(ov.targets_html(off, ov.MAX_TARGETS[is_meeting]))
+    late = wh.query(meeting.late_reports, scope, period)
+    st.html(ov.targets_html(off, ov.MAX_TARGETS[is_meeting], late, county_view=not targets.is_city_view(scope)))
 
 if not is_meeting:
     # Meeting pack (PDF + Excel): the lead wires report.pack here (ui.overview.pack_buttons).

@@ -45,12 +45,13 @@ with tab_ind:
     if status.empty:
         st.info("本计划尚未设定指标。")
     else:
-        labels = [f"{r.measure_no} · {r.indicator}" for r in status.itertuples()]
+        labels = [f"{r.measure_no} · {r.name}" for r in status.itertuples()]
         pick = st.selectbox("指标", range(len(labels)), format_func=labels.__getitem__, key="indicator")
         row = status.iloc[pick]
-        st.markdown(f"{ut.light(row['status'])} **{md(row['indicator'])}** — 牵头 {md(row['lead_department'])}，"
-                    f"{ut.KIND_ZH.get(row['kind'], row['kind'])}；完成目标 {ut.num(row['share_of_target'], '%')}，"
-                    f"应报未报 {row['missing_reports']} 份")
+        st.markdown(f"{ut.light(row['status'], bool(row['report_overdue']))} **{md(row['name'])}** — "
+                    f"牵头 {md(row['lead_department'])}；完成{'全市' if row['status'] == tq.NO_COUNTY_TARGET else ''}"
+                    f"目标 {ut.num(row['share_of_target'], '%')}，应报未报 {row['missing_reports']} 份",
+                    help=row["help"])
         series = wh.query(tq.indicator_series, view, plan_id, row["measure_no"], row["indicator"])
         st.plotly_chart(ut.indicator_chart(row, series), theme=None, key="chart_indicator")
         st.subheader("分区县")

@@ -27,21 +27,30 @@ import duckdb
 import pandas as pd
 
 from warehouse import queries as q
-from warehouse.queries import Scope, cube, gaps, geo, privacy, targets, volunteers
+from warehouse.queries import Scope, cube, gaps, geo, metrics, privacy, targets, volunteers
 from warehouse.queries.key_counts import KEY_CHILDREN_CUBE
 from warehouse.queries.key_counts import RISK_CELL as _RISK_CELL
 
-# Computed target indicators shown as headline rates: metric key → (targets model, Chinese label).
+# Computed target indicators shown as headline rates: metric key → (targets model, Chinese label). The label is
+# the metric catalogue's (config/metrics.csv), the same name the targets page and the pack show.
 RATE_MODELS = {
-    "visit_compliance": ("visited_30d_rate", "重点对象走访率"),
-    "public_school_share": ("public_school_share", "公办学校就读比例"),
-    "health_record_rate": ("health_record_rate", "健康档案建档率"),
+    "visit_compliance": ("visited_30d_rate", metrics.label("visited_30d_rate")),
+    "public_school_share": ("public_school_share", metrics.label("public_school_share")),
+    "health_record_rate": ("health_record_rate", metrics.label("health_record_rate")),
 }
-OFF_TRACK = ("逾期", "滞后")
+# Headline key → catalogue entry (its name and (?) definition).
+HEADLINE_METRICS = {"migrant": "migrant_children", "key_children": "key_children",
+                    "visit_compliance": "visited_30d_rate", "public_school_share": "public_school_share",
+                    "health_record_rate": "health_record_rate", "volunteer_person_times": "volunteer_person_times",
+                    "targets_off_track": "targets_off_track"}
+# A headline rate's department-reported twin, shown beside it (计算值 · 部门报送), never in its place.
+REPORTED_TWIN = {"health_record_rate": "health_record_rate_reported"}
+OFF_TRACK = targets.OFF_TRACK
 SOURCE_LABELS = {"map": "流动儿童分布", "key_children": "重点儿童", "targets": "目标进展",
                  "volunteers": "志愿服务", "gaps": "服务缺口"}
 HEADLINE_COLUMNS = ["metric", "label", "value", "previous_value", "change", "unit", "kind", "source_page",
-                    "source_label", "as_of", "detail", "people", "previous_people",
+                    "source_label", "as_of", "detail", "metric_id", "help", "twin_metric_id", "twin_label",
+                    "twin_value", "people", "previous_people",
                     "period", "previous_period", "age_band", "category", "risk_level", "area"]  # cube keys (counts)
 MAP_AGE_BAND, MAP_CATEGORY = "all", "流动儿童"
 
@@ -144,6 +153,23 @@ def _rate_row(status: pd.DataFrame, model: str) -> pd.Series | None:
     return None if rows.empty else rows.iloc[0]
 
 
+def _reported_row(status: pd.DataFrame, metric_id: str) -> pd.Series | None:
+    """The indicator (first plan, targets page order) that is the catalogue entry `metric_id`."""
+    if status.empty:
+        return None
+    rows = status[status["metric_id"] == metric_id]
+    return None if rows.empty else rows.iloc[0]
+
+
+def target_text(row) -> str:
+    """"目标 95% · 滞后", or in a county's view of a city-wide target "全市目标 95%（参考）"; · 报告逾期 when late."""
+    unit = row["unit"] or ""
+    goal = f"{float(row['target']):g}{unit}"
+    text = (f"{targets.CITY_TARGET} {goal}（参考）" if row["status"] == targets.NO_COUNTY_TARGET
+            else f"目标 {goal} · {row['status']}")
+    return text + (f" · {targets.REPORT_OVERDUE}" if bool(row.get("report_overdue")) else "")
+
+
 def _num(v) -> float | None:
     return None if v is None or pd.isna(v) else float(v)
 
@@ -162,7 +188,8 @@ def _risk_detail(risk: pd.DataFrame) -> str:
 
 def _status_detail(status: pd.DataFrame) -> str:
     counts = status["status"].value_counts()
-    return " · ".join(f"{s}{int(counts.get(s, 0))}" for s in targets.STATUS_ORDER if counts.get(s, 0))
+    return " · ".join(f"{int(counts[s])}项仅有全市目标（参考）" if s == targets.NO_COUNTY_TARGET else f"{s}{int(counts[s])}"
+                      for s in targets.STATUS_ORDER if counts.get(s, 0))
 
 
 @privacy.counts("people", "previous_people", derived={"value": "people", "previous_value": "previous_people",
@@ -190,10 +217,13 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.Da
     label = _period_label(period)
     rows: list[dict] = []
 
-    def add(metric, label_zh, value, before, unit, kind, page, as_of, detail=""):
-        rows.append({"metric": metric, "label": label_zh, "value": _num(value), "previous_value": _num(before),
-                     "unit": unit, "kind": kind, "source_page": page, "source_label": SOURCE_LABELS[page],
-                     "as_of": as_of, "detail": detail})
+    def add(metric, label_zh, value, before, unit, kind, page, as_of, detail="", twin=None):
+        mid = HEADLINE_METRICS[metric]
+        rows.append({"metric": metric, "label": metrics.label(mid), "value": _num(value),
+                     "previous_value": _num(before), "unit": unit, "kind": kind, "source_page": page,
+                     "source_label": SOURCE_LABELS[page], "as_of": as_of, "detail": detail, "metric_id": mid,
+                     "help": metrics.help(mid), **(twin or {"twin_metric_id": None, "twin_label": None,
+                                                             "twin_value": None})})
 
     streets = _map_streets(con, scope, period)
     has_prev = pw is not None and streets["previous_children"].notna().any()
@@ -212,11 +242,14 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.Da
     as_of = f"评估日 {w.as_of:%Y-%m-%d}" if w else ""
     for metric, (model, label_zh) in RATE_MODELS.items():
         cur, before = _rate_row(status, model), _rate_row(prev_status, model)
-        detail = ""
-        if cur is not None:
-            detail = f"目标 {cur['target']:g}% · {cur['status']}"
+        detail = "" if cur is None else target_text(cur)
+        twin = None
+        if metric in REPORTED_TWIN:
+            t = _reported_row(status, REPORTED_TWIN[metric])
+            twin = {"twin_metric_id": REPORTED_TWIN[metric], "twin_label": metrics.label(REPORTED_TWIN[metric]),
+                    "twin_value": None if t is None else _num(t["current_value"])}
         add(metric, label_zh, None if cur is None else cur["current_value"],
-            None if before is None else before["current_value"], "%", "rate", "targets", as_of, detail)
+            None if before is None else before["current_value"], "%", "rate", "targets", as_of, detail, twin)
 
     monthly = volunteers.monthly(con, scope)
     by_month = monthly.set_index("period") if len(monthly) else monthly
@@ -231,13 +264,20 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.Da
     add("volunteer_person_times", "志愿服务人次", person_times(w), person_times(pw), "人次", "activity",
         "volunteers", w.months_label if w else "", f"开展活动 {int(held):,} 场")
 
-    off = status["status"].isin(OFF_TRACK).sum() if len(status) else None
-    prev_off = prev_status["status"].isin(OFF_TRACK).sum() if len(prev_status) else None
-    add("targets_off_track", "滞后与逾期目标", off, prev_off, "项", "targets", "targets", as_of,
-        _status_detail(status) if len(status) else "")
+    judged = status[status["status"] != targets.NO_COUNTY_TARGET] if len(status) else status
+    # A county's view of city-wide targets judges nothing: no count rather than a reassuring 0.
+    off = judged["status"].isin(OFF_TRACK).sum() if len(judged) else None
+    late = int(status["report_overdue"].sum()) if len(status) else 0
+    prev_judged = (prev_status[prev_status["status"] != targets.NO_COUNTY_TARGET] if len(prev_status)
+                   else prev_status)
+    prev_off = prev_judged["status"].isin(OFF_TRACK).sum() if len(prev_judged) else None
+    detail = _status_detail(status) if len(status) else ""
+    if late:
+        detail = f"{detail} · {targets.REPORT_OVERDUE}{late}" if detail else f"{targets.REPORT_OVERDUE}{late}"
+    add("targets_off_track", "未达标与滞后目标", off, prev_off, "项", "targets", "targets", as_of, detail)
 
     out = pd.DataFrame(rows)
-    for c in ("value", "previous_value"):
+    for c in ("value", "previous_value", "twin_value"):
         out[c] = out[c].astype("Float64")
     out["change"] = (out["value"] - out["previous_value"]).astype("Float64")
     is_count = out["kind"] == "count"
@@ -293,13 +333,14 @@ def _gap_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
 @privacy.counts("latest_value", derived={"share_of_target": "latest_value"},
                 where={"latest_value": ("unit", targets.PEOPLE_UNITS)}, cube=targets.in_targets("latest_value", rates=False))
 def off_track_targets(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
-    """Indicators of every plan with status 逾期 or 滞后 on as_of(period) (the targets page's status table).
+    """Indicators of every plan with status 未达标 or 滞后 on as_of(period) (the targets page's status table).
 
-    Columns: indicator_code (plan/measure no.), indicator_name, plan_name, measure_no, department (牵头单位),
-    status, latest_value, target_value, unit, deadline, share_of_target, value_date. Most urgent first.
+    Columns: indicator_code (plan/measure no.), indicator_name (the catalogue's name, as the targets page shows
+    it), plan_name, measure_no, department (牵头单位), status, latest_value, target_value, unit, deadline,
+    share_of_target, value_date, report_overdue (a report is also missing: 报告逾期). Most urgent first.
     """
     cols = ["indicator_code", "indicator_name", "plan_name", "measure_no", "department", "status",
-            "latest_value", "target_value", "unit", "deadline", "share_of_target", "value_date"]
+            "latest_value", "target_value", "unit", "deadline", "share_of_target", "value_date", "report_overdue"]
     w = _window(con, period)
     status = _status(con, scope, w)
     status = status[status["status"].isin(OFF_TRACK)]
@@ -308,12 +349,12 @@ def off_track_targets(con: duckdb.DuckDBPyConnection, scope: Scope, period: str)
     names = targets.plans(con, scope).set_index("plan_id")["plan_name"]
     out = pd.DataFrame({
         "indicator_code": status["plan_id"] + "/" + status["measure_no"].astype(str),
-        "indicator_name": status["indicator"], "plan_name": status["plan_id"].map(names).fillna(status["plan_id"]),
+        "indicator_name": status["name"], "plan_name": status["plan_id"].map(names).fillna(status["plan_id"]),
         "measure_no": status["measure_no"], "department": status["lead_department"], "status": status["status"],
         "latest_value": pd.to_numeric(status["current_value"], errors="coerce").astype("Float64"),
         "target_value": pd.to_numeric(status["target"], errors="coerce").astype("Float64"), "unit": status["unit"],
         "deadline": status["deadline"], "share_of_target": status["share_of_target"].astype("Float64"),
-        "value_date": status["value_date"],
+        "value_date": status["value_date"], "report_overdue": status["report_overdue"].astype(bool),
         # the targets cube's key (the door marks latest_value from it, as on the targets page)
         "plan_id": status["plan_id"], "indicator": status["indicator"], "value_period": status["value_period"],
         "cube_area": status["cube_area"],
@@ -321,6 +362,20 @@ def off_track_targets(con: duckdb.DuckDBPyConnection, scope: Scope, period: str)
     order = out["status"].map({s: i for i, s in enumerate(targets.STATUS_ORDER)})
     return (out.assign(_o=order).sort_values(["_o", "share_of_target"], na_position="first", kind="stable")
             .drop(columns="_o").reset_index(drop=True))
+
+
+def late_reports(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
+    """Indicators with a progress report missing on as_of(period) (报告逾期), whatever their status — a target
+    met but reported late is listed here as 已达标, never as off track. Columns: indicator_name, department,
+    status, missing_reports."""
+    status = _status(con, scope, _window(con, period))
+    cols = ["indicator_name", "department", "status", "missing_reports"]
+    if status.empty:
+        return pd.DataFrame(columns=cols)
+    late = status[status["report_overdue"].astype(bool)]
+    return pd.DataFrame({"indicator_name": late["name"], "department": late["lead_department"],
+                         "status": late["status"], "missing_reports": late["missing_reports"]})[cols].reset_index(
+        drop=True)
 
 
 _DENSITY_DERIVED = {"per_km2": "children", "per_1000_residents": "children", "share_of_under16": "children",
@@ -353,7 +408,7 @@ _PACK_COUNTS = {
     "重点对象风险等级": (["人数", "上期人数"], {"较上期": ["人数", "上期人数"]}, []),  # marked from its cube
     "流动儿童分布（街道）": (["人数", "上期人数"], {"每平方公里人数": "人数", "较上期": ["人数", "上期人数"]},
                          []),  # marked from the map's cube (street_density), no view-local pattern
-    "滞后与逾期目标": (["最新值"], {}, [], {"最新值": ("单位", targets.PEOPLE_UNITS)}),
+    "未达标与滞后目标": (["最新值"], {}, [], {"最新值": ("单位", targets.PEOPLE_UNITS)}),
 }
 
 
@@ -410,10 +465,12 @@ def pack_tables(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> di
             "综合缺口指数": top["gap_index"].astype("Float64").round(1), "最大缺口项目": top["measure_label"],
             "最大缺口": top["shortfall"], "单位": top["unit"],
             "缺口率": top["gap_share"].astype("Float64").round(3)}),
-        "滞后与逾期目标": pd.DataFrame({
+        "未达标与滞后目标": pd.DataFrame({
             "行动计划": off["plan_name"], "措施编号": off["measure_no"], "指标": off["indicator_name"],
-            "牵头单位": off["department"], "状态": off["status"], "最新值": off["latest_value"],
-            "目标值": off["target_value"], "单位": off["unit"], "截止日期": off["deadline"]}),
+            "牵头单位": off["department"], "状态": off["status"],
+            "报告逾期": off["report_overdue"].map({True: targets.REPORT_OVERDUE, False: ""}),
+            "最新值": off["latest_value"], "目标值": off["target_value"], "单位": off["unit"],
+            "截止日期": off["deadline"]}),
         "志愿服务（月度）": pd.DataFrame({"月份": months["period"], "开展活动（场）": months["held"],
                                    "服务人次": months["person_times"]}),
     }

@@ -47,8 +47,12 @@ _CACHE: dict[tuple, dict[str, Metric]] = {}
 
 
 def path() -> Path:
-    """config/metrics.csv (or $TONGXIN_CONFIG_DIR/metrics.csv)."""
-    return Path(os.environ.get("TONGXIN_CONFIG_DIR") or REPO_DIR / "config") / "metrics.csv"
+    """$TONGXIN_CONFIG_DIR/metrics.csv when that folder has one (a deployment's own catalogue), else the
+    shipped config/metrics.csv: a deployment that only overrides settings keeps every figure's name."""
+    own = os.environ.get("TONGXIN_CONFIG_DIR")
+    if own and (Path(own) / "metrics.csv").is_file():
+        return Path(own) / "metrics.csv"
+    return REPO_DIR / "config" / "metrics.csv"
 
 
 def _bool(v: str) -> bool | None:

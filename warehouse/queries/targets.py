@@ -1,17 +1,21 @@
 """Action-plan targets and progress (目标进展): plans, measures, indicators, actuals and status.
 
 Every function takes `today` (default: the snapshot's meta.data_date) so that status is a pure
-function of the snapshot and the day it is judged on. Status rules (shown on the page, thresholds in
-config/target_rules.csv):
+function of the snapshot and the day it is judged on. The status says one thing, the value against the
+target's path; a report not received is a separate flag (报告逾期), never a status, so a target met but
+reported late is 已达标 + 报告逾期:
 
-1. 逾期 overdue — a report the lead department owed (one per county per reporting period, due
-   `report_grace_days` after the period ends, from the indicator's reporting start) is missing;
-2. 已达标 achieved — the current value meets the target (in the indicator's direction);
-3. 逾期 overdue — the deadline has passed and the target is not met;
-4. 无数据 no data — no value on or before today;
-5. 正常推进 on track — the value is at or beyond the straight path from baseline to target;
-6. 有风险 at risk — progress since the baseline is at least `at_risk_share` of the progress due by today;
-7. 滞后 off track — otherwise.
+1. 已达标 achieved — the current value meets the target (in the indicator's direction);
+2. 未达标 missed — the deadline has passed and the target is not met;
+3. 无数据 no data — no value on or before today;
+4. 正常 on track — the value is at or beyond the straight path from baseline to target;
+5. 滞后 off track — otherwise.
+6. 未设区县目标 — a county's (or street's) view of an indicator that has only a city-wide target: the
+   target is shown as 全市目标 for reference and the county is not judged by it.
+
+报告逾期 (`report_overdue`, `missing_reports`): a report the lead department owed (one per county per
+reporting period, due `report_grace_days` after the period ends, from the indicator's reporting start)
+is missing.
 
 Overall values: computed indicators sum numerators and denominators over the counties in scope;
 reported ones average percentages (unit %) and add counts over the latest report of each county.
@@ -23,11 +27,15 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from . import Scope, _df, _scope_predicate, cube, privacy
+from . import Scope, _df, _scope_predicate, cube, metrics, privacy
 
-STATUS_ORDER = ("逾期", "滞后", "有风险", "正常推进", "已达标", "无数据")
-STATUS_EN = {"已达标": "achieved", "正常推进": "on track", "有风险": "at risk", "滞后": "off track",
-             "逾期": "overdue", "无数据": "no data"}
+STATUS_ORDER = ("未达标", "滞后", "正常", "已达标", "无数据", "未设区县目标")
+STATUS_EN = {"已达标": "achieved", "正常": "on track", "滞后": "off track", "未达标": "missed",
+             "无数据": "no data", "未设区县目标": "city-wide target only"}
+OFF_TRACK = ("未达标", "滞后")
+REPORT_OVERDUE = "报告逾期"
+NO_COUNTY_TARGET = "未设区县目标"
+CITY_TARGET, COUNTY_TARGET = "全市目标", "区县目标"
 CADENCE_MONTHS = {"月": 1, "季度": 3, "半年": 6, "年": 12}
 
 # Indicators counted in people (a child count can be small at county level): the small-number rule
@@ -238,25 +246,22 @@ def owed_reports(con: duckdb.DuckDBPyConnection, scope: Scope, today: dt.date | 
     return miss.merge(names, on="county_code", how="left").merge(dep, on=["plan_id", "measure_no", "indicator"])
 
 
-def _status(r: dict, at_risk: float) -> str:
-    v, t, b, e = r["current_value"], r["target"], r["baseline"], r["expected_today"]
+def _status(r: dict) -> str:
+    """The value against the target's path (the module docstring's rules 1–5); reports are not looked at."""
+    v, t, e = r["current_value"], r["target"], r["expected_today"]
     sign = -1.0 if r["direction"] == "越低越好" else 1.0
-    if r["missing_reports"] > 0:
-        return "逾期"
     if v is not None and not pd.isna(v) and sign * (v - t) >= 0:
         return "已达标"
     if r["today"] > r["deadline"]:
-        return "逾期"
+        return "未达标"
     if v is None or pd.isna(v):
         return "无数据"
-    if sign * (v - e) >= 0:
-        return "正常推进"
-    base = b if b is not None and not pd.isna(b) else e
-    due = sign * (e - base)
-    done = sign * (v - base)
-    if due > 0 and done / due >= at_risk:
-        return "有风险"
-    return "滞后"
+    return "正常" if sign * (v - e) >= 0 else "滞后"
+
+
+def is_city_view(scope: Scope) -> bool:
+    """Whether a scope is judged against city-wide targets: it covers whole cities (or everything)."""
+    return bool(scope.prefixes) and all(len(p) <= 4 for p in scope.prefixes)
 
 
 def expected_value(baseline: float | None, baseline_date, target: float, deadline, today) -> float:
@@ -274,7 +279,8 @@ def expected_value(baseline: float | None, baseline_date, target: float, deadlin
 STATUS_COLUMNS = ["plan_id", "area", "measure_no", "measure", "indicator", "unit", "direction", "kind", "model",
                   "lead_department", "department", "baseline", "baseline_date", "target", "deadline",
                   "current_value", "value_date", "reported_by", "share_of_target", "expected_today",
-                  "missing_reports", "status", "today", "origin", "value_period", "cube_area"]
+                  "missing_reports", "status", "today", "origin", "value_period", "cube_area",
+                  "metric_id", "name", "help", "report_overdue", "target_scope"]
 
 
 @privacy.counts("current_value", derived={"share_of_target": "current_value"}, where=_PEOPLE,
@@ -325,9 +331,20 @@ def indicator_status(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str 
     cv = pd.to_numeric(df["current_value"], errors="coerce")
     share = cv / df["target"].where(df["target"] != 0) * 100
     df["share_of_target"] = share.where(df["direction"] != "越低越好", df["target"] / cv.where(cv != 0) * 100).round(1)
-    keys = ["current_value", "target", "baseline", "expected_today", "direction", "missing_reports", "today", "deadline"]
+    keys = ["current_value", "target", "expected_today", "direction", "today", "deadline"]
     rows = (dict(zip(keys, vals)) for vals in zip(*(df[k].tolist() for k in keys)))
-    df["status"] = [_status(r, rl["at_risk_share"]) for r in rows]
+    df["status"] = [_status(r) for r in rows]
+    df["report_overdue"] = df["missing_reports"] > 0
+    # Plan targets are city-wide: a county's value is shown beside the 全市目标 for reference, not judged by it.
+    df["target_scope"] = CITY_TARGET
+    if not is_city_view(scope):
+        df["status"] = NO_COUNTY_TARGET
+    found = [metrics.for_indicator(k, m if isinstance(m, str) else None, i)
+             for k, m, i in zip(df["kind"], df["model"], df["indicator"])]
+    df["metric_id"] = [m.metric_id for m in found]
+    df["name"] = [m.name_zh for m in found]
+    df["help"] = [metrics.help(m.metric_id) if m.metric_id in metrics.catalogue() else m.definition_zh
+                  for m in found]
     return df[STATUS_COLUMNS]
 
 
@@ -368,7 +385,8 @@ def department_summary(con: duckdb.DuckDBPyConnection, scope: Scope, today: dt.d
     out = led.set_index("department").join(agg, how="outer").join(piv, how="left").fillna(0).reset_index()
     for c in ["measures", "indicators", "missing_reports", *STATUS_ORDER]:
         out[c] = out[c].astype(int)
-    return out.sort_values(["逾期", "滞后", "indicators", "measures"], ascending=False).reset_index(drop=True)
+    return out.sort_values(["未达标", "滞后", "missing_reports", "indicators", "measures"],
+                           ascending=False).reset_index(drop=True)
 
 
 def department_measures(con: duckdb.DuckDBPyConnection, scope: Scope, department: str) -> pd.DataFrame:
