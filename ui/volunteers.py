@@ -55,7 +55,13 @@ def table_with_download(df: pd.DataFrame, columns: list[str], name: str, key: st
     config = {c: st.column_config.NumberColumn(format="percent") for c in pct
               if pd.api.types.is_numeric_dtype(shown[c])}
     st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config)
-    download(t, list(t.columns), name, key)
+    # Excel: numbers stay numbers; shares in percent under a "（%）" header, as the gaps downloads and the pack
+    dl = t.copy()
+    for c in pct:
+        dl[c] = [round(float(v) * 100, 1) if isinstance(v, int | float) and fmt.dash(v) != fmt.NONE else v
+                 for v in dl[c]]
+    dl = dl.rename(columns={c: f"{c}（%）" for c in pct})
+    download(dl, list(dl.columns), name, key)
 
 
 def _cell(v: object, percent: bool) -> str:
