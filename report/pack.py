@@ -184,8 +184,8 @@ def _headline_section(d: PackData) -> doc.Section:
                      "" if _missing(r.get("detail")) else str(r["detail"]),
                      f"{r['source_label']}（{r['as_of']}）"])
     table = doc.Table(["指标", "本期", "上期", "较上期", "说明", "来源页面（数据期）"], rows,
-                      widths=[1.3, 1.1, 1.1, 1.3, 2.4, 2.2], align=["L", "R", "R", "R", "L", "L"],
-                      size=11)
+                      widths=[2.8, 0.9, 0.9, 1.2, 2.0, 2.0], align=["L", "R", "R", "R", "L", "L"],
+                      size=10)
     return doc.Section("主要指标", [table], intro=d.period_note or None)
 
 
@@ -500,6 +500,10 @@ def build(con, scope: Scope, period: str, *, region_label: str, data_date, is_de
     step(0.9, "生成 Excel…")
     about = [("材料", TITLE), ("密级", CLASSIFICATION), ("区域", region), ("统计期", label),
              ("数据截至", _date(data_date)), ("生成时间", f"{generated}（北京时间）"), ("数据范围", note)]
+    if d.period_note:
+        about.append(("数据期说明", d.period_note))
+    if is_demo:
+        about.append(("示例数据", DEMO_MARK))
     xlsx_bytes = xlsx.workbook(about, d.tables, extra=_extra_tables(d))
     step(1.0, "完成")
     return pdf_bytes, xlsx_bytes

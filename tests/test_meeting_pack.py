@@ -6,7 +6,9 @@ import io
 import ipaddress
 import re
 import socket
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 import pypdf
@@ -19,6 +21,7 @@ from ui import map as mp
 from ui import overview as ov
 from warehouse import queries as q
 from warehouse.queries import geo, meeting, privacy
+from warehouse.queries import pack as qpack
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CITY = "全市"
@@ -127,7 +130,7 @@ def test_built_offline(built):
 
 def test_pdf_is_a4_landscape_with_embedded_fonts(built):
     reader = built["reader"]
-    assert len(reader.pages) >= 6
+    assert len(reader.pages) >= 3  # sections follow each other: fewer pages, none half-empty
     fonts = 0
     for page in reader.pages:
         box = page.mediabox
@@ -141,10 +144,15 @@ def test_pdf_is_a4_landscape_with_embedded_fonts(built):
     assert fonts
 
 
-def test_cover_names_region_period_and_data_date(built):
+def test_cover_names_region_period_and_data_date(con, built):
     cover = built["pages"][0]
     assert pack.TITLE in cover  # Chinese extracted as text, not glyph ids
-    assert built["label"] in cover
+    city = qpack.city_name(con, built["scope"])
+    assert city and city in cover and "全市" not in cover  # the deployment's own city, not "全市"
+    if built["label"] != CITY:
+        assert built["label"] in cover
+    assert pack.CLASSIFICATION in cover
+    assert re.search(r"生成时间\s*\d{4}-\d\d-\d\d \d\d:\d\d（北京时间）", cover), cover
     assert fmt.period_label(built["period"]) in cover
     assert pd.Timestamp(built["info"].data_date).strftime("%Y-%m-%d") in cover
     assert (pack.DEMO_MARK in cover) == built["info"].is_demo
@@ -155,6 +163,7 @@ def test_page_numbers_and_demo_mark_on_every_page(built):
     n = len(built["pages"])
     for i, text in enumerate(built["pages"], start=1):
         assert f"第 {i} 页 / 共 {n} 页" in text
+        assert text.count(pack.CLASSIFICATION) >= (1 if i == 1 else 2), (i, "内部资料 in the header and footer")
         if built["info"].is_demo:
             assert pack.DEMO_MARK in text
 
@@ -163,8 +172,7 @@ def test_headline_figures_equal_the_overview_cards(con, built):
     """Each headline figure of meeting.headline (through the door) is in the PDF as the overview card shows it."""
     head = q.run(meeting.headline, con, built["scope"], built["period"])
     assert len(head) >= 6
-    page = next(t for t in built["pages"] if "主要指标" in t)
-    lines = page.splitlines()
+    lines = _section_text(built, "主要指标").splitlines()
     for row in head.to_dict("records"):
         line = next((ln for ln in lines if ln.startswith(row["label"] + " ")), None)
         assert line is not None, f"no line for {row['label']}"
@@ -201,23 +209,127 @@ def test_map_page_has_the_legend(con, built):
     assert len(img.images) >= 1  # the map itself
 
 
+def _titles(built) -> list[str]:
+    return re.findall(r"^[一二三四五六七八九十]、(\S+)$", "\n".join(built["pages"]), re.M)
+
+
+def _section_text(built, title: str) -> str:
+    """The text of one section: from its numbered title to the next one (page headers and footers included)."""
+    text = "\n".join(built["pages"])
+    start = re.search(rf"^[一二三四五六七八九十]、{re.escape(title)}$", text, re.M)
+    assert start, f"no section {title}"
+    end = re.search(r"^[一二三四五六七八九十]、\S+$", text[start.end():], re.M)
+    return text[start.end(): start.end() + end.start() if end else len(text)]
+
+
 def test_sections_present(built):
-    text = "".join(built["pages"])
-    for title in ("一、主要指标", "二、重点对象风险等级", "三、", "四、服务缺口", "五、滞后与逾期目标", "六、志愿服务"):
-        assert title in text
+    titles = _titles(built)
+    want = [pack.SUMMARY_TITLE, "主要指标", *([pack.RANKING_TITLE] if built["label"] == CITY else []), "服务缺口",
+            pack.TARGETS_TITLE, pack.MAP_TITLE, "重点对象风险等级", "志愿服务"]
+    assert titles == want
 
 
 def test_off_track_targets_with_department(con, built):
     off = q.run(meeting.off_track_targets, con, built["scope"], built["period"])
-    flat = _flat("".join(built["pages"]))
+    flat = _flat(_section_text(built, pack.TARGETS_TITLE))
     for r in off.to_dict("records"):
-        assert _flat(f"{r['status']}{r['indicator_name']}{r['department']}") in flat, r["indicator_name"]
+        assert _flat(f"{r['status']}{r['indicator_name']}") in flat, r["indicator_name"]
+        assert _flat(str(r["department"])) in flat and _flat(str(r["plan_name"])) in flat, r["indicator_name"]
+
+
+def test_no_indicator_listed_twice(con, built):
+    """An indicator held by several plans is one row naming every plan; the headline names each figure once."""
+    off = q.run(meeting.off_track_targets, con, built["scope"], built["period"])
+    rows = pack.off_track_rows(off)
+    names = [r["indicator"] for r in rows]
+    assert len(names) == len(set(names)), names
+    flat = _flat(_section_text(built, pack.TARGETS_TITLE))
+    for r in rows:
+        assert flat.count(_flat(f"{r['status']}{r['indicator']}")) == 1, r["indicator"]
+    shared = off.groupby("indicator_name")["plan_name"].nunique()
+    for name in shared[shared > 1].index:  # the shared ones name each of their plans
+        row = next(r for r in rows if r["indicator"] == name)
+        assert len(row["plans"]) == shared[name]
+    head = q.run(meeting.headline, con, built["scope"], built["period"])
+    assert head["label"].is_unique
+
+
+def test_plan_names_from_the_plan_catalogue(con, built):
+    from warehouse.queries import targets
+
+    catalogue = set(targets.plans(con, built["scope"])["plan_name"])
+    for r in pack.off_track_rows(q.run(meeting.off_track_targets, con, built["scope"], built["period"])):
+        assert set(r["plans"]) <= catalogue, r["plans"]
+
+
+def test_summary_has_three_parts_written_from_the_figures(con, built):
+    text = _section_text(built, pack.SUMMARY_TITLE)
+    lines = [ln.strip() for ln in text.splitlines()]
+    for heading in pack.SUMMARY_HEADINGS:
+        assert heading in lines, heading
+    d = pack.collect(con, built["scope"], built["period"])
+    parts = pack.summary(d)
+    flat = _flat(text)
+    for heading, sentences in parts.items():
+        assert sentences, heading
+        for s in sentences:
+            assert _flat(s) in flat, s
+    off = pack.off_track_rows(d.off_track)
+    problems = _flat("".join(parts["问题"]))
+    for r in off:  # each slipped target is named with the department that leads it
+        assert _flat(r["indicator"]) in problems or len(off) > 4
+        assert _flat("、".join(r["departments"])) in problems
+    for r in d.gaps.dropna(subset=["measure_label"]).to_dict("records"):  # and each lagging area with its gap
+        assert _flat(f"{r['area_name']}：最大缺口为{r['measure_label']}") in problems
+    assert len(parts["下步建议"]) == len(parts["问题"])  # one line of advice per problem
+
+
+def test_ranking_table_per_county_with_flags(con, city):
+    """One row per county, its counts as the overview shows that county, each rate flagged by its status."""
+    ranking = q.run(qpack.county_ranking, con, city["scope"], city["period"])
+    counties = q.counties(con, city["scope"])
+    assert sorted(ranking["county_code"]) == sorted(counties["county_code"])
+    lines = _section_text(city, pack.RANKING_TITLE).splitlines()
+    for r in ranking.to_dict("records"):
+        line = next((ln for ln in lines if re.match(rf"^{int(r['rank'])} {re.escape(r['county_name'])} ", ln)), None)
+        assert line is not None, r["county_name"]
+        head = q.run(meeting.headline, con, q.Scope.of(r["county_code"]), city["period"]).set_index("metric")
+        for m in ("migrant", "key_children"):
+            h = head.loc[m]
+            want = h["people_label"] if h.get("people_suppressed") is True else fmt.count(h["value"], card=True)
+            assert f" {want} " in f" {line} ", (m, line)
+        for k in meeting.RATE_MODELS:
+            if pd.notna(r[k]):
+                assert fmt.percent(r[k], points=True) in line
+    # the flags: a table cell filled with the status colour for every flagged status
+    d = pack.collect(con, city["scope"], city["period"])
+    table = pack._ranking_section(d).blocks[0]
+    for row, fills in zip(ranking.to_dict("records"), table.fills):
+        statuses = [row[f"{k}_status"] for k in meeting.RATE_MODELS]
+        assert [f for f in fills if f] == [pack.FLAG_FILLS[s] for s in statuses if s in pack.FLAG_FILLS]
+
+
+def test_flag_colours_follow_status():
+    assert pack.FLAG_FILLS["已达标"] != pack.FLAG_FILLS["滞后"] != pack.FLAG_FILLS["未达标"]
+    assert "正常" not in pack.FLAG_FILLS and "未设区县目标" not in pack.FLAG_FILLS  # neutral: no colour
+    assert pack.place("示范市", "全市") == "示范市" and pack.place("示范市", "青石县") == "示范市青石县"
+    assert pack.place(None, "全市") == "全市"
+
+
+def test_names_are_printed_as_text_not_markup():
+    """Region, plan and department names are data: markup-like characters print as typed."""
+    from report import pdf as doc
+
+    name = "**东湖区**<b>--</b>"
+    out = doc.render(doc.Cover(pack.TITLE, [("区域", name)], classification=pack.CLASSIFICATION),
+                     [doc.Section("一、工作小结", [doc.Text(f"1. {name}：最大缺口为托位。")])], name)
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(out)).pages)
+    assert _flat(name) in _flat(text) and pack.CLASSIFICATION in text
 
 
 def test_largest_gaps_equal_the_source(con, built):
     top = q.run(meeting.top_county_gaps, con, built["scope"], built["period"], n=3)
-    page = next(t for t in built["pages"] if "四、服务缺口" in t)
-    lines = [ln for ln in page.splitlines() if re.match(r"^\d+ ", ln)]
+    lines = [ln for ln in _section_text(built, "服务缺口").splitlines() if re.match(r"^\d+ ", ln)]
     assert len(lines) == len(top)
     for line, r in zip(lines, top.to_dict("records")):
         short = fmt.NONE if pd.isna(r["shortfall"]) else f"{int(r['shortfall']):,}"
@@ -253,7 +365,8 @@ def test_workbook_sheets_and_notes(con, built):
     assert next(iter(sheets)) == "说明"
     assert set(tables) <= set(sheets)
     about = "".join(str(c) for r in sheets["说明"] for c in r)
-    assert built["label"] in about and fmt.period_label(built["period"]) in about
+    assert pack.place(qpack.city_name(con, built["scope"]), built["label"]) in about
+    assert fmt.period_label(built["period"]) in about and pack.CLASSIFICATION in about
     assert pd.Timestamp(built["info"].data_date).strftime("%Y-%m-%d") in about
     assert privacy.mark() in about
     assert (pack.DEMO_MARK in about) == built["info"].is_demo
@@ -315,3 +428,44 @@ def test_rare_characters_outside_the_base_font_are_embedded_as_text():
                      "䶮县")
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(out)).pages)
     assert "䶮县" in text and "1,234" in text
+
+
+def _number_formats(xlsx: bytes, sheet: str, header: str) -> list[tuple[object, str]]:
+    """(value, number format) of every cell below `header` in `sheet`, read from the workbook's XML."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    z = zipfile.ZipFile(io.BytesIO(xlsx))
+    wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    rid = next(s.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+               for s in wb.find("m:sheets", ns) if s.get("name") == sheet)
+    target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+    ws = ElementTree.fromstring(z.read("xl/" + target.removeprefix("/xl/")))
+    shared = [("".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t")))
+              for si in ElementTree.fromstring(z.read("xl/sharedStrings.xml"))]
+    styles = ElementTree.fromstring(z.read("xl/styles.xml"))
+    custom = {n.get("numFmtId"): n.get("formatCode") for n in styles.iterfind("m:numFmts/m:numFmt", ns)}
+    builtin = {"0": "General", "9": "0%", "10": "0.00%", "3": "#,##0", "4": "#,##0.00"}
+    xfs = [x.get("numFmtId", "0") for x in styles.find("m:cellXfs", ns)]
+    col, out = None, []
+    for c in ws.iter(f"{{{ns['m']}}}c"):
+        letters = re.match(r"[A-Z]+", c.get("r")).group()
+        v = c.find("m:v", ns)
+        text = None if v is None else (shared[int(v.text)] if c.get("t") == "s" else v.text)
+        if text == header and c.get("t") == "s":
+            col = letters
+            continue
+        if col == letters and v is not None:
+            fid = xfs[int(c.get("s", "0"))]
+            out.append((text if c.get("t") == "s" else float(text), custom.get(fid, builtin.get(fid, fid))))
+    return out
+
+
+@pytest.mark.xfail(strict=True, reason="the workbook writer (report/export.py, report/xlsx.py) has no percent "
+                                       "format yet: the diff is in the pack helper's report")
+def test_workbook_rates_are_numbers_formatted_as_percent(city):
+    for sheet in ("缺口最大的地区", pack.RANKING_TITLE):
+        cells = _number_formats(city["xlsx"], sheet, "缺口率")
+        assert cells, sheet
+        for value, number_format in cells:
+            assert isinstance(value, float) and 0 <= value <= 1, (sheet, value)
+            assert "%" in number_format, (sheet, number_format)
