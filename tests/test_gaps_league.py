@@ -87,6 +87,8 @@ def test_league_ranks_streets_of_every_county_at_once(at, con, latest):
     assert not at.exception
     streets = q.run(gq.gap_table, con, CITY, latest, "children_homes", "street")
     assert streets["county_code"].nunique() > 1
+    # communities and homes are not people: the small-number rule leaves a street's 3 communities visible
+    assert streets["demand"].notna().all() and streets["shortfall"].notna().all()
     league = table(at, "position", "county_name", "standard")
     want = expected_order(streets, "gap_share")[:10]
     assert league["area_name"].tolist() == want
@@ -171,3 +173,24 @@ def test_vaccination_gap_is_named_for_what_it_counts(at, con, latest):
     at.selectbox(key="gap").select("vaccination").run()
     assert "各区县疫苗按程序接种缺口" in [s.value for s in at.subheader]
     assert any("到期应种儿童按程序接种比例" in m.label for m in at.metric)
+
+
+def test_index_league_ranks_streets_of_every_county_with_their_largest_gap(at, con, latest):
+    streets = q.run(gq.index_table, con, CITY, latest, "street")
+    want = streets.sort_values(["gap_index", "area_code"], ascending=[False, True])["area_name"].head(10).tolist()
+    league = table(at, "position", "county_name", "最大缺口")
+    assert league["area_name"].tolist() == want and league["county_name"].nunique() > 1
+    detail = q.run(gq.gaps_of_area, con, CITY, latest, "street")
+    first = streets.set_index("area_name").loc[want[0], "area_code"]
+    worst = detail[(detail["area_code"] == first) & detail["gap_share"].notna()].sort_values(
+        ["gap_share", "shortfall"], ascending=False).iloc[0]
+    assert league["最大缺口"].iloc[0].startswith(f"{worst.gap_name}（缺口率 {worst.gap_share * 100:.1f}%")
+
+
+def test_measures_table_hides_people_only(at):
+    """The demand/supply table behind the page: counts of people under the threshold read "<5"; counts of
+    streets, communities and facilities are shown (they disclose nobody); no None anywhere."""
+    wide = table(at, "区划代码", "地区")
+    text = wide.to_string()
+    assert "None" not in text and "nan" not in text.lower()
+    assert set(wide["街道（乡镇）数"]) <= {str(i) for i in range(1, 1000)}

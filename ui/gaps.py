@@ -344,3 +344,34 @@ def league_section(streets: pd.DataFrame, row: pd.Series, key: str, period: str)
     download(top.rename(columns={"area_name": "street_name"}),
              ["position", "street_name", "county_name", "demand_name", "demand", "supply_name", "supply", "ratio",
               "required", "shortfall", "gap_share", "standard"], f"{row['gap_name']}街道排名_{period}", "dl_league")
+
+
+def index_league_section(streets: pd.DataFrame, detail: pd.DataFrame, period: str) -> None:
+    """The streets of every county in scope by composite index, with each street's largest gap (the why)."""
+    st.subheader("全部区县的街道（乡镇）排名：综合缺口指数")
+    if streets.empty:
+        st.info("所选范围内暂无街道（乡镇）数据。")
+        return
+    n = st.select_slider("显示前几名", options=[3, 5, 10, 20, 50], value=10, key="league_n")
+    d = streets[streets["gap_index"].notna()].sort_values(["gap_index", "area_code"], ascending=[False, True])
+    known = detail[detail["gap_share"].notna()].sort_values(["area_code", "gap_share", "shortfall"],
+                                                             ascending=[True, False, False])
+    worst = known.drop_duplicates("area_code").set_index("area_code")
+    why = {code: f"{r.gap_name}（缺口率 {fmt.percent(r.gap_share)}，缺口 {fmt.count(r.shortfall)}{r.unit}）"
+           for code, r in worst.iterrows()}
+    top = d.head(n).assign(position=range(1, min(n, len(d)) + 1))
+    top = top.assign(worst=[why.get(c, "—") for c in top["area_code"]],
+                     gap_index_text=[f"{v:.1f}" for v in top["gap_index"]])
+    st.caption(f"在{streets['county_code'].nunique()}个区县的{len(streets)}个街道（乡镇）中按综合缺口指数从大到小排名，"
+               "不分区县；“最大缺口”为该街道缺口率最高的一项。")
+    shown = top.rename(columns={"worst": "最大缺口"})[["position", "area_name", "county_name", "gap_index_text",
+                                                       "gaps_counted", "最大缺口"]]
+    shown = shown.assign(position=shown["position"].astype(str), gaps_counted=shown["gaps_counted"].astype(str))
+    config = {"position": st.column_config.TextColumn("名次"), "area_name": st.column_config.TextColumn("街道（乡镇）"),
+              "county_name": st.column_config.TextColumn("所属区县"),
+              "gap_index_text": st.column_config.TextColumn(INDEX_LABEL),
+              "gaps_counted": st.column_config.TextColumn("计入指标数"), "最大缺口": st.column_config.TextColumn("最大缺口")}
+    st.dataframe(shown, hide_index=True, column_config=config, key="index_league_table")
+    download(top.rename(columns={"worst": "reason"}), ["position", "area_name", "county_name", "gap_index",
+                                                       "gaps_counted", "reason"], f"综合缺口指数街道排名_{period}",
+             "dl_index_league")

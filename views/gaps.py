@@ -59,6 +59,9 @@ if gap == ui.INDEX:
             cols = ["rank", "area_name", "area_type", "gap_index", "gaps_counted"]
             ui.table(table.sort_values(["rank", "area_code"]), cols, key="index_table")
             ui.download(table.sort_values(["rank", "area_code"]), cols, f"综合缺口指数_{period}", "dl_index")
+    if level == "county":
+        ui.index_league_section(wh.query(gq.index_table, scope, period, "street"),
+                                wh.query(gq.gaps_of_area, scope, period, "street"), period)
 else:
     row = catalogue.set_index("gap_id").loc[gap]
     share = ui.is_share(row)

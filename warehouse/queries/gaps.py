@@ -123,7 +123,7 @@ def gaps_of_area(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, leve
     ).astype({"shortfall": "Int64", "rank": "Int64"})
 
 
-@privacy.counts("value", groups=[["measure"]])
+@privacy.counts("value", groups=[["measure"]], where={"value": ("measure_unit", ["人"])})
 def measures(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, level: str) -> pd.DataFrame:
     """Demand and supply figures per county or street in scope (long form).
 
