@@ -17,7 +17,8 @@ PAGE = str(Path(__file__).resolve().parents[1] / "views" / "audit.py")
 def test_audit_page_shows_beijing_time_and_chinese_roles(tmp_path, monkeypatch):
     monkeypatch.setenv("TONGXIN_DATA_DIR", str(tmp_path))
     audit.record("login", user="leader-a", role="leader", scope=["990100"], root=tmp_path)
-    audit.record("land", user="officer-b", role="data_officer", what="activities 2025-01", root=tmp_path)
+    audit.record("land", user="officer-b", role="data_officer", what="activities 2025-01", detail="served",
+                 root=tmp_path)
     # A stamp late in the UTC day is the next day in Beijing: the page must not show the UTC date.
     log = audit.log_path(tmp_path)
     lines = log.read_text(encoding="utf-8").splitlines()
@@ -34,5 +35,6 @@ def test_audit_page_shows_beijing_time_and_chinese_roles(tmp_path, monkeypatch):
     assert mine.loc["leader-a", "role"] == "领导" and mine.loc["officer-b", "role"] == "数据专员"
     assert set(df["role"]) <= {r.label for r in ROLES.values()} | {"—"}
     assert "activities" not in mine.loc["officer-b", "what"] and "2025-01" in mine.loc["officer-b", "what"]
+    assert mine.loc["officer-b", "detail"] == "已下载"
     assert not df.astype(str).isin(["None", "nan", "NaT"]).any().any()
     assert at.multiselect[0].proto.placeholder == "全部操作"

@@ -12,6 +12,20 @@ from ui import format as fmt
 _SOURCE_TITLES = {name: s.title for name, s in sources().items()}
 
 
+# Details the sign-in, session and download code records in English (log fields are for tools and stay so).
+_DETAIL_ZH = {
+    "served": "已下载", "sso": "单点登录", "user": "用户退出", "disabled": "账户已停用", "bad credentials": "用户名或密码错误",
+    "input too long": "输入过长", "sso identity not mapped": "单点登录身份未对应到用户",
+    "session id without its sign-in cookie": "会话缺少登录凭证", "expired idle": "长时间未操作，会话已结束",
+    "expired max": "会话超过最长时限，已结束",
+}
+
+
+def _detail_zh(detail: object) -> str:
+    text = "" if detail is None or detail == "" else fmt.dash(detail)
+    return _DETAIL_ZH.get(text, text)
+
+
 def _what_zh(what: object) -> str:
     text = fmt.dash(what) if what != "" else ""
     head, _, rest = text.partition(" ")
@@ -36,7 +50,8 @@ if who:
 
 screen = shown.head(int(limit)).assign(
     at=lambda d: d["at"].map(fmt.beijing), role=lambda d: d["role"].map(fmt.role_zh),
-    what=lambda d: d["what"].map(_what_zh), action_label=lambda d: d["action_label"].map(fmt.dash))
+    what=lambda d: d["what"].map(_what_zh), action_label=lambda d: d["action_label"].map(fmt.dash),
+    detail=lambda d: d["detail"].map(_detail_zh))
 st.dataframe(
     screen, hide_index=True, width="stretch",
     column_order=["at", "user", "role", "action_label", "what", "scope", "ok", "detail"],
