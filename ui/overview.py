@@ -14,7 +14,7 @@ import streamlit as st
 from ui import auth, charts, theme
 from ui import format as fmt
 from ui import map as mp
-from ui.targets import STATUS_COLORS
+from ui.targets import STATUS_COLORS, num
 from ui.widgets import CITY_WIDE
 from warehouse.queries import metrics
 
@@ -32,8 +32,7 @@ _BASE_CSS = """
 .ov-sub { color: #4a5568; font-size: 0.85rem; margin: 0; }
 .ov-kpis { display: grid; grid-template-columns: repeat(var(--n), minmax(0, 1fr)); gap: 0.6rem; }
 .ov-kpi { border: 1px solid #d5dae1; border-radius: 0.5rem; padding: 0.45rem 0.7rem; background: #fff; }
-.ov-kpi .l { font-size: 0.95rem; color: #2d3748; font-weight: 600; white-space: nowrap; overflow: hidden;
-             text-overflow: ellipsis; }
+.ov-kpi .l { font-size: 0.95rem; color: #2d3748; font-weight: 600; line-height: 1.25; min-height: 2.5em; }
 .ov-kpi .v { font-size: 2.0rem; font-weight: 700; line-height: 1.15; color: #1a202c; }
 .ov-kpi .v small { font-size: 1rem; font-weight: 600; margin-left: 0.15rem; }
 .ov-kpi .c { font-size: 0.9rem; font-weight: 600; }
@@ -211,8 +210,7 @@ def twin_html(row: dict) -> str:
     text = fmt.NONE if v is None or pd.isna(v) else f"{float(v):.1f}"
     e = html.escape
     return (f'<div class="t" title="{e(metrics.help(mid))}"><span class="ov-fig" data-metric="{e(mid)}" '
-            f'data-label="{e(str(row["twin_label"]))}" data-value="{e(text)}">部门报送 <b>{e(text)}%</b></span>'
-            f' · 左为计算值</div>')
+            f'data-label="{e(str(row["twin_label"]))}" data-value="{e(text)}">部门报送 <b>{e(text)}%</b></span></div>')
 
 
 def kpi_html(headline: pd.DataFrame, previous_period: str | None) -> str:
@@ -285,8 +283,8 @@ def targets_html(off: pd.DataFrame, limit: int, late: pd.DataFrame | None = None
                     if bool(r.get("report_overdue")) else "")
         unit = str(r["unit"] or "")
         value = (f"{r['latest_value_label']}{unit}" if r.get("latest_value_suppressed") else
-                 fmt.NONE if pd.isna(r["latest_value"]) else f"{float(r['latest_value']):,.4g}{unit}")
-        target = f"{float(r['target_value']):,.4g}{unit}"
+                 num(r["latest_value"], unit))  # as the targets page writes it (79.0%, 5个)
+        target = num(r["target_value"], unit)
         items.append(
             f'<li class="ov-target"><span class="ov-tag" style="background:{colour}">{html.escape(r["status"])}'
             f'</span>{late_tag}<span class="t">{html.escape(r["indicator_name"])}</span><br><span class="m">'
