@@ -268,6 +268,8 @@ def off_track_rows(off: pd.DataFrame) -> list[dict]:
 
 def _targets_section(d: PackData, title: str = TARGETS_TITLE) -> doc.Section:
     rows = off_track_rows(d.off_track)
+    if not rows:
+        return doc.Section(title, [], intro="本范围内没有未达标或滞后的目标（按“目标进展”页面的评估规则）。")
     table = doc.Table(["状态", "指标", "牵头单位", "行动计划", "最新值 / 目标值", "截止日期"],
                       [[r["status"], r["indicator"], "、".join(r["departments"]), "；".join(r["plans"]),
                         f"{r['value']} / {r['target']} {r['unit']}".strip(), r["deadline"]] for r in rows],

@@ -21,7 +21,7 @@ ACCENT = (43, 108, 176)
 HEAD_FILL = (232, 239, 247)
 ZEBRA = (247, 248, 250)
 RED = (192, 57, 43)
-MAP_MIN_H = 120  # mm: a smaller map cannot be read at street level
+MAP_MIN_H = 100  # mm: a smaller map cannot be read at street level
 
 
 @dataclass
@@ -262,7 +262,7 @@ def _start_height(pdf: _Doc, s: Section) -> float:
         h += min(b.width_mm / b.ratio, pdf.h - pdf.t_margin - pdf.b_margin - 30) + (6 if b.caption else 0)
     elif isinstance(b, Table):
         row = b.size * 0.55 + 2.4
-        h += (7 if b.title else 0) + row * (1 + min(2, max(1, len(b.rows))))
+        h += (7 if b.title else 0) + (row * (1 + min(2, len(b.rows))) if b.rows else 9)
     elif isinstance(b, Text):
         h += b.size * 0.55 * min(3, _lines(pdf, b.text, pdf.epw, b.size, b.bold)) + 1.5
     return h
@@ -292,7 +292,7 @@ def _image(pdf: _Doc, im: Image, x: float, max_h: float | None = None) -> float:
     h = w / im.ratio
     room = (max_h or (pdf.h - pdf.b_margin - pdf.get_y() - (6 if im.caption else 0)))
     if h > room:
-        if room < 40:
+        if room < max(25, 0.6 * h):  # shrink a chart a little to fit the page, never to a stamp
             pdf.add_page()
             room = pdf.h - pdf.b_margin - pdf.get_y() - (6 if im.caption else 0)
         if h > room:
