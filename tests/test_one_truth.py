@@ -244,3 +244,45 @@ def test_gap_figures_carry_their_definition(seen):
     missing = [f.where for f in seen["figures"] if f.where.startswith("服务缺口")
                and seen["gap_help"].get(f.where) != metrics.help(f.metric)]
     assert seen["gap_help"] and not missing, f"{seen['scope']}: no catalogue (?) on {missing}"
+
+
+# --------------------------------------------------------------------------------------------
+# The catalogue itself
+
+
+def test_catalogue_rows_are_complete_and_distinct():
+    """Every entry has the columns of config/metrics.csv filled where they must be, one id, one name."""
+    import csv
+
+    with metrics.path().open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(rows[0]) == metrics.COLUMNS
+    ids, names = [r["metric_id"] for r in rows], [r["name_zh"] for r in rows]
+    assert len(set(ids)) == len(ids) and len(set(names)) == len(names)
+    for r in rows:
+        assert r["name_zh"] and r["definition_zh"] and r["source"] and r["kind"] in ("computed", "reported"), r
+        assert r["higher_is_better"] in ("true", "false", ""), r
+
+
+def test_every_headline_and_plan_model_has_an_entry(con):
+    """The overview's cards and each computed plan indicator's model are catalogue entries."""
+    from warehouse.queries import meeting
+
+    cat = metrics.catalogue()
+    assert set(meeting.HEADLINE_METRICS.values()) <= set(cat)
+    models = q._df(con, "select distinct model from plan_indicators where kind = 'computed'")["model"]
+    assert set(models) <= set(cat)
+
+
+def test_a_deployment_catalogue_is_read_again_when_it_changes(tmp_path, monkeypatch):
+    """A deployment's own config/metrics.csv wins, and an edit is seen without a restart."""
+    import shutil
+
+    shutil.copy(metrics.path(), tmp_path / "metrics.csv")
+    monkeypatch.setenv("TONGXIN_CONFIG_DIR", str(tmp_path))
+    assert metrics.label("key_children") == "重点对象"
+    text = (tmp_path / "metrics.csv").read_text(encoding="utf-8").replace("key_children,重点对象,", "key_children,重点儿童,")
+    (tmp_path / "metrics.csv").write_text(text, encoding="utf-8")
+    assert metrics.label("key_children") == "重点儿童"
+    monkeypatch.delenv("TONGXIN_CONFIG_DIR")
+    assert metrics.label("key_children") == "重点对象"
