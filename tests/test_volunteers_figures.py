@@ -176,8 +176,8 @@ def test_street_chart_keeps_both_ends_of_eighty_streets():
                        "street_name": [f"街道{i}" for i in range(80)], "county_name": "东湖区",
                        "per_1000": [float(i) for i in range(79)] + [None]})
     shown, note = vu.street_extremes(df, "per_1000")
-    assert len(shown) == 2 * vu.STREETS_SHOWN and shown["per_1000"].is_monotonic_decreasing
-    assert shown["per_1000"].iloc[0] == 78 and shown["per_1000"].iloc[-1] == 0
+    assert len(shown) == 2 * vu.STREETS_SHOWN and shown["per_1000"].is_monotonic_increasing  # as the table
+    assert shown["per_1000"].iloc[0] == 0 and shown["per_1000"].iloc[-1] == 78
     assert "80 个街道" in note and "1 个街道无" in note
     fig = vu.hbar(shown, "street_name", "per_1000", "x")
     assert fig.layout.height <= vu.MAX_CHART_HEIGHT
@@ -203,6 +203,10 @@ def test_page_goals_at_city_and_county(data_dir, monkeypatch, con, region):
     else:
         assert any("年度目标" in n and "完成" in n for n in notes)
     assert _street_chart_height(at) <= vu.MAX_CHART_HEIGHT
+    streets = next(d.value for d in at.dataframe if "每千名流动儿童活动场次" in d.value.columns)
+    rates = streets["每千名流动儿童活动场次"]
+    known = rates[rates != "—"].astype(float) if rates.dtype == object else rates.dropna()
+    assert known.is_monotonic_increasing and (rates.dtype != object or (rates[len(known):] == "—").all())
     text = " ".join(str(x) for df in (d.value for d in at.dataframe) for x in df.astype(str).to_numpy().ravel())
     assert "None" not in text and "nan" not in text
     goal_table = next(d.value for d in at.dataframe if "目标区域" in d.value.columns)

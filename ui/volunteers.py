@@ -52,8 +52,17 @@ def table_with_download(df: pd.DataFrame, columns: list[str], name: str, key: st
     for c in shown.columns:
         if shown[c].map(fmt.dash).eq(fmt.NONE).any() or shown[c].dtype == object:
             shown[c] = shown[c].map(lambda v, p=c in pct: _cell(v, p))  # text: a number column cannot hold "—"
-    config = {c: st.column_config.NumberColumn(format="percent") for c in pct
-              if pd.api.types.is_numeric_dtype(shown[c])}
+    config = {}
+    for c in shown.columns:  # numbers stay numbers (the columns sort), written 53,595 and 23.2%
+        if not pd.api.types.is_numeric_dtype(shown[c]):
+            continue
+        if c in pct:
+            shown[c] = shown[c] * 100
+            config[c] = st.column_config.NumberColumn(format="%.1f%%")
+        elif pd.api.types.is_integer_dtype(shown[c]):
+            config[c] = st.column_config.NumberColumn(format="localized")
+        else:
+            config[c] = st.column_config.NumberColumn(format="%.1f")
     st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config)
     # Excel: numbers stay numbers; shares in percent under a "（%）" header, as the gaps downloads and the pack
     dl = t.copy()
@@ -174,15 +183,16 @@ STREETS_SHOWN = 10  # per end of the per-1,000 ranking: a city's 80 streets as b
 
 
 def street_extremes(df: pd.DataFrame, column: str, n: int = STREETS_SHOWN) -> tuple[pd.DataFrame, str | None]:
-    """The `n` highest and `n` lowest streets by `column` (rows without a value left out), highest first,
-    with a note saying what was left out; all rows and no note when there are at most 2n."""
-    d = df.dropna(subset=[column]).sort_values([column, "street_code"], ascending=[False, True])
+    """The `n` lowest and `n` highest streets by `column` (rows without a value left out), lowest first as
+    in the table beside the chart (the streets with least activity per child lead), with a note saying what
+    was left out; all rows and no note when there are at most 2n."""
+    d = df.dropna(subset=[column]).sort_values([column, "street_code"])
     absent = len(df) - len(d)
     gap = f"；{absent} 个街道无流动儿童数或人数过少未显示" if absent else ""
     if len(d) <= 2 * n:
         return d, (f"共 {len(df)} 个街道{gap}。" if absent else None)
     shown = pd.concat([d.head(n), d.tail(n)])
-    return shown, (f"共 {len(df)} 个街道，图中只显示最高和最低各 {n} 个{gap}；全部街道见下表，"
+    return shown, (f"共 {len(df)} 个街道，图中只显示最低和最高各 {n} 个{gap}；全部街道见下表，"
                    "或在上方“区域”中选择区县查看该区县的全部街道。")
 
 

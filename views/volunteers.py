@@ -53,7 +53,8 @@ with left:
                                        "activities", "person_times"], "按队伍类型", "vol_dl_types")
 with right:
     st.subheader("每千名流动儿童活动场次（本年，按街道）")
-    streets = wh.query(q.by_street, scope)
+    # lowest first; a rate the small-number rule hid goes last (the door hides it after the query's order)
+    streets = wh.query(q.by_street, scope).sort_values("per_1000", na_position="last", kind="stable")
     if not streets.empty:
         shown, note = vu.street_extremes(streets, "per_1000")
         if streets["county_name"].nunique() > 1:  # street names repeat across counties

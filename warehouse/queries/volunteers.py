@@ -142,7 +142,8 @@ def by_team_type(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
                                                         "category": cube.Const("流动儿童")}}))
 def by_street(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Per street (year of the data date): street_code, street_name, county_name, migrant (latest register),
-    activities, person_times, per_1000 (activities per 1,000 migrant children); period and area, the
+    activities, person_times, per_1000 (activities per 1,000 migrant children), lowest first and streets without
+    a rate (no or too few migrant children) last; period and area, the
     migrant count's cell of the map's cube (the same figure, so the same mark as on the map)."""
     where, params = _scope_predicate(scope, "r.region_code")
     return _df(con, f"""
@@ -159,7 +160,7 @@ def by_street(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
                (select max(period) from children_by_area) as period, left(r.region_code, 9) as area
         from regions r left join m on m.street_code = r.region_code left join x on x.street_code = r.region_code
         where r.level = 'street' and {where}
-        order by per_1000 nulls first, r.region_code""", params)
+        order by per_1000 nulls last, r.region_code""", params)
 
 
 @privacy.counts("key_children", "paired", cube=_KEY_CELLS)
