@@ -33,7 +33,7 @@ MAP_TITLE = "流动儿童分布图（分街道乡镇）"
 SUMMARY_TITLE = "工作小结"
 SUMMARY_HEADINGS = ("成效", "问题", "下步建议")
 RANKING_TITLE = "区县排名"
-TARGETS_TITLE = "滞后与逾期目标"
+TARGETS_TITLE = "未达标与滞后目标"  # the catalogue's name of the figure (metrics: targets_off_track)
 Progress = Callable[[float, str], None]
 
 # A status flag's background in the county ranking (the targets page's colours, light enough to print text on):
@@ -352,6 +352,14 @@ def _figure(value, unit: str) -> str:
     return f"{fmt.count(value, card=True)}{unit}"
 
 
+def _indicator_name(r: dict) -> str:
+    """A plan indicator's name as the targets page and the catalogue give it (计算值 / 部门报送)."""
+    from warehouse.queries import metrics
+
+    model = None if _missing(r.get("model")) else str(r["model"])
+    return metrics.for_indicator(str(r.get("kind")), model, str(r["indicator"])).name_zh
+
+
 def summary(d: PackData) -> dict[str, list[str]]:
     """成效 (what improved), 问题 (targets slipped with the department that leads each; areas lagging on which
     gap), 下步建议 (one line per problem): sentences made from the pack's figures only."""
@@ -369,7 +377,8 @@ def summary(d: PackData) -> dict[str, list[str]]:
         verb = ("提高到" if change > 0 else "减少到")
         good.append(f"{r['label']}由上期的{_figure(r['previous_value'], unit)}{verb}{_figure(r['value'], unit)}。")
     st = d.statuses if d.statuses is not None else pd.DataFrame(columns=["status", "indicator"])
-    met = list(dict.fromkeys(str(i) for i in st.loc[st["status"] == "已达标", "indicator"]))
+    done = st[st["status"] == "已达标"]
+    met = list(dict.fromkeys(_indicator_name(r) for r in done.to_dict("records")))
     if met:
         good.append(f"{len(met)}项指标已达标：{'、'.join(met[:6])}{'等' if len(met) > 6 else ''}。")
     if not good:
@@ -384,7 +393,7 @@ def summary(d: PackData) -> dict[str, list[str]]:
         items = "；".join(f"{r['indicator']}（{r['status']}，{r['value']} / {r['target']}{r['unit']}）" for r in rows[:4])
         more = f"等{len(rows)}项" if len(rows) > 4 else ""
         problems.append(f"{dept}牵头：{items}{more}。")
-        advice.append(f"{dept}：就{len(rows)}项滞后或逾期指标说明原因，明确整改措施和完成时限。")
+        advice.append(f"{dept}：就{len(rows)}项未达标或滞后指标说明原因，明确整改措施和完成时限。")
     rk = d.ranking if d.ranking is not None else pd.DataFrame()
     rates = _rate_labels(d)
     for r in rk.to_dict("records") if len(rk) >= 2 else []:
@@ -404,7 +413,7 @@ def summary(d: PackData) -> dict[str, list[str]]:
         need = f"（{short.removeprefix('，')}）" if short else ""
         advice.append(f"{r['area_name']}：优先补齐{r['measure_label']}缺口{need}。")
     if not problems:
-        problems.append("本期无滞后或逾期目标。")
+        problems.append("本期没有未达标或滞后的目标。")
         advice.append("保持现有工作力度，按期报送进展。")
     return dict(zip(SUMMARY_HEADINGS, (good, problems, advice)))
 
