@@ -134,9 +134,18 @@ def league(streets: pd.DataFrame, row: pd.Series, key: str, n: int) -> pd.DataFr
     return top.assign(standard=standard_short(row))
 
 
-def text_table(df: pd.DataFrame, columns: list[str], *, key: str) -> None:
-    """A preformatted (text) table with Chinese headers, in the order of `df`."""
-    config = {c: st.column_config.TextColumn(HEADERS[c]) for c in columns}
+def side_headers(df: pd.DataFrame) -> dict[str, str]:
+    """Headers naming what demand and supply count (需求：村（社区）数), so a row reads as its own reason."""
+    if df.empty:
+        return {}
+    first = df.iloc[0]
+    return {"demand": f"需求：{first['demand_name']}", "supply": f"供给：{first['supply_name']}"}
+
+
+def text_table(df: pd.DataFrame, columns: list[str], *, key: str, headers: dict[str, str] | None = None) -> None:
+    """A preformatted (text) table with Chinese headers (HEADERS, or `headers` where given), in the order of `df`."""
+    names = {**HEADERS, **(headers or {})}
+    config = {c: st.column_config.TextColumn(names[c]) for c in columns}
     st.dataframe(df[columns], hide_index=True, column_order=columns, column_config=config, key=key)
 
 
@@ -261,7 +270,7 @@ def demand_supply_scatter(df: pd.DataFrame, row: pd.Series) -> go.Figure:
     if not pd.isna(row["standard_value"]) and top > 0:
         fig.add_scatter(
             x=[0, top * 1.1], y=[0, row["standard_value"] * top * 1.1 / row["per"]], mode="lines",
-            name=f"标准线（{fmt.number(row['standard_value'])}）", line={"color": SHORT_COLOR, "dash": "dash"},
+            name=f"标准线（{standard_value(row)}）", line={"color": SHORT_COLOR, "dash": "dash"},
             hoverinfo="skip",
         )
     fig.update_layout(xaxis_title=f"需求：{df['demand_name'].iloc[0]}" if len(df) else "需求",
@@ -340,7 +349,7 @@ def league_section(streets: pd.DataFrame, row: pd.Series, key: str, period: str)
     order = SORT_KEYS[key] if row["has_standard"] else "现状比值（从小到大）"
     st.caption(f"在{counties}个区县的{len(streets)}个街道（乡镇）中按{order}排名，不分区县；"
                f"对照标准：{fmt.md_escape(standard_short(row))}。小数保护隐藏（<5）的街道无法排名，不列入。")
-    text_table(shown(top, is_share(row)), LEAGUE_COLUMNS, key="league_table")
+    text_table(shown(top, is_share(row)), LEAGUE_COLUMNS, key="league_table", headers=side_headers(streets))
     download(top.rename(columns={"area_name": "street_name"}),
              ["position", "street_name", "county_name", "demand_name", "demand", "supply_name", "supply", "ratio",
               "required", "shortfall", "gap_share", "standard"], f"{row['gap_name']}街道排名_{period}", "dl_league")

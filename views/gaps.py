@@ -104,7 +104,7 @@ else:
             st.plotly_chart(ui.demand_supply_scatter(table, row), theme=None, key="chart_scatter")
         cols = ["position", "area_name", "area_type", "supply", "demand", "ratio", "standard_value", "required",
                 "shortfall", "gap_share"]
-        ui.text_table(ui.shown(table, share), cols, key="gap_table")
+        ui.text_table(ui.shown(table, share), cols, key="gap_table", headers=ui.side_headers(table))
         st.caption(ui.sort_caption(key, bool(row["has_standard"])))
         ui.download(table, ["position", "area_name", "county_name", "area_group", "area_type", "supply_name", "supply",
                             "demand_name", "demand", "ratio", "standard_value", "required", "shortfall",
