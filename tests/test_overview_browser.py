@@ -76,7 +76,7 @@ def test_overview_and_meeting_mode_fit_1920x1080(app_server):
     assert not outside, outside
 
     _assert_one_screen(normal)
-    assert "总览" in normal_text and "滞后与逾期目标" in normal_text and "缺口最大的" in normal_text
+    assert "总览" in normal_text and "未达标与滞后目标" in normal_text and "缺口最大的" in normal_text
     assert normal["widgets"], "normal mode shows the period and region selectors"
     assert any(b["w"] > 0 for b in normal["sidebar"])
 
