@@ -115,6 +115,12 @@ def _load_raw(con: duckdb.DuckDBPyConnection, root: Path, chains: dict[tuple[str
             con.execute(f"update raw_{name} set period_start = ?, period_end = ? where period = ?", [start, end, p])
 
 
+def _person_extra() -> list[str]:
+    """pii columns of ID-keyed sources besides the child's name (guardian_name, guardian_phone…), by contract."""
+    return sorted({c.name for s in sources().values() if s.id_column is not None
+                   for c in s.columns if c.pii and c.name != "child_name"})
+
+
 def _load_pii(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> None:
     """Schema pii: the person table (children, by person_key) and staff names; never read by marts.
 
@@ -129,20 +135,27 @@ def _load_pii(con: duckdb.DuckDBPyConnection, root: Path, loads: list[dict]) -> 
         cols = {r[0] for r in con.execute("describe select * from read_parquet(?, union_by_name=true)",
                                           [people]).fetchall()}
         name = "arg_max(child_name, period)" if "child_name" in cols else "null::varchar"
+        # Other pii about the child kept by ID-keyed sources (the key-children ledger's guardian name and phone):
+        # the latest non-empty value, for the child's file. Contract column names only, never a file's header.
+        extra = "".join(f", arg_max({c}, period) filter (where nullif({c}, '') is not null) as {c}"
+                        if c in cols else f", null::varchar as {c}" for c in _person_extra())
         con.execute(f"""
             create table pii.person as
             select person_key, any_value(id_number) as id_number,
                    {name} as name,
                    any_value(sex) as sex, any_value(birth_date) as birth_date,
-                   list(distinct source order by source) as sources
+                   list(distinct source order by source) as sources{extra}
             from read_parquet(?, union_by_name=true)
             group by person_key
             order by person_key""", [people])  # one child's row is then a read of one row group (its min/max), not a scan
     else:
+        extra = "".join(f", {c} varchar" for c in _person_extra())
         con.execute("create table pii.person (person_key varchar, id_number varchar, name varchar, sex varchar,"
-                    " birth_date date, sources varchar[])")
+                    f" birth_date date, sources varchar[]{extra})")
+    guardian = (", mask_name(guardian_name) as masked_guardian_name" if "guardian_name" in _person_extra() else "") + \
+        (", mask_phone(guardian_phone) as masked_guardian_phone" if "guardian_phone" in _person_extra() else "")
     con.execute("create table person_masked as select person_key, mask_name(name) as masked_name, "
-                "mask_id(id_number) as masked_id from pii.person")
+                f"mask_id(id_number) as masked_id{guardian} from pii.person")
     merged = set()
     for e in reversed(loads):  # newest landing first: its names win where a correction repeats a key
         src = sources()[e["source"]]

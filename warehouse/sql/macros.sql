@@ -25,3 +25,8 @@ create or replace macro mask_id(s) as
     case when s is null or s = '' then ''
          when length(s) > 8 then left(s, 4) || repeat('*', length(s) - 8) || right(s, 4)
          else repeat('*', length(s)) end;
+-- 13900001234 → 139****1234 (warehouse.queries.ledger.mask_phone).
+create or replace macro mask_phone(s) as
+    case when s is null or s = '' then ''
+         when length(s) > 7 then left(s, 3) || repeat('*', length(s) - 7) || right(s, 4)
+         else repeat('*', length(s)) end;
