@@ -18,7 +18,7 @@ from tests.files import signed_in
 from ui import gaps as ui
 from warehouse import queries as q
 from warehouse.queries import gaps as gq
-from warehouse.queries import privacy
+from warehouse.queries import metrics, privacy
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 CITY = q.Scope.everything()
@@ -172,7 +172,20 @@ def test_vaccination_gap_is_named_for_what_it_counts(at, con, latest):
         assert (r.demand, r.supply) == (checks.loc[code, "due"], checks.loc[code, "on_time"])
     at.selectbox(key="gap").select("vaccination").run()
     assert "各区县疫苗按程序接种缺口" in [s.value for s in at.subheader]
-    assert any("到期应种儿童按程序接种比例" in m.label for m in at.metric)
+    card = next(m for m in at.metric if m.label == metrics.label("vaccination_on_schedule"))
+    assert card.proto.help == metrics.help("vaccination_on_schedule")
+
+
+def test_gap_rates_carry_the_catalogue_names(con):
+    """A rate the catalogue also holds is named the same on this page as on every other (one figure, one name);
+    the page's standard line says it in the same words."""
+    standards = gq.standards(con, CITY).set_index("gap_id")
+    for gap_id, metric_id in ui.METRIC_OF_GAP.items():
+        name = metrics.label(metric_id)
+        if gap_id == ui.INDEX:
+            assert name == ui.INDEX_LABEL
+        else:
+            assert standards.loc[gap_id, "basis"] == name, gap_id
 
 
 def test_index_league_ranks_streets_of_every_county_with_their_largest_gap(at, con, latest):

@@ -9,7 +9,7 @@ import streamlit as st
 from report import export
 from ui import auth, theme
 from ui import format as fmt
-from warehouse.queries import privacy
+from warehouse.queries import metrics, privacy
 
 INDEX = "index"
 INDEX_LABEL = "综合缺口指数"
@@ -37,6 +37,33 @@ def is_share(row: pd.Series) -> bool:
     """Whether the gap's ratio is a percentage (per 100 and named 比例/率), so it is shown with %."""
     basis = str(row["basis"])
     return float(row["per"]) == 100 and ("比例" in basis or basis.endswith("率"))
+
+
+# Gaps whose rate is also a figure of the metric catalogue (config/metrics.csv): the card takes its name and
+# (?) definition from there, so the same figure has the same name wherever it appears.
+METRIC_OF_GAP = {"vaccination": "vaccination_on_schedule", "visit_compliance": "visit_3m_share",
+                 "health_records": "health_record_share_gap", INDEX: "gap_index"}
+
+
+def _metric(gap_id: str):
+    try:
+        return metrics.get(METRIC_OF_GAP[gap_id])
+    except KeyError:
+        return None
+
+
+def rate_label(gap_id: str, row: pd.Series) -> str:
+    """The name of the gap's rate: the catalogue's where it has the figure, else the standard's basis."""
+    m = _metric(gap_id)
+    return m.name_zh if m else str(row["basis"])
+
+
+def rate_help(gap_id: str, table: pd.DataFrame, row: pd.Series) -> str:
+    """The (?) of the gap's rate: the catalogue's definition, else supply ÷ demand (× per) over the scope."""
+    if _metric(gap_id):
+        return metrics.help(METRIC_OF_GAP[gap_id])
+    per = "" if float(row["per"]) == 1 else f" × {float(row['per']):g}"
+    return f"{table['supply_name'].iloc[0]} ÷ {table['demand_name'].iloc[0]}{per}（所选范围合计）"
 
 
 def sort_caption(key: str, has_standard: bool) -> str:

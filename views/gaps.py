@@ -90,10 +90,9 @@ else:
                   help="各地区缺口之和（小数保护隐藏的地区不计）；区县缺口按全区县合计计算（街道间余缺相抵），"
                        "故各街道缺口之和可能大于区县缺口")
         k2.metric("未达标地区数", fmt.count(below), border=True)
-        k3.metric(md(row["basis"]), fmt.percent(overall / 100) if share and overall is not None else
+        k3.metric(md(ui.rate_label(gap, row)), fmt.percent(overall / 100) if share and overall is not None else
                   fmt.dash(None if overall is None else f"{overall:,.1f}"), border=True,
-                  help=f"{table['supply_name'].iloc[0]} ÷ {table['demand_name'].iloc[0]}" + ("" if row["per"] == 1 else f" × {row['per']:g}")
-                  + "（所选范围合计）")
+                  help=ui.rate_help(gap, table, row))
         chart, scatter = st.columns(2, gap="large")
         with chart:
             if row["has_standard"]:
