@@ -273,7 +273,8 @@ def _targets_section(d: PackData, title: str = TARGETS_TITLE) -> doc.Section:
     table = doc.Table(["状态", "指标", "牵头单位", "行动计划", "最新值 / 目标值", "截止日期"],
                       [[r["status"], r["indicator"], "、".join(r["departments"]), "；".join(r["plans"]),
                         f"{r['value']} / {r['target']} {r['unit']}".strip(), r["deadline"]] for r in rows],
-                      widths=[0.55, 2.5, 0.9, 3.6, 1.3, 0.95], align=["C", "L", "L", "L", "R", "C"], size=8.5)
+                      widths=[0.55, 2.5, 0.9, 3.6, 1.3, 0.95], align=["C", "L", "L", "L", "R", "C"], size=8.5,
+                      fills=[[FLAG_FILLS.get(r["status"])] + [None] * 5 for r in rows])
     return doc.Section(title, [table],
                        intro=f"共 {len(d.off_track)} 项目标未达标或滞后（按“目标进展”页面的评估规则），涉及 {len(rows)} 个指标："
                              "几个行动计划共有的同一指标只列一次。请牵头单位说明原因和措施。")

@@ -309,6 +309,13 @@ def test_ranking_table_per_county_with_flags(con, city):
         assert [f for f in fills if f] == [pack.FLAG_FILLS[s] for s in statuses if s in pack.FLAG_FILLS]
 
 
+def test_targets_table_flags_each_status(con, city):
+    d = pack.collect(con, city["scope"], city["period"])
+    table = pack._targets_section(d).blocks[0]
+    for row, fills in zip(table.rows, table.fills):
+        assert fills[0] == pack.FLAG_FILLS.get(row[0]) and not any(fills[1:])
+
+
 def test_flag_colours_follow_status():
     assert pack.FLAG_FILLS["已达标"] != pack.FLAG_FILLS["滞后"] != pack.FLAG_FILLS["未达标"]
     assert "正常" not in pack.FLAG_FILLS and "未设区县目标" not in pack.FLAG_FILLS  # neutral: no colour
