@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from python_calamine import CalamineWorkbook
 from streamlit.testing.v1 import AppTest
 
@@ -23,7 +22,6 @@ from warehouse.queries import ledger
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")  # a full mainland mobile number
-GUARDIAN_PII = ["guardian_name", "guardian_phone"]
 
 
 def _persons(data_dir: Path) -> pd.DataFrame:
@@ -31,12 +29,6 @@ def _persons(data_dir: Path) -> pd.DataFrame:
     frames = [pd.read_parquet(landed_dir(data_dir) / e["person_path"]) for e in read_load_log(data_dir)
               if e["source"] == "key_children" and e.get("person_path")]
     return pd.concat(frames, ignore_index=True)
-
-
-def _person_has_guardian(con) -> bool:
-    cols = {r[0] for r in con.execute("select column_name from duckdb_columns() where schema_name = 'pii' "
-                                      "and table_name = 'person'").fetchall()}
-    return set(GUARDIAN_PII) <= cols
 
 
 # ---- the due list's order ------------------------------------------------------------------------------
@@ -119,8 +111,6 @@ def test_masks():
 
 
 def test_list_shows_the_guardian_masked(con, data_dir):
-    if "masked_guardian_phone" not in ledger._columns(con, "main", "list_due"):
-        pytest.xfail("the build does not yet carry guardian_name/guardian_phone into pii.person and person_masked")
     due = ledger.due_list(con, q.Scope.everything(), 30)
     people = _persons(data_dir).drop_duplicates("person_key", keep="last").set_index("person_key")
     rows = due[due["masked_guardian_phone"] != ""]
@@ -146,9 +136,6 @@ def test_child_file_shows_guardian_contact_and_school(con, data_dir):
     assert {"guardian_relation", "school_name"} <= set(file["ledger"].columns)
     line = ui_ledger.guardian_line(person)
     assert f"就读学校：{row['school_name']}" in line and f"（{row['guardian_relation']}）" in line
-    if not _person_has_guardian(con):
-        pytest.xfail("the build does not yet carry guardian_name/guardian_phone into pii.person "
-                     "(warehouse/build.py _load_pii)")
     mine = people[people["person_key"] == key].iloc[-1]
     assert person["guardian_name"] == mine["guardian_name"] and person["guardian_phone"] == mine["guardian_phone"]
     assert f"监护人：{mine['guardian_name']}（" in line and f"联系电话：{mine['guardian_phone']}" in line
@@ -205,8 +192,6 @@ def test_gb18030_extract_with_chinese_headers_lands_guardian_and_school(root, tm
         key = con.execute("select person_key from ledger_children where risk_level = '红色'").fetchall()[0][0]
         person = ledger.child_file(con, q.Scope.of("99", exact=True), key)["person"].iloc[0]
         assert person["school_name"] == "滨江小学" and person["guardian_relation"] == "祖父"
-        if not _person_has_guardian(con):
-            pytest.xfail("the build does not yet carry guardian_name/guardian_phone into pii.person")
         assert person["guardian_name"] == "张建国" and person["guardian_phone"] == "13900001234"
     finally:
         con.close()
