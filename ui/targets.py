@@ -10,11 +10,8 @@ from ui import theme
 from ui.format import md_escape as md
 from warehouse.queries import targets as tq
 
-# One colour per status, and one for the separate 报告逾期 flag (the theme's hues for the old words).
-STATUS_COLORS = {"已达标": theme.STATUS_COLORS["已达标"], "正常": theme.STATUS_COLORS["正常推进"],
-                 "滞后": theme.STATUS_COLORS["滞后"], "未达标": theme.STATUS_COLORS["逾期"],
-                 "无数据": theme.STATUS_COLORS["无数据"], tq.NO_COUNTY_TARGET: theme.STATUS_COLORS["无数据"],
-                 tq.REPORT_OVERDUE: theme.STATUS_COLORS["有风险"]}
+# One colour per status, and one for the separate 报告逾期 flag (the theme's, one place).
+STATUS_COLORS = theme.STATUS_COLORS
 # Streamlit markdown colour names for the lights in the tree.
 _MD = {"已达标": "green", "正常": "green", "滞后": "orange", "未达标": "red", "无数据": "gray",
        tq.NO_COUNTY_TARGET: "gray"}

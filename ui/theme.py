@@ -46,8 +46,9 @@ TODAY_LINE = PALETTE[4]  # the "today" / evaluation-date marker on time axes
 FEDERATION = "#c2185b"   # 妇联 volunteer series (the volunteers page's accent)
 FEDERATION_SECONDARY = "#90a4ae"
 # Target status (目标进展) — the targets page's traffic lights, defined here once.
-STATUS_COLORS = {"已达标": "#2f855a", "正常推进": "#3a9d5d", "有风险": "#e8a317", "滞后": "#d9363e",
-                 "逾期": "#8b1e3f", "无数据": "#9aa0a6"}
+# Target status (value against its path) and the separate 报告逾期 flag; 未设区县目标 is not judged.
+STATUS_COLORS = {"已达标": "#2f855a", "正常": "#3a9d5d", "滞后": "#e8a317", "未达标": "#d9363e",
+                 "无数据": "#9aa0a6", "未设区县目标": "#9aa0a6", "报告逾期": "#8b1e3f"}
 URBAN_CORE_COLOR, COUNTY_AREA_COLOR = PALETTE[0], PALETTE[1]  # 主城区 / 县域
 
 TEMPLATE_NAME = "tongxin"

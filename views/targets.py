@@ -39,7 +39,7 @@ tab_tree, tab_ind, tab_dept, tab_phase, tab_table = st.tabs(["措施与指标", 
 with tab_tree:
     ut.tree(measures, status)
     rules = wh.query(tq.rules, view)
-    st.markdown(ut.RULES_MD.format(grace=int(rules["report_grace_days"]), share=rules["at_risk_share"]))
+    st.markdown(ut.RULES_MD.format(grace=int(rules["report_grace_days"])))
 
 with tab_ind:
     if status.empty:

@@ -97,7 +97,7 @@ def label(metric_id: str) -> str:
     return get(metric_id).name_zh
 
 
-def help(metric_id: str) -> str:  # noqa: A001 - the catalogue's word for a (?) text
+def help(metric_id: str) -> str:
     """The figure's definition, for Streamlit's help= (the (?) beside a figure)."""
     m = get(metric_id)
     period = f"（数据期：{m.period_rule}）" if m.period_rule else ""

@@ -105,7 +105,7 @@ def _today(con: duckdb.DuckDBPyConnection, today: dt.date | str | None) -> dt.da
 
 def rules(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> dict[str, float]:
     """Status thresholds from config/target_rules.csv (defaults if the file is absent)."""
-    out = {"at_risk_share": 0.8, "report_grace_days": 15.0}
+    out = {"report_grace_days": 15.0}
     try:
         df = _df(con, "select rule, value from cfg_target_rules")
     except duckdb.Error:
