@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl.land import data_dir
+from etl.private import private_dir
 
 ACTIONS = {
     "login": "登录", "login_failed": "登录失败", "login_locked": "登录被锁定", "logout": "退出",
@@ -52,7 +53,7 @@ def record(action: str, *, user: str | None, role: str | None = None, what: str 
         "detail": _cut(str(detail), MAX_TEXT_CHARS),
     }
     path = log_path(root)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent, top=data_dir(root))  # 0700: the log names users and what they opened
     line = (json.dumps(event, ensure_ascii=False) + "\n").encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
