@@ -93,6 +93,7 @@ class Sheet:
     freeze: bool = True
     autofilter: bool = False
     number_formats: bool = False  # counts with thousands separators, decimals with two places
+    percent: Sequence[str] = ()  # headers of columns holding shares (0.704): numbers shown as 70.4%
     header: bool = True
     key_column: bool = False  # first column of the lines above in bold (a 说明 sheet's items)
 
@@ -115,6 +116,7 @@ def to_xlsx_bytes(sheets: Sequence[Sheet] | pd.DataFrame, sheet_name: str = "数
     whole_fmt = wb.add_format({"num_format": "#,##0"})
     decimal_fmt = wb.add_format({"num_format": "#,##0.00"})
     right_fmt = wb.add_format({"align": "right"})
+    percent_fmt = wb.add_format({"num_format": "0.0%"})
     used: set[str] = set()
 
     def put(ws, r: int, c: int, v, fmt=None, numbers: bool = False) -> None:
@@ -147,9 +149,11 @@ def to_xlsx_bytes(sheets: Sequence[Sheet] | pd.DataFrame, sheet_name: str = "数
             for j, h in enumerate(headers):
                 put(ws, row, j, h, head_fmt)
             row += 1
+        shares = {j for j, h in enumerate(headers) if h in set(sheet.percent)}
         for rec in rows:
             for j, v in enumerate(rec):
-                put(ws, row, j, v, numbers=sheet.number_formats)
+                share = j in shares and isinstance(v, int | float) and not isinstance(v, bool)
+                put(ws, row, j, v, percent_fmt if share else None, numbers=sheet.number_formats)
             row += 1
         if sheet.below:
             row += 1

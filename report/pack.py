@@ -516,7 +516,7 @@ def build(con, scope: Scope, period: str, *, region_label: str, data_date, is_de
         about.append(("数据期说明", d.period_note))
     if is_demo:
         about.append(("示例数据", DEMO_MARK))
-    xlsx_bytes = xlsx.workbook(about, d.tables, extra=_extra_tables(d))
+    xlsx_bytes = xlsx.workbook(about, d.tables, extra=_extra_tables(d), percent=("缺口率",))
     step(1.0, "完成")
     return pdf_bytes, xlsx_bytes
 

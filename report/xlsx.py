@@ -51,13 +51,15 @@ def _value(v):
 
 
 def workbook(about: list[tuple[str, str]], tables: dict[str, pd.DataFrame],
-             extra: dict[str, pd.DataFrame] | None = None) -> bytes:
-    """The .xlsx bytes: 说明 (about: [(item, text)]) then one sheet per table."""
+             extra: dict[str, pd.DataFrame] | None = None, percent: tuple[str, ...] = ()) -> bytes:
+    """The .xlsx bytes: 说明 (about: [(item, text)]) then one sheet per table; columns named in `percent` hold
+    shares (0.704) shown as 70.4%."""
     everything = tables | (extra or {})
     index = pd.DataFrame({"工作表": list(everything), "内容": [f"{len(df)} 行" for df in everything.values()]})
     sheets = [export.Sheet("说明", index, above=[("说明",), *about], key_column=True, freeze=False, width=(14, 90))]
     for name, df in everything.items():
         headers, rows = cells(df)
         frame = pd.DataFrame(rows, columns=headers, dtype=object) if headers else pd.DataFrame()
-        sheets.append(export.Sheet(name, frame, freeze=True, autofilter=True, number_formats=True))
+        sheets.append(export.Sheet(name, frame, freeze=True, autofilter=True, number_formats=True,
+                                   percent=percent))
     return export.to_xlsx_bytes(sheets)

@@ -467,8 +467,6 @@ def _number_formats(xlsx: bytes, sheet: str, header: str) -> list[tuple[object, 
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="the workbook writer (report/export.py, report/xlsx.py) has no percent "
-                                       "format yet: the diff is in the pack helper's report")
 def test_workbook_rates_are_numbers_formatted_as_percent(city):
     for sheet in ("缺口最大的地区", pack.RANKING_TITLE):
         cells = _number_formats(city["xlsx"], sheet, "缺口率")
