@@ -9,6 +9,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests import test_crash as crash
 from tests.browser import ARTIFACTS, needs_chromium, open_page, serve, sign_in
+from ui import format as fmt
 from warehouse.build import DUCKDB_CONFIG, published
 
 work = crash.work  # fixture: a copy of the fixture data folder
@@ -65,7 +66,7 @@ def test_app_keeps_serving_while_builds_publish(work):
     assert after.name > before
     con = duckdb.connect(str(after), read_only=True, config=DUCKDB_CONFIG)
     try:
-        built = con.execute("select strftime(built_at, '%Y-%m-%d %H:%M') from meta").fetchall()[0][0]
+        built = fmt.beijing(con.execute("select built_at from meta").fetchall()[0][0])  # shown in Beijing time
     finally:
         con.close()
     assert built in stamps[-1], (built, stamps)  # the last load showed the newest snapshot

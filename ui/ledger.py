@@ -191,7 +191,7 @@ def child_file_action(wh, scope, due: pd.DataFrame) -> None:
     st.subheader("查看儿童完整档案")
     rows = due.reset_index(drop=True)
     pick = st.selectbox(
-        "选择儿童（上方脱敏名单中的一行）", rows.index.tolist(), index=None, key="kc_pick",
+        "选择儿童（上方脱敏名单中的一行）", rows.index.tolist(), index=None, key="kc_pick", placeholder="选择一名儿童",
         format_func=lambda i: f"{rows.at[i, 'masked_name']} · {rows.at[i, 'masked_id']} · {rows.at[i, 'street_name']}",
     )
     reason = st.text_input("查看事由（必填，记入审计日志）", key="kc_reason", placeholder="例如：入户走访前核对信息")

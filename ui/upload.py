@@ -382,7 +382,7 @@ def recent_landings(user: dict | None, everyone: bool, key: str, root: Path | No
     with st.expander("撤回一次导入"):
         st.caption("撤回后，这次导入的行不再使用，此前的数据恢复；需要填写原因，记入审计日志。")
         chosen = st.selectbox("要撤回的导入", range(len(mine)), format_func=lambda i: _entry_label(mine[i]),
-                              key=f"{key}_pick")
+                              placeholder="选择要撤回的导入", key=f"{key}_pick")
         reason = st.text_input("撤回原因（必填）", key=f"{key}_reason", max_chars=200)
         if st.button("撤回", key=f"{key}_go"):
             if not reason.strip():

@@ -22,7 +22,7 @@ def demo_banner(info: q.SnapshotInfo) -> None:
 def snapshot_caption(info: q.SnapshotInfo) -> None:
     """Sidebar footer: what the figures are as of."""
     data_date = pd.Timestamp(info.data_date).strftime("%Y-%m-%d") if info.data_date is not None else "—"
-    built = pd.Timestamp(info.built_at).strftime("%Y-%m-%d %H:%M") if info.built_at is not None else "—"
+    built = fmt.beijing(info.built_at) if info.built_at is not None else "—"  # the snapshot stores UTC
     st.sidebar.caption(f"数据截至 {data_date} · 快照生成于 {built}")
 
 
@@ -45,7 +45,7 @@ def period_selector(periods: pd.DataFrame, *, key: str = "period") -> str | None
     options = periods["period"].tolist()
     if not options:
         return None
-    return st.selectbox("统计期", options, index=0, format_func=fmt.period_label, key=key)
+    return st.selectbox("统计期", options, index=0, format_func=fmt.period_label, placeholder="选择统计期", key=key)
 
 
 def region_selector(counties: pd.DataFrame, *, key: str = "region") -> str | None:
@@ -54,7 +54,8 @@ def region_selector(counties: pd.DataFrame, *, key: str = "region") -> str | Non
     options: list[str | None] = [None, *names]
     everything = CITY_WIDE if len(names) > 1 else "本辖区全部"  # a county user's scope is not 全市
     return st.selectbox(
-        "区域", options, index=0, format_func=lambda c: everything if c is None else names[c], key=key
+        "区域", options, index=0, format_func=lambda c: everything if c is None else names[c], placeholder="选择区域",
+        key=key,
     )
 
 

@@ -18,9 +18,9 @@ c1, c2, c3, c4 = st.columns(4)
 with c1:
     period = widgets.period_selector(periods, key="map_period")
 with c2:
-    age_band = st.selectbox("年龄段", list(mp.AGE_LABELS), format_func=mp.AGE_LABELS.get, key="map_age")
+    age_band = st.selectbox("年龄段", list(mp.AGE_LABELS), format_func=mp.AGE_LABELS.get, placeholder="选择年龄段", key="map_age")
 with c3:
-    category = st.selectbox("儿童类别", list(mp.CATEGORY_LABELS), key="map_category")
+    category = st.selectbox("儿童类别", list(mp.CATEGORY_LABELS), placeholder="选择儿童类别", key="map_category")
 with c4:
     county = widgets.region_selector(wh.counties(user_scope), key="map_county")
 if period is None:

@@ -30,7 +30,7 @@ with st.expander("按部门对汇总"):
                  hide_index=True)
 
 labels = dict(zip(checks["check_code"], checks["check_label"]))
-code = st.selectbox("比对项目", list(labels), format_func=labels.get, key="mt_check")
+code = st.selectbox("比对项目", list(labels), format_func=labels.get, placeholder="选择比对项目", key="mt_check")
 one = checks[checks["check_code"] == code].iloc[0]
 
 left, right = st.columns([2, 3], gap="large")

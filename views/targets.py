@@ -20,7 +20,7 @@ if plans.empty:
 names = dict(zip(plans["plan_id"], plans["plan_name"]))
 left, mid, right = st.columns([3, 1, 1])
 with left:
-    plan_id = st.selectbox("行动计划", list(names), format_func=names.get, key="plan")
+    plan_id = st.selectbox("行动计划", list(names), format_func=names.get, placeholder="选择行动计划", key="plan")
 default_today = pd.Timestamp(wh.info.data_date).date() if wh.info.data_date is not None else None
 with mid:
     today = st.date_input("评估日期", value=default_today, key="today")
@@ -46,7 +46,7 @@ with tab_ind:
         st.info("本计划尚未设定指标。")
     else:
         labels = [f"{r.measure_no} · {r.name}" for r in status.itertuples()]
-        pick = st.selectbox("指标", range(len(labels)), format_func=labels.__getitem__, key="indicator")
+        pick = st.selectbox("指标", range(len(labels)), format_func=labels.__getitem__, placeholder="选择指标", key="indicator")
         row = status.iloc[pick]
         st.markdown(f"{ut.light(row['status'], bool(row['report_overdue']))} **{md(row['name'])}** — "
                     f"牵头 {md(row['lead_department'])}；完成{'全市' if row['status'] == tq.NO_COUNTY_TARGET else ''}"
@@ -60,7 +60,7 @@ with tab_ind:
 
 with tab_dept:
     summary = wh.query(tq.department_summary, view, today_s)
-    dept = st.selectbox("部门", list(summary["department"]), key="department")
+    dept = st.selectbox("部门", list(summary["department"]), placeholder="选择部门", key="department")
     mine = wh.query(tq.indicator_status, view, None, today_s)
     mine = mine[mine["department"] == dept]
     owed = wh.query(tq.owed_reports, view, today_s)

@@ -24,7 +24,7 @@ if scope is None:
     st.error("您的账户没有管辖区域，不能上传数据 / your account has no area and cannot upload.")
     st.stop()
 
-source = st.selectbox("数据来源", list(up.UPLOAD_SOURCES), format_func=lambda s: up.UPLOAD_SOURCES[s], key="up_source")
+source = st.selectbox("数据来源", list(up.UPLOAD_SOURCES), format_func=lambda s: up.UPLOAD_SOURCES[s], placeholder="选择数据来源", key="up_source")
 src = get_source(source)
 auth.download_button(f"下载“{src.title}”Excel模板", up.template(source), f"{src.title}模板.xlsx", what="上传模板",
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="up_template")

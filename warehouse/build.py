@@ -296,7 +296,7 @@ def _meta(con: duckdb.DuckDBPyConnection, snapshot_id: str, current: dict) -> No
             for (s, p), e in current.items() if s not in NOT_OBSERVATIONS]
     data_date = max(ends) if ends else None
     is_demo = any(e.get("is_synthetic") for e in current.values())
-    con.execute("create table meta as select ? as snapshot_id, now()::timestamp as built_at, "
+    con.execute("create table meta as select ? as snapshot_id, (now() at time zone 'UTC')::timestamp as built_at, "
                 "?::date as data_date, ? as is_demo", [snapshot_id, data_date, is_demo])
 
 
