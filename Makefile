@@ -37,7 +37,7 @@ system-deps:
 	fi
 
 test: install system-deps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25
 
 bench: install
 	$(PY) -m bench
