@@ -164,7 +164,11 @@ def test_gaps_in_chromium(app_server, data_dir, tmp_path):
         body = page.locator("body").inner_text()
         exceptions = page.locator('[data-testid="stException"]').count()
         # One gap: shortfall bars and the demand/supply scatter with the standard line.
-        page.locator('[data-testid="stSelectbox"]').filter(has_text="缺口指标").click()
+        # the page is long (a street league below the index): back to the top before opening the select box
+        gap_box = page.locator('[data-testid="stSelectbox"]').filter(has_text="缺口指标")
+        gap_box.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        gap_box.click()
         page.get_by_role("option", name="托育 · 托位", exact=True).click()
         page.get_by_text("各区县托位缺口").wait_for(timeout=60_000)
         page.locator(".js-plotly-plot .main-svg").nth(2).wait_for(timeout=60_000)

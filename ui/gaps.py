@@ -348,8 +348,9 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, index: bool, unit: str = 
         fill = _gap_fill(name_share)
         if fill is not None:
             fills[code] = fill
-        text = "—" if pd.isna(name_share) else (f"{name_share * 100:.1f}" if index else fmt.percent(name_share))
-        short = "" if index else f"{fmt.number(row.shortfall)}{unit}"
+        mark = None if index or not pd.isna(name_share) else _hidden(row, "demand", "supply")
+        text = (mark or "—") if pd.isna(name_share) else (f"{name_share * 100:.1f}" if index else fmt.percent(name_share))
+        short = "" if index else (mark or f"{fmt.count(row.shortfall)}{unit}")
         props[code] = {"value": text, "short": short}
         suffix[code] = f" {text}"
     what = "综合缺口指数" if index else "缺口率"
