@@ -80,6 +80,10 @@ def test_chart_and_table_follow_the_chosen_order(at, con, latest, key, label):
     assert values(bar(at)["x"]) == want  # the chart beside it, bar for bar
     assert any(f"图和表均按{label}排列" in c.value for c in at.caption)
     assert all(v.endswith("%") for v in shown["gap_share"]) and all(v.endswith("%") for v in shown["ratio"])
+    # names stay names: the data period and the scatter's axis say what is counted, not a count or a mark
+    assert any(c.value.startswith("数据期：近3个月入户走访过的重点对象：") and "重点对象：" in c.value for c in at.caption)
+    scatter = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert scatter["layout"]["xaxis"]["title"]["text"] == "需求：重点对象"
 
 
 def test_league_ranks_streets_of_every_county_at_once(at, con, latest):
@@ -153,6 +157,7 @@ def test_county_officer_sees_the_same_marks_and_a_league_of_own_streets(data_dir
     league = table(at, "position", "county_name", "standard")
     own = q.run(gq.gap_table, con, q.Scope.of(county), period, "vaccination", "street")
     assert set(league["county_name"]) == set(own["county_name"])  # the officer's county only
+    assert "本区县全部街道（乡镇）排名：疫苗按程序接种" in [s.value for s in at.subheader]
     assert not set(hidden) & set(league["area_name"])  # a hidden street cannot be ranked
     at.selectbox(key="gap_county").select(county).run()
     _check_hidden_last(at, hidden)

@@ -364,10 +364,14 @@ def gap_legend() -> str:
     return f'<div style="font-size:0.85rem">图例：{items}（灰色为无数据；综合指数按同样分级 ×100）</div>'
 
 
+def _league_scope(streets: pd.DataFrame) -> str:
+    return "全部区县的" if streets["county_code"].nunique() > 1 else "本区县全部"
+
+
 def league_section(streets: pd.DataFrame, row: pd.Series, key: str, period: str) -> None:
     """“最需要补足的街道（乡镇）”: a top-N league of the streets of every county in scope, on one screen."""
     name = fmt.md_escape(row["gap_name"])
-    st.subheader(f"全部区县的街道（乡镇）排名：{name}")
+    st.subheader(f"{_league_scope(streets)}街道（乡镇）排名：{name}")
     if streets.empty:
         st.info("所选范围内暂无街道（乡镇）数据。")
         return
@@ -377,7 +381,8 @@ def league_section(streets: pd.DataFrame, row: pd.Series, key: str, period: str)
     order = SORT_KEYS[key] if row["has_standard"] else "现状比值（从小到大）"
     st.caption(f"在{counties}个区县的{len(streets)}个街道（乡镇）中按{order}排名，不分区县；"
                f"对照标准：{fmt.md_escape(standard_short(row))}。小数保护隐藏（<5）的街道无法排名，不列入。")
-    text_table(shown(top, is_share(row)), LEAGUE_COLUMNS, key="league_table", headers=side_headers(streets))
+    text_table(shown(top, is_share(row)), LEAGUE_COLUMNS, key="league_table",
+               headers={**side_headers(streets), "area_name": "街道（乡镇）"})
     download(top.rename(columns={"area_name": "street_name"}),
              ["position", "street_name", "county_name", "demand_name", "demand", "supply_name", "supply", "ratio",
               "required", "shortfall", "gap_share", "standard"], f"{row['gap_name']}街道排名_{period}", "dl_league")
@@ -385,7 +390,7 @@ def league_section(streets: pd.DataFrame, row: pd.Series, key: str, period: str)
 
 def index_league_section(streets: pd.DataFrame, detail: pd.DataFrame, period: str) -> None:
     """The streets of every county in scope by composite index, with each street's largest gap (the why)."""
-    st.subheader("全部区县的街道（乡镇）排名：综合缺口指数")
+    st.subheader(f"{_league_scope(streets)}街道（乡镇）排名：{INDEX_LABEL}")
     if streets.empty:
         st.info("所选范围内暂无街道（乡镇）数据。")
         return
