@@ -290,7 +290,8 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.Da
     return out[HEADLINE_COLUMNS]
 
 
-@privacy.counts("demand", derived={"shortfall": "demand", "gap_share": "demand"}, groups=[["area_code"]])
+@privacy.counts("demand", derived={"shortfall": "demand", "gap_share": "demand"}, groups=[["area_code"]],
+                where={"demand": ("demand_unit", ["人"])})  # counts of places disclose nobody (as on 服务缺口)
 def top_county_gaps(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, n: int = 3,
                     level: str | None = None) -> pd.DataFrame:
     """The `n` areas with the largest composite gap index (the gaps page's default ranking), largest first.
@@ -301,10 +302,10 @@ def top_county_gaps(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, n
     gaps the page shows (gaps.gaps_of_area after its own small-number rule, unless the scope is exact), so
     the shortfall shown is never one the gaps page hides. Columns: area_code, area_name, level,
     county_code, county_name, area_type, rank, gap_index, measure, measure_label, demand, shortfall, unit,
-    gap_share.
+    gap_share, demand_unit.
     """
     cols = ["area_code", "area_name", "level", "county_code", "county_name", "area_type", "rank", "gap_index",
-            "measure", "measure_label", "demand", "shortfall", "unit", "gap_share"]
+            "measure", "measure_label", "demand", "shortfall", "unit", "gap_share", "demand_unit"]
     if scope.is_empty:
         return pd.DataFrame(columns=cols)
     level = level or _gap_level(con, scope)
@@ -317,7 +318,8 @@ def top_county_gaps(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, n
         ["area_code", "gap_share", "shortfall"], ascending=[True, False, False])
     worst = detail.drop_duplicates("area_code").set_index("area_code")
     out = top.assign(level=level)
-    for col, src in (("measure", "gap_id"), ("measure_label", "gap_name"), ("unit", "unit")):
+    for col, src in (("measure", "gap_id"), ("measure_label", "gap_name"), ("unit", "unit"),
+                     ("demand_unit", "demand_unit")):
         out[col] = out["area_code"].map(worst[src])
     out["demand"] = pd.to_numeric(out["area_code"].map(worst["demand"]), errors="coerce").astype("Float64")
     out["shortfall"] = out["area_code"].map(worst["shortfall"]).astype("Int64")
