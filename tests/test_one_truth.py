@@ -236,8 +236,6 @@ def test_a_name_means_one_figure(seen):
     assert not loose, f"{seen['scope']}: figures not named by the catalogue: {loose}"
 
 
-@pytest.mark.xfail(strict=True, reason="服务缺口's figure cards carry no (?) definition from the catalogue yet: "
-                   "the gaps page's part of the fix (views/gaps.py: help=metrics.help(id) on the ratio card)")
 def test_gap_figures_carry_their_definition(seen):
     """The gaps page's vaccination, health-record and visit figures carry the catalogue's (?) definition, so
     a reader can tell them from the department-reported rates of the same names' families."""
