@@ -21,7 +21,7 @@ left, middle, right = st.columns([1, 2, 1])
 with left:
     period = widgets.period_selector(periods, key="gap_period")
 with middle:
-    gap = st.selectbox("缺口指标", [ui.INDEX, *catalogue["gap_id"]], format_func=names.get, key="gap")
+    gap = st.selectbox("缺口指标", [ui.INDEX, *catalogue["gap_id"]], format_func=names.get, placeholder="选择缺口指标", key="gap")
 with right:
     county = widgets.region_selector(wh.counties(user_scope), key="gap_county")
 if period is None:
