@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import inspect
 import json
 import os
 import re
@@ -318,24 +317,6 @@ class _Progress:
             _write_json(_job_path(self.d, self.job["id"]), self.job)
 
 
-def _call(fn: Callable, *args, **kwargs):
-    """Call fn without the keyword arguments that are None; one it does not know yet is dropped only when
-    it asks for nothing (False, empty, whole area); otherwise the job fails rather than widen a landing."""
-    names = inspect.signature(fn).parameters
-    kw = {}
-    for k, v in kwargs.items():
-        if v is None:
-            continue
-        if k not in names:
-            asks_nothing = (not v or list(v) == [""]) if isinstance(v, list | tuple) else not v
-            if asks_nothing:
-                continue
-            raise ExtractError("UNSUPPORTED", f"当前版本的导入程序不支持参数 {k}",
-                               f"this version of the landing does not take {k}")
-        kw[k] = tuple(v) if isinstance(v, list) else v
-    return fn(*args, **kw)
-
-
 def _source_title(source: str | None) -> str:
     from .contracts import get_source
 
@@ -350,10 +331,10 @@ def _run_land(job: dict, root: Path, say: _Progress) -> tuple[str, str]:
 
     p = job["params"]
     pending = needs_build(root)  # an earlier landing (e.g. this job's killed first attempt) not yet published
-    out = _call(etl_land.land, p["source"], Path(job["file"]), p.get("period"), root=root, user=job.get("user"),
-                file_name=p.get("file_name"), mode=p.get("mode"), scope=p.get("scope"),
-                allow_removal=p.get("allow_removal"), role=job.get("role"),
-                progress=say.stage(0.0, LAND_SHARE, "导入："))
+    out = etl_land.land(p["source"], Path(job["file"]), p.get("period"), root=root, user=job.get("user"),
+                        file_name=p.get("file_name"), mode=p.get("mode"), scope=tuple(p.get("scope") or ()),
+                        allow_removal=bool(p.get("allow_removal")), role=job.get("role"),
+                        progress=say.stage(0.0, LAND_SHARE, "导入："))
     title = _source_title(p["source"])
     e = out.entry
     if e is not None:
@@ -390,12 +371,10 @@ def _published_since(root: Path, job: dict) -> bool:
 def _run_withdraw(job: dict, root: Path, say: _Progress) -> tuple[str, str]:
     from . import land as etl_land
 
-    if not hasattr(etl_land, "withdraw"):
-        raise ExtractError("UNSUPPORTED", "当前版本不支持撤回导入", "this version cannot withdraw a landing")
     p = job["params"]
     say.stage(0.0, 0.1, "撤回：")("撤回 withdraw", 0, 1)
-    _call(etl_land.withdraw, p["load_id"], p["source"], p["period"], reason=p.get("reason") or "",
-          user=job.get("user"), root=root, role=job.get("role"))
+    etl_land.withdraw(p["load_id"], p["source"], p["period"], reason=p.get("reason") or "",
+                      user=job.get("user"), root=root, role=job.get("role"))
     _log(f"job {job['id']} withdrew {p['source']} {p['period']} load {p['load_id']}")
     job["snapshot"] = _build(root, say.stage(0.1, 1.0, "构建数据仓库："))
     return "published", (f"已撤回{_source_title(p['source'])} {p['period']} 的导入（{p['load_id']}）；"
