@@ -404,10 +404,14 @@ def recent_landings(user: dict | None, everyone: bool, key: str, root: Path | No
 # Widgets
 
 
+# What the readers take (etl/read.py): CSV, Excel old and new, the binary workbook and OpenDocument.
+UPLOAD_TYPES = ("xlsx", "xls", "csv", "xlsb", "ods")
+
+
 def file_uploader(label: str, key: str):
     """st.file_uploader with its own texts in Chinese (ui.theme)."""
-    st.html(f"<style>{theme.uploader_css(int(st.get_option('server.maxUploadSize')))}</style>")
-    return st.file_uploader(label, type=["xlsx", "xls", "csv"], key=key)
+    st.html(f"<style>{theme.uploader_css(int(st.get_option('server.maxUploadSize')), UPLOAD_TYPES)}</style>")
+    return st.file_uploader(label, type=list(UPLOAD_TYPES), key=key)
 
 
 def show_report(p: etl_land.Preview, title: str) -> None:
