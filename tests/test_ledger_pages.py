@@ -64,8 +64,13 @@ def test_key_children_page_figures(data_dir, monkeypatch, pii):
     _, _, totals, _ = pii
     at = _run("key_children", data_dir, monkeypatch)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["重点对象"] == fmt.number(totals.at[0, "children"])
-    assert metrics["走访逾期"] == fmt.number(totals.at[0, "overdue"])
+    helps = {m.label: m.proto.help for m in at.metric}
+    children, overdue = totals.at[0, "children"], totals.at[0, "overdue"]
+    assert metrics["重点对象"] == fmt.number(children)
+    # Named and defined by the catalogue: not 总览's 近30天走访率, which counts any contact in 30 days.
+    assert metrics["走访逾期人数"] == fmt.number(overdue) and "走访规则" in helps["走访逾期人数"]
+    assert metrics["重点对象按期走访率"] == fmt.percent((children - overdue) / children)
+    assert "走访规则" in helps["重点对象按期走访率"]
     assert any("数据截止日" in c.value for c in at.caption)
     due = at.dataframe[-2].value if len(at.dataframe) > 3 else at.dataframe[-1].value
     assert "姓名（脱敏）" in due.columns and all("*" in v for v in due["姓名（脱敏）"] if v)

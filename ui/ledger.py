@@ -66,9 +66,17 @@ def download(df: pd.DataFrame, title: str, note: str, file_name: str, key: str) 
                        mime=export.XLSX_MIME)
 
 
-def kpis(items: list[tuple[str, object]]) -> None:
-    for col, (label, value) in zip(st.columns(len(items)), items):
-        col.metric(label, value if isinstance(value, str) else fmt.number(value))
+def on_time_rate(children, overdue) -> str:
+    """重点对象按期走访率 as shown: the share not overdue under the visit rules ("—" without a count)."""
+    if isinstance(children, str) or isinstance(overdue, str) or pd.isna(children) or pd.isna(overdue) or not children:
+        return fmt.NONE
+    return fmt.percent((children - overdue) / children)
+
+
+def kpis(items: list[tuple]) -> None:
+    """Cards of (label, value) or (label, value, help): help is the figure's definition, shown as (?)."""
+    for col, (label, value, *hlp) in zip(st.columns(len(items)), items):
+        col.metric(label, value if isinstance(value, str) else fmt.number(value), help=hlp[0] if hlp else None)
 
 
 def risk_bars(df: pd.DataFrame) -> go.Figure:

@@ -5,6 +5,7 @@ import streamlit as st
 from ui import auth, data, ledger, widgets
 from ui import format as fmt
 from warehouse.queries import ledger as q
+from warehouse.queries import metrics
 
 wh = data.warehouse()
 user_scope = data.user_scope()
@@ -25,7 +26,10 @@ st.caption(
 )
 
 t = wh.query(q.totals, scope).iloc[0]
-ledger.kpis([("重点对象", t["children"]), ("红橙高风险", t["high_risk"]), ("走访逾期", t["overdue"]),
+on_time = ledger.on_time_rate(t["children"], t["overdue"])
+ledger.kpis([("重点对象", t["children"]), ("红橙高风险", t["high_risk"]),
+             (metrics.label("visit_overdue"), t["overdue"], metrics.help("visit_overdue")),
+             (metrics.label("visit_on_time_rate"), on_time, metrics.help("visit_on_time_rate")),
              ("联系逾期", t["contact_overdue"]), ("入户逾期", t["home_visit_overdue"]), ("30天内到期", t["due_30d"])])
 
 left, right = st.columns([1, 1], gap="large")
