@@ -1,4 +1,6 @@
--- Every landing attempt per department extract and period, with its rejection rate (the trend).
+-- Every landing attempt per department extract and period, with its rejection rate (the trend). The
+-- same file may be landed under two periods, or again after its withdrawal: period and is_withdrawn
+-- tell those landings apart.
 -- Cadence comes from the period's form (2025-01 month, 2026Q3 quarter, 2025H1 half year, 2025 year),
 -- which the contracts fix per source. Department and title are added from etl/sources/*.yaml by
 -- warehouse/queries/quality.py (the contracts are not in the snapshot).
@@ -25,6 +27,7 @@ renamed as (
         s.rows_rejected,
         s.landed_at,
         s.is_current,
+        s.is_withdrawn,
         s.is_synthetic
     from source s
 ),
