@@ -63,7 +63,9 @@ def rate_help(gap_id: str, table: pd.DataFrame, row: pd.Series) -> str:
     if _metric(gap_id):
         return metrics.help(METRIC_OF_GAP[gap_id])
     per = "" if float(row["per"]) == 1 else f" × {float(row['per']):g}"
-    return f"{table['supply_name'].iloc[0]} ÷ {table['demand_name'].iloc[0]}{per}（所选范围合计）"
+    # Streamlit renders a (?) as Markdown: the names are data (standards, landed names) and are escaped.
+    supply, demand = fmt.md_escape(table["supply_name"].iloc[0]), fmt.md_escape(table["demand_name"].iloc[0])
+    return f"{supply} ÷ {demand}{per}（所选范围合计）"
 
 
 def sort_caption(key: str, has_standard: bool) -> str:

@@ -113,7 +113,7 @@ def tree(measures: pd.DataFrame, status: pd.DataFrame) -> None:
                     st.markdown(
                         f"&emsp;{light(r.status, bool(r.report_overdue))} {md(r.name)}：当前 {md(shown_value(r))}，"
                         f"{due}{md(target_label(r))}（{pd.Timestamp(r.deadline):%Y-%m-%d}前）",
-                        help=r.help)
+                        help=md(r.help))  # a reported indicator's definition quotes its landed text
 
 
 def indicator_chart(row: pd.Series, series: pd.DataFrame) -> go.Figure:

@@ -51,7 +51,7 @@ with tab_ind:
         st.markdown(f"{ut.light(row['status'], bool(row['report_overdue']))} **{md(row['name'])}** — "
                     f"牵头 {md(row['lead_department'])}；完成{'全市' if row['status'] == tq.NO_COUNTY_TARGET else ''}"
                     f"目标 {ut.num(row['share_of_target'], '%')}，应报未报 {row['missing_reports']} 份",
-                    help=row["help"])
+                    help=md(row["help"]))  # a reported indicator's text comes from a landed file
         series = wh.query(tq.indicator_series, view, plan_id, row["measure_no"], row["indicator"])
         st.plotly_chart(ut.indicator_chart(row, series), theme=None, key="chart_indicator")
         st.subheader("分区县")
