@@ -307,8 +307,9 @@ def _collect_targets(con, code: str) -> tuple[Seen, list]:
             off, off_exact = _both(con, meeting.off_track_targets, code, county, period)
             for (_, r), (_, x) in zip(off.iterrows(), off_exact.iterrows()):
                 if x["unit"] in people and not pd.isna(x["value_date"]):
-                    vp = _value_period(con, x["plan_id"], x["measure_no"], x["indicator_name"], x["value_date"])
-                    seen.add(("tgt", x["plan_id"], x["measure_no"], x["indicator_name"], vp, "value",
+                    # the plan's own wording is the key; indicator_name is the catalogue's name for it
+                    vp = _value_period(con, x["plan_id"], x["measure_no"], x["indicator"], x["value_date"])
+                    seen.add(("tgt", x["plan_id"], x["measure_no"], x["indicator"], vp, "value",
                               _area(code, county)), r["latest_value"],
                              bool(r.get("latest_value_suppressed", False)) or pd.isna(r["latest_value"]),
                              r.get("latest_value_label"), x["latest_value"])
