@@ -487,7 +487,7 @@ def build(con, scope: Scope, period: str, *, region_label: str, data_date, is_de
         images = figures.render(charts)
         fonts_ready.result()
     step(0.7, "生成 PDF…")
-    generated = fmt.beijing(dt.datetime.now(dt.timezone.utc))
+    generated = fmt.beijing(dt.datetime.now(dt.UTC))
     label = fmt.period_label(period)
     region = place(d.city, region_label)
     note = scope_note(scope, region)

@@ -68,7 +68,7 @@ def test_beijing_time_is_utc_plus_8(ts):
     import datetime as dt
 
     assert fmt.beijing(ts) == "2026-12-02 14:53"
-    assert fmt.beijing(dt.datetime(2026, 12, 2, 6, 53, tzinfo=dt.timezone.utc)) == "2026-12-02 14:53"
+    assert fmt.beijing(dt.datetime(2026, 12, 2, 6, 53, tzinfo=dt.UTC)) == "2026-12-02 14:53"
     assert fmt.beijing(dt.datetime(2026, 12, 2, 6, 53)) == "2026-12-02 14:53"  # naive means UTC
 
 

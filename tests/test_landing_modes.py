@@ -21,8 +21,17 @@ import pytest
 from auth import audit
 from etl.contracts import get_source
 from etl.errors import ExtractError
-from etl.land import (DATA_DIR_ENV, diff, in_force, land, landed_dir, landings, preview, read_load_log,
-                      withdraw)
+from etl.land import (
+    DATA_DIR_ENV,
+    diff,
+    in_force,
+    land,
+    landed_dir,
+    landings,
+    preview,
+    read_load_log,
+    withdraw,
+)
 from warehouse.build import build, published
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -210,15 +210,15 @@ def test_map_page_has_the_legend(con, built):
 
 
 def _titles(built) -> list[str]:
-    return re.findall(r"^[一二三四五六七八九十]、(\S+)$", "\n".join(built["pages"]), re.M)
+    return re.findall(r"^[一二三四五六七八九十]、(\S+)$", "\n".join(built["pages"]), re.MULTILINE)
 
 
 def _section_text(built, title: str) -> str:
     """The text of one section: from its numbered title to the next one (page headers and footers included)."""
     text = "\n".join(built["pages"])
-    start = re.search(rf"^[一二三四五六七八九十]、{re.escape(title)}$", text, re.M)
+    start = re.search(rf"^[一二三四五六七八九十]、{re.escape(title)}$", text, re.MULTILINE)
     assert start, f"no section {title}"
-    end = re.search(r"^[一二三四五六七八九十]、\S+$", text[start.end():], re.M)
+    end = re.search(r"^[一二三四五六七八九十]、\S+$", text[start.end():], re.MULTILINE)
     return text[start.end(): start.end() + end.start() if end else len(text)]
 
 

@@ -95,7 +95,8 @@ def reason_zh(code: object) -> str:
     written; None → —."""
     if _missing(code) or code == "":
         return NONE
-    from etl.land import REASON_ZH  # here: etl.land pulls in pyarrow and duckdb, pages that never show a reason need not
+    # Imported here: etl.land pulls in pyarrow and duckdb, which pages that never show a reason need not.
+    from etl.land import REASON_ZH
 
     return REASON_ZH.get(str(code), str(code))
 
