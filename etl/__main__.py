@@ -1,4 +1,4 @@
-"""Command line: python -m etl {sources,land,boundaries,build,status,rollback,demo,init-demo}."""
+"""Command line: python -m etl {sources,land,withdraw,landings,boundaries,build,rebuild,jobs,worker,status,rollback,demo,init-demo}."""
 from __future__ import annotations
 
 import argparse
