@@ -4,12 +4,14 @@ from __future__ import annotations
 import csv
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from etl.land import land, landed_dir
+from ui import targets as ut
 from warehouse import queries as q
 from warehouse.build import build
 from warehouse.queries import targets as tq
@@ -19,7 +21,7 @@ EVERYTHING = q.Scope.everything()
 HEADERS = {"plan_id": "计划编号", "measure_no": "措施编号", "measure": "措施名称", "area": "领域",
            "indicator": "指标名称", "unit": "单位", "direction": "方向", "baseline": "基线值",
            "baseline_date": "基线日期", "target": "目标值", "deadline": "截止日期", "lead_department": "牵头单位",
-           "kind": "指标类型", "cadence": "报送频次", "reporting_start": "报送起始日期"}
+           "kind": "指标类型", "cadence": "报送频次", "reporting_start": "报送起始日期", "county_code": "区县代码"}
 
 
 def _ref(name: str) -> list[dict]:
@@ -66,7 +68,7 @@ def _row(**kw) -> dict:
     base = {"plan_id": "yaodu_2025", "measure_no": "M1", "measure": "", "area": "一、监测摸排建立台账",
             "indicator": "流动儿童信息半年更新率", "unit": "%", "direction": "越高越好", "baseline": 80,
             "baseline_date": "2025-06-30", "target": 100, "deadline": "2026-12-31", "lead_department": "区民政局",
-            "kind": "部门报送", "cadence": "季度", "reporting_start": "2026-01-01"}
+            "kind": "部门报送", "cadence": "季度", "reporting_start": "2026-01-01", "county_code": ""}
     return base | kw
 
 
@@ -119,3 +121,39 @@ def test_every_reference_lead_department_is_in_the_department_list(con):
             for d in r["lead_departments"].split(";"):
                 assert department_of(d) is not None, (file, d)
     assert q._df(con, "select count(*) as n from plan_departments where not is_known")["n"].iloc[0] == 0
+
+
+def test_a_county_is_judged_against_its_own_target_where_the_plan_file_gives_one(data_dir, tmp_path):
+    """A plan-file row naming a county is that county's target: its view is judged by it (区县目标); a county
+    without one sees the city's target for reference (未设区县目标), and the city view keeps the city's."""
+    root = tmp_path / "data"
+    shutil.copytree(data_dir, root)
+    con = q.connect(q.current_snapshot_path(root))
+    try:
+        first, second = list(q.counties(con, EVERYTHING)["county_code"])[:2]
+    finally:
+        con.close()
+    key = ("yaodu_2025", "M2", "重点对象近30天走访率（系统计算）")
+    city = {"plan_id": key[0], "measure_no": key[1], "indicator": key[2], "baseline": 60,
+            "baseline_date": "2025-06-30", "target": 100, "deadline": "2026-12-31", "kind": "系统计算",
+            "cadence": "", "reporting_start": ""}
+    rows = [_row(**city), _row(**city | {"target": 40, "county_code": first[:6]})]
+    out = land("plan_indicators", _plan_file(tmp_path / "计划指标表_区县目标.xlsx", rows), "2025", root=root)
+    assert out.entry.rows_accepted == 2, out.entry.reasons
+    con = q.connect(build(root))
+    try:
+        mine = tq.indicator_status(con, q.Scope.of(first[:6], exact=True)).set_index(
+            ["plan_id", "measure_no", "indicator"]).loc[key]
+        other = tq.indicator_status(con, q.Scope.of(second[:6], exact=True)).set_index(
+            ["plan_id", "measure_no", "indicator"]).loc[key]
+        whole = tq.indicator_status(con, q.Scope.of("99", exact=True)).set_index(
+            ["plan_id", "measure_no", "indicator"]).loc[key]
+    finally:
+        con.close()
+    assert (mine["target"], mine["target_scope"]) == (40, tq.COUNTY_TARGET)
+    value = float(mine["current_value"])
+    assert mine["status"] == ("已达标" if value >= 40 else tq._status(mine.to_dict()))  # judged, by its own path
+    assert mine["status"] != tq.NO_COUNTY_TARGET
+    assert (other["target"], other["target_scope"], other["status"]) == (100, tq.CITY_TARGET, tq.NO_COUNTY_TARGET)
+    assert (whole["target"], whole["target_scope"]) == (100, tq.CITY_TARGET)
+    assert ut.target_label(SimpleNamespace(**mine.to_dict())).startswith("区县目标 40")

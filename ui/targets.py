@@ -71,8 +71,10 @@ def status_counts(status: pd.DataFrame) -> None:
 
 
 def target_label(r) -> str:
-    """"目标 95%", or "全市目标 95%（参考）" where a county is shown beside a city-wide target."""
-    word = tq.CITY_TARGET + " " if r.status == tq.NO_COUNTY_TARGET else "目标 "
+    """"目标 95%", "区县目标 90%" for a county's own, or "全市目标 95%（参考）" where a county is shown beside a
+    city-wide target."""
+    word = (tq.CITY_TARGET + " " if r.status == tq.NO_COUNTY_TARGET else
+            tq.COUNTY_TARGET + " " if r.target_scope == tq.COUNTY_TARGET else "目标 ")
     tail = "（参考）" if r.status == tq.NO_COUNTY_TARGET else ""
     return f"{word}{num(r.target, r.unit)}{tail}"
 

@@ -165,8 +165,9 @@ def target_text(row) -> str:
     """"目标 95% · 滞后", or in a county's view of a city-wide target "全市目标 95%（参考）"; · 报告逾期 when late."""
     unit = row["unit"] or ""
     goal = f"{float(row['target']):g}{unit}"
+    own = targets.COUNTY_TARGET if row.get("target_scope") == targets.COUNTY_TARGET else "目标"
     text = (f"{targets.CITY_TARGET} {goal}（参考）" if row["status"] == targets.NO_COUNTY_TARGET
-            else f"目标 {goal} · {row['status']}")
+            else f"{own} {goal} · {row['status']}")
     return text + (f" · {targets.REPORT_OVERDUE}" if bool(row.get("report_overdue")) else "")
 
 

@@ -259,6 +259,30 @@ def _status(r: dict) -> str:
     return "正常" if sign * (v - e) >= 0 else "滞后"
 
 
+def county_of_view(scope: Scope) -> str | None:
+    """The county a view shows when it shows exactly one county (its 12-digit code), else None."""
+    p = scope.prefixes
+    return p[0].ljust(12, "0") if len(p) == 1 and len(p[0]) == 6 else None
+
+
+def _county_targets(con: duckdb.DuckDBPyConnection, scope: Scope, df: pd.DataFrame) -> list[bool]:
+    """Put a one-county view's own targets (marts/plan_county_targets.sql) in place of the city's, in
+    `df`; returns, per row, whether the row now carries the county's own target."""
+    county = county_of_view(scope)
+    if county is None or df.empty:
+        return [False] * len(df)
+    own = _df(con, "select plan_id, measure_no, indicator, target, baseline, baseline_date, deadline "
+                   "from plan_county_targets where county_code = ?", [county])
+    if own.empty:
+        return [False] * len(df)
+    keys = ["plan_id", "measure_no", "indicator"]
+    m = df[keys].merge(own, on=keys, how="left")
+    has = m["target"].notna().tolist()
+    for c in ("target", "baseline", "baseline_date", "deadline"):
+        df[c] = m[c].where(m["target"].notna(), df[c]).tolist()
+    return has
+
+
 def is_city_view(scope: Scope) -> bool:
     """Whether a scope is judged against city-wide targets: it covers whole cities (or everything)."""
     return bool(scope.prefixes) and all(len(p) <= 4 for p in scope.prefixes)
@@ -322,6 +346,7 @@ def indicator_status(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str 
              [*params, d, *owed_params, cube.scope_area(scope), *([plan_id] if plan_id else [])])
     df["missing_reports"] = df["missing_reports"].astype(int)
     df["today"] = d
+    own = _county_targets(con, scope, df)
     for c in ("deadline", "baseline_date", "value_date"):
         df[c] = pd.to_datetime(df[c]).dt.date
     cols = {c: df[c].tolist() for c in ("baseline", "baseline_date", "target", "deadline")}
@@ -335,10 +360,11 @@ def indicator_status(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str 
     rows = (dict(zip(keys, vals)) for vals in zip(*(df[k].tolist() for k in keys)))
     df["status"] = [_status(r) for r in rows]
     df["report_overdue"] = df["missing_reports"] > 0
-    # Plan targets are city-wide: a county's value is shown beside the 全市目标 for reference, not judged by it.
-    df["target_scope"] = CITY_TARGET
+    # A county is judged against its own target where the plan file gives one; beside a city-wide target
+    # its value is shown for reference, not judged (nor is a street's, by either).
+    df["target_scope"] = [COUNTY_TARGET if o else CITY_TARGET for o in own]
     if not is_city_view(scope):
-        df["status"] = NO_COUNTY_TARGET
+        df.loc[[not o for o in own], "status"] = NO_COUNTY_TARGET
     found = [metrics.for_indicator(k, m if isinstance(m, str) else None, i)
              for k, m, i in zip(df["kind"], df["model"], df["indicator"])]
     df["metric_id"] = [m.metric_id for m in found]

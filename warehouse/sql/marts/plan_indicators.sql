@@ -16,6 +16,7 @@ landed as (
                            order by l.landed_at desc, p.period desc) as rn
     from raw_plan_indicators p
     join load_log l on l.load_id = p.load_id and l.source = 'plan_indicators' and l.is_current
+    where nullif(trim(p.county_code), '') is null  -- a county's own targets: plan_county_targets
 ),
 
 renamed as (
