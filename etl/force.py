@@ -116,7 +116,7 @@ def load_in_force(con: duckdb.DuckDBPyConnection, table: str, source: Source, la
         con.execute(f"insert into _chain by name select *, {seq} as _seq from ({sql})", params)
         con.execute("insert into _modes values (?, ?, ?, ?)", [seq, entry_mode(e), e.get("areas"), e.get("scope")])
     row_area = f"r.{area}" if area else "null::varchar"
-    same_key = " and ".join(f"n.{k} = r.{k}" for k in keys)
+    same_key = " and ".join(f"n.{k} is not distinct from r.{k}" for k in keys)  # a key part may be blank
     con.execute(f"""
         insert into {table} by name
         select * exclude (_seq) from _chain r

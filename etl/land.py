@@ -415,12 +415,15 @@ def _diff(root: Path, source, before: list[dict], candidate: dict, mode: str) ->
         level = "all" if area is None else ("street" if small else "county")
         n = force.AREA_DIGITS.get(level)
         area_sql = (f"coalesce(rpad(substr({area}, 1, {n}), 12, '0'), '')" if n else "''")
-        keys = ", ".join(force.key_columns(source))
+        key_cols = force.key_columns(source)
+        keys = ", ".join(key_cols)
+        # A blank key part (a plan row without a county) must still meet its counterpart in the join.
+        key_sel = ", ".join(f"coalesce({k}::varchar, chr(0)) as {k}" for k in key_cols)
         values = [c for c, _ in accepted_schema(source) if c not in ("load_id", "period")]
         sig = "hash(struct_pack(" + ", ".join(f"{c} := {c}" for c in values) + "))"
         label, expr = force.figure(source)
-        per_key = (f"select {keys}, any_value({area_sql}) as area, bit_xor({sig}) as sig "
-                   f"from {{t}} group by {keys}")
+        per_key = (f"select {key_sel}, any_value({area_sql}) as area, bit_xor({sig}) as sig "
+                   f"from {{t}} group by all")
         rows = con.execute(f"""
             with kb as ({per_key.format(t='b')}), ka as ({per_key.format(t='a')}),
             j as (
