@@ -222,3 +222,21 @@ def child_file_action(wh, scope, due: pd.DataFrame) -> None:
         st.caption("本次查看已记入审计日志（查看人、时间、事由）。请勿截屏或外传。")
         st.dataframe(chinese(file["ledger"], list(file["ledger"].columns)), hide_index=True)
         st.dataframe(chinese(file["visits"], list(file["visits"].columns)), hide_index=True)
+
+
+# Row and period counts are whole numbers (sums come back as floats); periods read 2026年上半年, not 2026H1.
+_COUNTS = ("extracts", "late", "rows_read", "rows_rejected", "periods_behind", "periods_landed", "periods_expected",
+           "resubmissions")
+
+
+def dq_table(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """`columns` of `df` for the screen: Chinese headers, whole counts, Chinese periods, — for nothing."""
+    df = df.copy()
+    for c in columns:
+        if c in _COUNTS and df[c].notna().all():
+            df[c] = df[c].round().astype("int64")
+        elif c in _COUNTS:
+            df[c] = df[c].map(fmt.count)
+        elif c == "latest_period":
+            df[c] = df[c].map(lambda p: fmt.NONE if fmt.dash(p) == fmt.NONE else fmt.period_label(p))
+    return chinese(df, columns)

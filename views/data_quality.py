@@ -21,24 +21,6 @@ def landings_block() -> None:
         up.recent_landings(user, everyone=True, key="dq_landings")
 
 
-# Row and period counts are whole numbers (sums come back as floats); periods read 2026年上半年, not 2026H1.
-_COUNTS = ("extracts", "late", "rows_read", "rows_rejected", "periods_behind", "periods_landed", "periods_expected",
-           "resubmissions")
-
-
-def shown(df, columns):
-    """`columns` of `df` for the screen: Chinese headers, whole counts, Chinese periods, — for nothing."""
-    df = df.copy()
-    for c in columns:
-        if c in _COUNTS and df[c].notna().all():
-            df[c] = df[c].round().astype("int64")
-        elif c in _COUNTS:
-            df[c] = df[c].map(fmt.count)
-        elif c == "latest_period":
-            df[c] = df[c].map(lambda p: fmt.NONE if fmt.dash(p) == fmt.NONE else fmt.period_label(p))
-    return ledger.chinese(df, columns)
-
-
 st.title("数据质量")
 src = wh.query(q.sources, scope)
 if src.empty:
@@ -57,17 +39,17 @@ st.subheader("逾期未报")
 if late.empty:
     st.success("各部门数据均已按期报送。")
 else:
-    st.dataframe(shown(late.assign(cadence=late["cadence"].map(q.CADENCE_LABELS)),
+    st.dataframe(ledger.dq_table(late.assign(cadence=late["cadence"].map(q.CADENCE_LABELS)),
                        ["department", "title", "cadence", "latest_period", "periods_behind"]), hide_index=True)
 
 st.subheader("分部门")
-st.dataframe(shown(wh.query(q.departments, scope), ["department", "extracts", "late", "rows_read",
+st.dataframe(ledger.dq_table(wh.query(q.departments, scope), ["department", "extracts", "late", "rows_read",
                                                            "rows_rejected", "rejection_rate", "completeness"]),
              hide_index=True, width="stretch")
 
 st.subheader("分数据源")
 table = src.assign(cadence=src["cadence"].map(q.CADENCE_LABELS))
-st.dataframe(shown(table, ["department", "title", "cadence", "latest_period", "periods_behind", "is_late",
+st.dataframe(ledger.dq_table(table, ["department", "title", "cadence", "latest_period", "periods_behind", "is_late",
                                     "periods_landed", "periods_expected", "completeness", "rows_read",
                                     "rows_rejected", "rejection_rate", "latest_rejection_rate", "resubmissions"]),
              hide_index=True, width="stretch")
@@ -82,7 +64,7 @@ reasons = wh.query(q.reasons, scope).rename(columns={"share": "share_rate"})
 if reasons.empty:
     st.info("当前各数据源没有被拒收的行。")
 else:
-    st.dataframe(shown(reasons, ["department", "title", "reason", "rows_rejected", "share_rate"]),
+    st.dataframe(ledger.dq_table(reasons, ["department", "title", "reason", "rows_rejected", "share_rate"]),
                  hide_index=True, width="stretch")
     st.caption("每个数据源列出最多三类原因；被拒收的行及原因保存在导入目录的 *.rejected.parquet 中。")
 
