@@ -54,6 +54,18 @@ def data_dir(tmp_path_factory, demo_extracts) -> Path:
     return root
 
 
+@pytest.fixture
+def copy(data_dir, tmp_path, monkeypatch) -> Path:
+    """A copy of the shared fixture warehouse, and TONGXIN_DATA_DIR pointing at it: for tests that land,
+    build, withdraw or run jobs (the shared one is never written)."""
+    import shutil
+
+    root = tmp_path / "data"
+    shutil.copytree(data_dir, root, ignore=shutil.ignore_patterns("*.lock"))
+    monkeypatch.setenv("TONGXIN_DATA_DIR", str(root))
+    return root
+
+
 @pytest.fixture(scope="session")
 def snapshot_path(data_dir) -> Path:
     return published(data_dir)

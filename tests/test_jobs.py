@@ -31,13 +31,6 @@ ACTIVITY_COLS = ["activity_id", "team_id", "activity_type", "activity_date", "re
                  "person_times", "volunteer_hours"]
 
 
-@pytest.fixture
-def copy(data_dir, tmp_path, monkeypatch) -> Path:
-    """A copy of the shared fixture warehouse: jobs land and build here, never in the shared one."""
-    root = tmp_path / "data"
-    shutil.copytree(data_dir, root)
-    monkeypatch.setenv(DATA_DIR_ENV, str(root))
-    return root
 
 
 def _activities(root: Path, path: Path, period: str, tag: str, n: int = 3) -> Path:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +21,6 @@ from auth import audit
 from etl.contracts import get_source
 from etl.errors import ExtractError
 from etl.land import (
-    DATA_DIR_ENV,
     diff,
     in_force,
     land,
@@ -40,11 +38,8 @@ COLS = ["activity_id", "team_id", "activity_type", "activity_date", "region_code
 
 
 @pytest.fixture
-def work(data_dir, tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "data"
-    shutil.copytree(data_dir, root, ignore=shutil.ignore_patterns(".lock", "*.lock"))
-    monkeypatch.setenv(DATA_DIR_ENV, str(root))
-    return root
+def work(copy) -> Path:
+    return copy  # tests/conftest.py: a copy of the shared fixture warehouse
 
 
 def latest_month(root: Path) -> str:

@@ -5,18 +5,16 @@ nothing the second time (AppTest; the Chromium walk-through is tests/test_upload
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
-import pytest
 import xlsxwriter
 from streamlit.testing.v1 import AppTest
 
 from etl import jobs
 from etl.contracts import get_source
-from etl.land import DATA_DIR_ENV, current_loads, landed_dir, read_load_log
+from etl.land import current_loads, landed_dir, read_load_log
 from tests.files import signed_in
 from ui import format as fmt
 from ui import upload as up
@@ -57,12 +55,6 @@ def _sheet(root: Path) -> tuple[bytes, int, int]:
     return out.getvalue(), len(good), sum(r[7] for r in good)
 
 
-@pytest.fixture
-def copy(data_dir, tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "data"
-    shutil.copytree(data_dir, root)
-    monkeypatch.setenv(DATA_DIR_ENV, str(root))
-    return root
 
 
 def _person_times(root: Path) -> int:

@@ -7,19 +7,17 @@ runs in a real worker process) and reads the published snapshot read-only afterw
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
-import pytest
 import xlsxwriter
 from streamlit.testing.v1 import AppTest
 
 from auth import audit
 from etl import jobs
 from etl.contracts import get_source
-from etl.land import DATA_DIR_ENV, diff, in_force, landed_dir, read_load_log
+from etl.land import diff, in_force, landed_dir, read_load_log
 from tests.files import signed_in
 from ui.format import md_escape
 from warehouse import queries as q
@@ -30,12 +28,6 @@ COLS = ["activity_id", "team_id", "activity_type", "activity_date", "region_code
         "person_times", "volunteer_hours"]
 
 
-@pytest.fixture
-def copy(data_dir, tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "data"
-    shutil.copytree(data_dir, root)
-    monkeypatch.setenv(DATA_DIR_ENV, str(root))
-    return root
 
 
 def _latest(root: Path) -> tuple[str, pd.DataFrame]:

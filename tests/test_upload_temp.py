@@ -4,7 +4,6 @@ are swept after UPLOAD_MAX_AGE."""
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import tempfile
 import time
@@ -13,7 +12,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.land import DATA_DIR_ENV
 from tests.files import signed_in
 from ui import upload as up
 
@@ -21,12 +19,6 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SHEET = "序号,身份证号码,儿童姓名\n1,990102201503041234,张小明\n".encode()
 
 
-@pytest.fixture
-def copy(data_dir, tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "data"
-    shutil.copytree(data_dir, root)
-    monkeypatch.setenv(DATA_DIR_ENV, str(root))
-    return root
 
 
 def _mode(p: Path) -> int:
