@@ -283,29 +283,104 @@ def index_bar(df: pd.DataFrame) -> go.Figure:
     return theme.apply(fig)
 
 
+# Label placement of the demand-supply scatter. Positions are tried in this order around each point; the
+# offsets are in pixels from the point to the label's centre, for a label `w` wide and `h` high.
+LABEL_FONT_PX = 12
+_MARK_PX = 12
+_POSITIONS = (
+    ("top center", lambda w, h: (0.0, h / 2 + 7)),
+    ("bottom center", lambda w, h: (0.0, -h / 2 - 7)),
+    ("middle right", lambda w, h: (w / 2 + 8, 0.0)),
+    ("middle left", lambda w, h: (-w / 2 - 8, 0.0)),
+    ("top right", lambda w, h: (w / 2 + 4, h / 2 + 4)),
+    ("top left", lambda w, h: (-w / 2 - 4, h / 2 + 4)),
+    ("bottom right", lambda w, h: (w / 2 + 4, -h / 2 - 4)),
+    ("bottom left", lambda w, h: (-w / 2 - 4, -h / 2 - 4)),
+)
+# The plot area the placement plans for: the narrower of the two screens the page is made for (the scatter
+# takes half the page at 1366×768); a wider screen only moves labels further apart.
+PLOT_PX = (460, 260)
+
+
+def label_width(text: str, font_px: int = LABEL_FONT_PX) -> float:
+    """A label's width in pixels: a CJK character is about one font size wide, others about half."""
+    return sum(font_px if ord(ch) > 0x2E80 else font_px * 0.6 for ch in str(text)) + 2
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_labels(x: list[float], y: list[float], names: list[str], order: list[int],
+                 x_max: float, y_max: float, plot: tuple[int, int] = PLOT_PX) -> list[str | None]:
+    """A text position for each point's label such that no two labels, and no label and another point, overlap
+    in a plot `plot` pixels wide and high with axes 0..x_max and 0..y_max; None where no position is free (that
+    point shows its name on hover only). Points are served in `order` (the most important first)."""
+    w_px, h_px = plot
+    px = [0.0 if x_max <= 0 else float(v) / x_max * w_px for v in x]
+    py = [0.0 if y_max <= 0 else float(v) / y_max * h_px for v in y]
+    r = _MARK_PX / 2
+    taken = [(a - r, b - r, a + r, b + r) for a, b in zip(px, py)]
+    out: list[str | None] = [None] * len(x)
+    h = LABEL_FONT_PX + 4
+    for i in order:
+        w = label_width(names[i])
+        for name, offset in _POSITIONS:
+            dx, dy = offset(w, h)
+            cx, cy = px[i] + dx, py[i] + dy
+            box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+            if box[0] < -20 or box[2] > w_px + 20 or box[1] < -10 or box[3] > h_px + 10:
+                continue
+            if any(_overlap(box, t) for t in taken):
+                continue
+            taken.append(box)
+            out[i] = name
+            break
+    return out
+
+
 def demand_supply_scatter(df: pd.DataFrame, row: pd.Series) -> go.Figure:
-    """Demand (x) against supply (y) per area, with the standard as the line supply = standard × demand / per."""
+    """Demand (x) against supply (y) per area, with the standard as the line supply = standard × demand / per.
+
+    Names are placed around their points so that no two overlap (`place_labels`); where counties crowd so
+    that no place is free, the name shows on hover only and the table beside the chart lists every area."""
     fig = go.Figure()
+    d_all = df.reset_index(drop=True)
+    demand = [0.0 if pd.isna(v) else float(v) for v in d_all["demand"]]
+    supply = [0.0 if pd.isna(v) else float(v) for v in d_all["supply"]]
+    has_line = not pd.isna(row["standard_value"])
+    top = max(demand, default=0.0)
+    x_max = max(top, 1.0) * 1.1
+    line_top = float(row["standard_value"]) * x_max / float(row["per"]) if has_line else 0.0
+    y_max = max([*supply, line_top if has_line else 0.0, 1.0]) * 1.1
+    if "shortfall" in d_all and d_all["shortfall"].notna().any():
+        order = sorted(range(len(d_all)), key=lambda i: (-(0 if pd.isna(d_all["shortfall"][i])
+                                                              else float(d_all["shortfall"][i])), i))
+    else:
+        order = sorted(range(len(d_all)), key=lambda i: -demand[i])
+    places = place_labels(demand, supply, [str(n) for n in d_all["area_name"]], order, x_max, y_max)
     for group, color in (("主城区", theme.PRIMARY), ("县域", theme.PALETTE[1])):
-        d = df[df["area_group"] == group]
-        if d.empty:
+        idx = [i for i, g in enumerate(d_all["area_group"]) if g == group]
+        if not idx:
             continue
         fig.add_scatter(
-            x=d["demand"], y=d["supply"], mode="markers+text", name=group, text=d["area_name"],
-            textposition="top center", marker={"size": 12, "color": color},
-            hovertemplate="%{text}<br>需求 %{x:,}<br>供给 %{y:,}<extra></extra>",
+            x=[demand[i] for i in idx], y=[supply[i] for i in idx], mode="markers+text", name=group,
+            text=[str(d_all["area_name"][i]) if places[i] else "" for i in idx],
+            textposition=[places[i] or "top center" for i in idx],
+            textfont={"size": LABEL_FONT_PX}, marker={"size": _MARK_PX, "color": color},
+            customdata=[str(d_all["area_name"][i]) for i in idx],
+            hovertemplate="%{customdata}<br>需求 %{x:,}<br>供给 %{y:,}<extra></extra>",
         )
-    top = float(df["demand"].max()) if len(df) else 0.0
-    if not pd.isna(row["standard_value"]) and top > 0:
+    if has_line and top > 0:
         fig.add_scatter(
-            x=[0, top * 1.1], y=[0, row["standard_value"] * top * 1.1 / row["per"]], mode="lines",
+            x=[0, x_max], y=[0, line_top], mode="lines",
             name=f"标准线（{standard_value(row)}）", line={"color": SHORT_COLOR, "dash": "dash"},
             hoverinfo="skip",
         )
     fig.update_layout(xaxis_title=f"需求：{df['demand_name'].iloc[0]}" if len(df) else "需求",
                       yaxis_title=f"供给：{df['supply_name'].iloc[0]}" if len(df) else "供给")
-    fig.update_xaxes(rangemode="tozero", tickformat=",d")
-    fig.update_yaxes(rangemode="tozero")
+    fig.update_xaxes(range=[0, x_max], tickformat=",d")
+    fig.update_yaxes(range=[0, y_max])
     return theme.apply(fig)
 
 
