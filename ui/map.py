@@ -237,6 +237,49 @@ def deck(streets: pd.DataFrame, shapes: pd.DataFrame, counties: pd.DataFrame, po
     return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip)
 
 
+NO_REGISTER_FILL = [221, 221, 221, 170]  # 无数据: the register is not landed yet
+
+
+def outline_deck(streets: pd.DataFrame, counties: pd.DataFrame, tile_url: str | None = None) -> pdk.Deck:
+    """The boundaries a deployment has, greyed as 无数据, before any register is landed: streets filled
+    grey (or counties, when no street has a polygon), county outlines on top, names as labels.
+
+    Nothing but names: no figure of any kind is on these shapes."""
+    areas = streets if len(streets) else counties
+
+    def fc(df: pd.DataFrame) -> dict:
+        return {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": json.loads(g), "properties": {"name": n, "what": "无数据"}}
+            for g, n in zip(df["geometry"], df["region_name"])]}
+
+    layers = [pdk.Layer("GeoJsonLayer", id="nodata", data=fc(areas), stroked=True, filled=True, pickable=True,
+                        get_fill_color=NO_REGISTER_FILL, get_line_color=[130, 130, 130, 255],
+                        line_width_min_pixels=1)]
+    if len(streets) and len(counties):
+        layers.append(pdk.Layer("GeoJsonLayer", id="counties", data=fc(counties), stroked=True, filled=False,
+                                pickable=False, get_line_color=[60, 60, 60, 255], line_width_min_pixels=3))
+    named = areas if len(areas) <= MAX_STREET_LABELS or not len(counties) else counties
+    layers.append(pdk.Layer(
+        "TextLayer", id="labels", data=[{"name": s.region_name, "lon": s.lon, "lat": s.lat} for s in named.itertuples()],
+        get_position="[lon, lat]", get_text="name", get_size=14, get_color=[60, 60, 60, 255],
+        character_set=pdk.types.String("auto"), font_family=pdk.types.String(LABEL_FONT),
+        background=True, get_background_color=[255, 255, 255, 190], billboard=True))
+    tooltip = {"html": "<b>{name}</b><br/>{what}", "style": {"fontFamily": FONT, "fontSize": "13px"}}
+    view = view_state(pd.concat([areas, counties]) if len(counties) else areas)
+    if tile_url:
+        return pdk.Deck(layers=layers, initial_view_state=view, tooltip=tooltip, map_provider="carto",
+                        map_style=basemap_style(tile_url))
+    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip)
+
+
+def nodata_legend_html(what: str) -> str:
+    """The legend of outline_deck: one grey entry, 无数据, and what would fill it."""
+    r, g, b, _ = NO_REGISTER_FILL
+    return ('<div style="font-size:0.9rem"><b>图例</b><div style="margin:2px 0"><span style="display:inline-block;'
+            f'width:14px;height:14px;background:rgb({r},{g},{b});border:1px solid #999;vertical-align:middle;'
+            f'margin-right:6px"></span>无数据（{what}）</div></div>')
+
+
 def area_choropleth(shapes: pd.DataFrame, fills: dict, props: dict, tooltip_html: str,
                     label_suffix: dict | None = None, width: int = 560, height: int = 420) -> pdk.Deck:
     """A plain choropleth of areas (streets or counties) with Chinese labels, no basemap, offline.

@@ -12,6 +12,8 @@ user_scope = data.user_scope()
 t = privacy.threshold()
 
 st.title("流动儿童分布")
+NO_REGISTER = "流动儿童监测摸排台账（民政局）尚未导入"
+LAND_BOUNDARIES = "请导入边界文件（GeoJSON、Shapefile 压缩包或 GeoPackage）：`python -m etl boundaries FILE`"
 
 periods = wh.periods()
 c1, c2, c3, c4 = st.columns(4)
@@ -23,8 +25,22 @@ with c3:
     category = st.selectbox("儿童类别", list(mp.CATEGORY_LABELS), placeholder="选择儿童类别", key="map_category")
 with c4:
     county = widgets.region_selector(wh.counties(user_scope), key="map_county")
-if period is None:
-    st.info("尚无流动儿童监测摸排台账数据。")
+tile_url = privacy.settings().get("basemap_tile_url")
+if period is None:  # before the register: the boundaries there are, greyed, and what fills them
+    scope = user_scope.narrow(county)
+    shapes, county_shapes = wh.query(geo.shapes, scope, "street"), wh.query(geo.shapes, scope, "county")
+    st.info(f"{NO_REGISTER}，地图暂无人数；导入后按街道（乡镇）显示。")
+    if len(shapes) or len(county_shapes):
+        left, right = st.columns([3, 2], gap="medium")
+        left.pydeck_chart(mp.outline_deck(shapes, county_shapes, tile_url), height=560, key="map_deck")
+        right.markdown(mp.nodata_legend_html(NO_REGISTER), unsafe_allow_html=True)
+    else:
+        st.info(LAND_BOUNDARIES)
+    no_polygon = wh.query(geo.streets_without_shape, scope)
+    if len(shapes) and len(no_polygon):
+        st.warning("以下街道乡镇没有边界，未画在图上：" + "、".join(fmt.md_escape(n) for n in no_polygon["region_name"]))
+    elif len(county_shapes) and not len(shapes):
+        st.caption("尚无街道（乡镇）边界，仅画出区县。" + LAND_BOUNDARIES)
     st.stop()
 
 m1, m2, m3 = st.columns([3, 1, 1])
@@ -43,8 +59,8 @@ scope = user_scope.narrow(county)
 raw = wh.query(geo.street_metrics, scope, period, age_band, category)
 shapes = wh.query(geo.shapes, scope, "street")
 county_shapes = wh.query(geo.shapes, scope, "county")
-if raw.empty or shapes.empty:
-    st.info("所选范围内暂无街道边界或数据。请先导入边界文件：`python -m etl boundaries FILE --level street …`")
+if raw.empty:
+    st.info("所选范围内暂无数据。")
     st.stop()
 
 streets = mp.suppressed_streets(raw, metric, change, t)
@@ -58,11 +74,14 @@ what = f"{fmt.period_label(period)} · {mp.AGE_LABELS[age_band]} · {category}"
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    deck = mp.deck(streets, shapes, county_shapes if county is None else county_shapes.iloc[0:0], points,
-                   breaks, metric, change, mp.view_state(shapes), privacy.settings().get("basemap_tile_url"), t)
-    st.pydeck_chart(deck, height=560, key="map_deck")
+    if shapes.empty:
+        st.info("尚无街道（乡镇）边界，地图无法画出，数据见表格。" + LAND_BOUNDARIES)
+    else:
+        deck = mp.deck(streets, shapes, county_shapes if county is None else county_shapes.iloc[0:0], points,
+                       breaks, metric, change, mp.view_state(shapes), tile_url, t)
+        st.pydeck_chart(deck, height=560, key="map_deck")
     missing = raw.loc[~raw["street_code"].isin(shapes["region_code"]), "street_name"]
-    if len(missing):
+    if len(missing) and len(shapes):
         st.warning(f"以下街道乡镇没有边界，未画在图上（见表格）：{'、'.join(fmt.md_escape(n) for n in missing)}")
     if shapes["is_schematic"].any():
         st.caption("示意边界：示例城市的边界为虚构示意图，不代表真实行政区划。")

@@ -140,3 +140,20 @@ def shapes(con: duckdb.DuckDBPyConnection, scope: Scope, level: str = "street") 
         """,
         [level, *params],
     )
+
+
+def streets_without_shape(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Streets of the region table in scope with no current boundary: region_code, region_name, county_name."""
+    where, params = _scope_predicate(scope, "r.region_code")
+    return _df(
+        con,
+        f"""
+        select r.region_code, r.region_name, r.county_name
+        from regions r
+        where r.level = 'street' and {where}
+          and not exists (select 1 from boundaries b
+                          where b.is_current and b.level = 'street' and b.region_code = r.region_code)
+        order by r.region_code
+        """,
+        params,
+    )
