@@ -218,3 +218,15 @@ def test_map_without_boundaries_says_which_file_to_land(city, monkeypatch):
     text = [i.value for i in app.info]
     assert any(NO_REGISTER in t for t in text)
     assert any("python -m etl boundaries FILE" in t for t in text)
+
+
+def test_map_with_a_register_and_no_boundaries_still_shows_the_table(city, tmp_path, monkeypatch):
+    from tests.files import make_id, write_register_csv
+
+    rows = [[str(i), make_id("20150304", i), "甲", "男", "2015-03-04", f"{street[:9]}001", "", "", "流动儿童", "否"]
+            for i, street in enumerate(rg.STREETS, start=1)]
+    land("civil_register", write_register_csv(tmp_path / "台账.csv", rows=rows), "2026H1", root=city)
+    app = _map(city, monkeypatch)
+    assert not app.get("deck_gl_json_chart")
+    assert any("python -m etl boundaries FILE" in i.value for i in app.info)
+    assert sorted(app.dataframe[0].value["街道（乡镇）"]) == sorted([*rg.STREETS.values(), rg.MISSING_STREET[1]])
