@@ -164,6 +164,19 @@ def place(city: str | None, region_label: str) -> str:
     return f"{city}{region_label}"
 
 
+def region_name(d: PackData, scope: Scope, region_label: str) -> str:
+    """The region the pack covers, named from the city down to the scope's own level: 示范市 for the city,
+    示范市东湖区 for a county, 示范市东湖区凤亭镇 for a street (a street's name alone, or the city's with it,
+    does not say where it is; the label the page passes names only the street's county)."""
+    streets_only = bool(scope.prefixes) and all(len(p) >= 9 for p in scope.prefixes)
+    if streets_only and len(d.streets):
+        rows = d.streets.sort_values("street_code")
+        counties = "、".join(dict.fromkeys(str(n) for n in rows["county_name"]))
+        streets = "、".join(dict.fromkeys(str(n) for n in rows["street_name"]))
+        return f"{d.city or ''}{counties}{streets}"
+    return place(d.city, region_label)
+
+
 def scope_note(scope: Scope, region_label: str) -> str:
     """Which data the pack shows, and how exactly."""
     t = privacy.threshold()
@@ -489,7 +502,7 @@ def build(con, scope: Scope, period: str, *, region_label: str, data_date, is_de
     step(0.7, "生成 PDF…")
     generated = fmt.beijing(dt.datetime.now(dt.UTC))
     label = fmt.period_label(period)
-    region = place(d.city, region_label)
+    region = region_name(d, scope, region_label)
     note = scope_note(scope, region)
     cover = doc.Cover(TITLE, [("区域", region), ("统计期", label), ("数据截至", _date(data_date)),
                               ("生成时间", f"{generated}（北京时间）")],

@@ -323,6 +323,25 @@ def test_flag_colours_follow_status():
     assert pack.place(None, "全市") == "全市"
 
 
+def test_street_cover_names_city_county_and_street(con, period):
+    """A street's pack names the street with its county and city (示范市东湖区凤亭镇): the overview passes the
+    street user's county as the label, and a street's name alone does not say where it is."""
+    from report import pdf as doc
+
+    streets = geo.shapes(con, q.Scope.everything(), "street")
+    code, street = streets["region_code"].iloc[0], streets["region_name"].iloc[0]
+    county = q.counties(con, q.Scope.of(code[:6]))["county_name"].iloc[0]
+    scope = q.Scope.of(code[:9])
+    d = pack.collect(con, scope, period)
+    region = pack.region_name(d, scope, county)
+    want = f"{qpack.city_name(con, scope)}{county}{street}"
+    assert region == want
+    out = doc.render(doc.Cover(pack.TITLE, [("区域", region)]), [], "x")
+    assert want in pypdf.PdfReader(io.BytesIO(out)).pages[0].extract_text()
+    assert pack.region_name(pack.collect(con, q.Scope.of(code[:6]), period), q.Scope.of(code[:6]), county) \
+        == f"{qpack.city_name(con, scope)}{county}"
+
+
 def test_names_are_printed_as_text_not_markup():
     """Region, plan and department names are data: markup-like characters print as typed."""
     from report import pdf as doc
