@@ -90,6 +90,8 @@ class Result:
     rejected: pa.Table
     persons: pa.Table | None
     rows_read: int
+    skipped: int = 0  # rows outside the deployment's root region (an official table of the whole province)
+    skip_note: str | None = None  # "跳过 N 行（不在本部署范围 … 内）", for the landing summary
 
 
 # ---- division names --------------------------------------------------------------------------------
@@ -210,6 +212,7 @@ class _Builder:
         self.checks: list[tuple[str, str, str]] = []  # (code, condition, zh message expression)
         self.joins: list[str] = []  # lookup tables joined to s1 for the checks (registered, never spliced)
         self.joined: list[str] = []  # their columns, as select items
+        self.split: set[str] = set()  # division columns an old code may name: a split code is its own reason
 
     def raw(self, col: Column) -> str:
         return f"r_{col.name}"
@@ -283,6 +286,8 @@ class _Builder:
             lvl = col.level
             g = f"lvl_{col.name}"  # the region level, joined in validate() (s2)
             cond = f"{g} is null" if lvl == "any" else f"({g} is null or {g} <> {_q(lvl)})"
+            if col.name in self.split:
+                cond += f" and split_{col.name} is null"
             self.checks.append(("UNKNOWN_DIVISION", f"{v} is not null and {cond}",
                                 f"{_q(f'“{lab}”')} || {r} || {_q(f'不是区划表中的{LEVEL_ZH[lvl]}代码')}"))
         elif col.type == "id_card":
@@ -451,14 +456,174 @@ def _scope_check(source: Source, scope, b) -> None:
                      "'该行的区划不在本人管辖区域内（只能导入本辖区的数据）'"))
 
 
+# ---- official division tables and code changes ------------------------------------------------------
+# Code columns of the official tables, normalised to 12 digits by etl.deployment (GB/T 2260's 6 digits padded).
+OFFICIAL_CODES = {"regions": ("region_code", "parent_code"), "region_changes": ("old_code", "new_code")}
+LEVEL_WORD = {"province": "省级", "city": "市级", "county": "县级", "street": "乡级（街道）", "community": "村级（社区）"}
+# A county's default area type for the 主城区/县域 grouping: NBS county digits 01–20 are 市辖区 (区).
+DISTRICT_DIGITS = ("01", "20")
+
+
+def _level_zh(x: str) -> str:
+    return "case " + x + " " + " ".join(f"when {_q(k)} then {_q(v)}" for k, v in LEVEL_WORD.items()) + " end"
+
+
+def _official_codes(con: duckdb.DuckDBPyConnection, source: Source, b: _Builder,
+                    root: str | None) -> tuple[str, str]:
+    """Select over s0 for an official division table, and its skip condition.
+
+    Codes become 12 digits; a region table's level, parent and a county's area type follow from the code
+    where the file leaves them blank. With a root region, rows outside it (its ancestors excepted) are skipped.
+    """
+    from .deployment import level_of, normalise_code, parent_of, within
+
+    cols = OFFICIAL_CODES.get(source.name, ())
+    if not cols:
+        return "select * from s0", "false"
+    raw = set()
+    for c in cols:
+        raw |= {v for (v,) in con.execute(f"select distinct v_{_ident(c)} from s0 where v_{_ident(c)} is not null")
+                .fetchall()}
+    rows = [(v, normalise_code(v)) for v in sorted(raw)]
+    info = [(v, c, level_of(c) if c else None, parent_of(c) if c else None,
+             bool(c) and not (within(c, root) or within(root, c))) for v, c in rows]
+    names = ("raw", "code", "level", "parent", "outside")
+    types = (pa.string(),) * 4 + (pa.bool_(),)
+    con.register("official", pa.table({n: pa.array([r[i] for r in info], t)
+                                       for i, (n, t) in enumerate(zip(names, types))}))
+    joins = "".join(f" left join official o_{c} on o_{c}.raw = s0.v_{c}" for c in cols)
+    repl = [f"o_{c}.code as v_{c}" for c in cols]
+    extra = [f"s0.v_{c} is not null and o_{c}.code is null as bad_{c}" for c in cols]
+    for c in cols:
+        lab = source.column(c).label
+        b.checks.append(("BAD_DIVISION_CODE", f"bad_{c}",
+                         f"{_q(f'“{lab}”')} || r_{c} || '不是区划代码（应为 6、9 或 12 位数字）'"))
+    if source.name == "regions":
+        county = (f"case when o_region_code.level = 'county' then case when substr(o_region_code.code, 5, 2) "
+                  f"between {_q(DISTRICT_DIGITS[0])} and {_q(DISTRICT_DIGITS[1])} then '主城区' else '县域' end end")
+        repl = ["o_region_code.code as v_region_code",
+                "case when s0.r_level is null then o_region_code.level else s0.v_level end as v_level",
+                ("case when s0.r_parent_code is null then o_region_code.parent else o_parent_code.code end "
+                 "as v_parent_code"),
+                f"case when s0.r_area_type is null then {county} else s0.v_area_type end as v_area_type"]
+        extra += ["s0.v_level as given_level", "o_region_code.level as code_level"]
+        b.checks.append(("LEVEL_MISMATCH",
+                         "given_level is not null and code_level is not null and given_level <> code_level",
+                         ("'“层级”填的是“' || r_level || '”，但区划代码' || v_region_code || '是' || "
+                         f"{_level_zh('code_level')} || '代码（层级由代码决定，可不填）'")))
+        skip = "coalesce(o_region_code.outside, false)"
+    else:
+        skip = "coalesce(o_old_code.outside, false) and (s0.v_new_code is null or coalesce(o_new_code.outside, false))"
+    sel = f"select s0.* replace ({', '.join(repl)}), {', '.join(extra)}, {skip} as _skip from s0{joins}"
+    return sel, "_skip"
+
+
+def successors_of(code: str, changes: dict[str, list[str]], known) -> list[str]:
+    """The current code(s) of a retired code: listed in the change tables, or under a county or street renumbered
+    one to one (撤县设区: the lists name the county; its streets keep their digits) where `known` holds the result."""
+    from .deployment import level_of
+
+    if changes.get(code):
+        return changes[code]
+    targets = [n[0] for n in changes.values() if len(n) == 1]
+    for digits, level in ((9, "street"), (6, "county")):
+        head = code[:digits].ljust(12, "0")
+        new = changes.get(head)
+        if head == code or level_of(head) != level or not new or len(new) != 1 or level_of(new[0]) != level:
+            continue
+        if targets.count(new[0]) == 1:  # a merge (two old codes, one new) leaves what lay under them unnumbered
+            made = new[0][:digits] + code[digits:]
+            if made in known:
+                return [made]
+    return []
+
+
+def _code_change_map(con: duckdb.DuckDBPyConnection, source: Source, b: _Builder, body: str,
+                     regions: RegionIndex | None, changes: dict[str, list[str]] | None) -> str:
+    """Division codes retired by a landed change table land under their successor; a split code is rejected
+    with its successors. A code the region table still holds is left alone (an older year's table is landed)."""
+    divs = [c for c in source.columns if c.type == "division"]
+    if not changes or regions is None or not divs:
+        return body
+    used = set()
+    for c in divs:
+        used |= {v for (v,) in con.execute(f"select distinct v_{_ident(c.name)} from s0 "
+                                           f"where v_{_ident(c.name)} is not null").fetchall()}
+    rows = [(old, new) for old in sorted(used - set(regions.level))
+            if (new := successors_of(old, changes, regions.level))]
+    if not rows:
+        return body
+    label = regions._label
+    con.register("code_map", pa.table({
+        "old_code": pa.array([o for o, _ in rows], pa.string()),
+        "new_code": pa.array([n[0] if len(n) == 1 else None for _, n in rows], pa.string()),
+        "successors": pa.array([None if len(n) == 1 else "、".join(label(c) if c in regions.level else c for c in n)
+                                for _, n in rows], pa.string())}))
+    repl = ", ".join(f"coalesce(m_{c.name}.new_code, t.v_{c.name}) as v_{c.name}" for c in divs)
+    split = ", ".join(f"m_{c.name}.successors as split_{c.name}" for c in divs)
+    joins = "".join(f" left join code_map m_{c.name} on m_{c.name}.old_code = t.v_{c.name}" for c in divs)
+    for c in divs:
+        b.split.add(c.name)
+        b.checks.append(("SPLIT_DIVISION", f"split_{c.name} is not null",
+                         (f"{_q(f'“{c.label}”')} || r_{c.name} || '已撤销并拆分为多个区划（' || split_{c.name} || "
+                          "'），无法自动对应，请改填现行区划代码'")))
+    return f"select t.* replace ({repl}), {split} from ({body}) t{joins}"
+
+
+def follow_changes(edges: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Old code → its current code(s), chains followed (A→B, B→C gives A→C); a cycle leads nowhere."""
+    def ends(code: str, seen: frozenset[str]) -> set[str]:
+        nxt = edges.get(code)
+        if not nxt:
+            return {code}
+        if code in seen:
+            return set()
+        return set().union(*(ends(n, seen | {code}) for n in nxt))
+
+    return {old: sorted(ends(old, frozenset()) - {old}) for old in edges}
+
+
+def code_changes(data) -> dict[str, list[str]]:
+    """The landed change tables in force (every year), as old code → current code(s)."""
+    import pyarrow.parquet as pq
+
+    from .land import in_force, landed_dir, read_load_log
+
+    files = [landed_dir(data) / e["accepted_path"] for (s, _), chain in in_force(read_load_log(data)).items()
+             if s == "region_changes" for e in chain]
+    edges: dict[str, set[str]] = {}
+    for f in files:
+        t = pq.read_table(f, columns=["old_code", "new_code"])
+        for old, new in zip(t.column("old_code").to_pylist(), t.column("new_code").to_pylist()):
+            if old and new and old != new:
+                edges.setdefault(old, set()).add(new)
+    return follow_changes(edges)
+
+
+def deployment_context(data, source: Source) -> dict:
+    """What validation needs from the data folder besides the region table and the key, as keyword
+    arguments of `validate`: the deployment's root region (official tables), the code changes (extracts)."""
+    from .deployment import root_code
+
+    if source.name in OFFICIAL_CODES:
+        return {"root_region": root_code(data)}
+    if any(c.type == "division" for c in source.columns):
+        return {"code_changes": code_changes(data)}
+    return {}
+
+
 def validate(ext: Extract, source: Source, period: str, period_end: date, load_id: str,
-             regions: RegionIndex | None, secret: bytes, scope: tuple[str, ...] | list[str] | None = None) -> Result:
+             regions: RegionIndex | None, secret: bytes, scope: tuple[str, ...] | list[str] | None = None,
+             root_region: str | None = None, code_changes: dict[str, list[str]] | None = None) -> Result:
     """Split an extract into accepted (typed, keyed, no PII), rejected (with reasons) and person rows.
 
     One pass types every column (view s1) and checks every rule (table s2; the Chinese messages are
     built only for rows that fail). Duplicate keys come from a group-by over good rows, not a window.
     Accepted and person rows come out of one ordered scan; the keyed hash is computed in DuckDB.
     scope: region-code prefixes of the uploader's area; a row placed outside it is rejected (OUT_OF_SCOPE).
+    root_region: the deployment's root (12 digits): an official division table's rows outside it are skipped
+    and counted (Result.skipped), never rejected one by one. code_changes: old code → current code(s)
+    (`code_changes(data)`); `deployment_context(data, source)` gives both.
     """
     # Every output is ordered explicitly, so DuckDB need not keep insertion order (less memory).
     con = duck()
@@ -493,6 +658,19 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
     # Names fill the code column where the code is blank.
     for t in name_targets:
         typed = f"select * replace (coalesce(v_{t}, res_code) as v_{t}) from ({typed})"
+    con.execute(f"create view s0 as {typed}")
+    typed, skip = _official_codes(con, source, b, root_region)
+    typed = _code_change_map(con, source, b, typed, regions, code_changes)
+    skipped, skip_note = 0, None
+    if skip != "false":
+        con.execute(f"create view s0s as {typed}")
+        skipped = con.execute("select count(*) from s0s where _skip").fetchall()[0][0]
+        if skipped:
+            name = con.execute("select any_value(v_region_name) from s0s where v_region_code = ?",
+                               [root_region]).fetchall()[0][0] if source.name == "regions" else None
+            where = f"{name}（{root_region}）" if name else f"{root_region} "
+            skip_note = f"跳过 {skipped:,} 行（不在本部署范围 {where}内）"
+        typed = "select * exclude (_skip) from s0s where not _skip"
     con.execute(f"create view s1 as {typed}")
     if regions is not None:
         con.register("regions", regions.table)
@@ -593,4 +771,4 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
         arrays = [both.column("person_key") if e == "person_key" else both.column("__p_" + n) for n, e in pcols]
         persons = pa.table(arrays, names=[n for n, _ in pcols])
     con.close()
-    return Result(accepted, rejected, persons, rows_read)
+    return Result(accepted, rejected, persons, rows_read, skipped, skip_note)

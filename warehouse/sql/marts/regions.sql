@@ -31,7 +31,9 @@ final as (
         r.region_code,
         r.region_name,
         r.level,
-        r.parent_code,
+        -- The table's top region (a city's own table has no province row) has no parent in it.
+        case when exists (select 1 from renamed p where p.region_code = r.parent_code) then r.parent_code end
+            as parent_code,
         r.county_code,
         c.region_name as county_name,
         r.street_code,
