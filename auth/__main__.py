@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 
 from auth import audit, users
@@ -15,13 +16,24 @@ from auth.roles import ROLES
 DEMO_PASSWORD = "tongxin-demo"
 
 
-def _password(prompt: str = "密码 password: ") -> str:
+def _password(prompt: str = "密码 password: ", env: str | None = None) -> str:
+    """A new password: from the terminal (asked twice), else one line of stdin; `env` names an environment
+    variable that holds it instead (for scripts and tests, never an argument: arguments show in `ps`)."""
+    if env and os.environ.get(env):
+        return os.environ[env]
     if sys.stdin.isatty():
         first = getpass.getpass(prompt)
         if getpass.getpass("再输一次 again: ") != first:
             raise users.AuthError("两次输入的密码不一致 / the passwords differ")
         return first
     return sys.stdin.readline().rstrip("\n")
+
+
+def add_user(username: str, role: str, scope: list[str], *, display_name: str = "", sso: str = "",
+             root=None, by: str = "cli", password_env: str | None = None) -> users.User:
+    """Add a user with a password read as `_password` reads it (python -m auth add, python -m etl init)."""
+    return users.add(username, _password(env=password_env), role, scope, display_name=display_name, sso=sso,
+                     root=root, by=by)
 
 
 def demo_users(root=None) -> list[tuple[str, str, list[str]]]:
@@ -80,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         if args.cmd == "add":
-            users.add(args.username, _password(), args.role, args.scope, display_name=args.name, sso=args.sso)
+            add_user(args.username, args.role, args.scope, display_name=args.name, sso=args.sso)
         elif args.cmd in ("disable", "enable"):
             users.update(args.username, disabled=args.cmd == "disable")
         elif args.cmd == "reset":
@@ -90,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.cmd == "list":
             for u in users.load().values():
                 state = "停用 disabled" if u.disabled else "启用 enabled"
-                print(f"{u.username:<16} {u.role:<15} {','.join(u.scope) or '（无范围 no scope）':<20} {state}")
+                print(f"{u.username:<16} {u.role:<15} {users.scope_text(u.scope):<20} {state}")
         elif args.cmd == "demo-users":
             for name, role, scope in demo_users():
                 print(f"{name:<12} {role:<15} {','.join(scope):<10} 密码 password: {DEMO_PASSWORD}")

@@ -1,8 +1,9 @@
 """The ID-hash key (身份证号哈希密钥): present, or a clear refusal outside demo mode.
 
-The key is TONGXIN_SECRET, or <data dir>/secret.key (mode 600). It is never in the repository. Demo
-landings create a random one; real data needs a key the deployment keeps (same key = same person_key
-across loads, so a lost key breaks matching of new loads against old ones).
+The key is TONGXIN_SECRET, or <data dir>/secret.key (mode 600). It is never in the repository.
+`python -m etl init` (a real deployment) and `etl init-demo` create a random one; the deployment keeps it
+backed up (same key = same person_key across loads, so a lost key breaks matching of new loads against
+old ones). Only sources with ID numbers need it to land.
 """
 
 from __future__ import annotations

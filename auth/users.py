@@ -95,11 +95,24 @@ def _check_password(password: str) -> None:
         raise AuthError(f"密码最多 {MAX_PASSWORD} 位 / password must have at most {MAX_PASSWORD} characters")
 
 
+EVERYWHERE = ""  # a scope entry that covers the whole deployment (the region prefix every code starts with)
+
+
 def _check_scope(scope: list[str]) -> list[str]:
     from warehouse.queries import Scope
 
-    Scope.of(*scope) if scope else None  # raises on an invalid code
-    return [str(c) for c in scope]
+    codes = [str(c) for c in scope]
+    if EVERYWHERE in codes:  # the whole deployment: nothing narrower beside it means anything
+        return [EVERYWHERE]
+    Scope.of(*codes) if codes else None  # raises on an invalid code
+    return codes
+
+
+def scope_text(scope: list[str]) -> str:
+    """A scope for people: its codes, 全部 for the whole deployment, 无范围 for none (sees nothing)."""
+    if EVERYWHERE in scope:
+        return "全部 everywhere"
+    return ",".join(scope) or "（无范围 no scope）"
 
 
 def add(username: str, password: str, role: str, scope: list[str], *, display_name: str = "",

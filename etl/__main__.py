@@ -1,4 +1,5 @@
-"""Command line: python -m etl {sources,land,withdraw,landings,boundaries,build,rebuild,jobs,worker,status,rollback,demo,init-demo}."""
+"""Command line: python -m etl {init,sources,land,withdraw,landings,boundaries,build,rebuild,jobs,worker,status,rollback,
+demo,init-demo}."""
 from __future__ import annotations
 
 import argparse
@@ -152,6 +153,101 @@ def cmd_demo(args) -> int:
     return 0
 
 
+KEY_WARNING = (
+    "请立即备份密钥文件 {path}（离线保存，权限 600，切勿放入代码库或发给他人）：它把身份证号变成关联键，"
+    "丢失后新导入的数据无法再与以往各期的儿童对应。\n"
+    "Back up the key file {path} now (offline, mode 600, never in a repository or a message): it turns ID "
+    "numbers into the linkage key; if it is lost, new landings can no longer be matched to the children of "
+    "earlier periods."
+)
+ADMIN_PASSWORD_ENV = "TONGXIN_ADMIN_PASSWORD"
+
+
+def cmd_init(args) -> int:
+    """Prepare a real deployment's data folder: private folders, the ID-hash key, the root region, the
+    first administrator. Run again, it changes nothing it made before and says so."""
+    from auth import users
+    from auth.__main__ import add_user
+
+    from . import deployment
+    from .private import make_private, private_dir
+
+    root = data_dir()
+    root_code = None
+    if args.root:
+        root_code = deployment.normalise_code(args.root)
+        if root_code is None:
+            raise ExtractError("BAD_ROOT", f"不是区划代码：{args.root}（2–12 位数字，如 320400 或 320400000000）",
+                               f"not a division code: {args.root!r} (2–12 digits, e.g. 320400)")
+        recorded = deployment.root_code(root)
+        if recorded is not None and recorded != root_code:
+            raise ExtractError(
+                "ROOT_DIFFERS", f"本部署已设定根区划 {recorded}，与 --root {args.root} 不同；未做任何更改"
+                f"（如确需更换，请编辑 {root / deployment.FILE}）",
+                f"this deployment's root region is already {recorded}, not {args.root}; nothing changed "
+                f"(edit {root / deployment.FILE} to change it)")
+    done: list[str] = []  # what this run made
+    kept: list[str] = []  # what was there already
+
+    existed = root.is_dir()
+    for folder in (root, root / "landed", root / "snapshots", root / "auth"):
+        private_dir(folder, top=root)
+    (kept if existed else done).append(f"数据目录 data folder: {root}")
+
+    key = root / "secret.key"
+    if os.environ.get("TONGXIN_SECRET"):
+        kept.append("身份证号哈希密钥：使用环境变量 TONGXIN_SECRET / ID-hash key: from TONGXIN_SECRET")
+    elif key.exists():
+        make_private(key)  # narrows a key copied in world-readable; never rewrites it
+        kept.append(f"身份证号哈希密钥（未改动）ID-hash key (unchanged): {key}")
+    else:
+        create_secret_key(root)
+        done.append(f"身份证号哈希密钥 ID-hash key: {key}（权限 mode 600）")
+
+    if root_code is not None:
+        if deployment.root_code(root) == root_code:
+            kept.append(f"根区划 root region: {root_code}")
+        else:
+            deployment.set_root_code(root, root_code)
+            make_private(root / deployment.FILE)
+            done.append(f"根区划 root region: {root_code}（{root / deployment.FILE}）")
+    root_code = root_code or deployment.root_code(root)
+
+    existing = users.load(root)
+    admins = [u for u in existing.values() if u.role == "admin"]
+    name = args.admin or (admins[0].username if admins else "admin")
+    if name in existing:
+        u = existing[name]
+        kept.append(f"用户（未改动）user (unchanged): {u.username}，角色 role {u.role}，范围 scope "
+                    f"{users.scope_text(u.scope)}")
+    else:
+        scope = [deployment.prefix(root_code)] if root_code else [users.EVERYWHERE]
+        try:
+            add_user(name, "admin", scope, display_name="系统管理员", root=root, by="init",
+                     password_env=ADMIN_PASSWORD_ENV)
+        except users.AuthError as e:
+            raise ExtractError("ADMIN_NOT_CREATED", f"未创建管理员：{e}（其余已完成，可重新运行 init）",
+                               f"administrator not created: {e} (the rest is done; run init again)") from None
+        done.append(f"管理员 administrator: {name}，范围 scope {users.scope_text(scope)}")
+
+    print("童心 初始化 / tongxin init")
+    for line in done:
+        print(f"  新建 created: {line}")
+    for line in kept:
+        print(f"  已有 exists:  {line}")
+    if not done:
+        print("  已全部就绪，本次未做任何更改 / everything was in place; nothing changed")
+    if not os.environ.get("TONGXIN_SECRET"):  # said every run: the backup matters as long as the key lives
+        print("!" * 72 + "\n" + KEY_WARNING.format(path=key) + "\n" + "!" * 72)
+    print("下一步 next steps:\n"
+          "  1. 导入行政区划代码表 land the region table: python -m etl land regions 统计用区划代码表.csv --period 2026\n"
+          "  2. 导入边界 land boundaries: python -m etl boundaries 区县边界.geojson\n"
+          "  3. 构建 build: python -m etl build，然后启动 then start the app: make run（以管理员登录 sign in as "
+          f"{name}，查看上线检查 see the setup page）\n"
+          "  4. 导入各部门数据 land the departments' extracts: python -m etl sources 列出全部 22 类 lists all 22")
+    return 0
+
+
 def cmd_init_demo(args) -> int:
     """Generate the demo, land every file through the same path as `land`, build and publish."""
     from warehouse.build import build
@@ -267,12 +363,17 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(fn=cmd_landings)
     s = sub.add_parser("boundaries", help="导入边界文件 land a boundary file (GeoJSON/Shapefile/GPKG)")
     s.add_argument("file")
-    s.add_argument("--level", required=True, choices=["county", "street", "community"], help="层级 level")
-    s.add_argument("--code-field", required=True, help="区划代码字段 field holding the division code")
+    s.add_argument("--level", choices=["county", "street", "community"],
+                   help="层级 level（默认由代码推断 default: inferred from the codes）")
+    s.add_argument("--code-field", help="区划代码字段 field holding the division code（默认自动识别 default: found）")
     s.add_argument("--name-field", help="名称字段 field holding the name")
     s.add_argument("--valid-from", help="生效日期 valid from (YYYY-MM-DD), for 区划调整")
     s.add_argument("--gcj02", action="store_true", help="坐标为 GCJ-02（网络地图坐标）coordinates are GCJ-02")
     s.set_defaults(fn=cmd_boundaries)
+    s = sub.add_parser("init", help="初始化真实部署：数据目录、密钥、首个管理员 prepare a real deployment")
+    s.add_argument("--root", help="本部署的根区划代码 the deployment's root region code (province, city or county)")
+    s.add_argument("--admin", help="首个管理员用户名 the first administrator's user name (default admin)")
+    s.set_defaults(fn=cmd_init)
     s = sub.add_parser("build", help="构建并发布新快照 build and publish a snapshot")
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(fn=cmd_build)

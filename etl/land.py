@@ -50,11 +50,17 @@ def load_log_path(root: Path) -> Path:
     return landed_dir(root) / "load_log.jsonl"
 
 
+def needs_key(source) -> bool:
+    """Whether landing this source hashes ID numbers (its contract has an id_card column): only then is the
+    key asked for, so a region table, a plan catalogue or a team roster lands before any key exists."""
+    return source.id_column is not None
+
+
 def secret_key(root: Path) -> bytes:
     """The deployment's HMAC key: TONGXIN_SECRET, else data/secret.key (mode 600).
 
-    Never created silently for real data: a missing key is an error (see auth/keys.py); only the demo
-    (`create_secret_key`, called by `etl init-demo`) makes a random one.
+    Never created silently while landing: a missing key is an error (see auth/keys.py); `etl init` (a real
+    deployment, with a warning to back it up) and `etl init-demo` make a random one (`create_secret_key`).
     """
     env = os.environ.get("TONGXIN_SECRET")
     if env:
@@ -64,17 +70,32 @@ def secret_key(root: Path) -> bytes:
         raise ExtractError(
             "NO_SECRET", "缺少身份证号哈希密钥：请设置环境变量 TONGXIN_SECRET，或在数据目录放置 secret.key（权限 600）",
             "the ID-hash key is missing: set TONGXIN_SECRET or put secret.key (mode 600) in the data folder")
-    return path.read_text().strip().encode()
+    key = path.read_text().strip().encode()
+    if not key:  # an empty key would hash ID numbers with no secret at all
+        raise ExtractError("NO_SECRET", f"身份证号哈希密钥文件为空：{path}（请从备份恢复）",
+                           f"the ID-hash key file is empty: {path} (restore it from the backup)")
+    return key
 
 
 def create_secret_key(root: Path) -> Path:
-    """A random key in data/secret.key (mode 600) unless one exists: for demo data folders only."""
+    """A random key in data/secret.key (mode 600) unless one exists (never overwritten: the linkage of every
+    landed period depends on it). Called by `etl init` and `etl init-demo`, never by a landing."""
     path = root / "secret.key"
     if not path.exists():
         private_dir(root)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
+        # Written whole under a temporary name, then linked into place: a crash never leaves an empty key
+        # (which would hash with no secret at all), and a key made meanwhile by another process wins.
+        tmp = root / f".secret.key.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        with os.fdopen(open_private(tmp), "w") as f:
             f.write(secrets.token_hex(32))
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
     return path
 
 
@@ -324,7 +345,8 @@ def _validate_file(source, path: Path, period: str, period_end, sha: str, root: 
     ext = read_extract(path, source)
     say(f"校验 validate {ext.table.num_rows:,} 行", 1, 3)
     regions = None if source.name == "regions" else region_index(root)
-    res = validate(ext, source, period, period_end, sha[:16], regions, secret_key(root), scope=scope)
+    key = secret_key(root) if needs_key(source) else b""  # no ID column: nothing is hashed
+    res = validate(ext, source, period, period_end, sha[:16], regions, key, scope=scope)
     return ext.fmt, ext.encoding, res
 
 

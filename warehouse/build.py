@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -37,6 +37,7 @@ KEEP_SNAPSHOTS = 5
 POINTER = "CURRENT"
 DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 class BuildError(RuntimeError):
@@ -294,10 +295,14 @@ def _meta(con: duckdb.DuckDBPyConnection, snapshot_id: str, current: dict) -> No
     # Plan files are targets, not observations, and do not count.
     ends = [min(parse_period(p, sources()[s].period)[1], date.fromisoformat(e["landed_at"][:10]))
             for (s, p), e in current.items() if s not in NOT_OBSERVATIONS]
-    data_date = max(ends) if ends else None
+    data_date = max(ends) if ends else None  # no data yet: the pages say so, nothing pretends a date
     is_demo = any(e.get("is_synthetic") for e in current.values())
-    con.execute("create table meta as select ? as snapshot_id, (now() at time zone 'UTC')::timestamp as built_at, "
-                "?::date as data_date, ? as is_demo", [snapshot_id, data_date, is_demo])
+    # The build's own day in Beijing: what "expected by now" means while no extract has landed.
+    built_at = datetime.now(UTC)
+    build_date = built_at.astimezone(BEIJING).date()
+    con.execute("create table meta as select ? as snapshot_id, ?::timestamp as built_at, ?::date as data_date, "
+                "? as is_demo, ?::date as build_date",
+                [snapshot_id, built_at.replace(tzinfo=None), data_date, is_demo, build_date])
 
 
 def build(root: Path | str | None = None, progress: Callable[[str, int, int], None] | None = None) -> Path:

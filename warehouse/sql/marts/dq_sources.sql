@@ -1,5 +1,6 @@
 -- Per department extract: the latest period landed vs the latest period its cadence expects by the
--- snapshot's data date (meta.data_date), periods missing since the first landing (completeness),
+-- snapshot's data date (meta.data_date; before any extract has landed there is none, and the build's own
+-- day in Beijing, meta.build_date, says what is due by now), periods missing since the first landing (completeness),
 -- rejection rates (latest period and overall). What is late, from whom — including extracts a
 -- department has never sent (every contract is listed in `sources`).
 with source as (
@@ -7,7 +8,7 @@ with source as (
 ),
 
 today as (
-    select data_date from meta
+    select coalesce(data_date, build_date) as data_date from meta
 ),
 
 months as (
@@ -75,7 +76,7 @@ final as (
         rows_rejected / nullif(rows_read, 0)::double as rejection_rate,
         latest_rejection_rate,
         last_landed_at,
-        resubmissions,
+        coalesce(resubmissions, 0) as resubmissions,
         data_date as as_of_date
     from aligned
 )
