@@ -230,3 +230,10 @@ def test_map_with_a_register_and_no_boundaries_still_shows_the_table(city, tmp_p
     assert not app.get("deck_gl_json_chart")
     assert any("python -m etl boundaries FILE" in i.value for i in app.info)
     assert sorted(app.dataframe[0].value["街道（乡镇）"]) == sorted([*rg.STREETS.values(), rg.MISSING_STREET[1]])
+
+
+def test_no_register_no_register_filters(city, tmp_path, monkeypatch):
+    """Before the register, the age band and category filters (of register figures) are not offered."""
+    land_boundaries(rg.gpkg(tmp_path / "行政区划.gpkg"), root=city)
+    app = _map(city, monkeypatch)
+    assert [s.key for s in app.selectbox] == ["map_county"]

@@ -19,10 +19,6 @@ periods = wh.periods()
 c1, c2, c3, c4 = st.columns(4)
 with c1:
     period = widgets.period_selector(periods, key="map_period")
-with c2:
-    age_band = st.selectbox("年龄段", list(mp.AGE_LABELS), format_func=mp.AGE_LABELS.get, placeholder="选择年龄段", key="map_age")
-with c3:
-    category = st.selectbox("儿童类别", list(mp.CATEGORY_LABELS), placeholder="选择儿童类别", key="map_category")
 with c4:
     county = widgets.region_selector(wh.counties(user_scope), key="map_county")
 tile_url = privacy.settings().get("basemap_tile_url")
@@ -43,6 +39,10 @@ if period is None:  # before the register: the boundaries there are, greyed, and
         st.caption("尚无街道（乡镇）边界，仅画出区县。" + LAND_BOUNDARIES)
     st.stop()
 
+with c2:
+    age_band = st.selectbox("年龄段", list(mp.AGE_LABELS), format_func=mp.AGE_LABELS.get, placeholder="选择年龄段", key="map_age")
+with c3:
+    category = st.selectbox("儿童类别", list(mp.CATEGORY_LABELS), placeholder="选择儿童类别", key="map_category")
 m1, m2, m3 = st.columns([3, 1, 1])
 with m1:
     metric = st.segmented_control("指标", list(geo.METRICS), default="children", required=True,
