@@ -6,6 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from etl.contracts import PERIOD_EXAMPLE, get_source
+from etl.contracts import sources as contract_sources
 from etl.errors import ExtractError
 from etl.force import MODES
 from ui import auth, data, jobs
@@ -24,7 +25,13 @@ if scope is None:
     st.error("您的账户没有管辖区域，不能上传数据 / your account has no area and cannot upload.")
     st.stop()
 
-source = st.selectbox("数据来源", list(up.UPLOAD_SOURCES), format_func=lambda s: up.UPLOAD_SOURCES[s], placeholder="选择数据来源", key="up_source")
+# Those who land every department's data (admins, data officers) choose among all extracts; others their own.
+choices = ({n: s.title for n, s in contract_sources().items()} if user.get("role") in up.ALL_LANDINGS_ROLES
+           else up.UPLOAD_SOURCES)
+asked = st.query_params.get("source")  # /upload?source=visits (links from 上线检查 and empty pages) preselects it
+if asked in choices and st.session_state.get("up_source_asked") != asked:
+    st.session_state["up_source"] = st.session_state["up_source_asked"] = asked
+source = st.selectbox("数据来源", list(choices), format_func=choices.get, placeholder="选择数据来源", key="up_source")
 src = get_source(source)
 auth.download_button(f"下载“{src.title}”Excel模板", up.template(source), f"{src.title}模板.xlsx", what="上传模板",
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="up_template")
