@@ -36,6 +36,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "volunteers": ("妇联", "志愿服务", "views/volunteers.py"),
     "upload": ("妇联", "数据上传", "views/upload.py"),
     "data_quality": ("数据", "数据质量", "views/data_quality.py"),
+    "setup": ("数据", "上线检查", "views/setup.py"),
     "audit": ("管理", "审计日志", "views/audit.py"),
 }
 
@@ -54,7 +55,7 @@ ROLES: dict[str, Role] = {r.key: r for r in (
     Role("county_officer", "区县工作人员", ("overview", "targets", "map", "gaps", "volunteers", "upload",
                                             "data_quality")),
     Role("wf_staff", "妇联工作人员", ("volunteers", "upload", "map")),
-    Role("data_officer", "数据专员", ("data_quality", "upload", "matching", "targets")),
+    Role("data_officer", "数据专员", ("data_quality", "upload", "matching", "targets", "setup")),
     Role("case_worker", "个案工作者", ("key_children", "matching", "volunteers", "map"), case_access=True),
     Role("admin", "系统管理员", tuple(PAGES), case_access=True),
 )}

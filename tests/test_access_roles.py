@@ -218,6 +218,16 @@ def test_navigation_shows_only_the_roles_pages(demo):
             break
 
 
+def test_the_setup_page_is_refused_to_a_leader(demo):
+    """上线检查 (users, the key, what is landed) is for administrators and data officers only."""
+    assert {r for r in ROLES if "setup" in pages_for(r)} == {"admin", "data_officer"}
+    user = demo["users"]["leader"]
+    at = signed_in(AppTest.from_file(APP, default_timeout=120), "leader", tuple(user.scope), user.username).run()
+    assert not at.exception
+    with pytest.raises(Exception):  # noqa: B017 - AppTest raises for a page not in navigation
+        at.switch_page(PAGES["setup"][2]).run()
+
+
 def test_administrator_walks_every_page_including_the_audit_log(demo, downloads):
     user = demo["users"]["admin"]
     seen = _walk("admin", user, downloads)

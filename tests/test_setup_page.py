@@ -1,0 +1,201 @@
+"""上线检查 (the setup page): what a deployment has landed, and the next step in order, from an empty folder
+through regions, boundaries and users to the first extracts; and 数据上传 opening on the extract it was sent for."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from auth import users
+from etl.__main__ import land_demo_boundaries
+from etl.contracts import sources
+from etl.land import land, landings, withdraw
+from tests.files import signed_in
+from ui import setup as us
+from warehouse import queries as q
+from warehouse.build import build, published
+from warehouse.queries import connect
+from warehouse.queries import setup as qs
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "views/setup.py"
+
+
+def _open(role: str = "admin", scope: tuple[str, ...] = ("99",), username: str | None = None) -> AppTest:
+    at = signed_in(AppTest.from_file(APP, default_timeout=120), role, scope, username).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "上线检查"
+    return at
+
+
+def _steps(at: AppTest) -> dict[str, str]:
+    """Each checklist step's line: ticked ones are markdown, open ones expanders (the next one says 下一步)."""
+    lines = [m.value for m in at.markdown if m.value.startswith(":green[✓]")] + [e.label for e in at.expander]
+    out = {}
+    for line in lines:
+        for no in range(1, 8):
+            if f" {no}. " in line or f"：{no}. " in line:
+                out[str(no)] = line
+    return out
+
+
+def _next(at: AppTest) -> str | None:
+    return next((e.label for e in at.expander if "下一步：" in e.label), None)
+
+
+def _links(at: AppTest) -> list[str]:
+    return [e.proto.query_string for e in at.get("page_link")]
+
+
+def _extracts(at: AppTest):
+    return next(d.value for d in at.dataframe if "数据名称" in d.value.columns)
+
+
+@pytest.mark.parametrize(("role", "username"), [("admin", "admin"), ("data_officer", "data")])
+def test_the_page_shows_the_region_table_and_every_contract(role, username, data_dir, con, monkeypatch):
+    monkeypatch.setenv("TONGXIN_DATA_DIR", str(data_dir))
+    user = users.load(data_dir)[username]
+    at = _open(role, tuple(user.scope), username)
+    counts = dict(con.sql("select level, count(*) from regions group by level").fetchall())
+    shown = {m.label: m.value for m in at.metric}
+    for level in qs.LEVELS:
+        assert shown[qs.LEVEL_ZH[level]] == f"{counts.get(level, 0):,}", level
+    assert "示范市" in " ".join(m.value for m in at.markdown)  # the root, from the table's top
+    table = _extracts(at)
+    assert sorted(table["数据名称"]) == sorted(s.title for s in sources().values())
+    assert not table.astype(str).isin(["None", "nan", "NaT", "<NA>"]).any().any()
+    register = table.set_index("数据名称").loc["流动儿童监测摸排台账"]
+    n = counts["county"]
+    assert register["最新一期有数据的区县"] == f"{n}/{n}" and register["状态"] == "按期"
+    assert any("已配置" in s.value for s in at.success)  # the key: present, never shown
+    roles = next(d.value for d in at.dataframe if "角色" in d.value.columns)
+    assert {"区县工作人员", "数据专员"} <= set(roles["角色"])
+
+
+def test_on_the_fixture_every_step_is_ticked(data_dir, monkeypatch):
+    monkeypatch.setenv("TONGXIN_DATA_DIR", str(data_dir))
+    at = _open("admin", ("99",), "admin")
+    steps = _steps(at)
+    assert sorted(steps) == [str(i) for i in range(1, 8)]
+    assert all(line.startswith(":green[✓]") for line in steps.values()), steps
+    assert _next(at) is None and any("均已就绪" in s.value for s in at.success)
+
+
+def test_a_source_never_landed_is_shown_as_never_sent_with_its_next_step(copy, con):
+    for e in landings(copy, source="pairings"):
+        if e["status"] == "landed" and not e.get("withdrawn"):
+            withdraw(e["load_id"], "pairings", e["period"], reason="测试：未报送", root=copy)
+    build(copy)
+    at = _open("admin", ("99",), "admin")
+    row = _extracts(at).set_index("数据名称").loc["结对帮扶（1+X）"]
+    assert row["状态"] == "从未报送" and row["最新期别"] == "从未报送" and row["已报期数"] == 0
+    nxt = _next(at)
+    assert nxt is not None and "6. 其他部门数据" in nxt and "1 项尚未导入" in nxt
+    assert "source=pairings" in _links(at)
+    assert any("python -m etl land pairings" in m.value for m in at.markdown)
+
+
+def _land_regions(root: Path, demo_extracts: Path) -> None:
+    manifest = json.loads((demo_extracts / "manifest.json").read_text(encoding="utf-8"))
+    for f in manifest["files"]:
+        if f["source"] == "regions":
+            land("regions", demo_extracts / f["file"], f["period"], root=root, synthetic=True, user="fixture",
+                 isolate=False)
+
+
+def test_the_first_open_step_follows_the_order_as_a_city_goes_live(demo_extracts, tmp_path, monkeypatch):
+    root = tmp_path / "data"
+    monkeypatch.setenv("TONGXIN_DATA_DIR", str(root))
+    _land_regions(root, demo_extracts)
+    build(root)
+    at = _open("admin", ("99",), "admin")
+    assert "3. 边界" in _next(at) and "区县 2 个" in _next(at)
+    steps = _steps(at)
+    assert steps["1"].startswith(":green[✓]") and steps["2"].startswith(":green[✓]")
+    assert not any(line.startswith(":green[✓]") for no, line in steps.items() if int(no) >= 3)
+    assert any("python -m etl boundaries" in m.value for m in at.markdown)
+    table = _extracts(at).set_index("数据名称")
+    assert (table.drop(index="行政区划代码表")["状态"].str.startswith(("从未报送", "未导入"))).all()
+
+    land_demo_boundaries(demo_extracts, root)
+    build(root)
+    at = _open("admin", ("99",), "admin")
+    assert "4. 用户" in _next(at) and "区县工作人员" in _next(at)
+
+    users.add("county-a", "a-long-password-1", "county_officer", ["990102"], by="test", root=root)
+    users.add("data-a", "a-long-password-2", "data_officer", ["990100"], by="test", root=root)
+    at = _open("admin", ("99",), "admin")
+    assert "5. 流动儿童监测摸排台账" in _next(at)
+    assert "source=civil_register" in _links(at)
+    assert "source=plan_indicators" in _links(at)  # step 7 keeps its link too, collapsed
+
+
+class _Door:
+    """ui.data.Warehouse without Streamlit's cache: each query through the door (queries.run)."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def query(self, fn, scope, *args):
+        return q.run(fn, self.con, scope, *args)
+
+
+def test_an_empty_folder_asks_for_the_region_table_first(tmp_path, monkeypatch):
+    root = tmp_path / "data"
+    monkeypatch.setenv("TONGXIN_DATA_DIR", str(root))
+    monkeypatch.setenv("TONGXIN_SECRET", "unit-test-secret")
+    build(root)
+    con = connect(published(root))
+    try:
+        state = us.gather(_Door(con), q.Scope.of("99"))
+        steps = us.steps(state)
+        assert [s.no for s in steps] == list(range(1, 8)) and steps[0].done
+        assert us.next_step(state).no == 2 and steps[1].uploads == ("regions",)
+        assert not any(s.done for s in steps[1:])
+        assert len(state.extracts) == len(sources()) and state.extracts["never_sent"].all()
+        assert state.root.empty and state.regions == 0
+        monkeypatch.delenv("TONGXIN_SECRET", raising=False)  # no key anywhere: step 1 comes first
+        state = us.gather(_Door(con), q.Scope.of("99"))
+        assert us.next_step(state).no == 1 and "python -m etl init" in us.next_step(state).todo[0]
+    finally:
+        con.close()
+
+
+@pytest.mark.xfail(strict=False, reason="app.py's sidebar footer (ui/widgets.snapshot_caption) cannot yet show a "
+                                        "snapshot without a data date; being fixed with the empty-folder build")
+def test_the_page_opens_on_an_empty_snapshot(tmp_path, monkeypatch):
+    root = tmp_path / "data"
+    monkeypatch.setenv("TONGXIN_DATA_DIR", str(root))
+    build(root)
+    at = _open("admin", ("99",), "admin")
+    assert "2. 区划代码表" in _next(at) and "source=regions" in _links(at)
+    assert any("尚未导入区划代码表" in e.value for e in at.error)
+
+
+def test_other_extracts_come_by_the_pages_they_feed(snapshot_path):
+    fed = qs.pages_fed()
+    assert {"overview", "map"} <= set(fed["civil_register"])
+    assert set(fed["pairings"]) == {"volunteers"}
+    assert "key_children" in fed["visits"]
+    con = connect(snapshot_path)
+    try:
+        counties = qs.extract_counties(con, q.Scope.of("990102"))
+    finally:
+        con.close()
+    assert set(counties["county_code"]) == {"990102000000"}  # a county's scope sees its own county only
+    assert counties["has_rows"].all()
+
+
+def test_the_upload_page_opens_on_the_source_in_its_link(data_dir, monkeypatch):
+    monkeypatch.setenv("TONGXIN_DATA_DIR", str(data_dir))
+    at = signed_in(AppTest.from_file(APP, default_timeout=120), "data_officer", ("990100",), "data").run()
+    at.query_params["source"] = "visits"
+    at.switch_page("views/upload.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    box = at.selectbox(key="up_source")
+    assert box.value == "visits" and box.format_func(box.value) == "走访记录"
+    box.set_value("activities").run()  # the user may still choose another
+    assert at.selectbox(key="up_source").value == "activities"

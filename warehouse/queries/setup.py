@@ -1,0 +1,229 @@
+"""Queries for 上线检查 (the setup page): what a deployment has landed so far — the region table, boundary
+coverage, each extract against its cadence and by county — scoped like every other read.
+
+None of these returns counts of people: regions, polygons, periods and whether a county has rows at all.
+The page is for administrators and data officers, who land the data city-wide.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl import force
+from etl.contracts import sources as contracts
+from warehouse.queries import Scope, _df, _scope_predicate
+
+LEVELS = ("province", "city", "county", "street", "community")
+LEVEL_ZH = {"province": "省", "city": "市", "county": "区县", "street": "街道（乡镇）", "community": "社区（村）"}
+# Levels a page draws as polygons (the map's street choropleth and its county outlines); communities are points.
+POLYGON_LEVELS = ("county", "street")
+
+
+def regions_by_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Regions of the landed table per level, every level listed (0 where none): level, level_zh, regions.
+    A region above the scope (a city user's province) is counted: it is part of the table they work from."""
+    where, params = _scope_predicate(scope, "region_code", ancestors=True)
+    got = _df(con, f"select level, count(*) as regions from regions where {where} group by level", params)
+    n = dict(zip(got["level"], got["regions"]))
+    return pd.DataFrame({"level": LEVELS, "level_zh": [LEVEL_ZH[x] for x in LEVELS],
+                         "regions": [int(n.get(x, 0)) for x in LEVELS]})
+
+
+def root(con: duckdb.DuckDBPyConnection, scope: Scope, configured: str | None = None) -> pd.DataFrame:
+    """The deployment's root region, one row (region_code, region_name, level) or none when no table landed.
+
+    The configured root (etl.deployment.root_code) when the table holds it; else the table's top, followed
+    down while it has a single child (a city's table that keeps its province names the city), never below
+    a county.
+    """
+    where, params = _scope_predicate(scope, "region_code", ancestors=True)
+    top = _df(con, f"""
+        select region_code, region_name, level, parent_code from regions
+        where level in ('province', 'city', 'county') and {where} order by region_code""", params)
+    cols = ["region_code", "region_name", "level"]
+    if configured is not None and configured in set(top["region_code"]):
+        return top.loc[top["region_code"] == configured, cols].reset_index(drop=True)
+    codes = set(top["region_code"])
+    heads = top[~top["parent_code"].isin(codes)]
+    if len(heads) != 1:  # nothing landed, or several unrelated tops: no single root to name
+        return top.iloc[0:0][cols]
+    row = heads.iloc[0]
+    while row["level"] != "county":
+        children = top[top["parent_code"] == row["region_code"]]
+        if len(children) != 1:
+            break
+        row = children.iloc[0]
+    return pd.DataFrame([row[cols]]).reset_index(drop=True)
+
+
+def region_problems(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Counties without any street and streets without any community: problem, region_code, region_name."""
+    where, params = _scope_predicate(scope, "p.region_code")
+    return _df(con, f"""
+        select case p.level when 'county' then 'county_without_streets' else 'street_without_communities' end
+                   as problem, p.region_code, p.region_name
+        from regions p
+        where p.level in ('county', 'street') and {where}
+          and not exists (select 1 from regions c where c.parent_code = p.region_code
+                          and c.level = case p.level when 'county' then 'street' else 'community' end)
+        order by problem, p.region_code""", params)
+
+
+def boundary_coverage(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Per level below the city: level, level_zh, regions, with_polygon, without_polygon (current boundaries)."""
+    where, params = _scope_predicate(scope, "r.region_code")
+    got = _df(con, f"""
+        select r.level, count(*) as regions, count(b.region_code) as with_polygon
+        from regions r
+        left join (select distinct region_code from boundaries where is_current) b using (region_code)
+        where r.level in ('county', 'street', 'community') and {where}
+        group by r.level""", params)
+    got = got.set_index("level")
+    rows = []
+    for level in ("county", "street", "community"):
+        n = int(got.at[level, "regions"]) if level in got.index else 0
+        w = int(got.at[level, "with_polygon"]) if level in got.index else 0
+        rows.append({"level": level, "level_zh": LEVEL_ZH[level], "regions": n, "with_polygon": w,
+                     "without_polygon": n - w})
+    return pd.DataFrame(rows)
+
+
+def boundaries_missing(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Counties and streets in the region table without a current polygon: level, region_code, region_name."""
+    where, params = _scope_predicate(scope, "r.region_code")
+    return _df(con, f"""
+        select r.level, r.region_code, r.region_name
+        from regions r
+        where r.level in ('county', 'street') and {where}
+          and not exists (select 1 from boundaries b where b.is_current and b.region_code = r.region_code)
+        order by r.region_code""", params)
+
+
+def boundaries_unmatched(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Current polygons whose code is not in the region table: level, region_code, region_name."""
+    where, params = _scope_predicate(scope, "b.region_code")
+    return _df(con, f"""
+        select b.level, b.region_code, b.region_name
+        from boundaries b
+        where b.is_current and {where}
+          and not exists (select 1 from regions r where r.region_code = b.region_code)
+        order by b.region_code""", params)
+
+
+def period_code(start: object, cadence: str) -> str | None:
+    """The period starting at `start` in the cadence's notation (2026-01-01, half_year → 2026H1)."""
+    if start is None or pd.isna(start):
+        return None
+    d = pd.Timestamp(start)
+    return {"month": f"{d.year}-{d.month:02d}", "quarter": f"{d.year}Q{(d.month - 1) // 3 + 1}",
+            "half_year": f"{d.year}H{1 if d.month <= 6 else 2}", "year": f"{d.year}"}.get(cadence)
+
+
+def extracts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """Every contract, landed or not, against its cadence (dq_sources): source, title, department, cadence,
+    latest_period, expected_period, periods_behind, is_late, periods_landed, never_sent, by_county (whether
+    its rows carry a division code), in the contracts' order."""
+    if scope.is_empty:
+        return pd.DataFrame(columns=["source", "title", "department", "cadence", "latest_period", "expected_period",
+                                     "periods_behind", "is_late", "periods_landed", "never_sent", "by_county"])
+    # The contracts, not the snapshot's `sources` table: a contract added since the last build is listed too.
+    base = pd.DataFrame([{"source": n, "title": s.title, "department": s.department, "grain": s.period,
+                          "by_county": force.area_column(s) is not None} for n, s in contracts().items()])
+    dq = _df(con, """
+        select source, cadence, latest_period, expected_period_start, periods_behind, is_late, periods_landed
+        from dq_sources""")
+    df = base.merge(dq, on="source", how="left")
+    df["cadence"] = df["cadence"].fillna(df["grain"])
+    df["expected_period"] = pd.Series([period_code(s, c) for s, c in zip(df["expected_period_start"], df["cadence"])],
+                                      dtype=object)
+    df["periods_behind"] = df["periods_behind"].fillna(0).astype(int)
+    df["periods_landed"] = df["periods_landed"].fillna(0).astype(int)
+    df["is_late"] = df["is_late"].astype("boolean").fillna(True).astype(bool)
+    df["never_sent"] = df["latest_period"].isna()
+    return df[["source", "title", "department", "cadence", "latest_period", "expected_period", "periods_behind",
+               "is_late", "periods_landed", "never_sent", "by_county"]]
+
+
+def extract_counties(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """For each extract with a division code and a landed period: which counties in scope have rows in its
+    latest period: source, latest_period, county_code, county_name, has_rows.
+
+    Read from raw_<source>, not from the load log: the log records the areas of a landing by county or street
+    only, while a whole-period landing (most first landings) records none, so it cannot answer. One period's
+    rows per source, grouped by the county prefix, is one pass a snapshot (the page caches it per snapshot).
+    """
+    cols = ["source", "latest_period", "county_code", "county_name", "has_rows"]
+    where, params = _scope_predicate(scope, "region_code")
+    counties = _df(con, f"select region_code as county_code, region_name as county_name from regions "
+                        f"where level = 'county' and {where} order by region_code", params)
+    latest = _df(con, "select source, latest_period from dq_sources where latest_period is not null")
+    parts, args, included = [], [], []
+    for source, period in zip(latest["source"], latest["latest_period"]):
+        src = contracts().get(source)
+        col = force.area_column(src) if src is not None else None
+        if col is None:
+            continue
+        # Identifiers come from the contracts (checked as plain lower-case words), values are parameters.
+        parts.append(f"select distinct ? as source, left({col}, 6) as prefix from raw_{source} where period = ?")
+        args += [source, period]
+        included.append((source, period))
+    if not parts or counties.empty:
+        return pd.DataFrame(columns=cols)
+    present = _df(con, " union all ".join(parts), args)
+    have = set(zip(present["source"], present["prefix"]))
+    rows = [{"source": s, "latest_period": p, "county_code": c, "county_name": n, "has_rows": (s, c[:6]) in have}
+            for s, p in included for c, n in zip(counties["county_code"], counties["county_name"])]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def region_names(con: duckdb.DuckDBPyConnection, scope: Scope, codes: tuple[str, ...]) -> pd.DataFrame:
+    """Names of the given 12-digit codes found in the region table: region_code, region_name."""
+    where, params = _scope_predicate(scope, "region_code", ancestors=True)
+    return _df(con, f"select region_code, region_name from regions where region_code in (select unnest(?)) "
+                    f"and {where}", [list(codes), *params])
+
+
+_REPO = Path(__file__).resolve().parents[2]
+
+
+@cache
+def pages_fed() -> dict[str, tuple[str, ...]]:
+    """source → the pages (auth.roles.PAGES keys) whose figures it feeds, read from the code itself: the query
+    modules a page imports, the marts their SQL names, and the staging and raw tables those reach. Kept this
+    way so that a new mart or source is placed without a list to update."""
+    from auth.roles import PAGES
+    from warehouse.build import load_models
+
+    models = {m.name: re.sub(r"--[^\n]*", "", m.sql) for m in load_models()}
+    names = set(contracts())
+
+    def mentioned(text: str) -> set[str]:
+        return {m for m in models if re.search(rf"\b{m}\b", text)}
+
+    reached: dict[str, set[str]] = {}
+
+    def sources_of(model: str, path: tuple[str, ...] = ()) -> set[str]:
+        if model not in reached:
+            text = models[model]
+            out = {s for s in names if re.search(rf"\b(raw|stg)_{s}\b", text)}
+            for other in mentioned(text) - {model} - set(path):
+                out |= sources_of(other, (*path, model))
+            reached[model] = out
+        return reached[model]
+
+    fed: dict[str, list[str]] = {s: [] for s in names}
+    for page, (_, _, file) in PAGES.items():
+        text = (_REPO / file).read_text(encoding="utf-8")
+        modules = {m.strip().split(" as ")[0] for g in re.findall(r"from warehouse\.queries import ([\w, ]+)", text)
+                   for m in g.split(",")}
+        query_text = "".join((Path(__file__).parent / f"{m}.py").read_text(encoding="utf-8")
+                             for m in sorted(modules) if (Path(__file__).parent / f"{m}.py").is_file())
+        for model in mentioned(query_text):
+            for s in sources_of(model):
+                fed[s].append(page)
+    return {s: tuple(dict.fromkeys(p)) for s, p in fed.items()}
