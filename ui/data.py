@@ -87,7 +87,19 @@ class Warehouse:
         return _previous_period(self.con, self._id, period)
 
     def counties(self, scope: q.Scope) -> pd.DataFrame:
-        return self.query(q.counties, scope)
+        """The areas a region selector offers: counties, or a county deployment's streets (queries.areas)."""
+        return self.query(q.areas, scope, _root())
+
+    def deployment(self, scope: q.Scope) -> q.Deployment:
+        """The deployment's root region: its name (示范市), level and whole-area word (queries.deployment)."""
+        return self.query(q.deployment, scope, _root())
+
+
+def _root() -> str | None:
+    """The configured root region of the data folder (etl/deployment.py), if any."""
+    from etl import deployment
+
+    return deployment.root_code(q.land_data_dir())
 
 
 def warehouse() -> Warehouse:

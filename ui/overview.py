@@ -11,7 +11,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from ui import auth, charts, theme
+from ui import auth, charts, theme, widgets
 from ui import format as fmt
 from ui import map as mp
 from ui.targets import STATUS_COLORS, num
@@ -138,12 +138,21 @@ def note_html(period_note: str, t: int) -> str:
     return f'<p class="ov-note">{html.escape(period_note)}少于{t}人的数字显示为“&lt;{t}”，“*”为防止由合计反推而隐去的数字。</p>'
 
 
-def region_label(counties: pd.DataFrame, county: str | None) -> str:
-    """全市, or the county's name: the selected one, or the only one in a county user's scope."""
-    names = dict(zip(counties["county_code"], counties["county_name"]))
+def region_label(counties: pd.DataFrame, county: str | None, whole: str = CITY_WIDE) -> str:
+    """The region the page shows, by name: the selected area, the only one in a county user's scope, else
+    `whole` (the deployment's own name, 示范市, for a user who sees all of it: see whole_name)."""
+    names = widgets.area_names(counties)
     if county is None:
-        return next(iter(names.values())) if len(names) == 1 else CITY_WIDE
+        return next(iter(names.values())) if len(names) == 1 else whole
     return names.get(county, county)
+
+
+def whole_name(deployment, scope) -> str:
+    """What the whole of `scope` is called: the deployment's name (示范市) when the scope holds all of it,
+    本辖区 for part of it, the bare word (全市) before any region table has landed."""
+    if not deployment.name:
+        return deployment.whole if deployment.level else CITY_WIDE
+    return deployment.name if widgets.scope_covers(scope, deployment.code) else "本辖区"
 
 
 def header(region: str, period: str, data_date, meeting: bool) -> None:
@@ -153,12 +162,14 @@ def header(region: str, period: str, data_date, meeting: bool) -> None:
     st.html(header_html(region, period, data_date, meeting))
 
 
-def header_html(region: str, period: str, data_date, meeting: bool) -> str:
-    """The period and data date line, under the meeting-mode title (always shown in meeting mode)."""
-    date = pd.Timestamp(data_date).strftime("%Y-%m-%d") if data_date is not None else "—"
+def header_html(region: str, period: str | None, data_date, meeting: bool) -> str:
+    """The region, period and data date line, under the meeting-mode title (always shown in meeting mode)."""
+    date = pd.Timestamp(data_date).strftime("%Y-%m-%d") if data_date is not None and not pd.isna(data_date) else "—"
     title = f'<p class="ov-title">流动儿童关爱服务 · {html.escape(region)}</p>' if meeting else ""
+    where = "" if meeting else f'<b class="ov-region">{html.escape(region)}</b> · '
+    when = f"统计期 {fmt.period_label(period)}" if period else "统计期：尚无摸排台账"
     return (f'<div class="ov-head">{title}'
-            f'<p class="ov-sub">统计期 {fmt.period_label(period)} · 数据截至 {date}</p></div>')
+            f'<p class="ov-sub">{where}{when} · 数据截至 {date}</p></div>')
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,19 +224,42 @@ def twin_html(row: dict) -> str:
             f'data-label="{e(str(row["twin_label"]))}" data-value="{e(text)}">部门报送 <b>{e(text)}%</b></span></div>')
 
 
-def kpi_html(headline: pd.DataFrame, previous_period: str | None) -> str:
+NOT_LANDED = "未导入"
+
+
+def placeholder_headline() -> pd.DataFrame:
+    """The headline's cards without figures (no register period yet): each card's catalogue name and source."""
+    from warehouse.queries import meeting
+
+    pages = {"migrant": "map", "key_children": "key_children", "volunteer_person_times": "volunteers"}
+    units = {"migrant": "人", "key_children": "人", "volunteer_person_times": "人次", "targets_off_track": "项"}
+    return pd.DataFrame([{"metric": k, "label": metrics.label(mid), "value": None, "change": None,
+                          "unit": units.get(k, "%"), "help": metrics.help(mid), "detail": "",
+                          "source_label": meeting.SOURCE_LABELS[pages.get(k, "targets")], "as_of": "—"}
+                         for k, mid in meeting.HEADLINE_METRICS.items()])
+
+
+def kpi_html(headline: pd.DataFrame, previous_period: str | None, not_landed: dict[str, str] | None = None) -> str:
     """One card per headline row: label (its catalogue name, the definition on hover and behind ⓘ), figure +
-    unit, change, detail, a reported twin where there is one, and its source page and period."""
+    unit, change, detail, a reported twin where there is one, and its source page and period. A card named
+    in `not_landed` (ui.empty.card_states: key → "未导入：<extract>") shows 未导入 and which extract it awaits."""
     cards = []
+    not_landed = not_landed or {}
     for row in headline.to_dict("records"):
+        if row["metric"] in not_landed:
+            row = {**row, "value": None, "change": None, "twin_metric_id": None, "detail": not_landed[row["metric"]],
+                   "people_suppressed": False, "previous_people_suppressed": False}
         change, colour = change_text(row, previous_period)
-        unit = row["unit"]
+        if row["metric"] in not_landed:
+            change, colour = "", theme.MUTED_TEXT
+        unit = "" if row["metric"] in not_landed else row["unit"]
+        figure = NOT_LANDED if row["metric"] in not_landed else value_text(row)
         e = html.escape
         tip = e(str(row.get("help") or ""))
         cards.append(
-            f'<div class="ov-kpi" data-metric="{e(row["metric"])}" data-value="{e(value_text(row))}">'
+            f'<div class="ov-kpi" data-metric="{e(row["metric"])}" data-value="{e(figure)}">'
             f'<div class="l" title="{tip}">{e(row["label"])}<span class="q" title="{tip}">ⓘ</span></div>'
-            f'<div class="v">{e(value_text(row))}<small>{e(unit)}</small></div>'
+            f'<div class="v">{e(figure)}<small>{e(unit)}</small></div>'
             f'<div class="c" style="color:{colour}">{e(change)}</div>'
             f'{twin_html(row)}'
             f'<div class="d" title="{e(str(row["detail"]))}">{e(str(row["detail"])) or "&nbsp;"}</div>'

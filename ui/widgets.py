@@ -9,8 +9,7 @@ from ui import format as fmt
 from warehouse import queries as q
 
 DEMO_MARK = "示例数据 · 虚构城市，仅供演示"
-CITY_WIDE = "全市"
-
+CITY_WIDE = "全市"  # the word alone, where the deployment has no name yet (q.Deployment.whole)
 
 
 def demo_banner(info: q.SnapshotInfo) -> None:
@@ -48,17 +47,65 @@ def period_selector(periods: pd.DataFrame, *, key: str = "period") -> str | None
     return st.selectbox("统计期", options, index=0, format_func=fmt.period_label, placeholder="选择统计期", key=key)
 
 
-def region_selector(counties: pd.DataFrame, *, key: str = "region") -> str | None:
-    """Select box: the whole city or one county; returns a county code or None (city-wide)."""
+def scope_covers(scope: q.Scope, code: str | None) -> bool:
+    """Whether the user's scope holds the whole region `code` (None: only the scope of everything does)."""
+    if scope.is_everything:
+        return True
+    if code is None:
+        return False
+    prefix = q._prefix_of(code)
+    return any(prefix.startswith(p) for p in scope.prefixes)
+
+
+def whole_label(deployment: q.Deployment, scope: q.Scope) -> str:
+    """The selector's "everything" option: the deployment's name and word (示范市（全市）) for a user who sees
+    all of it; 本辖区全部 for a user whose scope is part of it (a county user's scope is not 全市)."""
+    if deployment.name and scope_covers(scope, deployment.code):
+        return deployment.label
+    return "本辖区全部"
+
+
+def area_names(counties: pd.DataFrame) -> dict[str, str]:
+    """code → the name a selector shows: with its city ("甲市 · 东湖区") when the areas span several cities."""
     names = dict(zip(counties["county_code"], counties["county_name"]))
+    if "city" in counties and counties["city"].dropna().nunique() > 1:
+        names = {c: (f"{city} · {n}" if isinstance(city, str) and city else n)
+                 for c, n, city in zip(counties["county_code"], counties["county_name"], counties["city"])}
+    return names
+
+
+def area_level(deployment: q.Deployment, area: str | None) -> tuple[str, str]:
+    """The level a page breaks its figures down by, and its heading: streets within a selected county or in
+    a county deployment ("street", "各街道（乡镇）"), else counties ("county", "各区县")."""
+    if area is not None or deployment.level in ("county", "street"):
+        return "street", "各街道（乡镇）"
+    return "county", "各区县"
+
+
+def drill_caption(deployment: q.Deployment, scope: q.Scope, area: str | None) -> str:
+    """How the region selector drills down, in the deployment's words."""
+    if deployment.level in ("county", "street"):
+        return "选择街道（乡镇）只看该街道（乡镇）。" if area is None else \
+            f"只显示所选街道（乡镇）；选择“{whole_label(deployment, scope)}”返回全部街道（乡镇）。"
+    if area is None:
+        return "选择区县可下钻到街道（乡镇）。"
+    return f"已下钻到所选区县的街道（乡镇）；选择“{whole_label(deployment, scope)}”返回区县。"
+
+
+def region_selector(counties: pd.DataFrame, *, key: str = "region", everything: str | None = None) -> str | None:
+    """Select box: the whole deployment or one area (a county; a street in a county deployment); returns its
+    code or None (all of the user's scope). `everything` overrides the whole option's label (see whole_label)."""
+    names = area_names(counties)
     options: list[str | None] = [None, *names]
-    everything = CITY_WIDE if len(names) > 1 else "本辖区全部"  # a county user's scope is not 全市
+    if everything is None:
+        from ui import data
+
+        scope = data.user_scope()
+        everything = whole_label(data.warehouse().deployment(scope), scope)
     return st.selectbox(
         "区域", options, index=0, format_func=lambda c: everything if c is None else names[c], placeholder="选择区域",
         key=key,
     )
-
-
 
 
 def list_cut_note(rows: pd.DataFrame) -> None:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import auth, data, jobs, ledger
+from ui import auth, data, empty, jobs, ledger
 from ui import format as fmt
 from ui import upload as up
 from warehouse.queries import quality as q
@@ -23,6 +23,7 @@ def landings_block() -> None:
 
 st.title("数据质量")
 src = wh.query(q.sources, scope)
+empty.needs(wh, list(src["source"]), "数据质量")  # never sent: each with its template
 if src.empty:
     st.info("尚无已导入的部门数据。")
     landings_block()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, widgets
+from ui import data, empty, widgets
 from ui import format as fmt
 from ui import gaps as ui
 from warehouse.queries import gaps as gq
@@ -24,15 +24,14 @@ with middle:
     gap = st.selectbox("缺口指标", [ui.INDEX, *catalogue["gap_id"]], format_func=names.get, placeholder="选择缺口指标", key="gap")
 with right:
     county = widgets.region_selector(wh.counties(user_scope), key="gap_county")
+empty.gap_needs(wh, gap, ui.INDEX)  # which extracts the chosen gap still waits for
 if period is None:
-    st.info("尚无流动儿童监测摸排台账数据。")
     st.stop()
 
-level = "street" if county else "county"
-where = "各街道（乡镇）" if county else "各区县"
+level, where = widgets.area_level(wh.deployment(user_scope), county)
 scope = user_scope.narrow(county)
-sources = wh.query(gq.source_periods, scope, period)
-st.caption("已下钻到所选区县的街道（乡镇）；选择“全市”返回区县。" if county else "选择区县可下钻到街道（乡镇）。")
+sources, grouped = wh.query(gq.source_periods, scope, period), wh.query(gq.has_urban_core, scope)
+st.caption(widgets.drill_caption(wh.deployment(user_scope), user_scope, county))
 
 if gap == ui.INDEX:
     table = wh.query(gq.index_table, scope, period, level)
@@ -54,7 +53,7 @@ if gap == ui.INDEX:
         chart, ranked = st.columns([3, 2], gap="large")
         with chart:
             st.plotly_chart(ui.index_bar(table), theme=None, key="chart_index")
-            st.caption("蓝色为主城区，橙色为县域；0 分表示全部达标，分数越高缺口越大。")
+            st.caption(("蓝色为主城区，橙色为县域；" if grouped else "") + "0 分表示全部达标，分数越高缺口越大。")
         with ranked:
             cols = ["rank", "area_name", "area_type", "gap_index", "gaps_counted"]
             ui.table(table.sort_values(["rank", "area_code"]), cols, key="index_table")
@@ -118,7 +117,7 @@ if not table.empty and not shapes.empty and (gap == ui.INDEX or row["has_standar
                     height=420, key="gap_map")
     st.html(ui.gap_legend())
 
-if not county:
+if not county and grouped:  # only where the region table says which counties are 主城区
     st.subheader("主城区与县域对比")
     comparison = wh.query(gq.urban_core_comparison, scope, period)
     shown = comparison[comparison["gap_id"] == gap]

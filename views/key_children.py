@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import auth, data, ledger, widgets
+from ui import auth, data, empty, ledger, widgets
 from ui import format as fmt
 from warehouse.queries import ledger as q
 from warehouse.queries import metrics
@@ -16,8 +16,10 @@ scope = user_scope.narrow(county)
 
 info = wh.query(q.as_of, scope)
 if info.empty or info.iloc[0]["period"] is None:
-    st.info("尚无重点对象台账数据。")
+    if not empty.needs(wh, ["key_children", "visits"], "重点儿童"):
+        st.info("所选范围内尚无重点对象台账数据。")
     st.stop()
+empty.needs(wh, ["visits"], "走访逾期")  # the ledger without visits: every child would read as overdue
 row = info.iloc[0]
 as_of = row["as_of_date"].strftime("%Y-%m-%d") if hasattr(row["as_of_date"], "strftime") else str(row["as_of_date"])
 st.caption(
@@ -40,7 +42,7 @@ with left:
         st.plotly_chart(ledger.risk_bars(risk), theme=None, key="kc_risk")
 with right:
     st.subheader("分区域风险等级人数")
-    area = wh.query(q.by_area_risk, scope, "street" if county else "county")
+    area = wh.query(q.by_area_risk, scope, widgets.area_level(wh.deployment(user_scope), county)[0])
     if not area.empty:
         table = area.pivot_table(index="area_name", columns="risk_level", values="children", aggfunc="sum",
                                  fill_value=0, sort=False)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, ledger, widgets
+from ui import data, empty, ledger, widgets
 from ui.format import md_escape
 from warehouse.queries import geo
 from warehouse.queries import matching as q
@@ -16,6 +16,8 @@ county = widgets.region_selector(wh.counties(user_scope), key="mt_region")
 scope = user_scope.narrow(county)
 
 checks = wh.query(q.checks, scope)
+empty.needs(wh, [s for g in empty.MATCH_SOURCES.values() for s in g], "数据比对", groups=empty.MATCH_SOURCES,
+            lacking="暂不能进行的比对")
 if checks.empty:
     st.info("所选范围内暂无比对数据。")
     st.stop()

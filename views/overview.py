@@ -5,7 +5,7 @@ warehouse.queries.meeting, which calls the source pages' own queries."""
 import pandas as pd
 import streamlit as st
 
-from ui import charts, data, widgets
+from ui import charts, data, empty, widgets
 from ui import overview as ov
 from warehouse.queries import geo, meeting, privacy, targets
 
@@ -31,19 +31,22 @@ else:
         county = widgets.region_selector(counties)
     with c_mode:
         ov.meeting_toggle()
-if period is None:
-    st.info("尚无流动儿童监测摸排台账数据。")
-    st.stop()
-ov.remember(period, county)
-
-region = ov.region_label(counties, county)
+region = ov.region_label(counties, county, ov.whole_name(wh.deployment(user_scope), user_scope))
 scope = user_scope.narrow(county)
 with head:
     ov.header(region, period, wh.info.data_date, is_meeting)
+if period is None:  # no register yet: the cards say what each awaits, the box says what to land
+    empty.needs(wh, list(dict.fromkeys(s for g in empty.CARD_SOURCES.values() for s in g)), "总览的各项数字")
+    st.html(ov.kpi_html(ov.placeholder_headline(), None, empty.card_states(wh)))
+    st.stop()
+ov.remember(period, county)
 
 headline = wh.query(meeting.headline, scope, period)
 previous = wh.previous_period(period)
-st.html(ov.kpi_html(headline, previous))
+not_landed = empty.card_states(wh)
+if not_landed:
+    empty.needs(wh, [s for k in not_landed for s in empty.CARD_SOURCES[k]], "总览的部分数字")
+st.html(ov.kpi_html(headline, previous, not_landed))
 st.html(ov.note_html(wh.query(meeting.period_note, scope, period), t))
 
 left, middle, right = st.columns([5, 4, 5], gap="medium")

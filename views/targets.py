@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from ui import auth, data, widgets
+from ui import auth, data, empty, widgets
 from ui import targets as ut
 from ui.format import md_escape as md
 from warehouse.queries import targets as tq
@@ -14,6 +14,7 @@ scope = data.user_scope()
 st.title("目标进展")
 
 plans = wh.query(tq.plans, scope)
+empty.needs(wh, ["plan_indicators", "progress_reports"], "目标进展")
 if plans.empty:
     st.info("尚无行动计划目录。")
     st.stop()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, widgets
+from ui import data, empty, widgets
 from ui import format as fmt
 from ui import volunteers as vu
 from warehouse.queries import volunteers as q
@@ -13,6 +13,7 @@ user_scope = data.user_scope()
 st.title("志愿服务")
 county = widgets.region_selector(wh.counties(user_scope), key="vol_region")
 scope = user_scope.narrow(county)
+empty.needs(wh, ["volunteer_teams", "volunteers", "activities", "pairings"], "志愿服务")
 
 k = wh.query(q.kpis, scope).iloc[0]
 as_of = k["as_of_date"].strftime("%Y-%m-%d") if hasattr(k["as_of_date"], "strftime") else str(k["as_of_date"])

@@ -230,15 +230,95 @@ def periods(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def counties(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """Counties the scope touches: county_code, county_name, area_type, is_urban_core."""
-    where, params = _scope_predicate(scope, "left(region_code, 6)", ancestors=True)
+    """Counties the scope touches: county_code, county_name, area_type, is_urban_core, city (the name of the
+    county's city, from the code's first 4 digits; a province deployment names a county with its city)."""
+    where, params = _scope_predicate(scope, "left(r.region_code, 6)", ancestors=True)
     return _df(
         con,
         f"""
-        select region_code as county_code, region_name as county_name, area_type, is_urban_core
-        from regions
-        where level = 'county' and {where}
-        order by region_code
+        select r.region_code as county_code, r.region_name as county_name, r.area_type, r.is_urban_core,
+               c.region_name as city
+        from regions r
+        left join regions c on c.level = 'city' and left(c.region_code, 4) = left(r.region_code, 4)
+        where r.level = 'county' and {where}
+        order by r.region_code
+        """,
+        params,
+    )
+
+
+_LEVEL_ORDER = ("province", "city", "county", "street", "community")
+# The deployment's whole area as a page names it: 全省, 全市, 全县 (a district 全区, a county-level city 全市).
+WHOLE_WORD = {"province": "全省", "city": "全市", "county": "全县", "street": "全街道"}
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The place the deployment serves: the regions table's root (code, name, level), and what a page calls
+    one level down (区县 under a city or a province, 街道（乡镇） under a county)."""
+
+    code: str | None
+    name: str | None
+    level: str | None
+
+    @property
+    def whole(self) -> str:
+        """全市 / 全省 / 全县 (全区 for a district, 全市 for a county-level city)."""
+        if self.level == "county" and self.name and self.name[-1] in "区市":
+            return "全" + self.name[-1]
+        return WHOLE_WORD.get(self.level or "", "全部")
+
+    @property
+    def parts(self) -> str:
+        """What the areas one level down are called."""
+        return "街道（乡镇）" if self.level in ("county", "street") else "区县"
+
+    @property
+    def label(self) -> str:
+        """"示范市（全市）": the root's name and its whole-area word; the word alone without a name."""
+        return f"{self.name}（{self.whole}）" if self.name else self.whole
+
+
+def deployment(con: duckdb.DuckDBPyConnection, scope: Scope, root: str | None = None) -> Deployment:
+    """The deployment's root region: `root` (the configured root, etl.deployment.root_code) when the regions
+    table holds it, else the top level present (a province, a city, a county). Several regions at the top (a
+    province's cities without the province's own row) are named together (甲市、乙市). A region's name is not a
+    figure, so any signed-in scope may read it; the empty scope reads nothing (default deny)."""
+    if scope.is_empty:
+        return Deployment(None, None, None)
+    df = _df(con, "select region_code, region_name, level from regions where level in ('province', 'city', "
+                  "'county', 'street')")
+    if root is not None and root in set(df["region_code"]):
+        r = df[df["region_code"] == root].iloc[0]
+        return Deployment(str(r.region_code), str(r.region_name), str(r.level))
+    if df.empty:
+        return Deployment(None, None, None)
+    top = min(df["level"], key=_LEVEL_ORDER.index)
+    rows = df[df["level"] == top].sort_values("region_code")
+    code = str(rows["region_code"].iloc[0]) if len(rows) == 1 else None
+    return Deployment(code, "、".join(dict.fromkeys(str(n) for n in rows["region_name"])), top)
+
+
+def deployment_name(con: duckdb.DuckDBPyConnection, scope: Scope, root: str | None = None) -> str | None:
+    """The deployment's own name (示范市, 某某县, 某省); None before a region table has landed."""
+    return deployment(con, scope, root).name
+
+
+def areas(con: duckdb.DuckDBPyConnection, scope: Scope, root: str | None = None) -> pd.DataFrame:
+    """The areas a page's region selector offers, one level below the deployment: counties (as `counties`),
+    or in a county deployment its streets, in the same columns (county_code then holds a street's code)."""
+    if deployment(con, scope, root).level not in ("county", "street"):
+        return counties(con, scope)
+    where, params = _scope_predicate(scope, "r.region_code", ancestors=True)
+    return _df(
+        con,
+        f"""
+        select r.region_code as county_code, r.region_name as county_name, r.area_type, r.is_urban_core,
+               c.region_name as city
+        from regions r
+        left join regions c on c.level = 'city' and left(c.region_code, 4) = left(r.region_code, 4)
+        where r.level = 'street' and {where}
+        order by r.region_code
         """,
         params,
     )

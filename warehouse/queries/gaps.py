@@ -193,3 +193,12 @@ def urban_core_comparison(con: duckdb.DuckDBPyConnection, scope: Scope, period: 
         """,
         [period, *params],
     ).astype({"shortfall": "Int64"})
+
+
+def has_urban_core(con: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
+    """Whether the counties in scope carry the 主城区/县域 distinction (some urban core, some not): a region
+    table without it (an official table with codes and names only, a county deployment) shows no grouping."""
+    where, params = _scope_predicate(scope, "region_code")
+    df = _df(con, f"select count(distinct is_urban_core) as kinds from regions where level = 'county' and {where}",
+             params)
+    return not scope.is_empty and int(df["kinds"].iloc[0]) == 2

@@ -7,18 +7,19 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import Scope, _df, _scope_predicate, counties, meeting, privacy, targets
+from . import Scope, _df, _scope_predicate, counties, deployment_name, meeting, privacy, targets
 
 
 def city_name(con: duckdb.DuckDBPyConnection, scope: Scope) -> str | None:
-    """The city-level name of the regions table that holds `scope` (e.g. 示范市); None when there is none.
+    """The city-level name of the regions table that holds `scope` (e.g. 示范市); in a deployment without a
+    city row (a county's own table) the deployment's name (queries.deployment_name); None when there is none.
 
     A region's name is not a figure: a county user's pack names its city too."""
     where, params = _scope_predicate(scope, "left(region_code, 4)", ancestors=True)
     df = _df(con, f"select region_name from regions where level = 'city' and {where} order by region_code",
              params)
     names = list(dict.fromkeys(str(n) for n in df["region_name"]))
-    return "、".join(names) if names else None
+    return "、".join(names) if names else deployment_name(con, scope)
 
 
 @privacy.counts("current_value", derived={"share_of_target": "current_value"}, where=targets._PEOPLE,

@@ -73,3 +73,71 @@ def reasons(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 3) -> pd.Da
         order by rows_rejected desc, source, reason_code""", [top]))
     df.insert(df.columns.get_loc("reason_code") + 1, "reason", df["reason_code"].map(REASON_ZH).fillna(df["reason_code"]))
     return df
+
+
+def _period_code(start, cadence: str) -> str | None:
+    """The period code a landing of `cadence` starting on `start` would carry: 2025-12, 2025Q4, 2025H2, 2025."""
+    if start is None or pd.isna(start):
+        return None
+    d = pd.Timestamp(start)
+    return {"month": f"{d.year}-{d.month:02d}", "quarter": f"{d.year}Q{(d.month - 1) // 3 + 1}",
+            "half_year": f"{d.year}H{1 if d.month <= 6 else 2}", "year": f"{d.year}"}.get(cadence)
+
+
+MISSING_COLUMNS = ["source", "title", "department", "cadence", "expected_period"]
+
+
+def missing(con: duckdb.DuckDBPyConnection, scope: Scope, names: tuple[str, ...]) -> pd.DataFrame:
+    """Which of the extracts `names` have never landed (none in force in the snapshot), in the order given:
+    source, title, department, cadence, expected_period (the period its cadence expects by now, as a period
+    code such as 2025H2). Empty when all have landed, or for an empty scope (default deny)."""
+    if scope.is_empty or not names:
+        return pd.DataFrame(columns=MISSING_COLUMNS)
+    df = _df(con, """
+        select d.source, d.cadence, d.expected_period_start
+        from dq_sources d
+        where d.latest_period is null and list_contains(?, d.source)""", [list(names)])
+    df = _named(con, df)
+    df["expected_period"] = [_period_code(s, c) for s, c in zip(df["expected_period_start"], df["cadence"])]
+    order = {n: i for i, n in enumerate(names)}
+    df = df.assign(_o=df["source"].map(order)).sort_values("_o", kind="stable")
+    return df[MISSING_COLUMNS].reset_index(drop=True)
+
+
+# The extract each service-gap measure comes from: the measure catalogue of marts/gap_measures.sql (its
+# `catalogue` values; tests/test_empty_states.py keeps the two equal). A gap needs the extracts of its
+# numerator and its denominator.
+MEASURE_SOURCES = {
+    "residents": "population", "residents_0_3": "population", "residents_3_6": "population",
+    "residents_6_16": "population", "register_children": "civil_register", "migrant_children": "civil_register",
+    "left_behind_children": "civil_register", "children_0_3": "civil_register", "children_3_6": "civil_register",
+    "children_0_6": "civil_register", "children_6_16": "civil_register", "children_12_16": "civil_register",
+    "key_children": "key_children", "communities": "regions", "streets": "regions",
+    "childcare_places": "childcare", "inclusive_childcare_places": "childcare",
+    "kindergarten_places": "school_places", "inclusive_kindergarten_places": "school_places",
+    "compulsory_places": "school_places", "public_compulsory_places": "school_places",
+    "migrant_pupils": "students", "migrant_pupils_public": "students", "directors": "directors",
+    "communities_with_director": "directors", "supervisors": "directors", "fulltime_supervisors": "directors",
+    "streets_with_fulltime_supervisor": "directors", "children_homes": "children_homes",
+    "communities_with_home": "children_homes", "protection_stations": "children_homes",
+    "streets_with_station": "children_homes", "rescue_institutions": "children_homes",
+    "volunteer_teams": "volunteer_teams", "social_organisations": "volunteer_teams", "volunteers": "volunteers",
+    "volunteer_hours": "activities", "children_0_6_with_record": "health_records",
+    "children_dose_due": "vaccinations", "children_doses_on_time": "vaccinations",
+    "children_insured": "medical_insurance", "key_children_visited": "visits",
+}
+# Measures counted among the register's children need the register too (health records of register children).
+_ALSO_REGISTER = {"children_0_6_with_record", "children_dose_due", "children_doses_on_time", "children_insured"}
+
+
+def gap_sources(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """The extracts each configured service gap reads: gap_id, gap_name, source (one row per pair, numerator's
+    first), for saying which of a gap's inputs have not landed."""
+    cfg = _df(con, "select gap_id, gap_name, numerator, denominator from cfg_standards")
+    rows = []
+    for r in cfg.itertuples():
+        for measure in (r.numerator, r.denominator):
+            wanted = [MEASURE_SOURCES.get(measure)] + (["civil_register"] if measure in _ALSO_REGISTER else [])
+            rows += [(r.gap_id, r.gap_name, s) for s in wanted if s]
+    out = pd.DataFrame(rows, columns=["gap_id", "gap_name", "source"]).drop_duplicates(ignore_index=True)
+    return out.iloc[0:0] if scope.is_empty else out

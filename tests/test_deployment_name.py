@@ -1,0 +1,114 @@
+"""The deployment's own name (示范市, 某某县, 某省) instead of 全市, and the wording of a county or a province
+deployment: a county's selector lists its streets, a province's names each county with its city."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.files import signed_in
+from ui import overview as ov
+from ui import widgets
+from warehouse import queries as q
+from warehouse.queries import gaps as gq
+from warehouse.queries import pack as qpack
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+EVERYTHING = q.Scope.everything()
+
+COUNTY = [  # a county deployment: the root is a county, no city row
+    ("990102000000", "某某县", "county", None, None),
+    ("990102001000", "城关镇", "street", "990102000000", None),
+    ("990102002000", "河西乡", "street", "990102000000", None),
+    ("990102001001", "东街社区", "community", "990102001000", None),
+]
+PROVINCE = [  # a province deployment: two cities, a county each with the same name
+    ("980000000000", "示范省", "province", None, None),
+    ("980100000000", "甲市", "city", "980000000000", None),
+    ("980200000000", "乙市", "city", "980000000000", None),
+    ("980102000000", "东湖区", "county", "980100000000", True),
+    ("980202000000", "东湖区", "county", "980200000000", False),
+    ("980102001000", "滨江街道", "street", "980102000000", None),
+]
+
+
+def _regions(tmp_path: Path, rows) -> duckdb.DuckDBPyConnection:
+    """A snapshot holding only a regions table (the columns the region queries read)."""
+    path = tmp_path / "regions.duckdb"
+    con = duckdb.connect(str(path))
+    df = pd.DataFrame(rows, columns=["region_code", "region_name", "level", "parent_code", "is_urban_core"])
+    df["area_type"] = df["is_urban_core"].map({True: "主城区", False: "县域"})
+    con.execute("create table regions as select * from df")
+    con.close()
+    return q.connect(path)
+
+
+def test_a_county_deployment_is_named_after_its_county_and_offers_its_streets(tmp_path):
+    con = _regions(tmp_path, COUNTY)
+    d = q.deployment(con, EVERYTHING)
+    assert (d.name, d.level, d.whole, d.parts) == ("某某县", "county", "全县", "街道（乡镇）")
+    assert q.deployment_name(con, EVERYTHING) == "某某县"
+    assert qpack.city_name(con, EVERYTHING) == "某某县"  # the pack's cover names the deployment
+    areas = q.areas(con, EVERYTHING)
+    assert list(areas["county_name"]) == ["城关镇", "河西乡"]
+    assert widgets.whole_label(d, EVERYTHING) == "某某县（全县）"
+    assert widgets.whole_label(d, q.Scope.of("990102001")) == "本辖区全部"  # a street's officer
+    assert ov.region_label(areas, None, ov.whole_name(d, EVERYTHING)) == "某某县"
+    assert not gq.has_urban_core(con, EVERYTHING)  # no 主城区/县域 grouping for one county
+    assert q.deployment(con, q.Scope()).name is None  # default deny
+
+
+def test_a_province_deployment_says_the_province_and_qualifies_counties_by_city(tmp_path):
+    con = _regions(tmp_path, PROVINCE)
+    d = q.deployment(con, EVERYTHING)
+    assert (d.name, d.whole, d.parts) == ("示范省", "全省", "区县")
+    assert widgets.whole_label(d, q.Scope.of("98")) == "示范省（全省）"
+    counties = q.areas(con, EVERYTHING)
+    assert list(widgets.area_names(counties).values()) == ["甲市 · 东湖区", "乙市 · 东湖区"]
+    one_city = q.counties(con, q.Scope.of("9801"))
+    assert list(widgets.area_names(one_city).values()) == ["东湖区"]  # one city: no qualifier needed
+    assert gq.has_urban_core(con, EVERYTHING)
+
+
+def test_a_configured_root_names_the_deployment(tmp_path):
+    con = _regions(tmp_path, PROVINCE)
+    assert q.deployment(con, EVERYTHING, root="980100000000").name == "甲市"
+    assert q.deployment(con, EVERYTHING, root="110100000000").name == "示范省"  # not in the table: the top
+
+
+def test_district_and_county_level_city_words():
+    assert q.Deployment("990102000000", "东湖区", "county").whole == "全区"
+    assert q.Deployment("990181000000", "临川市", "county").whole == "全市"
+    assert q.Deployment(None, None, None).label == "全部"
+
+
+@pytest.fixture
+def at(data_dir, monkeypatch):
+    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    return signed_in(AppTest.from_file(APP, default_timeout=60))
+
+
+def test_the_selector_and_the_overview_name_the_city(at, con):
+    name = q.deployment_name(con, EVERYTHING)
+    assert name == "示范市"
+    at.run()
+    assert not at.exception
+    region = at.selectbox(key="region")
+    assert region.format_func(None) == "示范市（全市）"
+    body = " ".join(h.proto.body for h in at.get("html"))
+    assert 'class="ov-region">示范市</b>' in body and "流动儿童分布（示范市）" in body
+    assert "全市" not in body.replace("全市目标", "")
+
+
+def test_a_county_user_sees_their_county(data_dir, con, monkeypatch):
+    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    county = q.counties(con, EVERYTHING).iloc[0]
+    at = signed_in(AppTest.from_file(APP, default_timeout=60), "county_officer", (county["county_code"],),
+                   "county-h5").run()
+    assert not at.exception
+    assert at.selectbox(key="region").format_func(None) == "本辖区全部"
+    body = " ".join(h.proto.body for h in at.get("html"))
+    assert f'class="ov-region">{county["county_name"]}</b>' in body and "示范市" not in body
