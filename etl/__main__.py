@@ -216,8 +216,9 @@ def cmd_init(args) -> int:
     existing = users.load(root)
     admins = [u for u in existing.values() if u.role == "admin"]
     name = args.admin or (admins[0].username if admins else "admin")
-    if name in existing:
-        u = existing[name]
+    if name in existing or admins:  # init makes the first administrator only; more users: python -m auth add
+        u = existing.get(name) or admins[0]
+        name = u.username
         kept.append(f"用户（未改动）user (unchanged): {u.username}，角色 role {u.role}，范围 scope "
                     f"{users.scope_text(u.scope)}")
     else:

@@ -73,6 +73,10 @@ def test_init_makes_folder_key_root_and_admin_and_a_second_run_changes_nothing(t
     assert "nothing changed" in second.stdout
     assert (key.read_bytes(), users.users_path(root).read_bytes(), (root / deployment.FILE).read_bytes()) == before
 
+    # The first administrator exists: init makes no other (more users: python -m auth add).
+    third = _etl(root, "init", "--admin", "someone-else", TONGXIN_ADMIN_PASSWORD=PASSWORD)
+    assert third.returncode == 0 and set(users.load(root)) == {"管理员"}
+
     other = _etl(root, "init", "--root", "990200")  # another root is refused, nothing touched
     assert other.returncode == 1 and "ROOT_DIFFERS" in other.stderr
     assert deployment.root_code(root) == "990100000000"
