@@ -63,9 +63,12 @@ _ROWS: list[tuple[str, str, str | None]] = [
 HEADER = ["统计用区划代码", "城乡分类代码", "名称"]
 
 
-def nbs_rows(with_class: bool = True) -> list[list[str]]:
-    """The NBS table's rows (code, class, name), or (code, name) without the 城乡分类代码 column."""
-    return [[c, k or "", n] if with_class else [c, n] for c, n, k in _ROWS]
+def nbs_rows(with_class: bool = True, only: str | None = None) -> list[list[str]]:
+    """The NBS table's rows (code, class, name), or (code, name) without the 城乡分类代码 column; `only`: the rows
+    of one region (a city's own table, without its province)."""
+    from etl.deployment import within
+
+    return [[c, k or "", n] if with_class else [c, n] for c, n, k in _ROWS if within(c, only)]
 
 
 def codes(root: str | None = None) -> list[str]:
@@ -83,12 +86,12 @@ def class_of(code: str) -> str | None:
     return next(k for c, _, k in _ROWS if c == code)
 
 
-def nbs_csv(path: Path, encoding: str = "gb18030", with_class: bool = True) -> Path:
-    """The NBS 统计用区划代码 table as a CSV: all levels, the whole province, as downloaded and re-saved."""
+def nbs_csv(path: Path, encoding: str = "gb18030", with_class: bool = True, only: str | None = None) -> Path:
+    """The NBS 统计用区划代码 table as a CSV: all levels, the whole province (or `only` one region's rows)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(HEADER if with_class else ["统计用区划代码", "名称"])
-    w.writerows(nbs_rows(with_class))
+    w.writerows(nbs_rows(with_class, only))
     path.write_bytes(buf.getvalue().encode(encoding))
     return path
 

@@ -108,6 +108,20 @@ def test_gbt2260_six_digit_codes_are_padded(data, tmp_path):
     assert [got["980481000000"][k] for k in ("level", "parent_code", "area_type")] == ["county", "980400000000", "县域"]
 
 
+def test_a_citys_own_table_without_its_province_builds(data, tmp_path):
+    from warehouse.build import build
+
+    land("regions", rc.nbs_csv(tmp_path / "江清市.csv", with_class=False, only=rc.ROOT), "2025", root=data)
+    con = duckdb.connect(str(build(data)), read_only=True)
+    try:
+        rows = dict(con.execute("select region_code, parent_code from regions where level in ('city', 'county')")
+                    .fetchall())
+    finally:
+        con.close()
+    assert rows == {rc.ROOT: None, "980402000000": rc.ROOT, "980411000000": rc.ROOT, "980481000000": rc.ROOT,
+                    "980421000000": rc.ROOT}
+
+
 def test_a_level_that_contradicts_the_code_is_rejected(data, tmp_path):
     f = tmp_path / "区划.csv"
     f.write_text("区划代码,名称,层级\n980400000000,江清市,市\n980402000000,澄江区,区县\n980402001000,澄江街道,区县\n"

@@ -20,6 +20,7 @@ renamed as (
         area_km2,
         lon,
         lat,
+        list_position(['province', 'city', 'county', 'street', 'community'], level) as level_rank,
         case when level in ('county', 'street', 'community') then substr(region_code, 1, 6) || '000000' end
             as county_code,
         case when level in ('street', 'community') then substr(region_code, 1, 9) || '000' end as street_code
@@ -31,8 +32,10 @@ final as (
         r.region_code,
         r.region_name,
         r.level,
-        -- The table's top region (a city's own table has no province row) has no parent in it.
-        case when exists (select 1 from renamed p where p.region_code = r.parent_code) then r.parent_code end
+        -- The table's top regions have no parent in it (a city's own table has no province row): a parent
+        -- derived from the code stays out; any other region's parent must be in the table (checked).
+        case when r.level_rank > (select min(level_rank) from renamed)
+              or exists (select 1 from renamed p where p.region_code = r.parent_code) then r.parent_code end
             as parent_code,
         r.county_code,
         c.region_name as county_name,
