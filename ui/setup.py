@@ -201,17 +201,23 @@ def render_checklist(state: State) -> None:
     nxt = next((s for s in todo if not s.done), None)
     if nxt is None:
         st.success("上线所需的各项均已就绪：可以打开总览，准备第一次会议。")
+    ticked: list[str] = []  # consecutive done steps share one block: the open ones stay near the top
     for s in todo:
         if s.done:
-            st.markdown(f":green[✓] {s.no}. {s.title}：{s.summary}")
+            ticked.append(f":green[✓] {s.no}. {s.title}：{s.summary}")
             continue
+        if ticked:
+            st.markdown("  \n".join(ticked))
+            ticked = []
         head = f"下一步：{s.no}. {s.title}" if s is nxt else f"{s.no}. {s.title}"
         with st.expander(f":orange[○] {head}：{s.summary}", expanded=s is nxt):
             for text, source in zip(s.todo, (*s.uploads, *[None] * len(s.todo))):
                 st.markdown(f"- {text}")
                 if source:
                     st.page_link(UPLOAD, label=f"在数据上传页导入“{_title(state, source)}”（含模板下载）",
-                                 query_params={"source": source})
+                                 query_params={"source": source}, icon=":material/upload_file:")
+    if ticked:
+        st.markdown("  \n".join(ticked))
 
 
 def render_regions(state: State) -> None:
@@ -293,7 +299,7 @@ def extracts_table(state: State) -> pd.DataFrame:
         "已报期数": ex["periods_landed"].astype(int),
         "最新期别": [_period(p) if isinstance(p, str) else "从未报送" for p in ex["latest_period"]],
         "应报期别": [_period(p) for p in ex["expected_period"]],
-        "状态": status, "最新一期有数据的区县": cells, "缺数据的区县": gaps})
+        "状态": status, "最新一期有数据区县": cells, "缺数据区县": gaps})
 
 
 def render_extracts(state: State) -> None:
