@@ -213,6 +213,7 @@ def cmd_init(args) -> int:
             done.append(f"根区划 root region: {root_code}（{root / deployment.FILE}）")
     root_code = root_code or deployment.root_code(root)
 
+    failed: ExtractError | None = None
     existing = users.load(root)
     admins = [u for u in existing.values() if u.role == "admin"]
     name = args.admin or (admins[0].username if admins else "admin")
@@ -226,10 +227,10 @@ def cmd_init(args) -> int:
         try:
             add_user(name, "admin", scope, display_name="系统管理员", root=root, by="init",
                      password_env=ADMIN_PASSWORD_ENV)
-        except users.AuthError as e:
-            raise ExtractError("ADMIN_NOT_CREATED", f"未创建管理员：{e}（其余已完成，可重新运行 init）",
-                               f"administrator not created: {e} (the rest is done; run init again)") from None
-        done.append(f"管理员 administrator: {name}，范围 scope {users.scope_text(scope)}")
+            done.append(f"管理员 administrator: {name}，范围 scope {users.scope_text(scope)}")
+        except users.AuthError as e:  # reported after the summary: a key made just now must still be seen
+            failed = ExtractError("ADMIN_NOT_CREATED", f"未创建管理员：{e}（其余已完成，可重新运行 init）",
+                                  f"administrator not created: {e} (the rest is done; run init again)")
 
     print("童心 初始化 / tongxin init")
     for line in done:
@@ -240,6 +241,8 @@ def cmd_init(args) -> int:
         print("  已全部就绪，本次未做任何更改 / everything was in place; nothing changed")
     if not os.environ.get("TONGXIN_SECRET"):  # said every run: the backup matters as long as the key lives
         print("!" * 72 + "\n" + KEY_WARNING.format(path=key) + "\n" + "!" * 72)
+    if failed is not None:
+        raise failed
     print("下一步 next steps:\n"
           "  1. 导入行政区划代码表 land the region table: python -m etl land regions 统计用区划代码表.csv --period 2026\n"
           "  2. 导入边界 land boundaries: python -m etl boundaries 区县边界.geojson\n"

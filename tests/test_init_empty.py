@@ -95,6 +95,7 @@ def test_init_without_a_password_says_so_and_a_rerun_finishes(tmp_path):
     root = tmp_path / "data"
     out = _etl(root, "init")
     assert out.returncode == 1 and "ADMIN_NOT_CREATED" in out.stderr
+    assert "Back up" in out.stdout  # the key made by this run is still announced
     key = (root / "secret.key").read_bytes()
     again = _etl(root, "init", TONGXIN_ADMIN_PASSWORD=PASSWORD)
     assert again.returncode == 0, again.stderr
