@@ -14,10 +14,11 @@ from pathlib import Path
 from etl.land import data_dir
 
 MISSING = (
-    "缺少身份证号哈希密钥：请设置环境变量 TONGXIN_SECRET，或把密钥文件放在数据目录的 secret.key（权限 600）。"
-    "非示例数据不能在没有密钥的情况下导入或查看。\n"
-    "The ID-hash key is missing: set TONGXIN_SECRET or put the key in <data dir>/secret.key (mode 600). "
-    "Real (non-demo) data cannot be landed or served without it."
+    "缺少身份证号哈希密钥：请设置环境变量 TONGXIN_SECRET，或把密钥文件（备份）放回数据目录的 secret.key（权限 600）；"
+    "新部署请运行 python -m etl init。非示例数据没有密钥不能查看，含身份证号的数据不能导入。\n"
+    "The ID-hash key is missing: set TONGXIN_SECRET or restore the key to <data dir>/secret.key (mode 600); "
+    "a new deployment runs python -m etl init. Real (non-demo) data cannot be served without it, nor extracts "
+    "with ID numbers landed."
 )
 
 
