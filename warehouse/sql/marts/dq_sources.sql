@@ -1,8 +1,8 @@
 -- Per department extract: the latest period landed vs the latest period its cadence expects by the
 -- snapshot's data date (meta.data_date; before any extract has landed there is none, and the build's
 -- own day in Beijing, meta.build_date, says what is due by now), periods missing since the first
--- landing (completeness), rejection rates (latest period and overall). What is late, from whom — including extracts a
--- department has never sent (every contract is listed in `sources`).
+-- landing (completeness), rejection rates (latest period and overall). What is late, from whom —
+-- including extracts a department has never sent (every contract is listed in `sources`).
 with source as (
     select * from dq_loads where is_current and status = 'landed'
 ),
