@@ -143,3 +143,11 @@ def test_measure_sources_follow_the_gap_measure_catalogue():
     sql = (Path(__file__).resolve().parents[1] / "warehouse/sql/marts/gap_measures.sql").read_text(encoding="utf-8")
     rows = re.findall(r"\('([a-z0-9_]+)', '[^']*', '[^']*', '(?:demand|supply)', '([a-z_]+)'\)", sql)
     assert rows and dict(rows) == quality.MEASURE_SOURCES
+
+
+def test_volunteers_without_any_of_its_extracts_is_the_box_alone(regions_only, monkeypatch):
+    at = _app(regions_only, monkeypatch, "wf_staff")
+    at.switch_page(PAGES["volunteers"]).run()
+    assert not at.exception
+    assert "/upload?source=volunteer_teams" in _infos(at)  # 妇联 uploads its own sheets
+    assert not at.subheader  # no empty sections under it

@@ -94,6 +94,11 @@ def needs(wh, sources: str | Iterable[str], what: str = "", *, stop: bool = Fals
     return True
 
 
+def none_landed(wh, sources: str | Iterable[str]) -> bool:
+    """Whether not one of `sources` has landed (a page made only of them has nothing to show)."""
+    return len(missing(wh, sources)) == len(_names(sources))
+
+
 def card_states(wh) -> dict[str, str]:
     """Overview card key → "未导入：<title>、…" for each card whose extracts have not all landed."""
     rows = missing(wh, [s for group in CARD_SOURCES.values() for s in group])

@@ -12,6 +12,7 @@ from ui.gaps import download
 from warehouse.queries.privacy import suppress
 
 # Said instead of the unpaired list to roles without case access (the list is case work, auth/roles.py).
+SOURCES = ["volunteer_teams", "volunteers", "activities", "pairings"]  # 妇联's extracts this page reads
 UNPAIRED_ELSEWHERE = ("重点儿童的结对覆盖情况见上方指标卡和“重点儿童多、活动少的社区”表；"
                       "未结对儿童的名单由个案工作者（儿童主任）在“志愿服务”页查看，并据此联系志愿者结对。")
 

@@ -13,7 +13,7 @@ user_scope = data.user_scope()
 st.title("志愿服务")
 county = widgets.region_selector(wh.counties(user_scope), key="vol_region")
 scope = user_scope.narrow(county)
-empty.needs(wh, ["volunteer_teams", "volunteers", "activities", "pairings"], "志愿服务")
+empty.needs(wh, vu.SOURCES, "志愿服务", stop=empty.none_landed(wh, vu.SOURCES))  # nothing to show without any
 
 k = wh.query(q.kpis, scope).iloc[0]
 as_of = k["as_of_date"].strftime("%Y-%m-%d") if hasattr(k["as_of_date"], "strftime") else str(k["as_of_date"])
