@@ -110,6 +110,7 @@ def _land_regions(root: Path, demo_extracts: Path) -> None:
 def test_the_first_open_step_follows_the_order_as_a_city_goes_live(demo_extracts, tmp_path, monkeypatch):
     root = tmp_path / "data"
     monkeypatch.setenv("TONGXIN_DATA_DIR", str(root))
+    monkeypatch.setenv("TONGXIN_SECRET", "unit-test-secret")
     _land_regions(root, demo_extracts)
     build(root)
     at = _open("admin", ("99",), "admin")
@@ -132,6 +133,11 @@ def test_the_first_open_step_follows_the_order_as_a_city_goes_live(demo_extracts
     assert "5. 流动儿童监测摸排台账" in _next(at)
     assert "source=civil_register" in _links(at)
     assert "source=plan_indicators" in _links(at)  # step 7 keeps its link too, collapsed
+    # Step 6 lists the other extracts by the pages they feed: the key-children ledger (seven pages) before the
+    # residence permits (数据比对 only).
+    others = [m.value for m in at.markdown if "用于" in m.value]
+    first = {t: next(i for i, v in enumerate(others) if t in v) for t in ("重点对象台账", "流动人口居住登记")}
+    assert first["重点对象台账"] < first["流动人口居住登记"]
 
 
 class _Door:
@@ -179,7 +185,8 @@ def test_the_page_opens_on_an_empty_snapshot(tmp_path, monkeypatch):
 def test_other_extracts_come_by_the_pages_they_feed(snapshot_path):
     fed = qs.pages_fed()
     assert {"overview", "map"} <= set(fed["civil_register"])
-    assert set(fed["pairings"]) == {"volunteers"}
+    assert "volunteers" in fed["pairings"] and not {"map", "matching", "key_children"} & set(fed["pairings"])
+    assert fed["residence_permits"] == ("matching",)  # read by the cross-register checks only
     assert "key_children" in fed["visits"]
     con = connect(snapshot_path)
     try:

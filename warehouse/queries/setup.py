@@ -7,6 +7,7 @@ The page is for administrators and data officers, who land the data city-wide.
 
 from __future__ import annotations
 
+import ast
 import re
 from functools import cache
 from pathlib import Path
@@ -189,12 +190,25 @@ def region_names(con: duckdb.DuckDBPyConnection, scope: Scope, codes: tuple[str,
 
 
 _REPO = Path(__file__).resolve().parents[2]
+_SQL_WORDS = re.compile(r"\b(from|join)\b", re.IGNORECASE)
+
+
+def _sql_of(path: Path) -> str:
+    """The SQL a query module runs: its string literals that read a table, without docstrings and comments
+    (which name marts in prose)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and n.body and isinstance(n.body[0], ast.Expr)}
+    return "\n".join(n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                     and id(n) not in docs and _SQL_WORDS.search(n.value))
 
 
 @cache
 def pages_fed() -> dict[str, tuple[str, ...]]:
     """source → the pages (auth.roles.PAGES keys) whose figures it feeds, read from the code itself: the query
-    modules a page imports, the marts their SQL names, and the staging and raw tables those reach. Kept this
+    modules a page imports, the marts their SQL names, and the staging and raw tables those reach (a page
+    that imports only `warehouse.queries` itself, or reads a mart through ui/, is not seen: none does today). Kept this
     way so that a new mart or source is placed without a list to update."""
     from auth.roles import PAGES
     from warehouse.build import load_models
@@ -216,13 +230,23 @@ def pages_fed() -> dict[str, tuple[str, ...]]:
             reached[model] = out
         return reached[model]
 
+    here = Path(__file__).parent
+
+    def imported(text: str) -> set[str]:
+        """Query modules a file imports (from warehouse.queries import a, b as c; from warehouse.queries.x import y)."""
+        out = {m.strip().split(" as ")[0] for g in re.findall(r"from warehouse\.queries import ([\w, ]+)", text)
+               for m in g.split(",")}
+        out |= set(re.findall(r"from warehouse\.queries\.(\w+) import", text))
+        return {m for m in out if (here / f"{m}.py").is_file()}
+
     fed: dict[str, list[str]] = {s: [] for s in names}
     for page, (_, _, file) in PAGES.items():
-        text = (_REPO / file).read_text(encoding="utf-8")
-        modules = {m.strip().split(" as ")[0] for g in re.findall(r"from warehouse\.queries import ([\w, ]+)", text)
-                   for m in g.split(",")}
-        query_text = "".join((Path(__file__).parent / f"{m}.py").read_text(encoding="utf-8")
-                             for m in sorted(modules) if (Path(__file__).parent / f"{m}.py").is_file())
+        todo, seen = imported((_REPO / file).read_text(encoding="utf-8")), set()
+        while todo:  # the modules those modules read through (the overview's meeting module reads gaps, ...)
+            m = todo.pop()
+            seen.add(m)
+            todo |= imported((here / f"{m}.py").read_text(encoding="utf-8")) - seen
+        query_text = "\n".join(_sql_of(here / f"{m}.py") for m in sorted(seen))
         for model in mentioned(query_text):
             for s in sources_of(model):
                 fed[s].append(page)
