@@ -18,14 +18,11 @@ from etl import deployment
 from etl.contracts import sources
 from etl.errors import ExtractError
 from etl.land import land
-from tests.files import REGIONS_CSV, write_regions, write_register_csv
+from tests.files import write_regions, write_register_csv
 from warehouse.build import build, published
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "init-test-password-1"
-# Where the build needs a whole region tree: the fixture's city table with its province on top.
-_HEAD, _REST = REGIONS_CSV.split("\n", 1)
-REGIONS_WITH_PROVINCE = f"{_HEAD}\n990000000000,示范省,省,,,\n{_REST}"
 SANDBOX_DIFF = ("etl/sandbox.py still asks for the key for every source (read_and_validate → _secret): the diff "
                 "in the init helper's report lets a source without ID columns land in the sandbox without one")
 SNAPSHOT_INFO_DIFF = ("warehouse.queries.snapshot_info returns NaT for a snapshot with no data date (ui/widgets "
@@ -157,12 +154,11 @@ def test_the_cli_lands_a_region_table_without_a_key_and_refuses_a_register(tmp_p
 
 
 def test_builds_on_regions_alone_then_regions_and_one_register(keyless, tmp_path, monkeypatch):
-    (tmp_path / "区划2026.csv").write_text(REGIONS_WITH_PROVINCE, encoding="utf-8")
-    land("regions", tmp_path / "区划2026.csv", "2026", root=keyless, isolate=False)
+    land("regions", write_regions(tmp_path / "区划2026.csv"), "2026", root=keyless, isolate=False)  # a city's table
     assert _etl(keyless, "build", "--quiet").returncode == 0
     con = duckdb.connect(str(published(keyless)), read_only=True)
     try:
-        assert con.execute("select count(*) from regions").fetchall()[0][0] == 8
+        assert con.execute("select count(*) from regions").fetchall()[0][0] == 7
         assert con.execute("select count(*) from raw_civil_register").fetchall()[0][0] == 0
     finally:
         con.close()
