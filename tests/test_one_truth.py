@@ -1,25 +1,34 @@
 """One truth (数出一门): each catalogue figure shows one value under one name wherever it appears.
 
-The harness walks 总览, 目标进展, 服务缺口 and 志愿服务 (AppTest, signed in as a leader of the city, of one
-county and of one street) and the meeting pack's tables (report.pack.collect, the Excel's source), and
-records every figure it recognises: which catalogue entry it is (from what the place computes), the
-name it is shown under and the value shown. A case fails when a figure is shown under a name that is
-not its catalogue name (a leader cannot tell two definitions apart), or when one figure shows two values.
+The harness walks 总览, 目标进展, 服务缺口, 志愿服务 and 流动儿童分布 (AppTest, signed in as a leader of the city, of
+one county and of one street), presses 生成会议材料 on 总览 and reads what a leader carries away: the meeting pack's
+PDF as text, page by page, and its Excel by cell (by cell: value and number format), as the page's download buttons hand them out, and
+every other download button's file on those pages. It records every figure it recognises: which catalogue entry
+(or which table figure: an area's 缺口率, a street's count) it is, the name it is shown under and the value shown.
+A case fails when a figure is shown under a name that is not its catalogue name (a leader cannot tell two
+definitions apart), or when one figure shows two values anywhere.
 """
 from __future__ import annotations
 
 import html
+import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
+import pypdf
 import pytest
+from streamlit.runtime.media_file_storage import MediaFileStorageError
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from tests.files import signed_in
 from warehouse import queries as q
-from warehouse.queries import metrics
+from warehouse.queries import geo, metrics
+from warehouse.queries import pack as qpack
 from warehouse.queries import targets as tq
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -46,6 +55,7 @@ class Seen:
     label: str          # the name it is shown under
     text: str           # the value as shown
     where: str
+    named: bool = True  # False where the place shows the value without a name of its own (a table cell, a total)
 
 
 def _number(text: str) -> tuple[float, float] | None:
@@ -69,6 +79,8 @@ def _agree(a: str, b: str) -> bool:
     x, y = _number(a), _number(b)
     if x is None or y is None:
         return str(a).strip() == str(b).strip()
+    if x[1] == y[1] == 0.5:  # two whole numbers (counts) shown exactly: no rounding between them
+        return x[0] == y[0]
     return abs(x[0] - y[0]) <= x[1] + y[1] + 1e-9
 
 
@@ -156,6 +168,7 @@ def gaps_page(at: AppTest) -> tuple[list[Seen], dict[str, str]]:
         if len(cards) >= 3:
             out.append(Seen(metric, cards[2].label.replace("\\", ""), cards[2].value, f"服务缺口·{gap}"))
             helps[f"服务缺口·{gap}"] = cards[2].proto.help
+        out += gap_tables(at, gap)
     return out, helps
 
 
@@ -167,42 +180,284 @@ def volunteers_page(at: AppTest) -> list[Seen]:
     return [Seen(by_name[m.label], m.label, m.value, "志愿服务") for m in at.metric if m.label in by_name]
 
 
-def pack(con, codes: tuple[str, ...], names: dict[str, str]) -> list[Seen]:
-    """The meeting pack's tables (its Excel sheets) for the scope and the latest period."""
-    from report import pack as rp
+class _KeptMedia(MemoryMediaFileStorage):
+    """AppTest's in-memory media storage, kept after the run so a download button's file can be read: the file a
+    user's click would fetch is the one at the button's URL."""
 
-    period = str(q.periods(con)["period"].iloc[0])
-    d = rp.collect(con, q.Scope.of(*codes), period)
+    latest: MemoryMediaFileStorage | None = None
+
+    def __init__(self, media_endpoint: str) -> None:
+        super().__init__(media_endpoint)
+        _KeptMedia.latest = self
+
+
+def download(at: AppTest, key: str | None = None, label: str | None = None) -> bytes:
+    """The bytes of a download button of the last run (by key, or by its label)."""
+    buttons = [b for b in at.get("download_button")
+               if (key is not None and b.proto.id.endswith(f"-{key}")) or (label is not None and b.label == label)]
+    assert buttons, f"no download button {key or label}"
+    try:
+        return _KeptMedia.latest.get_file(buttons[0].proto.url.rsplit("/", 1)[-1]).content
+    except MediaFileStorageError as e:  # pragma: no cover - the button's file is part of its run
+        raise AssertionError(f"the file of {key or label} is not in the run's media") from e
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A workbook cell as a spreadsheet shows it: its value (a number stays a number) and its number format."""
+
+    value: object
+    number_format: str = "General"
+
+
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_BUILTIN_FORMATS = {"0": "General", "1": "0", "2": "0.00", "3": "#,##0", "4": "#,##0.00", "9": "0%", "10": "0.00%"}
+
+
+def workbook(xlsx: bytes) -> dict[str, list[list[Cell]]]:
+    """Every sheet's cells by row, read from the file's XML: values and number formats (no library reads both)."""
+    z = zipfile.ZipFile(io.BytesIO(xlsx))
+    wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    rels = {r.get("Id"): r.get("Target") for r in ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
+    shared = []
+    if "xl/sharedStrings.xml" in z.namelist():
+        shared = ["".join(t.text or "" for t in si.iter(f"{{{_NS['m']}}}t"))
+                  for si in ElementTree.fromstring(z.read("xl/sharedStrings.xml"))]
+    styles = ElementTree.fromstring(z.read("xl/styles.xml"))
+    custom = {n.get("numFmtId"): n.get("formatCode") for n in styles.iterfind("m:numFmts/m:numFmt", _NS)}
+    xfs = [x.get("numFmtId", "0") for x in styles.find("m:cellXfs", _NS)]
+    out = {}
+    for sh in wb.find("m:sheets", _NS):
+        ws = ElementTree.fromstring(z.read("xl/" + rels[sh.get(_REL)].removeprefix("/xl/")))
+        rows = []
+        for row in ws.iter(f"{{{_NS['m']}}}row"):
+            cells: dict[int, Cell] = {}
+            for c in row.iter(f"{{{_NS['m']}}}c"):
+                letters = re.match(r"[A-Z]+", c.get("r")).group()
+                col = 0
+                for ch in letters:
+                    col = col * 26 + ord(ch) - 64
+                v, kind = c.find("m:v", _NS), c.get("t")
+                if kind == "inlineStr":
+                    value = "".join(t.text or "" for t in c.iter(f"{{{_NS['m']}}}t"))
+                elif v is None:
+                    value = None
+                elif kind == "s":
+                    value = shared[int(v.text)]
+                elif kind in ("str", "e"):
+                    value = v.text
+                elif kind == "b":
+                    value = v.text == "1"
+                else:
+                    value = float(v.text)
+                fid = xfs[int(c.get("s", "0"))]
+                cells[col] = Cell(value, custom.get(fid, _BUILTIN_FORMATS.get(fid, fid)))
+            width = max(cells, default=0)
+            rows.append([cells.get(i, Cell(None)) for i in range(1, width + 1)])
+        out[sh.get("name")] = rows
+    return out
+
+
+def sheet_rows(xlsx: bytes, sheet: str | None, first_header: str) -> list[dict]:
+    """The rows of a sheet under its header row (the first row that holds `first_header`) as {header: Cell}, so a
+    figure is read as the value and number format a spreadsheet shows."""
+    sheets = workbook(xlsx)
+    rows = sheets[sheet] if sheet else next(iter(sheets.values()))
+    for i, r in enumerate(rows):
+        if first_header in [c.value for c in r]:
+            headers = [c.value for c in r]
+            body = [row + [Cell(None)] * (len(headers) - len(row)) for row in rows[i + 1:]]
+            # rows of the table: a value under the first header (notes below a table fill only the first column)
+            return [{h: c for h, c in zip(headers, row) if h} for row in body
+                    if sum(c.value not in (None, "") for c in row) > 1]
+    raise AssertionError(f"no header {first_header} in sheet {sheet}")
+
+
+def cell_text(cell) -> str:
+    """A cell as a figure: a number in percent format as the percentage it shows (0.704 → 70.4%), a number as
+    itself, text as written (a suppressed count's "<5")."""
+    v = cell.value
+    if isinstance(v, bool) or v is None:
+        return "" if v is None else str(v)
+    if isinstance(v, int | float):  # a number shown in percent format reads as its percentage
+        return f"{v * 100:.10g}%" if "%" in cell.number_format else f"{v:.10g}"
+    return str(v)
+
+
+def _unitless(text: str) -> str:
+    return str(text).strip().rstrip("个人名场次项").strip()
+
+
+def _labels(names: dict[str, str]) -> list[tuple[str, str]]:
+    """(name shown, entry) for every catalogue and plan-indicator name, longest first (so 流动儿童公办学校就读比例
+    is not read as 流动儿童)."""
     by_label = {**{m.name_zh: m.metric_id for m in metrics.catalogue().values()}, **names}
+    return sorted(by_label.items(), key=lambda kv: -len(kv[0]))
+
+
+def pdf_pages(pdf: bytes) -> list[str]:
+    return [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _section(pages: list[str], title: str) -> str:
+    text = "\n".join(pages)
+    start = re.search(rf"^[一二三四五六七八九十]、{re.escape(title)}$", text, re.MULTILINE)
+    if not start:
+        return ""
+    end = re.search(r"^[一二三四五六七八九十]、\S+$", text[start.end():], re.MULTILINE)
+    return text[start.end(): start.end() + end.start() if end else len(text)]
+
+
+_VALUE_OF_TARGET = re.compile(r"(?<![\d.])(<\d+|\*|—|\d[\d,]*(?:\.\d+)?万?) ?/ ?(\d[\d,]*(?:\.\d+)?)")
+
+
+def pack_pdf(pages: list[str], names: dict[str, str]) -> list[Seen]:
+    """The figures of the pack's PDF as printed: 主要指标 (name, then 本期), 未达标与滞后目标 (status, name, …,
+    latest value / target), the gaps and ranking tables' 缺口率 and the map's street table."""
+    labels = _labels(names)
     out = []
-    main = d.tables["主要指标"]
-    for r in main.to_dict("records"):
-        key = by_label.get(r["指标"])
-        if key is None:  # the headline's own label: recognise it by the headline row it came from
-            row = d.headline[d.headline["label"] == r["指标"]]
-            key = CARD_METRICS.get(row["metric"].iloc[0], row["metric"].iloc[0]) if len(row) else None
-        out.append(Seen(key, r["指标"], "" if r["本期"] is None else str(r["本期"]), "会议材料·主要指标"))
-    for r in d.tables["未达标与滞后目标"].to_dict("records"):
-        out.append(Seen(names.get(r["指标"]), r["指标"], str(r["最新值"]), "会议材料·滞后与逾期目标"))
+    for line in _section(pages, "主要指标").splitlines():
+        for label, key in labels:
+            if line.startswith(label + " "):
+                out.append(Seen(key, label, _unitless(line[len(label) + 1:].split()[0]), "会议材料PDF·主要指标"))
+                break
+    flat = re.sub(r"\s+", "", _section(pages, "未达标与滞后目标"))
+    squeezed = [(re.sub(r"\s+", "", label), label, key) for label, key in labels]
+    for m in re.finditer("未达标|滞后|逾期", flat):  # a row starts with its status, then the indicator's name
+        hit = next(((label, key) for sq, label, key in squeezed if flat.startswith(sq, m.end())), None)
+        v = _VALUE_OF_TARGET.search(flat, m.end()) if hit else None
+        if v:
+            out.append(Seen(hit[1], hit[0], v.group(1), "会议材料PDF·未达标与滞后目标"))
+    for line in _section(pages, "服务缺口").splitlines():
+        m = re.match(r"^(\d+) (\S+) .* (\d+(?:\.\d+)?%)$", line)
+        if m:
+            out.append(Seen(f"最大缺口的缺口率:{m.group(2)}", "", m.group(3), "会议材料PDF·服务缺口", named=False))
+    for line in _section(pages, "区县排名").splitlines():
+        m = re.match(r"^\d+ (\S+) .* (\d+(?:\.\d+)?%)$", line)
+        if m:
+            out.append(Seen(f"最大缺口的缺口率:{m.group(1)}", "", m.group(2), "会议材料PDF·区县排名", named=False))
+    for line in _section(pages, "流动儿童分布图（分街道乡镇）").splitlines():
+        m = re.match(r"^(\S+) (\S+) (<\d+|\*|[\d,]+)$", line)
+        if m:
+            out.append(Seen(f"街道流动儿童:{m.group(2)}", "", m.group(3), "会议材料PDF·分布图", named=False))
+    return out
+
+
+def pack_excel(xlsx: bytes, names: dict[str, str]) -> list[Seen]:
+    """The figures of the pack's workbook, read by cell: 主要指标 (本期), 未达标与滞后目标 (最新值), 缺口率 of the gaps
+    and ranking sheets (numbers in percent format), each street's count."""
+    labels = dict(_labels(names))
+    out = []
+    for r in sheet_rows(xlsx, "主要指标", "指标"):
+        label = str(r["指标"].value)
+        out.append(Seen(labels.get(label), label, cell_text(r["本期"]), "会议材料Excel·主要指标"))
+    for r in sheet_rows(xlsx, "未达标与滞后目标", "指标"):
+        label = str(r["指标"].value)
+        out.append(Seen(labels.get(label), label, cell_text(r["最新值"]), "会议材料Excel·未达标与滞后目标"))
+    sheets = workbook(xlsx)
+    for sheet, name_col in (("缺口最大的地区", "地区"), ("区县排名", "区县")):
+        if sheet not in sheets:
+            continue
+        for r in sheet_rows(xlsx, sheet, name_col):
+            c = r["缺口率"]
+            if c.value is None:
+                continue
+            assert isinstance(c.value, float) and "%" in c.number_format, (sheet, c.value, c.number_format)
+            out.append(Seen(f"最大缺口的缺口率:{r[name_col].value}", "", cell_text(c), f"会议材料Excel·{sheet}",
+                            named=False))
+    for r in sheet_rows(xlsx, "流动儿童分布（街道）", "区县"):
+        out.append(Seen(f"街道流动儿童:{r['街道（乡镇）'].value}", "", cell_text(r["人数"]), "会议材料Excel·街道",
+                        named=False))
+    return out
+
+
+def meeting_pack(at: AppTest, names: dict[str, str]) -> tuple[list[Seen], dict]:
+    """Press 生成会议材料 on 总览 and read the PDF and the Excel its two download buttons hand out."""
+    at.button(key="ov_pack_make").click().run()
+    assert not at.exception, at.exception
+    pdf, xlsx = download(at, "ov_pack_pdf"), download(at, "ov_pack_xlsx")
+    pages = pdf_pages(pdf)
+    return pack_pdf(pages, names) + pack_excel(xlsx, names), {"pages": pages, "xlsx": xlsx}
+
+
+def targets_download(at: AppTest, names: dict[str, str]) -> list[Seen]:
+    """目标进展's 下载全部计划状态表: each indicator's 当前值 under its name."""
+    out = []
+    for r in sheet_rows(download(at, "download"), None, "指标名称"):
+        if r["当前值"].value is None:
+            continue
+        label = str(r["指标名称"].value)
+        out.append(Seen(names.get(label), label, cell_text(r["当前值"]), "目标进展下载"))
+    return out
+
+
+GAP_COLUMNS = {"supply": "供给数", "demand": "需求数", "shortfall": "缺口（单位数）", "gap_share": "缺口率（%）"}
+
+
+def gap_tables(at: AppTest, gap: str) -> list[Seen]:
+    """The gaps page's table of areas and its download (and the street league and its download): each area's
+    supply, demand, shortfall and 缺口率 as shown and as downloaded."""
+    out = []
+    for marks, dl_key, name in ((("standard_value", "area_type"), "dl_gap", "area_name"),
+                                (("standard", "county_name"), "dl_league", "street_name")):
+        shown = [d.value for d in at.dataframe if set(marks) <= set(d.value.columns)]
+        if not shown:
+            continue
+        for r in shown[0].to_dict("records"):
+            for c in GAP_COLUMNS:
+                if c in r:
+                    out.append(Seen(f"{gap}:{r['area_name']}:{c}", "", str(r[c]), f"服务缺口表·{gap}", named=False))
+        head = "地区" if name == "area_name" else "街道（乡镇）"
+        for r in sheet_rows(download(at, dl_key), None, head):
+            for c, h in GAP_COLUMNS.items():
+                if h in r:
+                    v = cell_text(r[h])
+                    out.append(Seen(f"{gap}:{r[head].value}:{c}", "", f"{v}%" if c == "gap_share" and
+                                    re.fullmatch(r"-?[\d.]+", v) else v, f"服务缺口下载·{gap}", named=False))
+    return out
+
+
+def map_page(at: AppTest) -> list[Seen]:
+    """流动儿童分布 at its default view (the latest period, all ages, migrant children): the total under the
+    table, each street's count in the table and in the page's download."""
+    at.switch_page("views/map.py").run()
+    assert not at.exception, at.exception
+    out = []
+    for c in at.caption:
+        m = re.match(r"合计：(\S+) 人", c.value)
+        if m:
+            out.append(Seen("migrant_children", metrics.label("migrant_children"), m.group(1), "流动儿童分布·合计",
+                            named=False))
+    table = [d.value for d in at.dataframe if {"街道（乡镇）", "人数"} <= set(d.value.columns)]
+    for r in table[0].to_dict("records") if table else []:
+        out.append(Seen(f"街道流动儿童:{r['街道（乡镇）']}", "", str(r["人数"]), "流动儿童分布·表", named=False))
+    for r in sheet_rows(download(at, "map_download"), None, "街道（乡镇）"):
+        out.append(Seen(f"街道流动儿童:{r['街道（乡镇）'].value}", "", cell_text(r["人数"]), "流动儿童分布·下载",
+                        named=False))
     return out
 
 
 @pytest.fixture(scope="module", params=list(SCOPES))
 def seen(request, data_dir, con) -> dict:
-    """Everything the harness recognised for one scope (the pages run once per scope)."""
+    """Everything the harness recognised for one scope (the pages and the pack run once per scope)."""
     mp = pytest.MonkeyPatch()
     try:
+        mp.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", _KeptMedia)
         codes = SCOPES[request.param]
         names = _indicator_metric(con)
         at = _app(data_dir, mp, codes)
         plans = list(tq.plans(con, q.Scope.everything())["plan_id"])
-        found = overview(at, names) + targets_page(at, names, plans)
+        found = overview(at, names)
+        pack_found, pack_files = meeting_pack(at, names)
+        found += pack_found + targets_page(at, names, plans) + targets_download(at, names)
         gap_figures, gap_help = gaps_page(at)
-        found += gap_figures + volunteers_page(at) + pack(con, codes, names)
+        found += gap_figures + volunteers_page(at) + map_page(at)
     finally:
         mp.undo()
     canonical = _canonical_names(con)
-    return {"scope": request.param, "figures": found, "gap_help": gap_help, "canonical": canonical}
+    return {"scope": request.param, "figures": found, "gap_help": gap_help, "canonical": canonical,
+            "pack": pack_files, "codes": codes}
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,13 +469,59 @@ def test_one_name_one_value(seen, metric):
     """Wherever the figure appears it carries its catalogue name and one value."""
     here = [s for s in seen["figures"] if s.metric == metric]
     name = metrics.label(metric)
-    misnamed = [f"{s.where}: “{s.label}”" for s in here if s.label != name]
+    misnamed = [f"{s.where}: “{s.label}”" for s in here if s.named and s.label != name]
     assert not misnamed, f"{seen['scope']}: {metric} should be called “{name}”, shown as {misnamed}"
+    _one_value(seen["scope"], name, here)
+
+
+def _one_value(scope: str, name: str, here: list[Seen]) -> None:
     shown = [s for s in here if _number(s.text) is not None or s.text.strip()]
     for a in shown:
         for b in shown:
-            assert _agree(a.text, b.text), (f"{seen['scope']}: {name} is {a.text} on {a.where} "
-                                            f"but {b.text} on {b.where}")
+            assert _agree(a.text, b.text), f"{scope}: {name} is {a.text} on {a.where} but {b.text} on {b.where}"
+
+
+def test_every_figure_one_value(seen):
+    """Every figure the harness recognised (catalogue figures and table figures: an area's 缺口率, a street's count)
+    shows one value on the pages, in the pack's PDF and Excel and in every download."""
+    by_key: dict[str, list[Seen]] = {}
+    for s in seen["figures"]:
+        if s.metric:
+            by_key.setdefault(s.metric, []).append(s)
+    for key, here in by_key.items():
+        _one_value(seen["scope"], key, here)
+
+
+def test_the_harness_reads_every_carried_away_file(seen):
+    """Each source the harness reads gave it figures, so a parse that silently finds nothing cannot pass: the
+    pack's PDF and Excel, the targets and map downloads and, where the scope has county tables, the gaps'."""
+    where = {s.where.split("·")[0] for s in seen["figures"]}
+    want = {"会议材料PDF", "会议材料Excel", "流动儿童分布", "总览卡片"}
+    if seen["scope"] != "street":
+        want |= {"服务缺口下载", "服务缺口表"}
+    if "目标进展状态表" in where:  # the download holds what the page's status tables show
+        want.add("目标进展下载")
+    assert want <= where, f"{seen['scope']}: nothing read from {sorted(want - where)}"
+    pdf = [s for s in seen["figures"] if s.where == "会议材料PDF·主要指标"]
+    excel = [s for s in seen["figures"] if s.where == "会议材料Excel·主要指标"]
+    assert sorted(s.label for s in pdf) == sorted(s.label for s in excel), "every headline figure is in the PDF"
+    both = {s.metric for s in seen["figures"] if s.where.startswith("会议材料PDF")} & \
+        {s.metric for s in seen["figures"] if s.where.startswith("总览")}
+    assert {"migrant_children", "key_children", "volunteer_person_times"} <= both
+
+
+def test_pack_cover_names_the_scope(seen, con):
+    """The pack's cover names the region the leader's scope covers, from the city down (示范市东湖区凤亭镇)."""
+    codes = seen["codes"]
+    city = qpack.city_name(con, q.Scope.of(*codes))
+    cover = seen["pack"]["pages"][0]
+    want = city
+    if len(codes[0]) >= 6:
+        want += q.counties(con, q.Scope.of(codes[0][:6]))["county_name"].iloc[0]
+    if len(codes[0]) >= 9:
+        shapes = geo.shapes(con, q.Scope.of(codes[0]), "street")
+        want += shapes["region_name"].iloc[0]
+    assert f"区域 {want}" in re.sub(r"[ \u3000]+", " ", cover), cover
 
 
 def test_a_name_means_one_figure(seen):
@@ -228,7 +529,7 @@ def test_a_name_means_one_figure(seen):
     visits is called by a catalogue name (so its (?) definition can be found)."""
     by_label: dict[str, set[str]] = {}
     for s in seen["figures"]:
-        if s.metric:
+        if s.metric and s.named:
             by_label.setdefault(s.label, set()).add(s.metric)
     assert not {k: v for k, v in by_label.items() if len(v) > 1}
     names = {m.name_zh for m in metrics.catalogue().values()} | set(seen["canonical"])
@@ -239,7 +540,7 @@ def test_a_name_means_one_figure(seen):
 def test_gap_figures_carry_their_definition(seen):
     """The gaps page's vaccination, health-record and visit figures carry the catalogue's (?) definition, so
     a reader can tell them from the department-reported rates of the same names' families."""
-    shown = [f for f in seen["figures"] if f.where.startswith("服务缺口")]
+    shown = [f for f in seen["figures"] if f.where.startswith("服务缺口·")]
     missing = [f.where for f in shown if seen["gap_help"].get(f.where) != metrics.help(f.metric)]
     assert shown or seen["scope"] == "street", "the city and county pages show gap rate cards"
     assert not missing, f"{seen['scope']}: no catalogue (?) on {missing}"
