@@ -26,7 +26,7 @@ PASSWORD = "init-test-password-1"
 SANDBOX_DIFF = ("etl/sandbox.py still asks for the key for every source (read_and_validate → _secret): the diff "
                 "in the init helper's report lets a source without ID columns land in the sandbox without one")
 SNAPSHOT_INFO_DIFF = ("warehouse.queries.snapshot_info returns NaT for a snapshot with no data date (ui/widgets "
-                      "cannot format it), ui/upload.default_period and views/volunteers.py format it too, and "
+                      "cannot format it), ui/upload.default_period formats it too, and "
                       "ui/auth.user_scope does not read the whole-deployment scope: see the init helper's report")
 
 
