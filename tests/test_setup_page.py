@@ -3,6 +3,7 @@ through regions, boundaries and users to the first extracts; and 数据上传 op
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,8 @@ def test_the_page_shows_the_region_table_and_every_contract(role, username, data
     n = counts["county"]
     assert register["最新一期有数据区县"] == f"{n}/{n}" and register["状态"] == "按期"
     assert any("已配置" in s.value for s in at.success)  # the key: present, never shown
+    texts = [e.value for kind in ("markdown", "caption", "success", "warning", "info", "error") for e in getattr(at, kind)]
+    assert not [t for t in texts if os.environ["TONGXIN_SECRET"] in t]
     roles = next(d.value for d in at.dataframe if "角色" in d.value.columns)
     assert {"区县工作人员", "数据专员"} <= set(roles["角色"])
 
@@ -180,6 +183,41 @@ def test_the_page_opens_on_an_empty_snapshot(tmp_path, monkeypatch):
     at = _open("admin", ("99",), "admin")
     assert "2. 区划代码表" in _next(at) and "source=regions" in _links(at)
     assert any("尚未导入区划代码表" in e.value for e in at.error)
+
+
+PARTIAL_REGIONS = """区划代码,名称,层级,上级代码
+990000000000,示范省,省,
+990100000000,示范市,市,990000000000
+990101000000,东湖区,区县,990100000000
+990101001000,滨江街道,街道,990101000000
+990101001001,桃园社区,社区,990101001000
+990101002000,工业园街道,街道,990101000000
+990102000000,西山区,区县,990100000000
+"""
+
+
+def test_the_region_table_names_its_root_and_its_gaps(tmp_path, monkeypatch):
+    """A city's table that keeps its province is rooted at the city; a county without streets is a problem,
+    a street without communities a note."""
+    root = tmp_path / "data"
+    monkeypatch.setenv("TONGXIN_DATA_DIR", str(root))
+    monkeypatch.setenv("TONGXIN_SECRET", "unit-test-secret")
+    (tmp_path / "区划.csv").write_text(PARTIAL_REGIONS, encoding="utf-8")
+    land("regions", tmp_path / "区划.csv", "2025", root=root)
+    build(root)
+    con = connect(published(root))
+    try:
+        everything = q.Scope.of("99")
+        assert qs.root(con, everything).iloc[0]["region_name"] == "示范市"
+        assert qs.root(con, everything, "990000000000").iloc[0]["region_name"] == "示范省"  # as configured
+        problems = qs.region_problems(con, everything)
+        assert dict(zip(problems["region_name"], problems["problem"])) == {
+            "西山区": "county_without_streets", "工业园街道": "street_without_communities"}
+        levels = qs.regions_by_level(con, q.Scope.of("990100")).set_index("level")["regions"]
+        assert levels.to_dict() == {"province": 1, "city": 1, "county": 2, "street": 2, "community": 1}
+        assert qs.boundary_coverage(con, everything)["with_polygon"].sum() == 0
+    finally:
+        con.close()
 
 
 def test_other_extracts_come_by_the_pages_they_feed(snapshot_path):

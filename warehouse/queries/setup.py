@@ -23,12 +23,16 @@ LEVELS = ("province", "city", "county", "street", "community")
 LEVEL_ZH = {"province": "省", "city": "市", "county": "区县", "street": "街道（乡镇）", "community": "社区（村）"}
 # Levels a page draws as polygons (the map's street choropleth and its county outlines); communities are points.
 POLYGON_LEVELS = ("county", "street")
+# A region's own prefix (its code without the zeros of the levels below): a scope's ancestors are the regions
+# whose prefix begins the scope's (a 12-digit province code never does).
+_PREFIX = ("case level when 'province' then left(region_code, 2) when 'city' then left(region_code, 4) "
+           "when 'county' then left(region_code, 6) when 'street' then left(region_code, 9) else region_code end")
 
 
 def regions_by_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Regions of the landed table per level, every level listed (0 where none): level, level_zh, regions.
     A region above the scope (a city user's province) is counted: it is part of the table they work from."""
-    where, params = _scope_predicate(scope, "region_code", ancestors=True)
+    where, params = _scope_predicate(scope, _PREFIX, ancestors=True)
     got = _df(con, f"select level, count(*) as regions from regions where {where} group by level", params)
     n = dict(zip(got["level"], got["regions"]))
     return pd.DataFrame({"level": LEVELS, "level_zh": [LEVEL_ZH[x] for x in LEVELS],
@@ -42,7 +46,7 @@ def root(con: duckdb.DuckDBPyConnection, scope: Scope, configured: str | None = 
     down while it has a single child (a city's table that keeps its province names the city), never below
     a county.
     """
-    where, params = _scope_predicate(scope, "region_code", ancestors=True)
+    where, params = _scope_predicate(scope, _PREFIX, ancestors=True)
     top = _df(con, f"""
         select region_code, region_name, level, parent_code from regions
         where level in ('province', 'city', 'county') and {where} order by region_code""", params)
@@ -184,7 +188,7 @@ def extract_counties(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFra
 
 def region_names(con: duckdb.DuckDBPyConnection, scope: Scope, codes: tuple[str, ...]) -> pd.DataFrame:
     """Names of the given 12-digit codes found in the region table: region_code, region_name."""
-    where, params = _scope_predicate(scope, "region_code", ancestors=True)
+    where, params = _scope_predicate(scope, _PREFIX, ancestors=True)
     return _df(con, f"select region_code, region_name from regions where region_code in (select unnest(?)) "
                     f"and {where}", [list(codes), *params])
 
