@@ -23,11 +23,6 @@ from warehouse.build import build, published
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "init-test-password-1"
-SANDBOX_DIFF = ("etl/sandbox.py still asks for the key for every source (read_and_validate → _secret): the diff "
-                "in the init helper's report lets a source without ID columns land in the sandbox without one")
-SNAPSHOT_INFO_DIFF = ("warehouse.queries.snapshot_info returns NaT for a snapshot with no data date (ui/widgets "
-                      "cannot format it), ui/upload.default_period formats it too, and "
-                      "ui/auth.user_scope does not read the whole-deployment scope: see the init helper's report")
 
 
 def _env(root: Path, **extra: str) -> dict[str, str]:
@@ -141,7 +136,6 @@ def test_sources_without_id_numbers_land_without_a_key_and_registers_are_refused
     assert e.value.code == "NO_SECRET"
 
 
-@pytest.mark.xfail(strict=True, reason=SANDBOX_DIFF)
 def test_the_cli_lands_a_region_table_without_a_key_and_refuses_a_register(tmp_path):
     root = tmp_path / "data"
     regions = write_regions(tmp_path / "区划2026.csv")
@@ -195,7 +189,6 @@ def test_builds_on_other_parts_of_the_demo(subset, demo_extracts, keyless):
         con.close()
 
 
-@pytest.mark.xfail(strict=True, reason=SNAPSHOT_INFO_DIFF)
 def test_the_app_opens_every_page_on_an_empty_snapshot(tmp_path, monkeypatch):
     """The administrator `etl init` made (the whole deployment, no root given) signs in and opens every page:
     pages may say there is no data, none may fail."""

@@ -46,6 +46,8 @@ def user_scope() -> q.Scope:
     role = ROLES.get(user["role"]) if user else None
     if not user or role is None or not user.get("scope"):
         return q.Scope()
+    if "" in user["scope"]:  # the whole deployment (auth.users.EVERYWHERE: `etl init` without --root)
+        return q.Scope.everything(exact=role.case_access)
     return q.Scope.of(*user["scope"], exact=role.case_access)
 
 

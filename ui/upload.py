@@ -48,7 +48,8 @@ def template(source: str) -> bytes:
 def default_period(source: str, data_date) -> str:
     """The period the data date falls in, in the source's grain (e.g. 2026-10 for a monthly source)."""
     grain = get_source(source).period
-    d = pd.Timestamp(data_date)
+    # Before any extract has landed there is no data date: the period running today (Beijing).
+    d = pd.Timestamp.now(tz="Asia/Shanghai") if data_date is None or pd.isna(data_date) else pd.Timestamp(data_date)
     return {"month": f"{d.year}-{d.month:02d}", "quarter": f"{d.year}Q{(d.month - 1) // 3 + 1}",
             "half_year": f"{d.year}H{1 if d.month <= 6 else 2}", "year": f"{d.year}"}[grain]
 

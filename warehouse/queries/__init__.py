@@ -213,7 +213,8 @@ def snapshot_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
     if df.empty:
         raise SnapshotNotFound("快照缺少 meta 信息 / snapshot has no meta row")
     r = df.iloc[0]
-    return SnapshotInfo(str(r.snapshot_id), r.built_at, r.data_date, bool(r.is_demo))
+    data_date = None if pd.isna(r.data_date) else r.data_date  # no extract landed yet: no data date
+    return SnapshotInfo(str(r.snapshot_id), r.built_at, data_date, bool(r.is_demo))
 
 
 def periods(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
