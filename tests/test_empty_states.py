@@ -17,7 +17,7 @@ from etl.contracts import get_source
 from etl.land import land
 from tests.files import signed_in
 from warehouse import queries as q
-from warehouse.build import BuildError, build, published
+from warehouse.build import build, published
 from warehouse.queries import quality
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -38,10 +38,7 @@ def _partial(tmp_path_factory, demo_extracts, name: str, keep: set[str]) -> Path
             land(f["source"], demo_extracts / f["file"], f["period"], root=root, synthetic=True, user="fixture",
                  isolate=False)
     land_demo_boundaries(demo_extracts, root)
-    try:
-        build(root)
-    except BuildError as e:  # the build of a partial folder is being made to work elsewhere
-        pytest.xfail(f"a partial folder does not build yet: {str(e).splitlines()[-1]}")
+    build(root)
     return root
 
 
