@@ -19,7 +19,15 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # The demo warehouse, built once through the same ETL a department's file goes through.
+# Never into a real deployment's folder: `etl init` (users, a root region) or a landing there means real data,
+# and the demo would mix fictional children into it; such a folder publishes with `python -m etl build`.
 $(TONGXIN_DATA_DIR)/snapshots/CURRENT: | $(VENV)/.installed
+	@if [ -e "$(TONGXIN_DATA_DIR)/deployment.yaml" ] || [ -e "$(TONGXIN_DATA_DIR)/auth/users.json" ] || \
+	    [ -e "$(TONGXIN_DATA_DIR)/landed/load_log.jsonl" ]; then \
+	  echo "数据目录 $(TONGXIN_DATA_DIR) 已用于真实部署但尚未发布快照：请运行 python -m etl build，不会写入示例数据。"; \
+	  echo "The data folder is a real deployment without a published snapshot: run python -m etl build (no demo data is written)."; \
+	  echo "（若这是中断的示例导入 an interrupted demo: make clean-data 后重试 then retry）"; \
+	  exit 1; fi
 	$(PY) -m etl init-demo --scale city
 
 demo: $(TONGXIN_DATA_DIR)/snapshots/CURRENT
