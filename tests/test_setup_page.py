@@ -246,3 +246,13 @@ def test_the_upload_page_opens_on_the_source_in_its_link(data_dir, monkeypatch):
     assert box.value == "visits" and box.format_func(box.value) == "走访记录"
     box.set_value("activities").run()  # the user may still choose another
     assert at.selectbox(key="up_source").value == "activities"
+
+
+def test_a_link_to_an_extract_the_user_does_not_land_says_who_does(data_dir, monkeypatch):
+    monkeypatch.setenv("TONGXIN_DATA_DIR", str(data_dir))
+    at = signed_in(AppTest.from_file(APP, default_timeout=120), "wf_staff", ("990100",), "fulian").run()
+    at.query_params["source"] = "visits"
+    at.switch_page("views/upload.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="up_source").value != "visits"  # 妇联 staff land their own three extracts
+    assert any("走访记录" in c.value and "数据专员" in c.value for c in at.caption)

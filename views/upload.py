@@ -32,6 +32,8 @@ asked = st.query_params.get("source")  # /upload?source=visits (links from 上�
 if asked in choices and st.session_state.get("up_source_asked") != asked:
     st.session_state["up_source"] = st.session_state["up_source_asked"] = asked
 source = st.selectbox("数据来源", list(choices), format_func=choices.get, placeholder="选择数据来源", key="up_source")
+if asked in contract_sources() and asked not in choices:
+    st.caption(f"“{contract_sources()[asked].title}”不在您可上传的数据中，请联系数据专员导入。")
 src = get_source(source)
 auth.download_button(f"下载“{src.title}”Excel模板", up.template(source), f"{src.title}模板.xlsx", what="上传模板",
                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="up_template")
