@@ -1,7 +1,7 @@
 """One truth (数出一门): each catalogue figure shows one value under one name wherever it appears.
 
 The harness walks 总览, 目标进展, 服务缺口, 志愿服务 and 流动儿童分布 (AppTest, signed in as a leader of the city, of
-one county and of one street), presses 生成会议材料 on 总览 and reads what a leader carries away: the meeting pack's
+one county and of one street; 重点儿童 as a case worker of the same area), presses 生成会议材料 on 总览 and reads what a leader carries away: the meeting pack's
 PDF as text, page by page, and its Excel by cell (by cell: value and number format), as the page's download buttons hand them out, and
 every other download button's file on those pages. It records every figure it recognises: which catalogue entry
 (or which table figure: an area's 缺口率, a street's count) it is, the name it is shown under and the value shown.
@@ -44,6 +44,7 @@ GAP_METRICS = {"vaccination": "vaccination_on_schedule", "health_records": "heal
 # The figures whose disagreement the users reported, and the other headline figures.
 CASES = ("health_record_rate", "health_record_rate_reported", "vaccination_rate_reported",
          "vaccination_on_schedule", "health_record_share_gap", "visited_30d_rate", "visit_3m_share",
+         "visit_overdue", "visit_on_time_rate",
          "public_school_share", "migrant_children", "key_children", "volunteer_person_times")
 # Words that make a label a figure about one of the reported cases: such a label must be a catalogue name.
 CASE_WORDS = ("接种", "建档", "走访")
@@ -438,6 +439,28 @@ def map_page(at: AppTest) -> list[Seen]:
     return out
 
 
+def key_children_page(data_dir, mp, codes: tuple[str, ...]) -> tuple[list[Seen], list]:
+    """重点儿童 as a case worker of the same area sees it: 走访逾期人数 and 重点对象按期走访率 on the cards, and the
+    due list's download, where each overdue child is a row (是否逾期 = 是) and 逾期天数 a number. Returns the
+    figures and the 逾期天数 cells (for the check that they are numbers)."""
+    mp.setenv(q.DATA_DIR_ENV, str(data_dir))
+    at = signed_in(AppTest.from_file(APP, default_timeout=60), "case_worker", codes,
+                   username=f"truth-case-{codes[0]}")
+    at.switch_page("views/key_children.py").run()
+    assert not at.exception, at.exception
+    out = []
+    cards = {m.label: m.value for m in at.metric}
+    for metric in ("visit_overdue", "visit_on_time_rate"):
+        if metrics.label(metric) in cards:
+            out.append(Seen(metric, metrics.label(metric), cards[metrics.label(metric)], "重点儿童卡片"))
+    rows = sheet_rows(download(at, "kc_xlsx"), None, "逾期天数")
+    cut = any(c.value.startswith("名单较长") for c in at.caption)  # the list stopped at its limit
+    if not cut:
+        overdue = sum(1 for r in rows if r["是否逾期"].value == "是")
+        out.append(Seen("visit_overdue", "", str(overdue), "重点儿童下载·应访名单逾期行数", named=False))
+    return out, [r["逾期天数"] for r in rows]
+
+
 @pytest.fixture(scope="module", params=list(SCOPES))
 def seen(request, data_dir, con) -> dict:
     """Everything the harness recognised for one scope (the pages and the pack run once per scope)."""
@@ -453,11 +476,13 @@ def seen(request, data_dir, con) -> dict:
         found += pack_found + targets_page(at, names, plans) + targets_download(at, names)
         gap_figures, gap_help = gaps_page(at)
         found += gap_figures + volunteers_page(at) + map_page(at)
+        case_figures, overdue_days = key_children_page(data_dir, mp, codes)
+        found += case_figures
     finally:
         mp.undo()
     canonical = _canonical_names(con)
     return {"scope": request.param, "figures": found, "gap_help": gap_help, "canonical": canonical,
-            "pack": pack_files, "codes": codes}
+            "pack": pack_files, "codes": codes, "overdue_days": overdue_days}
 
 
 # --------------------------------------------------------------------------------------------
@@ -496,7 +521,7 @@ def test_the_harness_reads_every_carried_away_file(seen):
     """Each source the harness reads gave it figures, so a parse that silently finds nothing cannot pass: the
     pack's PDF and Excel, the targets and map downloads and, where the scope has county tables, the gaps'."""
     where = {s.where.split("·")[0] for s in seen["figures"]}
-    want = {"会议材料PDF", "会议材料Excel", "流动儿童分布", "总览卡片"}
+    want = {"会议材料PDF", "会议材料Excel", "流动儿童分布", "总览卡片", "重点儿童卡片", "重点儿童下载"}
     if seen["scope"] != "street":
         want |= {"服务缺口下载", "服务缺口表"}
     if "目标进展状态表" in where:  # the download holds what the page's status tables show
@@ -508,6 +533,15 @@ def test_the_harness_reads_every_carried_away_file(seen):
     both = {s.metric for s in seen["figures"] if s.where.startswith("会议材料PDF")} & \
         {s.metric for s in seen["figures"] if s.where.startswith("总览")}
     assert {"migrant_children", "key_children", "volunteer_person_times"} <= both
+
+
+def test_downloads_keep_numbers_numbers(seen):
+    """逾期天数 in the due list's Excel is a number a spreadsheet can sort and sum, not text; 缺口率 cells of the
+    pack are numbers in percent format (checked as they are read)."""
+    days = seen["overdue_days"]
+    assert days, f"{seen['scope']}: the due list has rows"
+    text = [c.value for c in days if c.value is not None and not isinstance(c.value, float)]
+    assert not text, f"{seen['scope']}: 逾期天数 as text: {text[:5]}"
 
 
 def test_pack_cover_names_the_scope(seen, con):
