@@ -74,9 +74,12 @@ def test_a_province_deployment_says_the_province_and_qualifies_counties_by_city(
 
 
 def test_a_configured_root_names_the_deployment(tmp_path):
-    con = _regions(tmp_path, PROVINCE)
+    con = _regions(tmp_path, [r for r in PROVINCE if not r[0].startswith("9802")])  # the root kept its part
     assert q.deployment(con, EVERYTHING, root="980100000000").name == "甲市"
     assert q.deployment(con, EVERYTHING, root="110100000000").name == "示范省"  # not in the table: the top
+    (tmp_path / "wide").mkdir()
+    con = _regions(tmp_path / "wide", PROVINCE)  # the table still holds 乙市: its figures are not 甲市's
+    assert q.deployment(con, EVERYTHING, root="980100000000").name == "示范省"
 
 
 def test_district_and_county_level_city_words():

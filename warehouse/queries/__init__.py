@@ -290,8 +290,13 @@ def deployment(con: duckdb.DuckDBPyConnection, scope: Scope, root: str | None = 
     df = _df(con, "select region_code, region_name, level from regions where level in ('province', 'city', "
                   "'county', 'street')")
     if root is not None and root in set(df["region_code"]):
-        r = df[df["region_code"] == root].iloc[0]
-        return Deployment(str(r.region_code), str(r.region_name), str(r.level))
+        inside = _prefix_of(root)
+        # The configured root names the deployment only if the table holds nothing beside it (its ancestors
+        # aside): figures over a wider table must not go under the root's name.
+        beside = [c for c in df["region_code"] if not c.startswith(inside) and not inside.startswith(_prefix_of(c))]
+        if not beside:
+            r = df[df["region_code"] == root].iloc[0]
+            return Deployment(str(r.region_code), str(r.region_name), str(r.level))
     if df.empty:
         return Deployment(None, None, None)
     top = min(df["level"], key=_LEVEL_ORDER.index)
