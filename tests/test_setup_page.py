@@ -13,7 +13,7 @@ from auth import users
 from etl.__main__ import land_demo_boundaries
 from etl.contracts import sources
 from etl.land import land, landings, withdraw
-from tests.files import signed_in
+from tests.files import signed_in, write_register_csv
 from ui import setup as us
 from warehouse import queries as q
 from warehouse.build import build, published
@@ -219,6 +219,27 @@ def test_the_region_table_names_its_root_and_its_gaps(tmp_path, monkeypatch):
         assert qs.boundary_coverage(con, everything)["with_polygon"].sum() == 0
     finally:
         con.close()
+
+
+def test_a_county_missing_from_the_registers_latest_period_is_named(tmp_path, monkeypatch):
+    root = tmp_path / "data"
+    monkeypatch.setenv("TONGXIN_DATA_DIR", str(root))
+    monkeypatch.setenv("TONGXIN_SECRET", "unit-test-secret")
+    (tmp_path / "区划.csv").write_text(PARTIAL_REGIONS, encoding="utf-8")
+    land("regions", tmp_path / "区划.csv", "2025", root=root)
+    land("civil_register", write_register_csv(tmp_path / "台账.csv"), "2026H1", root=root)  # 东湖区 only
+    build(root)
+    con = connect(published(root))
+    try:
+        state = us.gather(_Door(con), q.Scope.of("9901"))
+    finally:
+        con.close()
+    register = state.counties[state.counties["source"] == "civil_register"].set_index("county_name")["has_rows"]
+    assert register.to_dict() == {"东湖区": True, "西山区": False}
+    step = us.steps(state)[4]
+    assert step.done and "2026年上半年" in step.summary and "缺 西山区" in step.summary
+    row = us.extracts_table(state).set_index("数据名称").loc["流动儿童监测摸排台账"]
+    assert row["最新一期有数据区县"] == "1/2" and row["缺数据区县"] == "西山区"
 
 
 def test_other_extracts_come_by_the_pages_they_feed(snapshot_path):

@@ -130,7 +130,10 @@ def _extract_step(state: State, no: int, title: str, source: str) -> Step:
     period = _expected(state, source)
     if state.landed(source):
         row = state.extracts[state.extracts["source"] == source].iloc[0]
-        return Step(no, title, True, f"已报至 {_period(row['latest_period'])}")
+        counties = state.counties[state.counties["source"] == source]
+        lacking = counties.loc[~counties["has_rows"].astype(bool), "county_name"]
+        note = f"；最新一期缺 {'、'.join(md(n) for n in lacking)} 的数据" if len(lacking) else ""
+        return Step(no, title, True, f"已报至 {_period(row['latest_period'])}{note}")
     return Step(no, title, False, f"尚未导入“{md(_title(state, source))}”",
                 (f"应报期：{_period(period)}；命令行：{_land_cmd(source, period)}",),
                 (source,))
