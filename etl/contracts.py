@@ -59,6 +59,7 @@ class Source:
     columns: tuple[Column, ...]
     require_any: tuple[tuple[str, ...], ...] = ()
     date_order: tuple[tuple[str, ...], ...] = ()  # [[earlier, later], ...]: later must not precede earlier
+    on_demand: bool = False  # sent when there is something to send (a change list), not on a cadence
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -142,7 +143,7 @@ def load_source(path: Path) -> Source:
         name=name, title=raw["title"], title_en=raw["title_en"], department=raw["department"],
         kind=raw["kind"], period=raw["period"], about_children=bool(raw.get("about_children")),
         max_age=_age(raw.get("max_age", 16 if raw.get("about_children") else None), name),
-        key=key, columns=cols, require_any=groups, date_order=order,
+        key=key, columns=cols, require_any=groups, date_order=order, on_demand=bool(raw.get("on_demand")),
     )
 
 

@@ -172,6 +172,7 @@ def _changes_landed(data: Path, tmp_path: Path) -> None:
 def test_the_change_table_lands_with_codes_padded(data, tmp_path, changes_live):
     _changes_landed(data, tmp_path)
     acc, _ = _accepted(data, "region_changes", "2026")
+    assert contracts.get_source("region_changes").on_demand  # sent when divisions change: never late
     first = _by_code(acc, "old_code")["980421000000"]
     assert first["new_code"] == "980412000000" and first["change_type"] == "撤县设区"
     assert first["effective_date"] == date(2026, 1, 1)
