@@ -174,8 +174,6 @@ def test_an_empty_folder_asks_for_the_region_table_first(tmp_path, monkeypatch):
         con.close()
 
 
-@pytest.mark.xfail(strict=False, reason="the app's frame (app.py's sidebar footer, ui/widgets.snapshot_caption) opening "
-                                        "a snapshot without a data date is being fixed beside the empty-folder build")
 def test_the_page_opens_on_an_empty_snapshot(tmp_path, monkeypatch):
     root = tmp_path / "data"
     monkeypatch.setenv("TONGXIN_DATA_DIR", str(root))
