@@ -148,3 +148,20 @@ def test_volunteers_without_any_of_its_extracts_is_the_box_alone(regions_only, m
     assert not at.exception
     assert "/upload?source=volunteer_teams" in _infos(at)  # 妇联 uploads its own sheets
     assert not at.subheader  # no empty sections under it
+
+
+@pytest.fixture(scope="module")
+def nothing(tmp_path_factory, data_dir) -> Path:
+    """A data folder with nothing landed, built (what a new server shows after init)."""
+    root = tmp_path_factory.mktemp("nothing")
+    build(root)
+    return root
+
+
+@pytest.mark.parametrize("page", ["overview", "gaps", "key_children", "volunteers"])
+def test_before_anything_landed_the_region_table_comes_first(page, nothing, monkeypatch):
+    at = _app(nothing, monkeypatch, "admin")
+    at.switch_page(PAGES[page]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    items = re.findall(r"^- \*\*(.+?)\*\*", _infos(at), flags=re.MULTILINE)
+    assert items and items[0] == get_source("regions").title

@@ -24,6 +24,7 @@ from ui import format as fmt
 from warehouse.queries import quality
 
 UPLOAD_PAGE, SETUP_PAGE = "upload", "setup"
+REGIONS = "regions"
 NO_UPLOAD = "请联系数据专员导入"
 
 # The extracts behind each overview card (the card shows 未导入 while one of them has never landed).
@@ -43,10 +44,11 @@ def _names(sources: str | Iterable[str]) -> tuple[str, ...]:
 
 def missing(wh, sources: str | Iterable[str]) -> pd.DataFrame:
     """The extracts among `sources` that have never landed (quality.missing: source, title, department,
-    cadence, expected_period), through the door with the signed-in user's scope."""
+    cadence, expected_period), through the door with the signed-in user's scope. The region table comes
+    first whenever it is missing: no page works without it."""
     from ui import data
 
-    return wh.query(quality.missing, data.user_scope(), _names(sources))
+    return wh.query(quality.missing, data.user_scope(), _names([REGIONS, *_names(sources)]))
 
 
 def _role() -> str:
@@ -96,7 +98,8 @@ def needs(wh, sources: str | Iterable[str], what: str = "", *, stop: bool = Fals
 
 def none_landed(wh, sources: str | Iterable[str]) -> bool:
     """Whether not one of `sources` has landed (a page made only of them has nothing to show)."""
-    return len(missing(wh, sources)) == len(_names(sources))
+    names = _names(sources)
+    return int(missing(wh, names)["source"].isin(names).sum()) == len(names)
 
 
 def card_states(wh) -> dict[str, str]:
