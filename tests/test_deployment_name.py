@@ -71,6 +71,8 @@ def test_a_province_deployment_says_the_province_and_qualifies_counties_by_city(
     one_city = q.counties(con, q.Scope.of("9801"))
     assert list(widgets.area_names(one_city).values()) == ["东湖区"]  # one city: no qualifier needed
     assert gq.has_urban_core(con, EVERYTHING)
+    assert qpack.city_name(con, q.Scope.of("98")) == "示范省"  # the pack's cover, not 甲市、乙市
+    assert qpack.city_name(con, q.Scope.of("980202")) == "乙市"  # a county user's pack names its city
 
 
 def test_a_configured_root_names_the_deployment(tmp_path):

@@ -49,12 +49,7 @@ def period_selector(periods: pd.DataFrame, *, key: str = "period") -> str | None
 
 def scope_covers(scope: q.Scope, code: str | None) -> bool:
     """Whether the user's scope holds the whole region `code` (None: only the scope of everything does)."""
-    if scope.is_everything:
-        return True
-    if code is None:
-        return False
-    prefix = q._prefix_of(code)
-    return any(prefix.startswith(p) for p in scope.prefixes)
+    return scope.covers(code)
 
 
 def whole_label(deployment: q.Deployment, scope: q.Scope) -> str:

@@ -94,6 +94,16 @@ class Scope:
     def is_everything(self) -> bool:
         return "" in self.prefixes
 
+    def covers(self, code: str | None) -> bool:
+        """Whether the scope holds all of region `code` (None, a region not known by one code: only the scope of
+        everything does)."""
+        if self.is_everything:
+            return True
+        if code is None:
+            return False
+        inside = _prefix_of(code)
+        return any(inside.startswith(p) for p in self.prefixes)
+
     def narrow(self, code: str | None) -> Scope:
         """Intersection with the region `code` (None = no narrowing); keeps `exact`."""
         if code is None:

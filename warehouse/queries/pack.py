@@ -7,14 +7,18 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import Scope, _df, _scope_predicate, counties, deployment_name, meeting, privacy, targets
+from . import Scope, _df, _scope_predicate, counties, deployment, deployment_name, meeting, privacy, targets
 
 
 def city_name(con: duckdb.DuckDBPyConnection, scope: Scope) -> str | None:
     """The city-level name of the regions table that holds `scope` (e.g. 示范市); in a deployment without a
     city row (a county's own table) the deployment's name (queries.deployment_name); None when there is none.
 
-    A region's name is not a figure: a county user's pack names its city too."""
+    A region's name is not a figure: a county user's pack names its city too; a province deployment's pack for
+    the whole province names the province, not its cities one by one."""
+    whole = deployment(con, scope)
+    if whole.level == "province" and scope.covers(whole.code):
+        return whole.name
     where, params = _scope_predicate(scope, "left(region_code, 4)", ancestors=True)
     df = _df(con, f"select region_name from regions where level = 'city' and {where} order by region_code",
              params)
