@@ -43,7 +43,6 @@ FLAG_LEGEND = [("#d8efd3", "已达标", ""), ("#ffffff", "正常", "不低于应
                ("#f6c9c3", "未达标", "已过截止日期仍未达到"), ("#ffffff", "未设区县目标", "只列全市目标供参考，不着色")]
 LAGGING = ("滞后", "未达标", "逾期")
 NO_COUNTY_TARGET = "未设区县目标"  # targets.NO_COUNTY_TARGET: only a city-wide target, the county is not judged by it
-NUMERALS = "一二三四五六七八九十"
 
 
 @dataclass
@@ -238,7 +237,9 @@ def _map_section(d: PackData, png: bytes | None, ratio: float, exact: bool) -> d
     if png is None:
         return doc.Section(MAP_TITLE, [legend, table] if table else [legend], intro=intro)
     image = doc.Image(png, 170, ratio)
-    return doc.Section(MAP_TITLE, [doc.MapPage(image, legend, table)], intro=intro)
+    # a few streets (a county or a street pack) read well smaller: the map need not wait for a page of its own
+    return doc.Section(MAP_TITLE, [doc.MapPage(image, legend, table,
+                                               min_height=doc.MAP_MIN_H if len(streets) > 6 else 70)], intro=intro)
 
 
 def _gaps_section(d: PackData, png: bytes | None) -> doc.Section:
@@ -519,9 +520,7 @@ def build(con, scope: Scope, period: str, *, region_label: str, data_date, is_de
         _risk_section(d, images.get("risk")),
         _volunteers_section(d, images.get("volunteers")),
     ) if s is not None]
-    for i, s in enumerate(sections):
-        s.title = f"{NUMERALS[i]}、{s.title}"
-    pdf_bytes = doc.render(cover, sections, f"{TITLE} · {region} · {label}")
+    pdf_bytes = doc.render(cover, sections, f"{TITLE} · {region} · {label}", numbered=True)
     step(0.9, "生成 Excel…")
     about = [("材料", TITLE), ("密级", CLASSIFICATION), ("区域", region), ("统计期", label),
              ("数据截至", _date(data_date)), ("生成时间", f"{generated}（北京时间）"), ("数据范围", note)]

@@ -64,6 +64,7 @@ class MapPage:
     image: Image
     legend: Legend
     table: Table | None = None
+    min_height: float = MAP_MIN_H  # mm: a few streets read at a smaller size than a city's eighty
 
 
 @dataclass
@@ -161,8 +162,11 @@ def _block_text(b) -> list[str]:
     return []
 
 
-def render(cover: Cover, sections: list[Section], running_head: str) -> bytes:
-    """The PDF bytes for a cover and sections."""
+NUMERALS = "一二三四五六七八九十"
+
+
+def render(cover: Cover, sections: list[Section], running_head: str, *, numbered: bool = False) -> bytes:
+    """The PDF bytes for a cover and sections (numbered 一、二、… in print order when `numbered`)."""
     pdf = _Doc(running_head, cover.demo_mark, cover.classification)
     pdf.add_font(FAMILY, "", str(fonts.base_font("")))
     pdf.add_font(FAMILY, "B", str(fonts.base_font("B")))
@@ -172,9 +176,40 @@ def render(cover: Cover, sections: list[Section], running_head: str) -> bytes:
         pdf.add_font(EXTRA, "B", str(extra))
         pdf.set_fallback_fonts([EXTRA], exact_match=False)
     _cover(pdf, cover)
-    for i, s in enumerate(sections):
-        _section(pdf, s, first=i == 0)
+    _flow(pdf, sections, numbered)
     return bytes(pdf.output())
+
+
+def _is_float(s: Section) -> bool:
+    return bool(s.blocks) and isinstance(s.blocks[0], MapPage)
+
+
+def _flow(pdf: _Doc, sections: list[Section], numbered: bool) -> None:
+    """Lay sections out one after another. A map that does not fit on the rest of a page floats: the sections
+    after it fill that page, and the map takes the top of the next page a section starts (as a figure floats in
+    print), so no page is left half empty in front of it. With `numbered`, titles are numbered 一、二、… in the
+    order they are printed."""
+    pending: Section | None = None
+    count = 0
+
+    def place(s: Section, first: bool) -> None:
+        nonlocal count
+        if numbered:
+            s.title = f"{NUMERALS[count]}、{s.title}"
+        count += 1
+        _section(pdf, s, first=first)
+
+    for i, s in enumerate(sections):
+        room = pdf.h - pdf.b_margin - pdf.get_y()
+        if pending is not None and (room < _start_height(pdf, s) or s.new_page):
+            place(pending, first=True)
+            pending = None
+        if _is_float(s) and 0 < i < len(sections) - 1 and room < _start_height(pdf, s) and pending is None:
+            pending = s
+            continue
+        place(s, first=i == 0)
+    if pending is not None:
+        place(pending, first=True)
 
 
 def _cover(pdf: _Doc, c: Cover) -> None:
@@ -255,9 +290,10 @@ def _start_height(pdf: _Doc, s: Section) -> float:
         rows = len(table.rows) if isinstance(table, Table) else 0
         t = (7 if isinstance(table, Table) and table.title else 0) + (table.size * 0.55 + 2.4) * (1 + rows) \
             if isinstance(table, Table) else 0
-        return h + max(image.width_mm / image.ratio + (6 if image.caption else 0), t)
-    if isinstance(b, MapPage):
-        return h + MAP_MIN_H  # the map takes the rest of the page, but not less than this
+        # the chart may shrink to 60 % to fit the page (as _image does), the table beside it may not
+        return h + max(0.6 * image.width_mm / image.ratio + (6 if image.caption else 0), t)
+    if isinstance(b, MapPage):  # the map takes the rest of the page, but not less than this, nor less than
+        return h + max(b.min_height, _beside_map_height(pdf, b))  # the legend and table beside it
     if isinstance(b, Image):
         h += min(b.width_mm / b.ratio, pdf.h - pdf.t_margin - pdf.b_margin - 30) + (6 if b.caption else 0)
     elif isinstance(b, Table):
@@ -265,6 +301,16 @@ def _start_height(pdf: _Doc, s: Section) -> float:
         h += (7 if b.title else 0) + (row * (1 + min(2, len(b.rows))) if b.rows else 9)
     elif isinstance(b, Text):
         h += b.size * 0.55 * min(3, _lines(pdf, b.text, pdf.epw, b.size, b.bold)) + 1.5
+    return h
+
+
+def _beside_map_height(pdf: _Doc, m: MapPage, width: float = 92) -> float:
+    """Height (mm) of the legend and the table printed beside the map (`width` mm wide, as _map_page prints)."""
+    h = 6 * _lines(pdf, m.legend.title, width, 11, True) + 1
+    h += sum(6 * _lines(pdf, text, width - 8, 9.5) for _, text in m.legend.rows) + 1.5
+    h += sum(4.6 * _lines(pdf, n, width, 8.5) for n in m.legend.notes) + 2
+    if m.table is not None:
+        h += (7 if m.table.title else 0) + (m.table.size * 0.55 + 2.4) * (1 + len(m.table.rows)) + 3
     return h
 
 
@@ -325,9 +371,11 @@ def _table(pdf: _Doc, t: Table, width: float, x: float | None = None) -> None:
         pdf.set_text_color(*INK)
         pdf.ln(2)
         return
-    pdf.set_font(FAMILY, "", t.size)
     widths = t.widths or [1] * len(t.headers)
     align = t.align or ["L"] * len(t.headers)
+    pdf.set_font(FAMILY, "B", t.size)  # headers are bold: measured in the face they print in
+    headers = [wrap_header(pdf, h, width * w / sum(widths) - 2 * 1.2 - 0.6) for h, w in zip(t.headers, widths)]
+    pdf.set_font(FAMILY, "", t.size)
     head = FontFace(family=FAMILY, emphasis="BOLD", color=INK, fill_color=HEAD_FILL)
     zebra = FontFace(fill_color=ZEBRA).fill_color  # a device colour: fpdf2 does not convert a tuple here
     pdf.set_fill_color(255, 255, 255)  # fpdf2 fills the non-zebra rows with the current fill colour
@@ -336,7 +384,7 @@ def _table(pdf: _Doc, t: Table, width: float, x: float | None = None) -> None:
                    borders_layout=TableBordersLayout.HORIZONTAL_LINES, cell_fill_color=zebra,
                    cell_fill_mode="ROWS", padding=1.2, repeat_headings=1) as table:
         head_row = table.row()
-        for h in t.headers:
+        for h in headers:
             head_row.cell(h)
         for i, r in enumerate(t.rows):
             row = table.row()
@@ -346,6 +394,31 @@ def _table(pdf: _Doc, t: Table, width: float, x: float | None = None) -> None:
                 style = FontFace(fill_color=_hex(fill)) if fill else None
                 row.cell("" if v is None else str(v), style=style)
     pdf.ln(3)
+
+
+def wrap_header(pdf: FPDF, text: str, width: float) -> str:
+    """A column header broken into lines of even length that each fit `width` mm in the current font, rather
+    than left to break at the last character that fits ("重点对象近30天走访" over a lone "率"); a break falls
+    before a bracket where one is near. Nothing is cut: every character stays."""
+    if width <= 0 or pdf.get_string_width(text) <= width:
+        return text
+    for lines in range(2, len(text) + 1):
+        cuts, start = [], 0
+        for k in range(1, lines):
+            goal = round(len(text) * k / lines)
+            window = range(max(start + 1, goal - 2), min(len(text), goal + 3))
+            near = [j for j in window if text[j] in "（(/"]
+            # never inside a number or a Latin word ("近3 / 0天")
+            whole = sorted((j for j in window if not (text[j - 1].isascii() and text[j - 1].isalnum()
+                                                       and text[j].isascii() and text[j].isalnum())),
+                           key=lambda j: abs(j - goal))
+            cut = near[0] if near else (whole[0] if whole else goal)
+            cuts.append(cut)
+            start = cut
+        parts = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
+        if all(p and pdf.get_string_width(p) <= width for p in parts):
+            return "\n".join(parts)
+    return text
 
 
 def _legend(pdf: _Doc, lg: Legend, x: float, width: float) -> None:

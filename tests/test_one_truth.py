@@ -379,7 +379,7 @@ def meeting_pack(at: AppTest, names: dict[str, str]) -> tuple[list[Seen], dict]:
     assert not at.exception, at.exception
     pdf, xlsx = download(at, "ov_pack_pdf"), download(at, "ov_pack_xlsx")
     pages = pdf_pages(pdf)
-    return pack_pdf(pages, names) + pack_excel(xlsx, names), {"pages": pages, "xlsx": xlsx}
+    return pack_pdf(pages, names) + pack_excel(xlsx, names), {"pages": pages, "xlsx": xlsx, "pdf": pdf}
 
 
 def targets_download(at: AppTest, names: dict[str, str]) -> list[Seen]:
@@ -542,6 +542,27 @@ def test_downloads_keep_numbers_numbers(seen):
     assert days, f"{seen['scope']}: the due list has rows"
     text = [c.value for c in days if c.value is not None and not isinstance(c.value, float)]
     assert not text, f"{seen['scope']}: 逾期天数 as text: {text[:5]}"
+
+
+def _fill(page) -> float:
+    """How far down a PDF page its text reaches, as a share of the space between header and footer."""
+    top, bottom = float(page.mediabox.height) - 15 * 72 / 25.4, 16 * 72 / 25.4
+    ys = []
+    page.extract_text(visitor_text=lambda text, cm, tm, font, size: ys.append(tm[5] * cm[3] + cm[5])
+                      if text.strip() else None)
+    body = [y for y in ys if bottom + 4 < y < top]
+    return (top - min(body)) / (top - bottom) if body else 0.0
+
+
+def test_pack_has_no_half_empty_pages(seen):
+    """Every page between the cover and the last is filled at least two thirds down (the map's page is filled
+    by the map): a section that cannot start on a page must not leave it half empty."""
+    from report import pack as rp
+
+    reader = pypdf.PdfReader(io.BytesIO(seen["pack"]["pdf"]))
+    thin = [(i + 1, round(_fill(p), 2)) for i, p in enumerate(reader.pages[1:-1], start=1)
+            if _fill(p) < 2 / 3 and rp.MAP_TITLE not in p.extract_text()]
+    assert not thin, f"{seen['scope']}: pages (number, share filled) {thin}"
 
 
 def test_pack_cover_names_the_scope(seen, con):
