@@ -72,6 +72,7 @@ def _validate(data: Path, source_name: str, path: Path, period: str = "2026"):
 
 # ---- the official table lands as is ----------------------------------------------------------------
 @pytest.mark.parametrize("writer, name", [(rc.nbs_csv, "区划.csv"), (rc.nbs_xls_html, "2025年统计用区划代码.xls"),
+                                          (lambda p: rc.nbs_xls_html(p, "utf-8"), "区划网页.xls"),
                                           (rc.nbs_xlsx, "区划.xlsx")])
 def test_nbs_table_lands_with_level_parent_and_area_type_from_the_code(data, tmp_path, writer, name):
     out = land("regions", writer(tmp_path / name), "2025", root=data)
@@ -134,12 +135,15 @@ def test_a_level_that_contradicts_the_code_is_rejected(data, tmp_path):
     assert "980402001000" in msg and "乡级（街道）" in msg
 
 
-def test_a_code_that_is_not_one_is_rejected(data, tmp_path):
+def test_nine_digit_codes_are_padded_and_a_code_that_is_not_one_is_rejected(data, tmp_path):
     f = tmp_path / "区划.csv"
-    f.write_text("统计用区划代码,名称\n980400000000,江清市\n98040X,某区\n", encoding="utf-8")
+    f.write_text("统计用区划代码,名称\n980400000000,江清市\n980402,澄江区\n980402001,澄江街道\n98040X,某区\n",
+                 encoding="utf-8")
     land("regions", f, "2025", root=data)
     acc, rej = _accepted(data)
-    assert list(_by_code(acc)) == ["980400000000"]
+    got = _by_code(acc)
+    assert sorted(got) == ["980400000000", "980402000000", "980402001000"]
+    assert (got["980402001000"]["level"], got["980402001000"]["parent_code"]) == ("street", "980402000000")
     assert [r["原因代码 reason_code"] for r in rej] == ["BAD_DIVISION_CODE"]
 
 
