@@ -329,8 +329,8 @@ def top_county_gaps(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, n
 
 
 def _gap_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
-    """"street" when the scope lies within one county (the gaps page with a county selected), else "county"."""
-    return "street" if len(q.counties(con, scope)) == 1 and not scope.is_everything else "county"
+    """"street" when the scope holds one county (a county selected, a county user, a county deployment), else "county"."""
+    return "street" if len(q.counties(con, scope)) == 1 else "county"
 
 
 @privacy.counts("latest_value", derived={"share_of_target": "latest_value"},
