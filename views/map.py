@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import auth, data, widgets
+from ui import auth, data, empty, widgets
 from ui import format as fmt
 from ui import map as mp
 from warehouse.queries import geo, privacy
@@ -25,7 +25,7 @@ tile_url = privacy.settings().get("basemap_tile_url")
 if period is None:  # before the register: the boundaries there are, greyed, and what fills them
     scope = user_scope.narrow(county)
     shapes, county_shapes = wh.query(geo.shapes, scope, "street"), wh.query(geo.shapes, scope, "county")
-    st.info(f"{NO_REGISTER}，地图暂无人数；导入后按街道（乡镇）显示。")
+    empty.needs(wh, ["civil_register"], "流动儿童分布图（导入后按街道（乡镇）显示人数）")
     if len(shapes) or len(county_shapes):
         left, right = st.columns([3, 2], gap="medium")
         left.pydeck_chart(mp.outline_deck(shapes, county_shapes, tile_url), height=560, key="map_deck")
