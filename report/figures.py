@@ -57,7 +57,7 @@ def gaps_chart(gaps: pd.DataFrame) -> go.Figure:
     values = pd.to_numeric(df["gap_index"], errors="coerce").astype(float)
     fig = go.Figure(go.Bar(
         y=list(df["area_name"]), x=list(values), orientation="h", marker_color=theme.PALETTE[1],
-        text=[f"{v:.1f}" for v in values], textposition="outside", cliponaxis=False, width=0.6,
+        text=[fmt.decimal(v) for v in values], textposition="outside", cliponaxis=False, width=0.6,
     ))
     fig.update_layout(xaxis_title="综合缺口指数", yaxis_title=None, showlegend=False,
                       margin={"l": 20, "r": 60, "t": 20, "b": 50})

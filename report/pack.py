@@ -69,7 +69,7 @@ def _labelled(df: pd.DataFrame, *counts: str) -> pd.DataFrame:
     for c in counts:
         if c in out and f"{c}_suppressed" not in out:
             out[f"{c}_suppressed"] = False
-            out[f"{c}_label"] = [fmt.NONE if _missing(v) else f"{int(v):,}" for v in out[c]]
+            out[f"{c}_label"] = [fmt.count(v) for v in out[c]]
     return out
 
 
@@ -135,11 +135,9 @@ def _unit(row: dict) -> str:
     return "" if _missing(u) else str(u)
 
 
-def _num(v, digits: int = 1) -> str:
-    if _missing(v):
-        return fmt.NONE
-    v = float(v)
-    return f"{int(v):,}" if v.is_integer() else f"{v:,.{digits}f}"
+def _num(v) -> str:
+    """A figure in a table cell: whole numbers exact with separators, others to one decimal (fmt.count)."""
+    return fmt.count(None if _missing(v) else float(v))
 
 
 def _date(v) -> str:
@@ -330,7 +328,7 @@ def _ranking_section(d: PackData, title: str = RANKING_TITLE) -> doc.Section | N
             f"{r['gap_label']} {fmt.percent(r['gap_share'])}" if not _missing(r.get("gap_share")) else str(r["gap_label"]))
         rows.append([_num(r.get("rank")), str(r["county_name"]), fmt.dash(r.get("area_type")), *counts,
                      *(_rate_text(r.get(k), r.get(f"{k}_status"), r.get(f"{k}_target")) for k in rates),
-                     fmt.NONE if _missing(r.get("gap_index")) else f"{float(r['gap_index']):.1f}", gap])
+                     fmt.decimal(r.get("gap_index")), gap])
         fills.append([None] * 5 + [FLAG_FILLS.get(str(r.get(f"{k}_status"))) for k in rates] + [None, None])
     table = doc.Table(headers, rows, widths=[0.45, 0.9, 0.75, 0.85, 0.85, 1.5, 1.5, 1.5, 0.95, 1.4],
                       align=["R", "L", "L", "R", "R", "R", "R", "R", "R", "L"], size=10, fills=fills)

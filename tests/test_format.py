@@ -103,3 +103,27 @@ def test_reason_zh_uses_the_landing_reasons():
 )
 def test_dash_never_writes_none(v, text):
     assert fmt.dash(v) == text
+
+
+def test_decimal():
+    assert fmt.decimal(12.6) == "12.6" and fmt.decimal(1234.56) == "1,234.6" and fmt.decimal(19) == "19.0"
+    assert fmt.decimal(None) == "—" and fmt.decimal(float("nan")) == "—" and fmt.decimal(pd.NA) == "—"
+
+
+def test_pack_gaps_and_charts_format_through_the_formatter():
+    """The meeting pack, the gaps page's helpers and the chart builders write no number by hand (f"{x:,}",
+    f"{x:.1f}", f"{x:.1f}%"): every count, share and value goes through ui.format, so one figure reads the
+    same on a page, in the pack and in an export."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = [*sorted((root / "report").glob("*.py")), root / "ui" / "gaps.py", root / "ui" / "charts.py"]
+    by_hand = re.compile(r"\{[^{}\"']*:,?\.?\d*[fd%]?,?\}|\{[^{}\"']*:,\}")
+    found = []
+    for f in files:
+        for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), start=1):
+            if "rgba(" in line or "%{" in line:  # colours and plotly's own hover templates are not figures
+                continue
+            found += [f"{f.name}:{i}: {m.group()}" for m in by_hand.finditer(line) if re.search(r":,|\.\d+f", m.group())]
+    assert not found, found

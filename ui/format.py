@@ -57,6 +57,13 @@ def count(n: float | None, card: bool = False) -> str:
     return f"{n:,.1f}"
 
 
+def decimal(x: float | None, digits: int = 1) -> str:
+    """A measured value that is neither a count nor a share (an index, a ratio per 1,000): 12.6, 1,234.5; None → —."""
+    if _missing(x):
+        return NONE
+    return f"{float(x):,.{digits}f}"
+
+
 def percent(x: float | None, digits: int = 1, *, points: bool = False) -> str:
     """A share, always with its sign: 0.704 → 70.4%; with points=True the value is already in
     percentage points (70.4 → 70.4%); None/NaN → —."""

@@ -115,8 +115,7 @@ def shown(df: pd.DataFrame, share: bool) -> pd.DataFrame:
         if c in df:
             out[c] = [_hidden(r, c) or fmt.count(getattr(r, c)) for r in rows]
     for c, f in (("shortfall", fmt.count), ("gap_share", fmt.percent),
-                 ("ratio", fmt.percent if share else (lambda v: fmt.dash(None if pd.isna(v) else f"{v:,.1f}"))),
-                 ("required", lambda v: fmt.dash(None if pd.isna(v) else f"{v:,.1f}"))):
+                 ("ratio", fmt.percent if share else fmt.decimal), ("required", fmt.decimal)):
         if c in df:
             vals = []
             for r in rows:
@@ -259,7 +258,7 @@ def ratio_bar(d: pd.DataFrame, label: str, share: bool = False) -> go.Figure:
     """Bars of the ratio per area (for gaps without a standard) in the order of `d`, hidden ones last."""
     y = [None if pd.isna(v) else float(v) for v in d["ratio"]]
     rows = list(d.itertuples(index=False))
-    text = [(_hidden(r, "demand", "supply") or "—") if v is None else (f"{v:.1f}%" if share else f"{v:.1f}")
+    text = [(_hidden(r, "demand", "supply") or "—") if v is None else (fmt.percent(v, points=True) if share else fmt.decimal(v))
             for r, v in zip(rows, y)]
     fig = go.Figure(go.Bar(
         x=d["area_name"], y=y, text=text, textposition="outside", cliponaxis=False,
@@ -274,7 +273,7 @@ def index_bar(df: pd.DataFrame) -> go.Figure:
     """Bars of the composite index per area, largest first."""
     d = df.sort_values(["gap_index", "area_code"], ascending=[False, True])
     fig = go.Figure(go.Bar(
-        x=d["area_name"], y=d["gap_index"], text=[f"{v:.1f}" for v in d["gap_index"]], textposition="outside",
+        x=d["area_name"], y=d["gap_index"], text=[fmt.decimal(v) for v in d["gap_index"]], textposition="outside",
         marker_color=[theme.PALETTE[1] if g == "县域" else theme.PRIMARY for g in d["area_group"]],
         hovertemplate="%{x}：%{y:.1f}<extra></extra>",
     ))
@@ -426,7 +425,7 @@ def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, index: bool, unit: str = 
         if fill is not None:
             fills[code] = fill
         mark = None if index or not pd.isna(name_share) else _hidden(row, "demand", "supply")
-        text = (mark or "—") if pd.isna(name_share) else (f"{name_share * 100:.1f}" if index else fmt.percent(name_share))
+        text = (mark or "—") if pd.isna(name_share) else (fmt.decimal(name_share * 100) if index else fmt.percent(name_share))
         short = "" if index else (mark or f"{fmt.count(row.shortfall)}{unit}")
         props[code] = {"value": text, "short": short}
         suffix[code] = f" {text}"
@@ -480,7 +479,7 @@ def index_league_section(streets: pd.DataFrame, detail: pd.DataFrame, period: st
            for code, r in worst.iterrows()}
     top = d.head(n).assign(position=range(1, min(n, len(d)) + 1))
     top = top.assign(worst=[why.get(c, "—") for c in top["area_code"]],
-                     gap_index_text=[f"{v:.1f}" for v in top["gap_index"]])
+                     gap_index_text=[fmt.decimal(v) for v in top["gap_index"]])
     st.caption(f"在{streets['county_code'].nunique()}个区县的{len(streets)}个街道（乡镇）中按综合缺口指数从大到小排名，"
                "不分区县；“最大缺口”为该街道缺口率最高的一项。")
     shown = top.rename(columns={"worst": "最大缺口"})[["position", "area_name", "county_name", "gap_index_text",
