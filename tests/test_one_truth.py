@@ -629,6 +629,29 @@ def test_every_headline_and_plan_model_has_an_entry(con):
     assert set(models) <= set(cat)
 
 
+def test_catalogue_columns_exist_in_the_snapshot(con):
+    """Each computed entry's numerator and denominator name a column of a model the snapshot holds, so a
+    definition points at the data it is computed from (the map's, matching and data-quality entries too)."""
+    tables = set(q._df(con, "select table_name from information_schema.tables")["table_name"])
+    cols = q._df(con, "select table_name, column_name from information_schema.columns")
+    have = set(zip(cols["table_name"], cols["column_name"]))
+    # a long model (one row per measure, as gap_measures) names its figures by measure, not by column
+    have |= {("gap_measures", m) for m in q._df(con, "select distinct measure from gap_measures")["measure"]}
+    missing = []
+    for m in metrics.catalogue().values():
+        if m.kind != "computed":
+            continue
+        for model, column in re.findall(r"([a-z_]+)\.([a-z_0-9]+)", f"{m.numerator} {m.denominator}"):
+            if (model, column) not in have:
+                missing.append(f"{m.metric_id}: {model}.{column}")
+        if m.numerator and "." not in m.numerator and m.numerator not in tables:
+            missing.append(f"{m.metric_id}: {m.numerator}")
+    assert not missing, missing
+    for page_figure in ("children_per_km2", "children_per_1000_residents", "children_share_of_under16",
+                        "match_rate", "extracts_late", "completeness", "rejection_rate"):
+        assert metrics.help(page_figure), page_figure
+
+
 def test_a_deployment_catalogue_is_read_again_when_it_changes(tmp_path, monkeypatch):
     """A deployment's own config/metrics.csv wins, and an edit is seen without a restart."""
     import shutil
