@@ -370,6 +370,8 @@ def pack_excel(xlsx: bytes, names: dict[str, str]) -> list[Seen]:
     for r in sheet_rows(xlsx, "流动儿童分布（街道）", "区县"):
         out.append(Seen(f"街道流动儿童:{r['街道（乡镇）'].value}", "", cell_text(r["人数"]), "会议材料Excel·街道",
                         named=False))
+        out.append(Seen(f"街道每平方公里:{r['街道（乡镇）'].value}", "", cell_text(r["每平方公里人数"]),
+                        "会议材料Excel·街道", named=False))
     return out
 
 
@@ -436,7 +438,23 @@ def map_page(at: AppTest) -> list[Seen]:
     for r in sheet_rows(download(at, "map_download"), None, "街道（乡镇）"):
         out.append(Seen(f"街道流动儿童:{r['街道（乡镇）'].value}", "", cell_text(r["人数"]), "流动儿童分布·下载",
                         named=False))
+    # per km²: the same figure as the pack's street sheet (每平方公里人数), on the page's table and its download
+    at.segmented_control(key="map_metric").set_value("per_km2").run()
+    assert not at.exception, at.exception
+    label = geo.METRICS["per_km2"][1]
+    table = [d.value for d in at.dataframe if {"街道（乡镇）", label} <= set(d.value.columns)]
+    for r in table[0].to_dict("records") if table else []:
+        out.append(Seen(f"街道每平方公里:{r['街道（乡镇）']}", "", fmt_value(r[label]), "流动儿童分布·表（每平方公里）",
+                        named=False))
+    for r in sheet_rows(download(at, "map_download"), None, "街道（乡镇）"):
+        out.append(Seen(f"街道每平方公里:{r['街道（乡镇）'].value}", "", cell_text(r[label]),
+                        "流动儿童分布·下载（每平方公里）", named=False))
     return out
+
+
+def fmt_value(v) -> str:
+    """A number a table holds (as st.dataframe gets it), as text at full precision; "" for none."""
+    return "" if v is None or pd.isna(v) else f"{float(v):.10g}"
 
 
 def key_children_page(data_dir, mp, codes: tuple[str, ...]) -> tuple[list[Seen], list]:
