@@ -61,3 +61,19 @@ def test_spread_counties_are_all_labelled():
     fig = ui.demand_supply_scatter(_rows([1000, 3000, 5000, 7000, 9000], [200, 1500, 4200, 3000, 8800]), STANDARD)
     assert sorted(t for t, _ in _boxes(fig)) == sorted(NAMES[:5])
     assert not _overlaps(_boxes(fig))
+
+
+def test_gap_table_headers_are_not_cut():
+    """Every column of the gaps page's tables is at least as wide as its header (需求：常住人口, 缺口（单位数）),
+    so no header is cut at 1366 px; a long value widens its column too."""
+    df = _rows([5200, 5350, 5100, 5500, 2100], [3900, 4050, 3800, 4300, 900]).assign(
+        position=list("12345"), area_type=["主城区"] * 4 + ["县域"], ratio="2.7", standard_value="4.5",
+        required="139.4", gap_share="40.5%")
+    cols = ["position", "area_name", "area_type", "supply", "demand", "ratio", "standard_value", "required",
+            "shortfall", "gap_share"]
+    config = ui.text_columns(df, cols, ui.side_headers(df))
+    for c in cols:
+        header = config[c]["label"]
+        need = sum(13 if ord(ch) > 0x2E80 else 7 for ch in header) + 16  # the glyphs and the cell's padding
+        assert isinstance(config[c].get("width"), int) and config[c]["width"] >= need, (header, config[c])
+    assert config["demand"]["label"] == "需求：流动儿童" and config["shortfall"]["label"] == "缺口（单位数）"

@@ -170,11 +170,28 @@ def side_headers(df: pd.DataFrame) -> dict[str, str]:
     return {"demand": f"需求：{first['demand_name']}", "supply": f"供给：{first['supply_name']}"}
 
 
+def column_width(header: str, values=()) -> int:
+    """Pixels a column needs to show its header and its longest value uncut (13.5 px a CJK character at the app's
+    table font size, 7.5 px other characters, plus the cell's padding)."""
+    def px(text: object) -> float:
+        return sum(13.5 if ord(ch) > 0x2E80 else 7.5 for ch in str(text))
+
+    longest = max((px(v) for v in list(values)[:500] if v is not None and not pd.isna(v)), default=0)
+    return int(max(px(header), longest) + 26)
+
+
+def text_columns(df: pd.DataFrame, columns: list[str], headers: dict[str, str] | None = None) -> dict:
+    """Text column configs with Chinese headers (HEADERS, or `headers` where given), each wide enough for its
+    header: a header such as 需求：常住人口 or 缺口（单位数） is never cut on a 1366-pixel screen."""
+    names = {**HEADERS, **(headers or {})}
+    return {c: st.column_config.TextColumn(names[c], width=column_width(names[c], df.get(c, ())))
+            for c in columns}
+
+
 def text_table(df: pd.DataFrame, columns: list[str], *, key: str, headers: dict[str, str] | None = None) -> None:
     """A preformatted (text) table with Chinese headers (HEADERS, or `headers` where given), in the order of `df`."""
-    names = {**HEADERS, **(headers or {})}
-    config = {c: st.column_config.TextColumn(names[c]) for c in columns}
-    st.dataframe(df[columns], hide_index=True, column_order=columns, column_config=config, key=key)
+    st.dataframe(df[columns], hide_index=True, column_order=columns, column_config=text_columns(df, columns, headers),
+                 key=key)
 
 
 def excel(df: pd.DataFrame, columns: list[str], sheet: str = "数据") -> bytes:
@@ -207,14 +224,15 @@ def table(df: pd.DataFrame, columns: list[str], *, percent: tuple[str, ...] = ("
     """A dataframe with Chinese headers; numbers stay numeric so columns sort."""
     config = {}
     for c in columns:
+        w = column_width(HEADERS[c], df[c] if c in df and not pd.api.types.is_numeric_dtype(df[c]) else ())
         if c in percent:
-            config[c] = st.column_config.NumberColumn(HEADERS[c], format="percent")
+            config[c] = st.column_config.NumberColumn(HEADERS[c], format="percent", width=w)
         elif c in ("ratio", "gap_index", "required"):
-            config[c] = st.column_config.NumberColumn(HEADERS[c], format="%.1f")
+            config[c] = st.column_config.NumberColumn(HEADERS[c], format="%.1f", width=w)
         elif pd.api.types.is_numeric_dtype(df[c]):
-            config[c] = st.column_config.NumberColumn(HEADERS[c], format="localized")
+            config[c] = st.column_config.NumberColumn(HEADERS[c], format="localized", width=w)
         else:
-            config[c] = st.column_config.TextColumn(HEADERS[c])
+            config[c] = st.column_config.TextColumn(HEADERS[c], width=w)
     st.dataframe(df, hide_index=True, column_order=columns, column_config=config, key=key)
 
 
@@ -297,8 +315,8 @@ _POSITIONS = (
     ("bottom left", lambda w, h: (-w / 2 - 4, -h / 2 - 4)),
 )
 # The plot area the placement plans for: the narrower of the two screens the page is made for (the scatter
-# takes half the page at 1366×768); a wider screen only moves labels further apart.
-PLOT_PX = (460, 260)
+# takes half the page at 1366×768, about 340 × 260 px inside its axes); a wider screen only moves labels apart.
+PLOT_PX = (340, 260)
 
 
 def label_width(text: str, font_px: int = LABEL_FONT_PX) -> float:
@@ -485,10 +503,8 @@ def index_league_section(streets: pd.DataFrame, detail: pd.DataFrame, period: st
     shown = top.rename(columns={"worst": "最大缺口"})[["position", "area_name", "county_name", "gap_index_text",
                                                        "gaps_counted", "最大缺口"]]
     shown = shown.assign(position=shown["position"].astype(str), gaps_counted=shown["gaps_counted"].astype(str))
-    config = {"position": st.column_config.TextColumn("名次"), "area_name": st.column_config.TextColumn("街道（乡镇）"),
-              "county_name": st.column_config.TextColumn("所属区县"),
-              "gap_index_text": st.column_config.TextColumn(INDEX_LABEL),
-              "gaps_counted": st.column_config.TextColumn("计入指标数"), "最大缺口": st.column_config.TextColumn("最大缺口")}
+    config = text_columns(shown, list(shown.columns), {"position": "名次", "area_name": "街道（乡镇）",
+                                                       "gap_index_text": INDEX_LABEL, "最大缺口": "最大缺口"})
     st.dataframe(shown, hide_index=True, column_config=config, key="index_league_table")
     download(top.rename(columns={"worst": "reason"}), ["position", "area_name", "county_name", "gap_index",
                                                        "gaps_counted", "reason"], f"综合缺口指数街道排名_{period}",
