@@ -128,15 +128,20 @@ def total(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, age_band: s
 
 def shapes(con: duckdb.DuckDBPyConnection, scope: Scope, level: str = "street") -> pd.DataFrame:
     """Current boundaries of a level in scope: region_code, region_name, geometry (simplified GeoJSON
-    text), lon, lat (a point inside, for labels), area_km2, is_schematic, valid_from."""
-    where, params = _scope_predicate(scope, "region_code", ancestors=level == "county")
+    text), lon, lat (a point inside, for labels), area_km2, is_schematic, valid_from.
+
+    The name is the region table's (the official one, as every table beside the map says it); a boundary
+    file's own name (often older, or a surveyor's spelling) only where the region table lacks the code."""
+    where, params = _scope_predicate(scope, "b.region_code", ancestors=level == "county")
     return _df(
         con,
         f"""
-        select region_code, region_name, simplified as geometry, lon, lat, area_km2, is_schematic, valid_from
-        from boundaries
-        where is_current and level = ? and {where}
-        order by region_code
+        select b.region_code, coalesce(r.region_name, b.region_name) as region_name, b.simplified as geometry,
+               b.lon, b.lat, b.area_km2, b.is_schematic, b.valid_from
+        from boundaries b
+        left join regions r on r.region_code = b.region_code
+        where b.is_current and b.level = ? and {where}
+        order by b.region_code
         """,
         [level, *params],
     )
