@@ -1468,6 +1468,7 @@ def _periods(source: str) -> tuple[str, ...]:
         "visits": MONTHS, "activities": MONTHS, "childcare": ("2026Q3",), "health_records": ("2026Q3",),
         "vaccinations": VACC_MONTHS, "volunteers": ("2026-10",), "pairings": ("2026-10",),
         "assistance": ("2026-10",), "progress_reports": PROGRESS_QUARTERS, "plan_indicators": ("2025",),
+        "region_changes": (),  # a demo city has had no division changes
     }[source]
 
 

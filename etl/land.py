@@ -32,7 +32,7 @@ from .crash import checkpoint
 from .errors import ExtractError
 from .private import open_private, private_dir
 from .read import read_extract
-from .validate import REJECT_COLUMNS, RegionIndex, accepted_schema, validate
+from .validate import REJECT_COLUMNS, RegionIndex, accepted_schema, deployment_context, validate
 
 DATA_DIR_ENV = "TONGXIN_DATA_DIR"
 
@@ -122,6 +122,8 @@ class LoadEntry:
     mode: str = "period"  # how it supersedes earlier landings of the period (etl/force.py MODES)
     areas: list[str] | None = None  # county/street mode: the region prefixes it replaces
     scope: list[str] | None = None  # the uploader's area: nothing outside it goes out of force
+    rows_skipped: int = 0  # an official division table's rows outside the deployment's root region
+    skip_note: str | None = None  # "跳过 N 行（不在本部署范围 … 内）"
 
 
 def read_load_log(root: Path) -> list[dict]:
@@ -262,6 +264,8 @@ class LandOutcome:
         if e.reasons:
             top = "；".join(f"{REASON_ZH.get(code, code)} {code} ×{n}" for code, n in list(e.reasons.items())[:5])
             text += f"\n  拒绝原因 reasons: {top}"
+        if e.skip_note:
+            text += f"\n  {e.skip_note} / skipped {e.rows_skipped} rows outside the deployment's region"
         return text
 
 
@@ -283,6 +287,7 @@ REASON_ZH = {
     "ID_PRECISION": "身份证号被 Excel 存成数字、后几位已丢失", "CELL_TOO_LONG": "单元格内容过长",
     "EXTRA_FIELDS": "列数多于表头、各列错位", "UNKNOWN_DEPARTMENT": "单位不在部门名录中", "DATE_ORDER": "日期先后顺序不对",
     "OUT_OF_SCOPE": "不在本人管辖区域", "BAD_CHARACTER": "单元格含有不可见的控制字符（NUL）",
+    "LEVEL_MISMATCH": "层级与区划代码不符", "BAD_DIVISION_CODE": "区划代码格式不对", "SPLIT_DIVISION": "区划已拆分、无法自动对应",
 }
 
 
@@ -346,7 +351,8 @@ def _validate_file(source, path: Path, period: str, period_end, sha: str, root: 
     say(f"校验 validate {ext.table.num_rows:,} 行", 1, 3)
     regions = None if source.name == "regions" else region_index(root)
     key = secret_key(root) if needs_key(source) else b""  # no ID column: nothing is hashed
-    res = validate(ext, source, period, period_end, sha[:16], regions, key, scope=scope)
+    res = validate(ext, source, period, period_end, sha[:16], regions, key, scope=scope,
+                   **deployment_context(root, source))
     return ext.fmt, ext.encoding, res
 
 
@@ -392,6 +398,8 @@ class Preview:
     default_mode: str = "period"
     scope: tuple[str, ...] = ()
     root: Path | None = None
+    skipped: int = 0  # rows outside the deployment's root region (an official division table)
+    skip_note: str | None = None
 
 
 STREET_BREAKDOWN_ROWS = 500  # files up to this many rows get their diff by street, larger ones by county
@@ -511,7 +519,8 @@ def preview(source_name: str, path: Path | str, period: str | None = None, root:
     return Preview(source_name, period, file_name, res.rows_read, res.accepted.num_rows, res.rejected.num_rows,
                    _reason_counts(res.rejected), res.rejected, already, overlap, chain[-1] if chain else None,
                    accepted=res.accepted, modes=force.modes(source), default_mode=force.default_mode(source),
-                   scope=tuple(force.clean_scope(scope) or ()), root=root)
+                   scope=tuple(force.clean_scope(scope) or ()), root=root, skipped=res.skipped,
+                   skip_note=res.skip_note)
 
 
 def diff(p: Preview, mode: str | None = None, root: Path | None = None) -> Diff:
@@ -655,6 +664,7 @@ def _land(source_name, path, period, root, synthetic, user, say, file_name, mode
             person_path=str(per) if per else None,
             reasons=_reason_counts(res.rejected),
             mode=mode, areas=candidate["areas"], scope=candidate["scope"],
+            rows_skipped=res.skipped, skip_note=res.skip_note,
         )
         # The log line is written last: a crash before it leaves only unreferenced files (removed by
         # the next landing, under this lock).

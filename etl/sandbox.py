@@ -147,6 +147,9 @@ def read_and_validate(source, path: Path | str, period: str, period_end: date, l
             except ExtractError as e:
                 args["key_error"] = {"code": e.code, "zh": e.zh, "en": e.en}
         args["regions"] = _write_regions(source, root, work, pq, args)
+        from .validate import deployment_context
+
+        args["context"] = deployment_context(root, source)  # the root region, the code changes: JSON
         with os.fdopen(open_private(work / "args.json"), "w", encoding="utf-8") as f:
             json.dump(args, f, ensure_ascii=False)
         code = _run_child(work, sec, env)
@@ -226,7 +229,8 @@ def _collect(work: Path, code: int | str, pq, result_cls):
         accepted = pq.read_table(work / "accepted.parquet")
         rejected = pq.read_table(work / "rejected.parquet")
         persons = pq.read_table(work / "persons.parquet") if meta["persons"] else None
-        return meta["fmt"], meta["encoding"], result_cls(accepted, rejected, persons, meta["rows_read"])
+        return meta["fmt"], meta["encoding"], result_cls(accepted, rejected, persons, meta["rows_read"],
+                                                         meta.get("skipped", 0), meta.get("skip_note"))
     if _out_of_memory(work, code):
         raise ExtractError("FILE_TOO_LARGE", "文件太大，读取时超出了内存上限，已停止；请分成几个文件后再导入",
                            "the file needs more memory than allowed to read and was stopped; split it into smaller files")
@@ -320,14 +324,15 @@ def _child_work(work: Path, args: dict) -> int:
     regions = RegionIndex(pq.read_table(work / "regions.parquet")) if args["regions"] else None
     kw = {"scope": args["scope_rows"]} if args.get("scope_rows") is not None else {}
     res = validate(ext, source, args["period"], date.fromisoformat(args["period_end"]), args["load_id"], regions,
-                   os.environ.get(SECRET_ENV, "").encode(), **kw)
+                   os.environ.get(SECRET_ENV, "").encode(), **kw, **args.get("context", {}))
     for name, table in (("accepted", res.accepted), ("rejected", res.rejected), ("persons", res.persons)):
         if table is not None:
             with os.fdopen(open_private(work / f"{name}.parquet"), "wb") as f:
                 pq.write_table(table, f)
     checkpoint("sandbox:child_written")
     _write_json(work / "result.json", {"fmt": ext.fmt, "encoding": ext.encoding, "rows_read": res.rows_read,
-                                       "persons": res.persons is not None})
+                                       "persons": res.persons is not None, "skipped": res.skipped,
+                                       "skip_note": res.skip_note})
     return 0
 
 

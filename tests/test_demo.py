@@ -88,7 +88,7 @@ def test_manifest_lists_every_contract_in_landing_order(tiny):
     out, files, m = tiny
     assert m["scale"] == "tiny" and m["seed"] == 7 and m["synthetic"] is True
     listed = [f["source"] for f in m["files"]]
-    assert set(listed) == set(sources())
+    assert set(listed) == {n for n, s in sources().items() if not s.on_demand}
     assert listed[0] == "regions" and listed[1] == "population"
     assert "regions" not in listed[1:] and "population" not in listed[2:]
     assert [(f.source, f.period, f.path.name) for f in files] == [(f["source"], f["period"], f["file"])
@@ -233,7 +233,8 @@ def test_geojson_boundaries(tiny):
 def test_province_path_streams_small(tmp_path):
     files = generate(tmp_path, "province", seed=3, _cities=2, _children_per_city=400)
     m = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
-    assert m["scale"] == "province" and {f["source"] for f in m["files"]} == set(sources())
+    assert m["scale"] == "province" and {f["source"] for f in m["files"]} == {
+        n for n, s in sources().items() if not s.on_demand}
     for f in m["files"]:
         if f["source"] in ("civil_register", "visits", "students", "residence_permits", "key_children"):
             assert f["format"] == "csv"

@@ -200,9 +200,10 @@ def _load_log_table(con: duckdb.DuckDBPyConnection, log: list[dict], chains: dic
 def _sources_table(con: duckdb.DuckDBPyConnection) -> None:
     """`sources`: every extract the product knows (from the contracts), landed or not."""
     con.execute("create table sources (source varchar, title varchar, title_en varchar, department varchar, "
-                "kind varchar, grain varchar)")
-    con.executemany("insert into sources values (?, ?, ?, ?, ?, ?)",
-                    [(s.name, s.title, s.title_en, s.department, s.kind, s.period) for s in sources().values()])
+                "kind varchar, grain varchar, on_demand boolean)")
+    con.executemany("insert into sources values (?, ?, ?, ?, ?, ?, ?)",
+                    [(s.name, s.title, s.title_en, s.department, s.kind, s.period, s.on_demand)
+                     for s in sources().values()])
 
 
 def config_dir() -> Path:

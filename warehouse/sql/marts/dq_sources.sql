@@ -33,7 +33,7 @@ landed as (
 ),
 
 per_source as (
-    select s.source, coalesce(l.cadence, s.grain) as cadence, l.* exclude (source, cadence)
+    select s.source, coalesce(l.cadence, s.grain) as cadence, s.on_demand, l.* exclude (source, cadence)
     from sources s
     left join landed l on l.source = s.source
 ),
@@ -67,7 +67,9 @@ final as (
         expected_period_start,
         (expected_period_start + to_months(months) - interval 1 day)::date as expected_period_end,
         greatest(date_diff('month', latest_period_start, expected_period_start) // months, 0) as periods_behind,
-        coalesce(latest_period_start < expected_period_start, true) as is_late,
+        -- a list sent when there is something to send (区划变更) is never late
+        coalesce(latest_period_start < expected_period_start, true) and not on_demand as is_late,
+        on_demand,
         coalesce(periods_landed, 0) as periods_landed,
         date_diff('month', first_period_start, greatest(expected_period_start, latest_period_start)) // months + 1
             as periods_expected,

@@ -1,5 +1,7 @@
 -- The region dimension: province → city → county → street → community, from the landed division table.
--- Codes may change over the years (区划调整): every code ever landed is kept, with its newest name.
+-- Codes may change over the years (区划调整): every code ever landed is kept, with its newest name; a code the
+-- landed change tables retire says so (is_retired) and names the code its rows count under today (current_code:
+-- its successor once the region table holds it, itself otherwise; none for a code split into several).
 with source as (
     select * from stg_regions
 ),
@@ -46,10 +48,18 @@ final as (
         coalesce(c.area_type = '主城区', false) as is_urban_core,
         r.area_km2,
         r.lon,
-        r.lat
+        r.lat,
+        case
+            when m.old_code is null then r.region_code
+            when m.is_split then null
+            when exists (select 1 from renamed x where x.region_code = m.current_code) then m.current_code
+            else r.region_code
+        end as current_code,
+        m.old_code is not null as is_retired
     from renamed r
     left join renamed c on c.region_code = r.county_code
     left join renamed s on s.region_code = r.street_code
+    left join region_code_map m on m.old_code = r.region_code
 )
 
 select * from final
