@@ -31,6 +31,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_log(log_name: str = "streamlit.log") -> Path:
+    """Where `serve` writes the server's output: one file per pytest-xdist worker, so parallel workers do not
+    truncate each other's log."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return ARTIFACTS / (f"{worker}_{log_name}" if worker else log_name)
+
+
 @contextmanager
 def serve(data_dir: Path, env: dict[str, str] | None = None, log_name: str = "streamlit.log"):
     """`streamlit run server.py` (as `make run` serves it) on a free port against a data folder; yields the
@@ -39,7 +46,7 @@ def serve(data_dir: Path, env: dict[str, str] | None = None, log_name: str = "st
 
     port = free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with (ARTIFACTS / log_name).open("w") as log:
+    with server_log(log_name).open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
@@ -57,7 +64,7 @@ def serve(data_dir: Path, env: dict[str, str] | None = None, log_name: str = "st
                 except OSError:
                     pass
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("streamlit did not become healthy (see tests/artifacts/streamlit.log)")
+                    pytest.fail(f"streamlit did not become healthy (see {server_log(log_name)})")
                 time.sleep(0.3)
             yield url
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from auth import audit
-from tests.browser import ARTIFACTS, needs_chromium, open_page, sign_in
+from tests.browser import ARTIFACTS, needs_chromium, open_page, server_log, sign_in
 
 pytestmark = needs_chromium
 ID_RE = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
@@ -47,7 +47,7 @@ def test_no_name_or_id_number_in_any_log(data_dir, con, app_server):
     """The landing log, the audit log and the app's server log hold no child's name or ID number."""
     names = {r[0] for r in con.sql("select name from pii.person where name is not null").fetchall() if len(r[0]) >= 2}
     ids = {r[0] for r in con.sql("select id_number from pii.person").fetchall()}
-    logs = [data_dir / "landed" / "load_log.jsonl", audit.log_path(data_dir), ARTIFACTS / "streamlit.log",
+    logs = [data_dir / "landed" / "load_log.jsonl", audit.log_path(data_dir), server_log(),
             *data_dir.glob("boundaries/*.jsonl")]
     seen = 0
     for path in logs:
