@@ -1,7 +1,7 @@
 """One truth (数出一门): each catalogue figure shows one value under one name wherever it appears.
 
 The harness walks 总览, 目标进展, 服务缺口, 志愿服务 and 流动儿童分布 (AppTest, signed in as a leader of the city, of
-one county and of one street; 重点儿童 as a case worker of the same area), presses 生成会议材料 on 总览 and reads what a leader carries away: the meeting pack's
+one county and of one street; 重点儿童 and 数据比对 as a case worker of the same area; 数据质量 as a data officer), presses 生成会议材料 on 总览 and reads what a leader carries away: the meeting pack's
 PDF as text, page by page, and its Excel by cell (by cell: value and number format), as the page's download buttons hand them out, and
 every other download button's file on those pages. It records every figure it recognises: which catalogue entry
 (or which table figure: an area's 缺口率, a street's count) it is, the name it is shown under and the value shown.
@@ -454,6 +454,8 @@ def map_page(at: AppTest) -> list[Seen]:
 
 def fmt_value(v) -> str:
     """A number a table holds (as st.dataframe gets it), as text at full precision; "" for none."""
+    if isinstance(v, str):  # a table that shows its figures as text ("80.3%", "<5")
+        return v
     return "" if v is None or pd.isna(v) else f"{float(v):.10g}"
 
 
@@ -476,7 +478,48 @@ def key_children_page(data_dir, mp, codes: tuple[str, ...]) -> tuple[list[Seen],
     if not cut:
         overdue = sum(1 for r in rows if r["是否逾期"].value == "是")
         out.append(Seen("visit_overdue", "", str(overdue), "重点儿童下载·应访名单逾期行数", named=False))
-    return out, [r["逾期天数"] for r in rows]
+    return out + matching_page(at), [r["逾期天数"] for r in rows]
+
+
+def matching_page(at: AppTest) -> list[Seen]:
+    """数据比对 as the case worker sees it: each check's 未匹配 and 比对匹配率 in the checks table, and for the check
+    shown, the rows of its worklist's download (one row per unmatched child)."""
+    at.switch_page("views/matching.py").run()
+    assert not at.exception, at.exception
+    out = []
+    checks = [d.value for d in at.dataframe if {"比对项目", "未匹配", "匹配率"} <= set(d.value.columns)]
+    if not checks:
+        return out
+    first = None
+    for r in checks[0].to_dict("records"):
+        first = first or r["比对项目"]
+        out.append(Seen(f"比对未匹配:{r['比对项目']}", "", fmt_value(r["未匹配"]), "数据比对·比对项目表", named=False))
+        out.append(Seen(f"比对匹配率:{r['比对项目']}", "", fmt_value(r["匹配率"]), "数据比对·比对项目表", named=False))
+    lists = [b for b in at.get("download_button") if b.label.startswith("导出 Excel：致")]
+    cut = any(c.value.startswith("名单较长") for c in at.caption)
+    if lists and not cut:
+        rows = sheet_rows(download(at, label=lists[0].label), None, "姓名（脱敏）")
+        out.append(Seen(f"比对未匹配:{first}", "", str(len(rows)), "数据比对·工作名单下载", named=False))
+    return out
+
+
+def data_quality_page(data_dir, mp) -> list[Seen]:
+    """数据质量 as a data officer sees it (the extracts are not scoped by region): the late extracts' card, the
+    rows of the 逾期未报 table and the late flags of the per-source table, one figure three times."""
+    mp.setenv(q.DATA_DIR_ENV, str(data_dir))
+    at = signed_in(AppTest.from_file(APP, default_timeout=60), "data_officer", ("99",), username="truth-data")
+    at.switch_page("views/data_quality.py").run()
+    assert not at.exception, at.exception
+    out = []
+    for m in at.metric:
+        if m.label in ("逾期未报", metrics.label("extracts_late")):
+            out.append(Seen("extracts_late", m.label, m.value, "数据质量卡片", named=False))
+    frames = [d.value for d in at.dataframe]
+    per_source = [f for f in frames if {"是否逾期", "数据名称", "完整率"} <= set(f.columns)]
+    if per_source:
+        late = int((per_source[0]["是否逾期"] == "是").sum())
+        out.append(Seen("extracts_late", "", str(late), "数据质量·分数据源（是否逾期）", named=False))
+    return out
 
 
 @pytest.fixture(scope="module", params=list(SCOPES))
@@ -496,6 +539,8 @@ def seen(request, data_dir, con) -> dict:
         found += gap_figures + volunteers_page(at) + map_page(at)
         case_figures, overdue_days = key_children_page(data_dir, mp, codes)
         found += case_figures
+        if request.param == "city":  # the extracts are the deployment's, the same for every scope
+            found += data_quality_page(data_dir, mp)
     finally:
         mp.undo()
     canonical = _canonical_names(con)
@@ -539,9 +584,11 @@ def test_the_harness_reads_every_carried_away_file(seen):
     """Each source the harness reads gave it figures, so a parse that silently finds nothing cannot pass: the
     pack's PDF and Excel, the targets and map downloads and, where the scope has county tables, the gaps'."""
     where = {s.where.split("·")[0] for s in seen["figures"]}
-    want = {"会议材料PDF", "会议材料Excel", "流动儿童分布", "总览卡片", "重点儿童卡片", "重点儿童下载"}
+    want = {"会议材料PDF", "会议材料Excel", "流动儿童分布", "总览卡片", "重点儿童卡片", "重点儿童下载", "数据比对"}
     if seen["scope"] != "street":
         want |= {"服务缺口下载", "服务缺口表"}
+    if seen["scope"] == "city":
+        want |= {"数据质量卡片", "数据质量"}
     if "目标进展状态表" in where:  # the download holds what the page's status tables show
         want.add("目标进展下载")
     assert want <= where, f"{seen['scope']}: nothing read from {sorted(want - where)}"
