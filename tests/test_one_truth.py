@@ -370,8 +370,9 @@ def pack_excel(xlsx: bytes, names: dict[str, str]) -> list[Seen]:
     for r in sheet_rows(xlsx, "流动儿童分布（街道）", "区县"):
         out.append(Seen(f"街道流动儿童:{r['街道（乡镇）'].value}", "", cell_text(r["人数"]), "会议材料Excel·街道",
                         named=False))
-        out.append(Seen(f"街道每平方公里:{r['街道（乡镇）'].value}", "", cell_text(r["每平方公里人数"]),
-                        "会议材料Excel·街道", named=False))
+        per_km2 = r.get(metrics.label("children_per_km2")) or r.get("每平方公里人数")  # the catalogue's name or the old
+        out.append(Seen(f"街道每平方公里:{r['街道（乡镇）'].value}", "", cell_text(per_km2), "会议材料Excel·街道",
+                        named=False))
     return out
 
 
@@ -487,14 +488,15 @@ def matching_page(at: AppTest) -> list[Seen]:
     at.switch_page("views/matching.py").run()
     assert not at.exception, at.exception
     out = []
-    checks = [d.value for d in at.dataframe if {"比对项目", "未匹配", "匹配率"} <= set(d.value.columns)]
+    rate = next((c for d in at.dataframe for c in (metrics.label("match_rate"), "匹配率") if c in d.value.columns), None)
+    checks = [d.value for d in at.dataframe if {"比对项目", "未匹配", rate} <= set(d.value.columns)]
     if not checks:
         return out
     first = None
     for r in checks[0].to_dict("records"):
         first = first or r["比对项目"]
         out.append(Seen(f"比对未匹配:{r['比对项目']}", "", fmt_value(r["未匹配"]), "数据比对·比对项目表", named=False))
-        out.append(Seen(f"比对匹配率:{r['比对项目']}", "", fmt_value(r["匹配率"]), "数据比对·比对项目表", named=False))
+        out.append(Seen(f"比对匹配率:{r['比对项目']}", "", fmt_value(r[rate]), "数据比对·比对项目表", named=False))
     lists = [b for b in at.get("download_button") if b.label.startswith("导出 Excel：致")]
     cut = any(c.value.startswith("名单较长") for c in at.caption)
     if lists and not cut:
@@ -515,7 +517,7 @@ def data_quality_page(data_dir, mp) -> list[Seen]:
         if m.label in ("逾期未报", metrics.label("extracts_late")):
             out.append(Seen("extracts_late", m.label, m.value, "数据质量卡片", named=False))
     frames = [d.value for d in at.dataframe]
-    per_source = [f for f in frames if {"是否逾期", "数据名称", "完整率"} <= set(f.columns)]
+    per_source = [f for f in frames if {"是否逾期", "数据名称", "应报期数"} <= set(f.columns)]
     if per_source:
         late = int((per_source[0]["是否逾期"] == "是").sum())
         out.append(Seen("extracts_late", "", str(late), "数据质量·分数据源（是否逾期）", named=False))
