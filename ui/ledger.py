@@ -240,3 +240,23 @@ def dq_table(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         elif c == "latest_period":
             df[c] = df[c].map(lambda p: fmt.NONE if fmt.dash(p) == fmt.NONE else fmt.period_label(p))
     return chinese(df, columns)
+
+
+SETUP_PAGE = "views/setup.py"
+
+
+def retired_note(wh, scope, role: str | None) -> None:
+    """One line when landed extracts still use division codes a landed change table retires: how many rows, and
+    where the list is (上线检查, for those who may open it). Nothing when there are none."""
+    from auth.roles import pages_for
+    from warehouse.queries import quality
+
+    rows = int(wh.query(quality.retired_rows, scope)["rows"].iloc[0])
+    if not rows:
+        return
+    st.info(f"已导入的数据中有 {fmt.number(rows)} 行仍使用已停用的区划代码（已导入的区划变更对照表撤销了这些代码，"
+            "含变更前各期的数据）；拆分的区划无法自动对应，须由报送部门按现区划核对后重新报送。")
+    if "setup" in pages_for(role or ""):
+        st.page_link(SETUP_PAGE, label="在上线检查查看区划变更名单", icon=":material/list:")
+    else:
+        st.caption("区划变更名单见上线检查页（系统管理员、数据专员）。")

@@ -1,6 +1,7 @@
-"""上线检查: where a deployment stands (region table, boundaries, key, users, each extract by county) and the
-next step, in order. `gather` reads through the door, `steps` is a pure function of what it read, and the
-render_* blocks draw one section each, so views/setup.py only wires them together.
+"""上线检查: where a deployment stands (region table, boundaries, key, users, each extract by county, the codes
+a landed change table retires) and the next step, in order. `gather` reads through the door, `steps` is a pure
+function of what it read, and the render_* blocks draw one section each, so views/setup.py only wires them
+together.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class State:
     extracts: pd.DataFrame
     counties: pd.DataFrame
     fed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    retired: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=qs.RETIRED_COLUMNS))
 
     @property
     def regions(self) -> int:
@@ -67,7 +69,8 @@ def gather(wh, scope: q.Scope) -> State:
         levels=wh.query(qs.regions_by_level, scope), problems=wh.query(qs.region_problems, scope),
         coverage=wh.query(qs.boundary_coverage, scope), missing=wh.query(qs.boundaries_missing, scope),
         unmatched=wh.query(qs.boundaries_unmatched, scope), key=keys.key_available(),
-        users=users_table(wh, scope), extracts=ex, counties=wh.query(qs.extract_counties, scope), fed=qs.pages_fed())
+        users=users_table(wh, scope), extracts=ex, counties=wh.query(qs.extract_counties, scope), fed=qs.pages_fed(),
+        retired=wh.query(qs.retired_codes, scope))
 
 
 def users_table(wh, scope: q.Scope) -> pd.DataFrame:
@@ -310,3 +313,36 @@ def render_extracts(state: State) -> None:
     st.dataframe(extracts_table(state), hide_index=True, width="stretch")
     st.caption("应报期别：按报送周期，截至数据日期应已报送的最近一期。区县一栏看各数据最新一期里有数据的区县；"
                "没有区划字段的数据（如医保参保、社会救助）按全市报送。")
+
+
+CHANGES = "region_changes"
+SPLIT = "拆分，需人工确认"
+
+
+def retired_table(state: State) -> pd.DataFrame:
+    """The retired codes under Chinese headers, a split marked: its rows cannot follow one code by themselves."""
+    r = state.retired
+    return pd.DataFrame({
+        "原区划代码": r["old_code"], "原名称": r["old_name"].fillna(""),
+        "现区划代码": r["successor_codes"], "现名称": r["successor_names"],
+        "变更日期": [pd.Timestamp(d).strftime("%Y-%m-%d") if pd.notna(d) else "" for d in r["effective_date"]],
+        "变更类型": r["change_type"].fillna(""),
+        "仍用原代码的行数": r["rows_in_use"].astype(int), "数据来源": r["usage"],
+        "说明": [SPLIT if s else ("" if t else "原代码不在区划代码表中") for s, t in zip(r["is_split"],
+                                                                          r["in_region_table"])]})
+
+
+def render_changes(state: State) -> None:
+    """区划变更: the codes a landed change table retires and the rows still on them; never a step."""
+    st.subheader("区划变更")
+    if not state.landed(CHANGES):
+        st.caption("区划变更对照表是可选的：只在区划调整（撤县设区、街道合并或拆分）后需要，不影响上面的各步。"
+                   "导入：`python -m etl land region_changes 变更对照表.xlsx --period 年份`；"
+                   "导入后，本节列出被撤销的代码及仍使用它们的数据。")
+        return
+    if state.retired.empty:
+        st.caption("已导入的区划变更对照表不涉及本辖区的区划代码。")
+        return
+    st.dataframe(retired_table(state), hide_index=True, width="stretch")
+    st.caption("仍用原代码的行：各部门已导入、仍在使用的数据（含变更前各期）中，代码为原代码或属于原区划"
+               "（如原县的街道、社区）的行。拆分的区划无法自动对应到一个现代码，须由报送部门按现区划核对后重新报送。")

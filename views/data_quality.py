@@ -35,6 +35,7 @@ st.caption(f"按各数据源的报送周期，对照数据截止日 {as_of}（�
 late = src[src["is_late"]]
 ledger.kpis([("数据项", len(src)), ("逾期未报", len(late)), ("读取行数", int(src["rows_read"].sum())),
              ("总拒收率", fmt.percent(src["rows_rejected"].sum() / max(int(src["rows_read"].sum()), 1)))])
+ledger.retired_note(wh, scope, user.get("role"))
 
 st.subheader("逾期未报")
 if late.empty:

@@ -1,6 +1,7 @@
 """Data-quality queries (marts dq_*): per department extract, timeliness against its cadence,
 completeness of periods, rejection rates and their trend. Not scoped by region: the extracts are
-city-wide; an empty scope still sees nothing (default deny). Department and title come from the
+city-wide; an empty scope still sees nothing (default deny). The rows still on retired division codes are
+the exception: they lie in regions, and are counted within the scope. Department and title come from the
 snapshot's `sources` table, which the build writes from the source contracts.
 """
 
@@ -9,8 +10,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from etl.deployment import prefix
 from etl.land import REASON_ZH
-from warehouse.queries import Scope, _df
+from warehouse.queries import Scope, _df, _scope_predicate
 
 CADENCE_LABELS = {"month": "每月", "quarter": "每季度", "half_year": "每半年", "year": "每年", "other": "其他"}
 
@@ -141,3 +143,55 @@ def gap_sources(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
             rows += [(r.gap_id, r.gap_name, s) for s in wanted if s]
     out = pd.DataFrame(rows, columns=["gap_id", "gap_name", "source"]).drop_duplicates(ignore_index=True)
     return out.iloc[0:0] if scope.is_empty else out
+
+
+# --------------------------------------------------------------------------------------------
+# Rows still on retired division codes (a landed change table retires them: 撤县设区, streets merged or split)
+
+
+def _division_columns() -> list[tuple[str, str]]:
+    """(source, column) for each division-code column of the contracts: where extracts place their rows."""
+    from etl.contracts import sources as contracts
+
+    return [(n, c.name) for n, s in contracts().items() for c in s.columns if c.type == "division"]
+
+
+def _usage_sql() -> str:
+    # Identifiers come from the contracts (plain lower-case words), never from a file.
+    return " union all ".join(f"select '{s}' as source, {c} as code from raw_{s}" for s, c in _division_columns())
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the snapshot has a table (one built before division changes were modelled has not)."""
+    return bool(_df(con, "select count(*) as n from information_schema.tables where table_name = ?", [table])
+                ["n"].iloc[0])
+
+
+def rows_under(con: duckdb.DuckDBPyConnection, prefixes: list[str]) -> pd.DataFrame:
+    """Rows in force of the landed extracts whose division code lies in each region named by its prefix
+    (980421 → every code of that county): prefix, source, rows. One equality join per prefix length."""
+    parts, args = [], []
+    for n in sorted({len(p) for p in prefixes}):
+        parts.append(f"select left(code, {int(n)}) as prefix, source, count(*) as rows from usage "
+                     f"where list_contains(?, left(code, {int(n)})) group by all")
+        args.append([p for p in prefixes if len(p) == n])
+    if not parts:
+        return pd.DataFrame(columns=["prefix", "source", "rows"])
+    return _df(con, f"with usage as ({_usage_sql()}) " + " union all ".join(parts), args)
+
+
+def retired_rows(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """How many rows in force of the landed extracts still carry a division code that a landed change table
+    retires (the old code itself or a code under it: a community of a retired county), in scope: one row,
+    `rows`. Rows of files, as the load log counts them, not people by area: not suppressed."""
+    if scope.is_empty or not _has_table(con, "region_changes_report"):
+        return pd.DataFrame({"rows": [0]})
+    where, params = _scope_predicate(scope, "region_code")
+    retired = _df(con, f"select region_code from regions where is_retired and {where}", params)
+    prefixes = {prefix(c) for c in retired["region_code"]}
+    if not prefixes:
+        return pd.DataFrame({"rows": [0]})
+    by = {n: sorted(p for p in prefixes if len(p) == n) for n in sorted({len(p) for p in prefixes})}
+    match = " or ".join(f"list_contains(?, left(code, {int(n)}))" for n in by)
+    return _df(con, f"with usage as ({_usage_sql()}) select count(*) as rows from usage where {match}",
+               list(by.values()))

@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import force
+from etl import deployment, force
 from etl.contracts import sources as contracts
-from warehouse.queries import Scope, _df, _scope_predicate
+from warehouse.queries import Scope, _df, _scope_predicate, quality
 
 LEVELS = ("province", "city", "county", "street", "community")
 LEVEL_ZH = {"province": "省", "city": "市", "county": "区县", "street": "街道（乡镇）", "community": "社区（村）"}
@@ -192,6 +192,52 @@ def region_names(con: duckdb.DuckDBPyConnection, scope: Scope, codes: tuple[str,
     where, params = _scope_predicate(scope, _PREFIX, ancestors=True)
     return _df(con, f"select region_code, region_name from regions where region_code in (select unnest(?)) "
                     f"and {where}", [list(codes), *params])
+
+
+RETIRED_COLUMNS = ["old_code", "old_name", "successor_codes", "successor_names", "effective_date", "change_type",
+                   "is_split", "rows_in_use", "usage", "in_region_table"]
+
+
+def retired_codes(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """The division codes the landed change tables retire, in scope (the old code's region or its successor's),
+    as the lists give them (not the streets and communities that follow a renumbered county by prefix):
+    old_code, old_name, successor_codes and successor_names (、-joined; several for a split), effective_date,
+    change_type, is_split, rows_in_use (rows in force of the landed extracts whose code is the old one or lies
+    under it), usage ("流动儿童监测摸排台账 4 行；…", by extract), in_region_table. Most rows first.
+
+    Rows of files, as the load log counts them, not people by area: not suppressed (the page is for those who
+    land the data)."""
+    if scope.is_empty or not quality._has_table(con, "region_changes_report"):
+        return pd.DataFrame(columns=RETIRED_COLUMNS)
+    old, p1 = _scope_predicate(scope, "old_code")
+    new, p2 = _scope_predicate(scope, "current_code")
+    rep = _df(con, f"""
+        select old_code, old_name, successor_codes, is_split, effective_date, change_type, in_region_table
+        from region_changes_report
+        where not is_derived and ({old} or coalesce({new}, false))""", p1 + p2)
+    if rep.empty:
+        return pd.DataFrame(columns=RETIRED_COLUMNS)
+    codes = sorted({c for s in rep["successor_codes"] for c in str(s).split("、") if c})
+    # a successor's name: the region table's, else the change list's own (a code the table does not hold yet)
+    names = _df(con, """
+        select code, coalesce(any_value(r.region_name), any_value(c.new_name)) as name
+        from (select unnest(?::varchar[]) as code) k
+        left join regions r on r.region_code = k.code
+        left join stg_region_changes c on c.new_code = k.code
+        group by code""", [codes])
+    name = dict(zip(names["code"], names["name"]))
+    rep["successor_names"] = ["、".join(name.get(c) or "" for c in str(s).split("、")) for s in rep["successor_codes"]]
+    rep["prefix"] = [deployment.prefix(c) for c in rep["old_code"]]
+    used = quality.rows_under(con, sorted(set(rep["prefix"])))
+    titles = {n: s.title for n, s in contracts().items()}
+    usage, total = {}, {}
+    for p, g in used.sort_values(["rows", "source"], ascending=[False, True]).groupby("prefix", sort=False):
+        usage[p] = "；".join(f"{titles.get(s, s)} {int(n):,} 行" for s, n in zip(g["source"], g["rows"]))
+        total[p] = int(g["rows"].sum())
+    rep["rows_in_use"] = [total.get(p, 0) for p in rep["prefix"]]
+    rep["usage"] = [usage.get(p, "") for p in rep["prefix"]]
+    rep = rep.sort_values(["rows_in_use", "old_code"], ascending=[False, True], ignore_index=True)
+    return rep[RETIRED_COLUMNS]
 
 
 _REPO = Path(__file__).resolve().parents[2]
