@@ -338,13 +338,18 @@ def _local_time(text: str | None) -> str:
         return str(text)
 
 
+LANDING_COLUMNS = ["时间", "数据源", "统计期", "文件", "方式", "接收行数", "说明", "导入人", "状态"]
+
+
 def landings_frame(entries: list[dict]) -> pd.DataFrame:
-    """时间, 数据源, 统计期, 文件, 方式, 接收行数, 导入人, 状态 (在用 / 已被替换 / 已撤回)."""
+    """时间, 数据源, 统计期, 文件, 方式, 接收行数, 说明 (rows skipped as outside the deployment), 导入人,
+    状态 (在用 / 已被替换 / 已撤回)."""
     rows = [{"时间": _local_time(e.get("landed_at")), "数据源": _title(e["source"]), "统计期": e["period"],
              "文件": e.get("file_name", ""), "方式": mode_label(force.entry_mode(e)),
-             "接收行数": int(e.get("rows_accepted") or 0), "导入人": e.get("landed_by", ""), "状态": _status(e)}
+             "接收行数": int(e.get("rows_accepted") or 0), "说明": e.get("skip_note") or "",
+             "导入人": e.get("landed_by", ""), "状态": _status(e)}
             for e in entries]
-    return pd.DataFrame(rows, columns=["时间", "数据源", "统计期", "文件", "方式", "接收行数", "导入人", "状态"])
+    return pd.DataFrame(rows, columns=LANDING_COLUMNS)
 
 
 def withdrawable(entries: list[dict], user: dict | None) -> list[dict]:
@@ -423,6 +428,8 @@ def show_report(p: etl_land.Preview, title: str) -> None:
     c[1].metric("可接收", f"{p.rows_accepted:,}")
     c[2].metric("被拒绝", f"{p.rows_rejected:,}")
     c[3].metric("与已导入数据重复", f"{p.overlap:,}")
+    if p.skip_note:  # an official division table's rows outside the deployment: neither landed nor rejected
+        st.info(f"{md(p.skip_note)}：这些行不导入，也不计入被拒绝的行。")
     if p.already:
         st.warning(f"这个文件已于 {md(p.already['landed_at'])} 导入过（{md(p.already['file_name'])}），"
                    "确认导入不会有任何变化。")
