@@ -40,15 +40,30 @@ retired as (
     select * from region_code_map
 ),
 
+-- A retired county is still in use by every row whose street or community code lies under it (a register
+-- holds community codes): match by the digits that name the old region, not by the whole code. Derived
+-- entries (the streets under a renumbered county) are counted under their county, not twice.
+prefixes as (
+    select
+        old_code,
+        case when substr(old_code, 3) = '0000000000' then left(old_code, 2)
+             when substr(old_code, 5) = '00000000' then left(old_code, 4)
+             when substr(old_code, 7) = '000000' then left(old_code, 6)
+             when substr(old_code, 10) = '000' then left(old_code, 9)
+             else old_code end as prefix
+    from retired
+    where not is_derived
+),
+
 counts as (
     select
-        u.code,
+        p.old_code as code,
         count(*) as rows_in_use,
         string_agg(distinct coalesce(s.title, u.source), '、' order by coalesce(s.title, u.source)) as sources_in_use
     from usage u
+    join prefixes p on starts_with(u.code, p.prefix)
     left join sources s on s.source = u.source
-    where u.code in (select old_code from retired)
-    group by u.code
+    group by p.old_code
 ),
 
 final as (
