@@ -161,7 +161,7 @@ def gaps_page(at: AppTest) -> tuple[list[Seen], dict[str, str]]:
     """The overall figure (the third card) of each tracked gap, and its (?) text."""
     at.switch_page("views/gaps.py").run()
     assert not at.exception, at.exception
-    out, helps = [], {}
+    out, helps = index_tables(at), {}
     for gap, metric in GAP_METRICS.items():
         at.selectbox(key="gap").set_value(gap).run()
         assert not at.exception, at.exception
@@ -393,6 +393,44 @@ def targets_download(at: AppTest, names: dict[str, str]) -> list[Seen]:
             continue
         label = str(r["指标名称"].value)
         out.append(Seen(names.get(label), label, cell_text(r["当前值"]), "目标进展下载"))
+    return out
+
+
+def _has_button(at: AppTest, key: str) -> bool:
+    return any(b.proto.id.endswith(f"-{key}") for b in at.get("download_button"))
+
+
+def index_tables(at: AppTest) -> list[Seen]:
+    """The gaps page's first view (综合缺口指数): each area's index in the table and its download, each street's
+    index and largest gap in the league and its download, and every cell of 需求与供给 and its download."""
+    out = []
+    for df in (d.value for d in at.dataframe):
+        cols = set(df.columns)
+        if {"gap_index", "gaps_counted", "rank"} <= cols:
+            out += [Seen(f"综合缺口指数:{r['area_name']}", "", fmt_value(r["gap_index"]), "服务缺口表·指数", named=False)
+                    for r in df.to_dict("records")]
+        if {"gap_index_text", "最大缺口"} <= cols:
+            for r in df.to_dict("records"):
+                out.append(Seen(f"街道综合缺口指数:{r['area_name']}", "", r["gap_index_text"], "服务缺口表·街道指数",
+                                named=False))
+                out.append(Seen(f"街道最大缺口:{r['area_name']}", "", r["最大缺口"], "服务缺口表·街道指数", named=False))
+        if {"区划代码", "地区"} <= cols:  # 需求与供给: one text cell per area and measure
+            out += [Seen(f"需求与供给:{r['地区']}:{c}", "", str(r[c]), "服务缺口表·需求与供给", named=False)
+                    for r in df.to_dict("records") for c in df.columns if c not in ("区划代码", "地区")]
+    if _has_button(at, "dl_index"):
+        out += [Seen(f"综合缺口指数:{r['地区'].value}", "", cell_text(r["综合缺口指数"]), "服务缺口下载·指数", named=False)
+                for r in sheet_rows(download(at, "dl_index"), None, "地区")]
+    if _has_button(at, "dl_index_league"):
+        for r in sheet_rows(download(at, "dl_index_league"), None, "地区"):
+            out.append(Seen(f"街道综合缺口指数:{r['地区'].value}", "", cell_text(r["综合缺口指数"]),
+                            "服务缺口下载·街道指数", named=False))
+            assert "最大缺口" in r, f"the street league's download names its largest gap column: {list(r)}"
+            out.append(Seen(f"街道最大缺口:{r['地区'].value}", "", cell_text(r["最大缺口"]), "服务缺口下载·街道指数",
+                            named=False))
+    if _has_button(at, "dl_measures"):
+        for r in sheet_rows(download(at, "dl_measures"), None, "地区"):  # (no 区划代码 column when empty)
+            out += [Seen(f"需求与供给:{r['地区'].value}:{c}", "", cell_text(v), "服务缺口下载·需求与供给", named=False)
+                    for c, v in r.items() if c not in ("区划代码", "地区")]
     return out
 
 

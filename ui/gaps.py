@@ -25,7 +25,7 @@ HEADERS = {
     "counties": "区县数", "weight": "权重", "reason": "权重理由", "measure_label": "指标",
     "measure_unit": "计量单位", "side": "需求/供给", "source_period": "数据期", "value": "数值",
     "source_label": "数据", "area_code": "区划代码", "position": "名次", "standard": "对照标准",
-    "street_name": "街道（乡镇）",
+    "street_name": "街道（乡镇）", "worst": "最大缺口",
 }
 
 
@@ -506,6 +506,5 @@ def index_league_section(streets: pd.DataFrame, detail: pd.DataFrame, period: st
     config = text_columns(shown, list(shown.columns), {"position": "名次", "area_name": "街道（乡镇）",
                                                        "gap_index_text": INDEX_LABEL, "最大缺口": "最大缺口"})
     st.dataframe(shown, hide_index=True, column_config=config, key="index_league_table")
-    download(top.rename(columns={"worst": "reason"}), ["position", "area_name", "county_name", "gap_index",
-                                                       "gaps_counted", "reason"], f"综合缺口指数街道排名_{period}",
-             "dl_index_league")
+    download(top, ["position", "area_name", "county_name", "gap_index", "gaps_counted", "worst"],
+             f"综合缺口指数街道排名_{period}", "dl_index_league")
