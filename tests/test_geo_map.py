@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from etl.contracts import parse_period
 from etl.land import current_loads, landed_dir, read_load_log
 from tests.files import signed_in
-from warehouse.queries import privacy
+from warehouse.queries import geo, privacy
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 T = privacy.threshold()
@@ -149,14 +149,15 @@ def test_metric_switch_per_km2(at, data_dir, demo_extracts):
     areas = boundary_areas(demo_extracts)
     props = features(at)
     tbl = table(at).set_index("街道（乡镇）")
-    assert "每平方公里人数" in tbl.columns and "图例：每平方公里人数" in " ".join(m.value for m in at.markdown)
+    label = geo.METRICS["per_km2"][1]
+    assert label in tbl.columns and f"图例：{label}" in " ".join(m.value for m in at.markdown)
     for code, p in props.items():
         n = want.get(code, 0)
         if p["suppressed"]:
-            assert p["value"] == f"<{T}" and pd.isna(tbl.at[p["name"], "每平方公里人数"])
+            assert p["value"] == f"<{T}" and pd.isna(tbl.at[p["name"], geo.METRICS["per_km2"][1]])
             continue
         assert float(p["value"].replace(",", "")) == pytest.approx(n / areas[code], rel=0.01, abs=0.01)
-        assert tbl.at[p["name"], "每平方公里人数"] == pytest.approx(n / areas[code], rel=0.01)
+        assert tbl.at[p["name"], geo.METRICS["per_km2"][1]] == pytest.approx(n / areas[code], rel=0.01)
 
 
 def test_metric_share_of_under16_uses_population(at, data_dir):
@@ -247,7 +248,6 @@ def test_small_cells_never_exact_on_page(leader_at, data_dir):
 def test_download_is_suppressed_the_same_way(data_dir):
     from ui import map as mp
     from warehouse import queries as q
-    from warehouse.queries import geo
 
     con = q.connect(q.current_snapshot_path(data_dir))
     try:

@@ -287,12 +287,13 @@ def ratio_bar(d: pd.DataFrame, label: str, share: bool = False) -> go.Figure:
     return theme.apply(fig)
 
 
-def index_bar(df: pd.DataFrame) -> go.Figure:
-    """Bars of the composite index per area, largest first."""
+def index_bar(df: pd.DataFrame, grouped: bool = True) -> go.Figure:
+    """Bars of the composite index per area, largest first; coloured 主城区/县域 only where the region table
+    makes that distinction (`grouped`), else all in one colour."""
     d = df.sort_values(["gap_index", "area_code"], ascending=[False, True])
     fig = go.Figure(go.Bar(
         x=d["area_name"], y=d["gap_index"], text=[fmt.decimal(v) for v in d["gap_index"]], textposition="outside",
-        marker_color=[theme.PALETTE[1] if g == "县域" else theme.PRIMARY for g in d["area_group"]],
+        marker_color=[theme.PALETTE[1] if grouped and g == "县域" else theme.PRIMARY for g in d["area_group"]],
         hovertemplate="%{x}：%{y:.1f}<extra></extra>",
     ))
     fig.update_layout(yaxis_title=INDEX_LABEL, xaxis_title=None, showlegend=False)

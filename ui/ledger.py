@@ -9,6 +9,7 @@ import streamlit as st
 from report import export
 from ui import auth, theme
 from ui import format as fmt
+from warehouse.queries import metrics
 
 # Chinese headers for child-level lists (masked values only) and aggregate tables.
 HEADERS = {
@@ -21,10 +22,10 @@ HEADERS = {
     "area_code": "代码", "area_name": "名称", "children": "人数", "contact_overdue": "联系逾期",
     "home_visit_overdue": "入户逾期", "overdue": "逾期人数", "due_30d": "30天内到期",
     "compliance_rate": "按时率", "overdue_days_max": "最长逾期天数", "matched": "已匹配", "unmatched": "未匹配",
-    "match_rate": "匹配率", "department_pair": "部门比对", "street": "街道",
+    "match_rate": metrics.label("match_rate"), "department_pair": "部门比对", "street": "街道",
     "title": "数据名称", "source": "数据源", "cadence": "报送周期", "latest_period": "最新期别",
     "expected_period_start": "应报期别起", "periods_behind": "滞后期数", "is_late": "是否逾期",
-    "periods_landed": "已报期数", "periods_expected": "应报期数", "completeness": "完整率",
+    "periods_landed": "已报期数", "periods_expected": "应报期数", "completeness": metrics.label("completeness"),
     "rows_read": "读取行数", "rows_accepted": "接收行数", "rows_rejected": "拒收行数", "rejection_rate": "拒收率",
     "latest_rejection_rate": "最新一期拒收率", "resubmissions": "重报次数", "extracts": "数据项",
     "late": "逾期项", "change": "变化", "from_level": "上期等级", "to_level": "本期等级",

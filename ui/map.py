@@ -12,16 +12,16 @@ import pydeck as pdk
 
 from ui import format as fmt
 from ui import theme
-from warehouse.queries import privacy
+from warehouse.queries import metrics, privacy
 from warehouse.queries.geo import METRICS
 
 AGE_LABELS = {"all": "全部（0—16岁）", "0-3": "0—3岁", "3-6": "3—6岁", "6-12": "6—12岁", "12-16": "12—16岁"}
 CATEGORY_LABELS = {"流动儿童": "流动儿童", "留守儿童": "留守儿童", "困境儿童": "困境儿童"}
 METRIC_HELP = {
     "children": "登记在册的儿童人数（民政局监测摸排台账）。",
-    "per_km2": "人数 ÷ 街道面积（平方公里，按边界计算）。",
-    "per_1000_residents": "人数 ÷ 街道常住人口（全年龄，统计局分街道常住人口）× 1000。",
-    "share_of_under16": "人数 ÷ 街道同年龄段常住儿童数（统计局分街道常住人口；“全部”为0—16岁常住儿童）。",
+    "per_km2": metrics.help("children_per_km2"),
+    "per_1000_residents": metrics.help("children_per_1000_residents"),
+    "share_of_under16": metrics.help("children_share_of_under16"),
 }
 # Sequential (light → dark) for levels, diverging (fall blue → rise red) for changes.
 SEQUENTIAL = ["#fee8c8", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"]

@@ -5,6 +5,7 @@ import streamlit as st
 from ui import auth, data, empty, jobs, ledger
 from ui import format as fmt
 from ui import upload as up
+from warehouse.queries import metrics
 from warehouse.queries import quality as q
 
 wh = data.warehouse()
@@ -33,8 +34,10 @@ as_of = as_of.strftime("%Y-%m-%d") if hasattr(as_of, "strftime") else str(as_of)
 st.caption(f"按各数据源的报送周期，对照数据截止日 {as_of}（快照的数据日期）判断是否逾期；拒收率 = 拒收行数 ÷ 读取行数。")
 
 late = src[src["is_late"]]
-ledger.kpis([("数据项", len(src)), ("逾期未报", len(late)), ("读取行数", int(src["rows_read"].sum())),
-             ("总拒收率", fmt.percent(src["rows_rejected"].sum() / max(int(src["rows_read"].sum()), 1)))])
+ledger.kpis([("数据项", len(src)), (metrics.label("extracts_late"), len(late), metrics.help("extracts_late")), ("读取行数", int(src["rows_read"].sum())),
+             (metrics.label("rejection_rate"),
+              fmt.percent(src["rows_rejected"].sum() / max(int(src["rows_read"].sum()), 1)),
+              metrics.help("rejection_rate"))])
 ledger.retired_note(wh, scope, user.get("role"))
 
 st.subheader("逾期未报")

@@ -52,7 +52,7 @@ if gap == ui.INDEX:
     else:
         chart, ranked = st.columns([3, 2], gap="large")
         with chart:
-            st.plotly_chart(ui.index_bar(table), theme=None, key="chart_index")
+            st.plotly_chart(ui.index_bar(table, grouped), theme=None, key="chart_index")
             st.caption(("蓝色为主城区，橙色为县域；" if grouped else "") + "0 分表示全部达标，分数越高缺口越大。")
         with ranked:
             cols = ["rank", "area_name", "area_type", "gap_index", "gaps_counted"]

@@ -5,7 +5,7 @@ import streamlit as st
 from ui import auth, data, empty, widgets
 from ui import format as fmt
 from ui import map as mp
-from warehouse.queries import geo, privacy
+from warehouse.queries import geo, metrics, privacy
 
 wh = data.warehouse()
 user_scope = data.user_scope()
@@ -94,7 +94,8 @@ with right:
     st.dataframe(tbl, hide_index=True, key="map_table", height=min(400, 35 * (len(tbl) + 1) + 3),
                  column_config=mp.table_columns(tbl))
     total = mp.marked(wh.query(geo.total, scope, period, age_band, category), ["children"]).iloc[0]
-    st.caption(f"合计：{total['children_label']} 人（{len(raw)} 个街道乡镇）")
+    st.caption(f"合计：{total['children_label']} 人（{len(raw)} 个街道乡镇）",
+               help=metrics.help("migrant_children") if category == "流动儿童" and age_band == "all" else None)
     notes = [f"说明：{mp.METRIC_HELP[metric]}", f"少于{t}人的数字显示为“<{t}”；“*”为防止由合计反推而隐去的数字。",
              "示例数据，虚构城市，仅供演示。" if wh.info.is_demo else ""]
     auth.download_button("下载表格（Excel）", mp.excel(tbl, f"{title}（{what}）", notes),

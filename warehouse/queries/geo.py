@@ -4,14 +4,14 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from warehouse.queries import Scope, _df, _scope_predicate, cube, privacy
+from warehouse.queries import Scope, _df, _scope_predicate, cube, metrics, privacy
 
 # metric key → (column in geo_street_density, Chinese label, unit)
 METRICS = {
     "children": ("children", "人数", "人"),
-    "per_km2": ("per_km2", "每平方公里人数", "人/平方公里"),
-    "per_1000_residents": ("per_1000_residents", "每千名常住人口", "人/千人"),
-    "share_of_under16": ("share_of_under16", "占同龄常住儿童比例", ""),
+    "per_km2": ("per_km2", metrics.label("children_per_km2"), "人/平方公里"),
+    "per_1000_residents": ("per_1000_residents", metrics.label("children_per_1000_residents"), "人/千人"),
+    "share_of_under16": ("share_of_under16", metrics.label("children_share_of_under16"), ""),
 }
 MAP_CATEGORIES = ("流动儿童", "留守儿童", "困境儿童")
 MAP_AGE_BANDS = ("all", "0-3", "3-6", "6-12", "12-16")

@@ -409,7 +409,7 @@ def street_density(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) ->
 
 _PACK_COUNTS = {
     "重点对象风险等级": (["人数", "上期人数"], {"较上期": ["人数", "上期人数"]}, []),  # marked from its cube
-    "流动儿童分布（街道）": (["人数", "上期人数"], {"每平方公里人数": "人数", "较上期": ["人数", "上期人数"]},
+    "流动儿童分布（街道）": (["人数", "上期人数"], {metrics.label("children_per_km2"): "人数", "较上期": ["人数", "上期人数"]},
                          []),  # marked from the map's cube (street_density), no view-local pattern
     "未达标与滞后目标": (["最新值"], {}, [], {"最新值": ("单位", targets.PEOPLE_UNITS)}),
 }
@@ -462,7 +462,7 @@ def pack_tables(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> di
         "流动儿童分布（街道）": pd.DataFrame({
             "区县": streets["county_name"], "街道（乡镇）": streets["street_name"], "人数": streets["children"],
             "上期人数": streets["previous_children"], "较上期": streets["children"] - streets["previous_children"],
-            "每平方公里人数": streets["per_km2"].astype("Float64").round(2), **marks}),
+            metrics.label("children_per_km2"): streets["per_km2"].astype("Float64").round(2), **marks}),
         "缺口最大的地区": pd.DataFrame({
             "排名": top["rank"], "地区": top["area_name"], "区域类型": top["area_type"],
             "综合缺口指数": top["gap_index"].astype("Float64").round(1), "最大缺口项目": top["measure_label"],
