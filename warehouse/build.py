@@ -57,15 +57,15 @@ def snapshots_dir(root: Path) -> Path:
 
 
 def load_models() -> list[Model]:
-    """Every model, staging before marts, marts ordered by the other models they mention."""
+    """Every model, each after the other models it mentions: staging views first unless one reads a mart (a
+    view is bound when created, so the mart it reads must exist by then), marts in dependency order."""
     models = []
     for layer in ("staging", "marts"):
         for p in sorted((SQL_DIR / layer).glob("*.sql")):
             ypath = p.with_suffix(".yaml")
             checks = yaml.safe_load(ypath.read_text(encoding="utf-8")) if ypath.exists() else {}
             models.append(Model(p.stem, layer, p.read_text(encoding="utf-8"), checks or {}))
-    staging = [m for m in models if m.layer == "staging"]
-    marts = {m.name: m for m in models if m.layer == "marts"}
+    by_name = {m.name: m for m in models}
     ordered, done = [], set()
 
     def visit(m: Model, path: tuple[str, ...] = ()) -> None:
@@ -73,19 +73,21 @@ def load_models() -> list[Model]:
             return
         if m.name in path:
             raise BuildError(f"模型循环引用 model cycle: {' → '.join(path + (m.name,))}")
-        for other in marts.values():
-            if other.name != m.name and re.search(rf"\b{other.name}\b", _strip_comments(m.sql)):
+        text = _strip_comments(m.sql)
+        for other in by_name.values():
+            if other.name != m.name and re.search(rf"\b{other.name}\b", text):
                 visit(other, path + (m.name,))
         done.add(m.name)
         ordered.append(m)
 
-    for m in marts.values():
+    for m in models:
         visit(m)
-    return staging + ordered
+    return ordered
 
 
 def _strip_comments(sql: str) -> str:
-    return re.sub(r"--[^\n]*", "", sql)
+    """SQL without comments and string literals (`source = 'regions'` names a source, not the model)."""
+    return re.sub(r"'(?:[^']|'')*'", "''", re.sub(r"--[^\n]*", "", sql))
 
 
 def _q(s: str) -> str:

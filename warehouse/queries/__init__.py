@@ -242,7 +242,8 @@ def periods(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def counties(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Counties the scope touches: county_code, county_name, area_type, is_urban_core, city (the name of the
-    county's city, from the code's first 4 digits; a province deployment names a county with its city)."""
+    county's city, from the code's first 4 digits; a province deployment names a county with its city).
+    A county retired for one the table holds (撤县设区) is left out: its rows count under the new code."""
     where, params = _scope_predicate(scope, "left(r.region_code, 6)", ancestors=True)
     return _df(
         con,
@@ -251,7 +252,7 @@ def counties(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
                c.region_name as city
         from regions r
         left join regions c on c.level = 'city' and left(c.region_code, 4) = left(r.region_code, 4)
-        where r.level = 'county' and {where}
+        where r.level = 'county' and coalesce(r.current_code, r.region_code) = r.region_code and {where}
         order by r.region_code
         """,
         params,

@@ -4,19 +4,17 @@ with source as (
     select * from stg_civil_register
 ),
 
--- An older period's rows count under today's codes (撤县设区, streets merged): regions.current_code.
+-- An older period's rows already carry today's codes (区划调整): the staging models map them (region_current).
 renamed as (
     select
-        s.period,
-        s.period_end,
-        coalesce(c.current_code, s.county_code) as county_code,
-        coalesce(t.current_code, s.street_code) as street_code,
-        s.age_band,
-        s.category,
-        coalesce(s.in_difficulty, false) as in_difficulty
-    from source s
-    left join regions c on c.region_code = s.county_code
-    left join regions t on t.region_code = s.street_code
+        period,
+        period_end,
+        county_code,
+        street_code,
+        age_band,
+        category,
+        coalesce(in_difficulty, false) as in_difficulty
+    from source
 ),
 
 final as (

@@ -5,12 +5,20 @@ with used as (
     select period, source, source_period, source_period_end from gap_source_periods
 ),
 
+-- The streets and communities of today's codes (区划调整: one retired for one the table holds is counted there),
+-- each under today's street and county.
 streets as (
-    select region_code as street_code, county_code from regions where level = 'street'
+    select m.region_code as street_code, m.county_code
+    from regions r
+    join region_current m on m.region_code = r.region_code
+    where r.level = 'street' and m.current_code = r.region_code
 ),
 
 communities as (
-    select region_code as community_code, street_code, county_code from regions where level = 'community'
+    select m.region_code as community_code, m.street_code, m.county_code
+    from regions r
+    join region_current m on m.region_code = r.region_code
+    where r.level = 'community' and m.current_code = r.region_code
 ),
 
 catalogue as (
@@ -343,7 +351,9 @@ street_grid as (
 county_grid as (
     select a.*, 'county' as level, c.region_code as area_code, c.region_code as county_code,
            null::varchar as street_code
-    from available a cross join (select region_code from regions where level = 'county') c
+    from available a cross join (
+        select region_code from regions where level = 'county' and coalesce(current_code, region_code) = region_code
+    ) c
 ),
 
 street_values as (

@@ -7,11 +7,16 @@ with register as (
     where community_code is not null and age_band is not null
 ),
 
+-- Communities under today's codes (区划调整): one retired for one the table holds is counted there, and one
+-- whose street was merged into another stands under that street.
 communities as (
-    select region_code as community_code, region_name as community_name, street_code, street_name,
-           county_code, county_name, lon, lat
-    from regions
-    where level = 'community' and lon is not null and lat is not null
+    select r.region_code as community_code, r.region_name as community_name, m.street_code, s.region_name as street_name,
+           m.county_code, c.region_name as county_name, r.lon, r.lat
+    from regions r
+    join region_current m on m.region_code = r.region_code
+    left join regions s on s.region_code = m.street_code
+    left join regions c on c.region_code = m.county_code
+    where r.level = 'community' and r.lon is not null and r.lat is not null and m.current_code = r.region_code
 ),
 
 counted as (

@@ -1,7 +1,8 @@
 -- The map's street figures: children on the register per period, street, age band ('all' = 0-16) and
 -- category (流动儿童, 留守儿童, and 困境儿童 = in difficulty, of either category), with the denominators
 -- the page divides by, so every metric is read, not computed from raw facts per request.
--- Every street of the region table appears (zero where nobody is registered) so every street is drawn.
+-- Every street of the region table appears (zero where nobody is registered) so every street is drawn, but a
+-- street retired for one the table holds (区划调整: merged, renumbered) does not: its rows count under today's.
 -- residents: resident population (stg_population) of the latest population year starting on or before
 -- the period's end (else the earliest); child_residents: residents of that age band (all = under 16).
 -- area_km2: the current boundary's area, else the region table's.
@@ -20,7 +21,7 @@ streets as (
            coalesce(b.area_km2, r.area_km2) as area_km2
     from regions r
     left join boundaries b on b.region_code = r.region_code and b.is_current
-    where r.level = 'street'
+    where r.level = 'street' and coalesce(r.current_code, r.region_code) = r.region_code
 ),
 
 bands as (

@@ -4,8 +4,12 @@ with source as (
     select distinct period_end as value_date from stg_directors
 ),
 
+-- Communities under today's codes: one retired for one the table holds (区划调整) is counted once, as today's.
 communities as (
-    select region_code, county_code from regions where level = 'community'
+    select m.region_code, m.county_code
+    from regions r
+    join region_current m on m.region_code = r.region_code
+    where r.level = 'community' and m.current_code = r.region_code
 ),
 
 covered as (

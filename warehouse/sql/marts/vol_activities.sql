@@ -5,7 +5,7 @@ with source as (
 ),
 
 teams as (
-    select team_id, team_type, street_code as team_street_code
+    select team_id, team_type, street_code as team_street_code, county_code as team_county_code
     from stg_volunteer_teams
     qualify row_number() over (partition by team_id order by period_end desc) = 1
 ),
@@ -15,7 +15,7 @@ renamed as (
         a.period,
         a.period_end,
         coalesce(a.street_code, t.team_street_code) as street_code,
-        coalesce(a.county_code, county_of(t.team_street_code)) as county_code,
+        coalesce(a.county_code, t.team_county_code) as county_code,
         coalesce(a.region_code, t.team_street_code) as area_code,
         a.team_id,
         coalesce(t.team_type, '未登记队伍') as team_type,

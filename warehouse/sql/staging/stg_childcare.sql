@@ -11,16 +11,18 @@ renamed as (
         period_end,
         institution_id,
         institution_name,
-        street_code,
+        coalesce(m.current_code, s.street_code) as street_code,
         street_name,
         places,
         inclusive_places,
         enrolled,
         is_inclusive,
         registered_date,
-        county_of(street_code) as county_code,
+        coalesce(m.county_code, county_of(s.street_code)) as county_code,
         load_id
-    from source
+    from source s
+    -- an older period's codes count under today's (区划调整: marts/region_current.sql)
+    left join region_current m on m.region_code = s.street_code
 )
 
 select * from renamed

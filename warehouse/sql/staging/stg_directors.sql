@@ -12,15 +12,17 @@ renamed as (
         staff_id,
         role,
         is_full_time,
-        region_code,
+        coalesce(m.current_code, s.region_code) as region_code,
         street_name,
         community_name,
         trained_date,
         appointed_date,
-        street_of(region_code) as street_code,
-        county_of(region_code) as county_code,
+        coalesce(m.street_code, street_of(s.region_code)) as street_code,
+        coalesce(m.county_code, county_of(s.region_code)) as county_code,
         load_id
-    from source
+    from source s
+    -- an older period's codes count under today's (区划调整: marts/region_current.sql)
+    left join region_current m on m.region_code = s.region_code
 )
 
 select * from renamed

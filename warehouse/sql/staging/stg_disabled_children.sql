@@ -12,16 +12,18 @@ renamed as (
         person_key,
         disability_type,
         disability_grade,
-        street_code,
+        coalesce(m.current_code, s.street_code) as street_code,
         has_rehab_aid,
         rehab_aid_amount,
         birth_date,
         sex,
         age_at(birth_date, period_end) as age_years,
         age_band(age_at(birth_date, period_end)) as age_band,
-        county_of(street_code) as county_code,
+        coalesce(m.county_code, county_of(s.street_code)) as county_code,
         load_id
-    from source
+    from source s
+    -- an older period's codes count under today's (区划调整: marts/region_current.sql)
+    left join region_current m on m.region_code = s.street_code
 )
 
 select * from renamed

@@ -14,14 +14,16 @@ renamed as (
         dose,
         vaccination_date,
         clinic,
-        street_code,
+        coalesce(m.current_code, s.street_code) as street_code,
         birth_date,
         sex,
         age_at(birth_date, period_end) as age_years,
         age_band(age_at(birth_date, period_end)) as age_band,
-        county_of(street_code) as county_code,
+        coalesce(m.county_code, county_of(s.street_code)) as county_code,
         load_id
-    from source
+    from source s
+    -- an older period's codes count under today's (区划调整: marts/region_current.sql)
+    left join region_current m on m.region_code = s.street_code
 )
 
 select * from renamed

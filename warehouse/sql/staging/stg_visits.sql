@@ -13,16 +13,18 @@ renamed as (
         visit_date,
         visit_type,
         director_id,
-        community_code,
+        coalesce(m.current_code, s.community_code) as community_code,
         needs,
         birth_date,
         sex,
         age_at(birth_date, period_end) as age_years,
         age_band(age_at(birth_date, period_end)) as age_band,
-        street_of(community_code) as street_code,
-        county_of(community_code) as county_code,
+        coalesce(m.street_code, street_of(s.community_code)) as street_code,
+        coalesce(m.county_code, county_of(s.community_code)) as county_code,
         load_id
-    from source
+    from source s
+    -- an older period's codes count under today's (区划调整: marts/region_current.sql)
+    left join region_current m on m.region_code = s.community_code
 )
 
 select * from renamed

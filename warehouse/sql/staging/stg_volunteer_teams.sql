@@ -12,12 +12,14 @@ renamed as (
         team_id,
         team_name,
         team_type,
-        street_code,
+        coalesce(m.current_code, s.street_code) as street_code,
         street_name,
         founded_date,
-        county_of(street_code) as county_code,
+        coalesce(m.county_code, county_of(s.street_code)) as county_code,
         load_id
-    from source
+    from source s
+    -- an older period's codes count under today's (区划调整: marts/region_current.sql)
+    left join region_current m on m.region_code = s.street_code
 )
 
 select * from renamed
