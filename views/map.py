@@ -43,15 +43,16 @@ with c2:
     age_band = st.selectbox("年龄段", list(mp.AGE_LABELS), format_func=mp.AGE_LABELS.get, placeholder="选择年龄段", key="map_age")
 with c3:
     category = st.selectbox("儿童类别", list(mp.CATEGORY_LABELS), placeholder="选择儿童类别", key="map_category")
-m1, m2, m3 = st.columns([3, 1, 1])
+# The catalogue's names are long (每千名常住人口中的儿童数): the metrics take most of the row and wrap where
+# they must (a 1366 screen, a phone), the toggles stack beside them.
+m1, m2 = st.columns([5, 2], vertical_alignment="bottom")
 with m1:
     metric = st.segmented_control("指标", list(geo.METRICS), default="children", required=True,
-                                  format_func=lambda k: geo.METRICS[k][1], key="map_metric")
+                                  format_func=lambda k: geo.METRICS[k][1], key="map_metric", wrap=True)
 previous = wh.previous_period(period)
 with m2:
     change = st.toggle("与上期比较", key="map_change", disabled=previous is None,
                        help=f"显示较{fmt.period_label(previous)}的变化" if previous else "无上期数据")
-with m3:
     show_points = st.toggle("显示社区（村）点位", value=False, key="map_points")
 change = bool(change and previous)
 
