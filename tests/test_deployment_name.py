@@ -41,6 +41,7 @@ def _regions(tmp_path: Path, rows) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     df = pd.DataFrame(rows, columns=["region_code", "region_name", "level", "parent_code", "is_urban_core"])
     df["area_type"] = df["is_urban_core"].map({True: "主城区", False: "县域"})
+    df["is_listed"] = True  # no division change here: every code is today's
     con.execute("create table regions as select * from df")
     con.close()
     return q.connect(path)

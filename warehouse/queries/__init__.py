@@ -252,7 +252,7 @@ def counties(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
                c.region_name as city
         from regions r
         left join regions c on c.level = 'city' and left(c.region_code, 4) = left(r.region_code, 4)
-        where r.level = 'county' and coalesce(r.current_code, r.region_code) = r.region_code and {where}
+        where r.level = 'county' and r.is_listed and {where}
         order by r.region_code
         """,
         params,
@@ -334,7 +334,7 @@ def areas(con: duckdb.DuckDBPyConnection, scope: Scope, root: str | None = None)
                c.region_name as city
         from regions r
         left join regions c on c.level = 'city' and left(c.region_code, 4) = left(r.region_code, 4)
-        where r.level = 'street' and {where}
+        where r.level = 'street' and r.is_listed and {where}
         order by r.region_code
         """,
         params,

@@ -155,7 +155,7 @@ def streets_without_shape(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.Da
         f"""
         select r.region_code, r.region_name, r.county_name
         from regions r
-        where r.level = 'street' and {where}
+        where r.level = 'street' and r.is_listed and {where}
           and not exists (select 1 from boundaries b
                           where b.is_current and b.level = 'street' and b.region_code = r.region_code)
         order by r.region_code

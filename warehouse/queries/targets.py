@@ -218,7 +218,8 @@ def _owed_sql(scope: Scope, today: dt.date, grace: int) -> tuple[str, list]:
             where period_end >= reporting_start and period_start <= deadline
               and period_end + to_days(?::integer) < ?::date
         ),
-        counties as (select r.region_code as county_code from regions r where r.level = 'county' and {where})
+        counties as (select r.region_code as county_code from regions r
+                     where r.level = 'county' and r.is_listed and {where})
         select d.plan_id, d.measure_no, d.indicator, c.county_code, d.period_start, d.period_end
         from due d cross join counties c
         where not exists (

@@ -159,7 +159,7 @@ def by_street(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
                1000.0 * coalesce(x.activities, 0) / nullif(m.migrant, 0) as per_1000,
                (select max(period) from children_by_area) as period, left(r.region_code, 9) as area
         from regions r left join m on m.street_code = r.region_code left join x on x.street_code = r.region_code
-        where r.level = 'street' and {where}
+        where r.level = 'street' and r.is_listed and {where}
         order by per_1000 nulls last, r.region_code""", params)
 
 

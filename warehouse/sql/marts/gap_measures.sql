@@ -352,7 +352,7 @@ county_grid as (
     select a.*, 'county' as level, c.region_code as area_code, c.region_code as county_code,
            null::varchar as street_code
     from available a cross join (
-        select region_code from regions where level = 'county' and coalesce(current_code, region_code) = region_code
+        select region_code from regions where level = 'county' and is_listed
     ) c
 ),
 

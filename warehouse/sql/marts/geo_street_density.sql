@@ -21,7 +21,7 @@ streets as (
            coalesce(b.area_km2, r.area_km2) as area_km2
     from regions r
     left join boundaries b on b.region_code = r.region_code and b.is_current
-    where r.level = 'street' and coalesce(r.current_code, r.region_code) = r.region_code
+    where r.level = 'street' and r.is_listed
 ),
 
 bands as (

@@ -2,6 +2,8 @@
 -- Codes may change over the years (区划调整): every code ever landed is kept, with its newest name; a code the
 -- landed change tables retire says so (is_retired) and names the code its rows count under today (current_code:
 -- its successor once the region table holds it, itself otherwise; none for a code split into several).
+-- is_listed: what selectors and area lists offer (not a code retired for a successor the table holds; a split
+-- code stays listed, its rows have no single successor).
 with source as (
     select * from stg_regions
 ),
@@ -62,4 +64,4 @@ final as (
     left join region_code_map m on m.old_code = r.region_code
 )
 
-select * from final
+select *, coalesce(current_code, region_code) = region_code as is_listed from final
