@@ -244,7 +244,12 @@ def counties(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Counties the scope touches: county_code, county_name, area_type, is_urban_core, city (the name of the
     county's city, from the code's first 4 digits; a province deployment names a county with its city).
     A county retired for one the table holds (撤县设区) is left out: its rows count under the new code."""
-    where, params = _scope_predicate(scope, "left(r.region_code, 6)", ancestors=True)
+    return _listed(con, scope, "county", "left(r.region_code, 6)")
+
+
+def _listed(con: duckdb.DuckDBPyConnection, scope: Scope, level: str, scoped: str) -> pd.DataFrame:
+    """The listed regions of one level in scope, in the selector's columns (county_code holds the code)."""
+    where, params = _scope_predicate(scope, scoped, ancestors=True)
     return _df(
         con,
         f"""
@@ -252,10 +257,10 @@ def counties(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
                c.region_name as city
         from regions r
         left join regions c on c.level = 'city' and left(c.region_code, 4) = left(r.region_code, 4)
-        where r.level = 'county' and r.is_listed and {where}
+        where r.level = ? and r.is_listed and {where}
         order by r.region_code
         """,
-        params,
+        [level, *params],
     )
 
 
@@ -326,19 +331,7 @@ def areas(con: duckdb.DuckDBPyConnection, scope: Scope, root: str | None = None)
     or in a county deployment its streets, in the same columns (county_code then holds a street's code)."""
     if deployment(con, scope, root).level not in ("county", "street"):
         return counties(con, scope)
-    where, params = _scope_predicate(scope, "r.region_code", ancestors=True)
-    return _df(
-        con,
-        f"""
-        select r.region_code as county_code, r.region_name as county_name, r.area_type, r.is_urban_core,
-               c.region_name as city
-        from regions r
-        left join regions c on c.level = 'city' and left(c.region_code, 4) = left(r.region_code, 4)
-        where r.level = 'street' and r.is_listed and {where}
-        order by r.region_code
-        """,
-        params,
-    )
+    return _listed(con, scope, "street", "r.region_code")
 
 
 def previous_period(con: duckdb.DuckDBPyConnection, period: str) -> str | None:
