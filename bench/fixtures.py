@@ -24,7 +24,7 @@ def _source_set(base: Path) -> Path:
             files = json.loads(m.read_text(encoding="utf-8"))["files"]
             if any(f["source"] == "civil_register" and f["rows"] >= ROWS for f in files):
                 return cand
-    from etl.demo import generate
+    from demo import generate
 
     out = base / "register" / "gen"
     generate(out, scale="province", seed=7, _cities=2, _children_per_city=ROWS // 2 + 40_000)

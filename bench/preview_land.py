@@ -29,7 +29,7 @@ def activities_fixture(base: Path) -> dict:
     d = base / "preview"
     gen, root, out = d / "gen", d / "data", d / "activities_1m.csv"
     if not (gen / "manifest.json").exists():
-        from etl.demo import generate
+        from demo import generate
 
         generate(gen, scale="tiny", seed=7)
     files = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["files"]

@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover
 @pytest.fixture(scope="session")
 def demo_extracts(tmp_path_factory) -> Path:
     """The tiny demo's department extracts (CSV in UTF-8/GB18030, xlsx with title rows)."""
-    from etl.demo import generate
+    from demo import generate
 
     out = tmp_path_factory.mktemp("extracts")
     generate(out, scale="tiny", seed=FIXTURE_SEED)

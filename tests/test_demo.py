@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import shapely
 
+from demo import generate
+from demo.geography import _area_km2, build_geography
 from etl.contracts import get_source, parse_period, sources
-from etl.demo import generate
-from geo.demo_geography import _area_km2, build_geography
 
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
