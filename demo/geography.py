@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +19,8 @@ import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import MultiPoint, Point, Polygon
+
+from demo.draw import stream
 
 PROVINCE_CODE = "99"
 PROVINCE_NAME = "示范省"
@@ -72,7 +73,7 @@ class Geography:
             parts.append(pd.DataFrame({
                 "region_code": [self.province["code"]], "region_name": [self.province["name"]],
                 "level": ["province"], "parent_code": [""], "area_type": [""],
-                "area_km2": [float(_area_km2([self.outline])[0])], "lon": [c.x], "lat": [c.y]}))
+                "area_km2": [float(area_km2([self.outline])[0])], "lon": [c.x], "lat": [c.y]}))
         parent_city = (self.province or {}).get("code", "")
         parts.append(pd.DataFrame({
             "region_code": self.cities.city_code, "region_name": self.cities.city_name, "level": "city",
@@ -130,7 +131,7 @@ class Geography:
 # ---- public entry point ----------------------------------------------------------------------
 def build_geography(scale: str = "city", seed: int = 7, *, _cities: int | None = None) -> Geography:
     """Build the fictional geography for a scale: tiny (2 counties), city (7 counties), province."""
-    rng = _rng(seed, "geography", scale)
+    rng = stream(seed, "geography", scale)
     if scale == "tiny":
         outline = _blob(rng, (119.95, 31.62), 0.22, 0.16)
         return _single_city(scale, seed, rng, outline, _TINY_COUNTIES)
@@ -167,7 +168,7 @@ def _province(seed, rng, n_cities) -> Geography:
         n_k = int(rng.integers(4, 7))
         specs = [(pool.county_base() + "区", URBAN_CORE, (9, 13)) for _ in range(n_d)]
         specs += [(pool.county_base() + ("市" if j == n_k - 1 else "县"), COUNTY, (10, 14)) for j in range(n_k)]
-        names = _NamePool(_rng(seed, "names", code4))       # names unique within each city
+        names = _NamePool(stream(seed, "names", code4))       # names unique within each city
         c, s, m = _build_city(rng, names, code4, city_names[i], cell, Point(pt), specs)
         all_c.append(c), all_s.append(s), all_m.append(m)
         cities.append({"city_code": code4 + "00000000", "city_name": city_names[i], "geometry": cell})
@@ -343,10 +344,6 @@ class _NamePool:
 
 
 # ---- geometry helpers -------------------------------------------------------------------------
-def _rng(seed: int, *keys) -> np.random.Generator:
-    return np.random.default_rng([seed, *(zlib.crc32(str(k).encode()) for k in keys)])
-
-
 def _blob(rng, centre, rx, ry, n=48) -> Polygon:
     """An irregular, mildly wavy outline around a centre (degrees)."""
     ang = np.linspace(0, 2 * np.pi, n, endpoint=False)
@@ -410,7 +407,8 @@ def _lloyd(parent, pts, iterations) -> tuple[list, np.ndarray]:
     return cells, pts
 
 
-def _area_km2(geoms) -> np.ndarray:
+def area_km2(geoms) -> np.ndarray:
+    """Areas in km² of WGS84 lon/lat geometries (equal-area projection)."""
     from pyproj import Transformer
 
     tr = Transformer.from_crs("EPSG:4326", AREA_CRS, always_xy=True)
@@ -422,7 +420,7 @@ def _area_km2(geoms) -> np.ndarray:
 def _finish(df: pd.DataFrame) -> pd.DataFrame:
     """Add area_km2 (equal-area projection) and centroid lon/lat."""
     geoms = np.asarray(list(df["geometry"]), dtype=object)
-    df["area_km2"] = np.round(_area_km2(geoms), 3)
+    df["area_km2"] = np.round(area_km2(geoms), 3)
     cent = shapely.centroid(geoms)
     df["lon"] = np.round(shapely.get_x(cent), 6)
     df["lat"] = np.round(shapely.get_y(cent), 6)

@@ -19,7 +19,7 @@ import pytest
 import shapely
 
 from demo import generate
-from demo.geography import _area_km2, build_geography
+from demo.geography import area_km2, build_geography
 from etl.contracts import get_source, parse_period, sources
 
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -197,9 +197,9 @@ def test_headers_vary_between_files(tiny):
 def test_street_polygons_tile_the_city():
     for scale in ("tiny", "city"):
         g = build_geography(scale, 7)
-        outline = _area_km2([g.outline])[0]
+        outline = area_km2([g.outline])[0]
         streets = list(g.streets.geometry)
-        union = _area_km2([shapely.union_all(streets)])[0]
+        union = area_km2([shapely.union_all(streets)])[0]
         assert abs(union - outline) / outline < 0.001
         assert abs(g.streets.area_km2.sum() - outline) / outline < 0.001
         tree = shapely.STRtree(streets)
@@ -249,3 +249,35 @@ def test_province_path_streams_small(tmp_path):
     cities = {norm(c)[:4] for c in column(names, data, "community_code") if c}
     assert {"9901", "9902"} <= cities
     assert len(files) == len(m["files"])
+
+
+def test_each_source_has_its_demo_settings_in_one_table():
+    """Every contract has one entry of demo settings: periods it accepts, a file title and formats."""
+    from demo.sources import SOURCES
+
+    assert set(SOURCES) == set(sources())
+    for name, s in SOURCES.items():
+        for period in s.periods:
+            parse_period(period, get_source(name).period)          # a period the contract accepts
+        assert not s.periods or (s.file_title and s.formats), name
+        for f in s.formats:
+            assert (f.fmt, bool(f.encoding)) in {("xlsx", False), ("csv", True)}, name
+            assert f.names in ("code", "name", "mixed"), name
+
+
+def test_demo_code_lives_outside_the_production_packages():
+    """The generator and its schematic geography are the demo package's: nothing in etl/, geo/, warehouse/,
+    ui/, views/, report/ or auth/ holds or imports them but the command line that runs the demo."""
+    root = Path(__file__).resolve().parents[1]
+    # etl/demo.py: a re-export of demo.generate until the command line imports demo itself
+    cli = {root / "etl" / "__main__.py", root / "etl" / "demo.py"}
+    pattern = re.compile(r"^\s*(from|import)\s+(demo\b|etl\.demo\b|geo\.demo_geography\b|\.demo\b)")
+    offenders = []
+    for folder in ("etl", "geo", "warehouse", "ui", "views", "report", "auth"):
+        for path in (root / folder).rglob("*.py"):
+            lines = [] if path in cli else path.read_text(encoding="utf-8").splitlines()
+            offenders += [f"{path.relative_to(root)}: {ln.strip()}" for ln in lines if pattern.search(ln)]
+    assert not offenders, "\n".join(offenders)
+    assert not (root / "geo" / "demo_geography.py").exists()
+    shim = root / "etl" / "demo.py"
+    assert not shim.exists() or len(shim.read_text(encoding="utf-8").splitlines()) <= 2
