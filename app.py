@@ -3,6 +3,7 @@
 import streamlit as st
 
 from auth import keys
+from settings import key_available
 from ui import auth, data, widgets
 from warehouse.queries import SnapshotNotFound
 
@@ -15,7 +16,7 @@ try:
 except SnapshotNotFound as error:
     widgets.no_snapshot(error)
     st.stop()
-if not warehouse.info.is_demo and not keys.key_available():
+if not warehouse.info.is_demo and not key_available():
     st.error(keys.MISSING)
     st.stop()
 

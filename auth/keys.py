@@ -6,13 +6,6 @@ backed up (same key = same person_key across loads, so a lost key breaks matchin
 old ones). Only sources with ID numbers need it to land.
 """
 
-from __future__ import annotations
-
-import os
-from pathlib import Path
-
-from etl.land import data_dir
-
 MISSING = (
     "缺少身份证号哈希密钥：请设置环境变量 TONGXIN_SECRET，或把密钥文件（备份）放回数据目录的 secret.key（权限 600）；"
     "新部署请运行 python -m etl init。非示例数据没有密钥不能查看，含身份证号的数据不能导入。\n"
@@ -21,6 +14,3 @@ MISSING = (
     "with ID numbers landed."
 )
 
-
-def key_available(root: Path | str | None = None) -> bool:
-    return bool(os.environ.get("TONGXIN_SECRET")) or (data_dir(root) / "secret.key").is_file()

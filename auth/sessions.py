@@ -24,7 +24,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from etl.land import data_dir
+from settings import data_dir, settings
 
 COOKIE = "tongxin_session"
 # last_seen is written at most this often (seconds): every rerun checks the record, few need a write.
@@ -77,9 +77,7 @@ def _connect(root: Path | str | None = None) -> sqlite3.Connection:
 
 def timeouts() -> tuple[float, float]:
     """(idle, absolute) limits in seconds, from config/settings.yaml as it is now."""
-    from warehouse.queries import privacy
-
-    s = privacy.settings()
+    s = settings()
     try:
         idle = float(s.get("session_idle_minutes", 30)) * 60
         most = float(s.get("session_max_hours", 8)) * 3600

@@ -26,7 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from auth import audit
 from auth.roles import role as get_role
-from etl.land import data_dir
+from settings import data_dir
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15

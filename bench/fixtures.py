@@ -95,7 +95,8 @@ def register_fixtures(base: Path) -> dict:
     if not xlsx.exists():
         _to_xlsx(utf8, xlsx)
     if not (root / "landed" / "load_log.jsonl").exists():
-        from etl.land import create_secret_key, land
+        from etl.land import land
+        from settings import create_secret_key
 
         extracts = extracts or _source_set(base)
         files = json.loads((extracts / "manifest.json").read_text(encoding="utf-8"))["files"]

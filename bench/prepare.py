@@ -22,7 +22,7 @@ def _py(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def prepare(scale: str, base: Path, build: bool = True) -> dict:
-    from etl.land import create_secret_key
+    from settings import create_secret_key
 
     extracts, root = base / "extracts", base / "data"
     root.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,8 @@ def activities_fixture(base: Path) -> dict:
     if not (root / "landed" / "load_log.jsonl").exists():
         import shutil
 
-        from etl.land import create_secret_key, land
+        from etl.land import land
+        from settings import create_secret_key
 
         reg = next(f for f in files if f["source"] == "regions")
         shutil.rmtree(root, ignore_errors=True)

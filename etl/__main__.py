@@ -11,10 +11,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from settings import create_secret_key, data_dir
+
 from .contracts import GRAIN_ZH, sources
 from .errors import ExtractError
 from .force import MODES, MODES_EN
-from .land import create_secret_key, data_dir, land, landings, withdraw
+from .land import land, landings, withdraw
 
 
 def _bar(desc: str):

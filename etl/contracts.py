@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from settings import config_dir
+
 from .errors import ExtractError
 
 SOURCES_DIR = Path(__file__).parent / "sources"
@@ -242,14 +244,7 @@ def period_from_filename(filename: str, grain: str) -> str | None:
 
 
 # ---- departments ----------------------------------------------------------------------------
-CONFIG_ENV = "TONGXIN_CONFIG_DIR"
 DEPT_SEP = re.compile(r"[;；、,，/]")
-
-
-def config_dir() -> Path:
-    """The deployment's config folder (TONGXIN_CONFIG_DIR, else the repo's config/)."""
-    import os
-    return Path(os.environ.get(CONFIG_ENV) or Path(__file__).resolve().parents[1] / "config")
 
 
 def departments() -> dict[str, str]:

@@ -26,8 +26,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from settings import data_dir
+
 from .errors import ExtractError
-from .land import data_dir, load_log_path, read_load_log
+from .land import load_log_path, read_load_log
 from .private import open_private, private_dir
 
 KINDS = ("land", "build", "withdraw")

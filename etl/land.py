@@ -8,13 +8,11 @@ append-only and keeps the whole history.
 """
 from __future__ import annotations
 
-import fcntl
 import getpass
 import hashlib
 import json
 import os
 import re
-import secrets
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -26,6 +24,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from settings import KeyMissing, data_dir, lock, secret_key, settings
+
 from . import force
 from .contracts import GRAIN_ZH, PERIOD_EXAMPLE, get_source, parse_period, period_from_filename
 from .crash import checkpoint
@@ -33,13 +33,6 @@ from .errors import ExtractError
 from .private import open_private, private_dir
 from .read import read_extract
 from .validate import REJECT_COLUMNS, RegionIndex, accepted_schema, deployment_context, validate
-
-DATA_DIR_ENV = "TONGXIN_DATA_DIR"
-
-
-def data_dir(override: Path | str | None = None) -> Path:
-    """The data folder: argument, else TONGXIN_DATA_DIR, else ./data."""
-    return Path(override or os.environ.get(DATA_DIR_ENV) or "data").resolve()
 
 
 def landed_dir(root: Path) -> Path:
@@ -56,47 +49,12 @@ def needs_key(source) -> bool:
     return source.id_column is not None
 
 
-def secret_key(root: Path) -> bytes:
-    """The deployment's HMAC key: TONGXIN_SECRET, else data/secret.key (mode 600).
-
-    Never created silently while landing: a missing key is an error (see auth/keys.py); `etl init` (a real
-    deployment, with a warning to back it up) and `etl init-demo` make a random one (`create_secret_key`).
-    """
-    env = os.environ.get("TONGXIN_SECRET")
-    if env:
-        return env.encode()
-    path = root / "secret.key"
-    if not path.exists():
-        raise ExtractError(
-            "NO_SECRET", "缺少身份证号哈希密钥：请设置环境变量 TONGXIN_SECRET，或在数据目录放置 secret.key（权限 600）",
-            "the ID-hash key is missing: set TONGXIN_SECRET or put secret.key (mode 600) in the data folder")
-    key = path.read_text().strip().encode()
-    if not key:  # an empty key would hash ID numbers with no secret at all
-        raise ExtractError("NO_SECRET", f"身份证号哈希密钥文件为空：{path}（请从备份恢复）",
-                           f"the ID-hash key file is empty: {path} (restore it from the backup)")
-    return key
-
-
-def create_secret_key(root: Path) -> Path:
-    """A random key in data/secret.key (mode 600) unless one exists (never overwritten: the linkage of every
-    landed period depends on it). Called by `etl init` and `etl init-demo`, never by a landing."""
-    path = root / "secret.key"
-    if not path.exists():
-        private_dir(root)
-        # Written whole under a temporary name, then linked into place: a crash never leaves an empty key
-        # (which would hash with no secret at all), and a key made meanwhile by another process wins.
-        tmp = root / f".secret.key.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-        with os.fdopen(open_private(tmp), "w") as f:
-            f.write(secrets.token_hex(32))
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
-    return path
+def _key(root: Path) -> bytes:
+    """The ID-hash key (settings.secret_key), its absence a file-level error like any other."""
+    try:
+        return secret_key(root)
+    except KeyMissing as e:
+        raise ExtractError(e.code, e.zh, e.en) from None
 
 
 @dataclass
@@ -176,17 +134,6 @@ def in_force(log: list[dict]) -> dict[tuple[str, str], list[dict]]:
             by.setdefault((e["source"], e["period"]), []).append(e)
     out = {k: force.chain(v) for k, v in by.items()}
     return {k: v for k, v in out.items() if v}
-
-
-@contextmanager
-def _lock(root: Path):
-    private_dir(landed_dir(root), top=root)  # the data folder and landed/ are 0700, whatever the umask
-    with os.fdopen(open_private(landed_dir(root) / ".lock"), "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def file_sha256(path: Path) -> str:
@@ -350,7 +297,7 @@ def _validate_file(source, path: Path, period: str, period_end, sha: str, root: 
     ext = read_extract(path, source)
     say(f"校验 validate {ext.table.num_rows:,} 行", 1, 3)
     regions = None if source.name == "regions" else region_index(root)
-    key = secret_key(root) if needs_key(source) else b""  # no ID column: nothing is hashed
+    key = _key(root) if needs_key(source) else b""  # no ID column: nothing is hashed
     res = validate(ext, source, period, period_end, sha[:16], regions, key, scope=scope,
                    **deployment_context(root, source))
     return ext.fmt, ext.encoding, res
@@ -415,8 +362,6 @@ def _candidate(accepted: pa.Table, source, mode: str, scope) -> dict:
 
 
 def removal_share_limit() -> float:
-    from warehouse.queries.privacy import settings
-
     return float(settings().get("landing_removal_confirm_share", 0.2))
 
 
@@ -621,7 +566,7 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
 def _land(source_name, path, period, root, synthetic, user, say, file_name, mode, scope, allow_removal, isolate):
     from . import sandbox
 
-    with _lock(root):
+    with lock(root):
         _clean_temp_files(root)
         sandbox.clean_work(root)  # what killed readings left (UTF-8 copies of GB18030 files: names, IDs)
         source, period, period_end, sha, already = _check_file(source_name, path, period, root, file_name)
@@ -690,7 +635,7 @@ def withdraw(load_id: str, source: str, period: str, reason: str, user: str | No
     if not reason:
         _audit("withdraw", user, role, what, "未填写撤回原因", root, ok=False)
         raise ExtractError("NO_REASON", "撤回导入需要填写原因", "a withdrawal needs a reason")
-    with _lock(root):
+    with lock(root):
         target = next((e for e in read_load_log(root) if (e["load_id"], e["source"], e["period"])
                        == (load_id, source, period) and not e.get("withdrawn")), None)
         if target is None:

@@ -25,6 +25,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from settings import KeyMissing, secret_key, settings
+
 from .crash import checkpoint
 from .errors import ExtractError
 from .private import open_private, private_dir
@@ -54,9 +56,7 @@ def parse_size(text: object) -> int:
 
 def limits() -> tuple[int, float]:
     """(memory bytes, seconds) for one reading: environment, else config/settings.yaml, else 4 GB / 1800 s."""
-    from warehouse.queries import privacy
-
-    cfg = privacy.settings()
+    cfg = settings()
     mem = os.environ.get(MEMORY_ENV) or cfg.get("landing_memory_limit") or DEFAULT_MEMORY
     sec = os.environ.get(TIME_ENV) or cfg.get("landing_time_limit_seconds") or DEFAULT_SECONDS
     return parse_size(mem), float(sec)
@@ -144,7 +144,7 @@ def read_and_validate(source, path: Path | str, period: str, period_end: date, l
         if source.id_column is not None:  # only ID numbers are hashed: a region table lands before any key exists
             try:
                 env[SECRET_ENV] = _secret(root)
-            except ExtractError as e:
+            except KeyMissing as e:
                 args["key_error"] = {"code": e.code, "zh": e.zh, "en": e.en}
         args["regions"] = _write_regions(source, root, work, pq, args)
         from .validate import deployment_context
@@ -162,8 +162,6 @@ SECRET_ENV = "TONGXIN_SECRET"
 
 
 def _secret(root: Path) -> str:
-    from .land import secret_key
-
     return secret_key(root).decode()
 
 

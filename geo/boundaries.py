@@ -42,8 +42,9 @@ import shapely
 
 from etl import deployment
 from etl.errors import ExtractError
-from etl.land import _lock, data_dir, file_sha256, region_index
+from etl.land import file_sha256, region_index
 from etl.private import open_private, private_dir
+from settings import data_dir, lock
 
 LEVELS = ("county", "street", "community")
 LEVEL_ZH = {"county": "区县", "street": "街道（乡镇）", "community": "社区（村）"}
@@ -406,7 +407,7 @@ def land_boundaries(path: Path | str, level: str | None = None, code_field: str 
             [r for r in repaired if r[:12] in {codes[i] for i in sel}])
     sha = file_sha256(path)
     parts = []
-    with _lock(root):
+    with lock(root):
         log = read_boundaries_log(root)
         for lv, (table, unknown, without, fixed) in tables.items():
             done = next((e for e in log if e["sha256"] == sha and e["level"] == lv and e["valid_from"] == vf), None)

@@ -42,7 +42,7 @@ def server_log(log_name: str = "streamlit.log") -> Path:
 def serve(data_dir: Path, env: dict[str, str] | None = None, log_name: str = "streamlit.log"):
     """`streamlit run server.py` (as `make run` serves it) on a free port against a data folder; yields the
     base URL. `env` adds to the server's environment (e.g. TONGXIN_CONFIG_DIR)."""
-    from etl.land import DATA_DIR_ENV
+    from settings import DATA_DIR_ENV
 
     port = free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from settings import DATA_DIR_ENV
 from tests.files import signed_in
 from ui import overview as ov
 from ui.widgets import DEMO_MARK
@@ -25,7 +26,7 @@ EVERYTHING = q.Scope.everything(exact=True)  # the tests sign in as admin (case 
 
 @pytest.fixture
 def at(data_dir, monkeypatch) -> AppTest:
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
     return signed_in(AppTest.from_file(APP, default_timeout=60)).run()
 
 
@@ -83,7 +84,7 @@ def test_region_selector_scopes_figures(at, con):
 
 
 def test_no_snapshot_shows_friendly_message(tmp_path, monkeypatch):
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
     at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     assert not at.exception
     text = " ".join(i.value for i in at.info)
@@ -97,7 +98,7 @@ def test_newly_published_snapshot_is_picked_up_on_next_rerun(data_dir, tmp_path,
     source = q.current_snapshot_path(data_dir)
     shutil.copy(source, snaps / "first.duckdb")
     (snaps / "CURRENT").write_text("first.duckdb")
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
     at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     before = shown(at)["migrant"]
 

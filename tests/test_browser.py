@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+from settings import DATA_DIR_ENV
 from tests.browser import ARTIFACTS, ROOT, free_port, needs_chromium, open_page
 from ui import overview as ov
 from warehouse import queries as q
@@ -55,7 +56,7 @@ def test_server_start_asks_no_internet_service(data_dir, tmp_path):
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env={**os.environ, q.DATA_DIR_ENV: str(data_dir)}, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env={**os.environ, DATA_DIR_ENV: str(data_dir)}, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 60

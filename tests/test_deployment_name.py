@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from settings import DATA_DIR_ENV
 from tests.files import signed_in
 from ui import overview as ov
 from ui import widgets
@@ -93,7 +94,7 @@ def test_district_and_county_level_city_words():
 
 @pytest.fixture
 def at(data_dir, monkeypatch):
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
     return signed_in(AppTest.from_file(APP, default_timeout=60))
 
 
@@ -110,7 +111,7 @@ def test_the_selector_and_the_overview_name_the_city(at, con):
 
 
 def test_a_county_user_sees_their_county(data_dir, con, monkeypatch):
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
     county = q.counties(con, EVERYTHING).iloc[0]
     at = signed_in(AppTest.from_file(APP, default_timeout=60), "county_officer", (county["county_code"],),
                    "county-h5").run()
@@ -148,7 +149,7 @@ def _deployment_app(tmp_path, monkeypatch, csv: str, scope: str) -> AppTest:
     (tmp_path / "区划.csv").write_text(csv, encoding="utf-8")
     land("regions", tmp_path / "区划.csv", "2025", root=root)
     build(root)
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(root))
+    monkeypatch.setenv(DATA_DIR_ENV, str(root))
     return signed_in(AppTest.from_file(APP, default_timeout=60), "admin", (scope,))
 
 

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from etl.__main__ import land_demo_boundaries
 from etl.contracts import get_source
 from etl.land import land
+from settings import DATA_DIR_ENV
 from tests.files import signed_in
 from warehouse import queries as q
 from warehouse.build import build, published
@@ -54,7 +55,7 @@ def register_only(tmp_path_factory, demo_extracts, data_dir) -> Path:
 
 
 def _app(root: Path, monkeypatch, role: str) -> AppTest:
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(root))
+    monkeypatch.setenv(DATA_DIR_ENV, str(root))
     return signed_in(AppTest.from_file(APP, default_timeout=120), role, ("99",))
 
 

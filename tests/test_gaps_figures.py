@@ -15,8 +15,9 @@ import pytest
 
 from etl.contracts import get_source, parse_period
 from etl.land import current_loads, landed_dir, read_load_log
+from settings import CONFIG_DIR_ENV
 from warehouse import queries as q
-from warehouse.build import CONFIG_ENV, REPO_DIR, build, published
+from warehouse.build import REPO_DIR, build, published
 
 CONFIG = REPO_DIR / "config"
 FAMILIES = ["托育", "学前教育", "义务教育", "儿童工作队伍", "阵地建设", "社会力量", "健康与保障", "关爱走访"]
@@ -286,7 +287,7 @@ def rebuild_with(data_dir: Path, tmp_path: Path, monkeypatch, edit) -> Path:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    monkeypatch.setenv(CONFIG_ENV, str(config))
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(config))
     build(root)
     return published(root)
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from settings import DATA_DIR_ENV
 from tests.files import signed_in
 from ui import gaps as ui
 from warehouse import queries as q
@@ -26,7 +27,7 @@ MARK = privacy.mark()
 
 
 def _open(data_dir, monkeypatch, role: str = "planner", scope: tuple[str, ...] = ("99",)) -> AppTest:
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
     at = signed_in(AppTest.from_file(APP, default_timeout=60), role=role, scope=scope).run()
     at.switch_page("views/gaps.py").run()
     assert not at.exception

@@ -13,6 +13,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from streamlit.testing.v1 import AppTest
 
+from settings import DATA_DIR_ENV
 from tests.browser import ARTIFACTS, needs_chromium, open_page
 from tests.files import signed_in
 from ui import gaps as ui
@@ -30,7 +31,7 @@ def latest(con) -> str:
 
 @pytest.fixture
 def at(data_dir, monkeypatch) -> AppTest:
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
     at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     at.switch_page("views/gaps.py").run()
     assert not at.exception

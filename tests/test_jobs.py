@@ -23,9 +23,10 @@ from streamlit.testing.v1 import AppTest
 from etl import jobs
 from etl import land as etl_land
 from etl.contracts import get_source
-from etl.land import DATA_DIR_ENV, current_loads, landed_dir, read_load_log
+from etl.land import current_loads, landed_dir, read_load_log
+from settings import CONFIG_DIR_ENV, DATA_DIR_ENV
 from tests.files import make_id, write_register_csv
-from warehouse.build import CONFIG_ENV, DUCKDB_CONFIG, REPO_DIR, published
+from warehouse.build import DUCKDB_CONFIG, REPO_DIR, published
 
 ACTIVITY_COLS = ["activity_id", "team_id", "activity_type", "activity_date", "region_code", "status", "participants",
                  "person_times", "volunteer_hours"]
@@ -166,7 +167,7 @@ def test_failed_build_keeps_the_published_snapshot(copy, tmp_path, monkeypatch):
     cfg = tmp_path / "config"
     shutil.copytree(REPO_DIR / "config", cfg)
     (cfg / "broken.csv").write_text("region_code,value\n1,2,3,4,5\n", encoding="utf-8")  # rows wider than the header
-    monkeypatch.setenv(CONFIG_ENV, str(cfg))
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(cfg))
     before = published(copy)
     r = subprocess.run([sys.executable, "-m", "etl", "rebuild"], cwd=REPO_DIR, capture_output=True, text=True,
                        env={**os.environ, DATA_DIR_ENV: str(copy)}, check=False)

@@ -13,6 +13,7 @@ from python_calamine import CalamineWorkbook
 from streamlit.testing.v1 import AppTest
 
 from etl.land import land, landed_dir, read_load_log
+from settings import DATA_DIR_ENV
 from tests.files import make_id, signed_in
 from ui import ledger as ui_ledger
 from warehouse import queries as q
@@ -59,7 +60,7 @@ def test_due_list_cut_keeps_the_most_urgent(con):
 # ---- the page: list order, no full phone or name, the file -----------------------------------------------
 
 def _page(data_dir, monkeypatch, role: str = "admin", scope: tuple[str, ...] = ("99",)) -> AppTest:
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
     at = signed_in(AppTest.from_file(APP, default_timeout=120), role, scope).run()
     at.switch_page("views/key_children.py").run()
     assert not at.exception, [e.value for e in at.exception]

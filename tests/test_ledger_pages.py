@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from settings import DATA_DIR_ENV
 from tests.browser import ARTIFACTS, needs_chromium, open_page
 from tests.files import signed_in
 from ui import format as fmt
@@ -33,7 +34,7 @@ def pii(snapshot_path):
 
 
 def _run(page: str, data_dir, monkeypatch) -> AppTest:
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
     at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     at.switch_page(f"views/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]

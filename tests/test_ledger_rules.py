@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 from etl.land import current_loads, landed_dir, read_load_log
+from settings import CONFIG_DIR_ENV
 from warehouse import queries as q
-from warehouse.build import CONFIG_ENV, build
+from warehouse.build import build
 from warehouse.queries import ledger
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
@@ -72,7 +73,7 @@ def rebuilt(data_dir, tmp_path_factory):
     rules["in_use"] = rules["plan"] == "常州"
     rules.to_csv(cfg / "visit_rules.csv", index=False, quoting=csv.QUOTE_MINIMAL)
     mp = pytest.MonkeyPatch()
-    mp.setenv(CONFIG_ENV, str(cfg))
+    mp.setenv(CONFIG_DIR_ENV, str(cfg))
     try:
         path = build(root)
     finally:

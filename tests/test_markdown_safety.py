@@ -15,8 +15,8 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from settings import DATA_DIR_ENV
 from tests.files import signed_in
-from warehouse import queries as q
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 MARK = "PWN"  # plain letters: proves the hostile text reached the page at all
@@ -58,7 +58,7 @@ def hostile_data(data_dir, monkeypatch):
 
     monkeypatch.setattr(data.Warehouse, "query", tainted_query)
     monkeypatch.setattr(data.Warehouse, "uncached", lambda self, fn, scope, *a, **k: _taint(uncached(self, fn, scope, *a, **k)))
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
     return data_dir
 
 

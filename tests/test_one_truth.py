@@ -25,6 +25,7 @@ from streamlit.runtime.media_file_storage import MediaFileStorageError
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from settings import DATA_DIR_ENV
 from tests.files import signed_in
 from warehouse import queries as q
 from warehouse.queries import geo, metrics
@@ -106,7 +107,7 @@ def _canonical_names(con) -> set[str]:
 
 
 def _app(data_dir, monkeypatch, codes: tuple[str, ...]) -> AppTest:
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
     return signed_in(AppTest.from_file(APP, default_timeout=60), "leader", codes, username=f"truth-{codes[0]}")
 
 
@@ -502,7 +503,7 @@ def key_children_page(data_dir, mp, codes: tuple[str, ...]) -> tuple[list[Seen],
     """重点儿童 as a case worker of the same area sees it: 走访逾期人数 and 重点对象按期走访率 on the cards, and the
     due list's download, where each overdue child is a row (是否逾期 = 是) and 逾期天数 a number. Returns the
     figures and the 逾期天数 cells (for the check that they are numbers)."""
-    mp.setenv(q.DATA_DIR_ENV, str(data_dir))
+    mp.setenv(DATA_DIR_ENV, str(data_dir))
     at = signed_in(AppTest.from_file(APP, default_timeout=60), "case_worker", codes,
                    username=f"truth-case-{codes[0]}")
     at.switch_page("views/key_children.py").run()
@@ -546,7 +547,7 @@ def matching_page(at: AppTest) -> list[Seen]:
 def data_quality_page(data_dir, mp) -> list[Seen]:
     """数据质量 as a data officer sees it (the extracts are not scoped by region): the late extracts' card, the
     rows of the 逾期未报 table and the late flags of the per-source table, one figure three times."""
-    mp.setenv(q.DATA_DIR_ENV, str(data_dir))
+    mp.setenv(DATA_DIR_ENV, str(data_dir))
     at = signed_in(AppTest.from_file(APP, default_timeout=60), "data_officer", ("99",), username="truth-data")
     at.switch_page("views/data_quality.py").run()
     assert not at.exception, at.exception

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from settings import DATA_DIR_ENV
 from tests.files import signed_in
 from ui import overview as ov
 from warehouse import queries as q
@@ -37,7 +38,7 @@ def latest(con) -> str:
 
 
 def _app(data_dir, monkeypatch, role: str = "leader", scope=CITY) -> AppTest:
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
     return signed_in(AppTest.from_file(APP, default_timeout=60), role=role, scope=scope)
 
 

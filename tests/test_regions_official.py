@@ -60,9 +60,10 @@ def _by_code(rows: list[dict], key: str = "region_code") -> dict[str, dict]:
 
 def _validate(data: Path, source_name: str, path: Path, period: str = "2026"):
     """Read and validate a file as landing does, with what the data folder says (root region, code changes)."""
-    from etl.land import region_index, secret_key
+    from etl.land import region_index
     from etl.read import read_extract
     from etl.validate import deployment_context, validate
+    from settings import secret_key
 
     source = contracts.get_source(source_name)
     regions = None if source_name == "regions" else region_index(data)

@@ -7,14 +7,14 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from etl.land import REASON_ZH
+from settings import DATA_DIR_ENV
 from tests.files import signed_in
-from warehouse import queries as q
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def test_data_quality_tables_have_no_codes_or_none(data_dir, monkeypatch):
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
     at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     at.switch_page("views/data_quality.py").run()
     assert not at.exception, [e.value for e in at.exception]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from settings import DATA_DIR_ENV
 from tests.files import signed_in
 from tests.test_targets_progress import independent_health_record_rate
 from warehouse import queries as q
@@ -20,7 +21,7 @@ EVERYTHING = q.Scope.everything()
 
 @pytest.fixture
 def at(data_dir, monkeypatch) -> AppTest:
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
     a = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     a.switch_page("views/targets.py").run()
     return a

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.land import current_loads, landed_dir, read_load_log
+from settings import DATA_DIR_ENV
 from tests.files import signed_in
 from ui import format as fmt
 from ui import volunteers as vu
@@ -100,7 +101,7 @@ def test_needs_offer_shows_the_mismatch(con):
 
 
 def test_page_in_apptest(data_dir, monkeypatch, expected, con):
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
     at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     at.switch_page("views/volunteers.py").run()
     assert not at.exception
@@ -187,7 +188,7 @@ def test_street_chart_keeps_both_ends_of_eighty_streets():
 
 @pytest.mark.parametrize("region", [None, "990121000000"])
 def test_page_goals_at_city_and_county(data_dir, monkeypatch, con, region):
-    monkeypatch.setenv(q.DATA_DIR_ENV, str(data_dir))
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
     at = signed_in(AppTest.from_file(APP, default_timeout=60)).run()
     at.switch_page("views/volunteers.py").run()
     if region:

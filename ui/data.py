@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from settings import data_dir
 from warehouse import queries as q
 
 
@@ -99,7 +100,7 @@ def _root() -> str | None:
     """The configured root region of the data folder (etl/deployment.py), if any."""
     from etl import deployment
 
-    return deployment.root_code(q.land_data_dir())
+    return deployment.root_code(data_dir())
 
 
 def warehouse() -> Warehouse:

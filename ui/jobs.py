@@ -16,7 +16,7 @@ import streamlit as st
 
 from etl import jobs
 from etl.contracts import get_source
-from etl.land import data_dir
+from settings import data_dir
 from ui.format import md_escape as md
 
 TZ = ZoneInfo("Asia/Shanghai")

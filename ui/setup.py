@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from auth import keys, users
+from auth import users
 from auth.roles import PAGES, ROLES
 from etl import deployment
-from etl.land import data_dir
+from settings import data_dir, key_available
 from ui import format as fmt
 from ui.format import md_escape as md
 from warehouse import queries as q
@@ -68,7 +68,7 @@ def gather(wh, scope: q.Scope) -> State:
         root=wh.query(qs.root, scope, configured), root_configured=configured is not None,
         levels=wh.query(qs.regions_by_level, scope), problems=wh.query(qs.region_problems, scope),
         coverage=wh.query(qs.boundary_coverage, scope), missing=wh.query(qs.boundaries_missing, scope),
-        unmatched=wh.query(qs.boundaries_unmatched, scope), key=keys.key_available(),
+        unmatched=wh.query(qs.boundaries_unmatched, scope), key=key_available(),
         users=users_table(wh, scope), extracts=ex, counties=wh.query(qs.extract_counties, scope), fed=qs.pages_fed(),
         retired=wh.query(qs.retired_codes, scope))
 

@@ -26,6 +26,7 @@ from etl import land as etl_land
 from etl.contracts import get_source
 from etl.errors import ExtractError
 from report import export
+from settings import data_dir
 from ui import auth, theme
 from ui.format import md_escape as md
 from ui.gaps import excel
@@ -64,7 +65,7 @@ _NAME_BYTES = 200  # file systems allow 255 bytes per name; leave room
 
 def uploads_dir(root: Path | str | None = None) -> Path:
     """<data dir>/uploads (mode 700): uploaded sheets between preview and confirm, one folder each."""
-    folder = etl_land.data_dir(root) / "uploads"
+    folder = data_dir(root) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     if stat.S_IMODE(folder.stat().st_mode) != 0o700:
         os.chmod(folder, 0o700)
@@ -141,7 +142,7 @@ def upload_scope(user: dict | None) -> tuple[str, ...] | None:
 def preview(source: str, path: Path, period: str, root: Path | None = None, scope: tuple[str, ...] = (),
             file_name: str | None = None) -> etl_land.Preview:
     """What landing the file would do; writes nothing."""
-    return etl_land.preview(source, path, period, root=etl_land.data_dir(root), file_name=file_name,
+    return etl_land.preview(source, path, period, root=data_dir(root), file_name=file_name,
                             scope=tuple(scope))
 
 
@@ -206,7 +207,7 @@ def diff(p: etl_land.Preview, mode: str, root: Path | None = None):
     Kept per session for this preview, mode and state of the load log: ticking the confirmation or
     switching back to a mode must not compare a large file with the rows in force again. A landing or
     withdrawal by anyone changes the log, and the diff is computed afresh."""
-    root = etl_land.data_dir(root)
+    root = data_dir(root)
     log = etl_land.load_log_path(root)
     state = (id(p), mode, log.stat().st_mtime_ns if log.exists() else 0)
     kept = st.session_state.setdefault("up_diffs", {})
@@ -273,7 +274,7 @@ def submit(source: str, path: Path, period: str, file_name: str, mode: str, scop
     The job lands and rebuilds in a worker process, so it goes on when the page is left."""
     params = {"source": source, "path": str(path), "period": period, "file_name": file_name, "mode": mode,
               "scope": list(scope), "allow_removal": bool(allow_removal)}
-    return jobs.submit("land", params, user.get("username") or "数据上传页面", root=etl_land.data_dir(root),
+    return jobs.submit("land", params, user.get("username") or "数据上传页面", root=data_dir(root),
                        role=user.get("role"), scope=tuple(user.get("scope") or ()))
 
 
@@ -296,7 +297,7 @@ def show_result(summary: dict, root: Path | None = None) -> None:
     """The submitted landing: its result line once the job ended, until then where it stands (the job
     panel, ui.jobs.status_panel, refreshes itself and reruns the page when the job ends)."""
     try:
-        job = jobs.get(summary["job"], root=etl_land.data_dir(root))
+        job = jobs.get(summary["job"], root=data_dir(root))
     except KeyError:
         return
     show = {"published": st.success, "unchanged": st.info, "failed": st.error}.get(job["state"], st.info)
@@ -309,7 +310,7 @@ def show_result(summary: dict, root: Path | None = None) -> None:
 
 def landings(root: Path | None = None, username: str | None = None, limit: int = 50) -> list[dict]:
     """Landings newest first (only `username`'s when given)."""
-    out = etl_land.landings(root=etl_land.data_dir(root))
+    out = etl_land.landings(root=data_dir(root))
     if username is not None:
         out = [e for e in out if e.get("landed_by") == username]
     return out[:limit]
@@ -364,7 +365,7 @@ def submit_withdraw(entry: dict, reason: str, user: dict, root: Path | None = No
     """A job that withdraws `entry` (its rows leave force, the earlier landing comes back) and rebuilds."""
     params = {"load_id": entry["load_id"], "source": entry["source"], "period": entry["period"],
               "reason": reason.strip()}
-    return jobs.submit("withdraw", params, user.get("username") or "", root=etl_land.data_dir(root),
+    return jobs.submit("withdraw", params, user.get("username") or "", root=data_dir(root),
                        role=user.get("role"), scope=tuple(user.get("scope") or ()))
 
 
@@ -399,7 +400,7 @@ def recent_landings(user: dict | None, everyone: bool, key: str, root: Path | No
     job_id = st.session_state.get(f"{key}_job")
     if job_id:
         try:
-            job = jobs.get(job_id, root=etl_land.data_dir(root))
+            job = jobs.get(job_id, root=data_dir(root))
         except KeyError:
             return
         text = f"撤回任务：{jobs.STATE_ZH.get(job['state'], job['state'])}。{job.get('message') or ''}{job.get('error') or ''}"
@@ -443,7 +444,7 @@ def show_report(p: etl_land.Preview, title: str) -> None:
 
 def scope_caption(scope: tuple[str, ...], root: Path | None = None) -> str:
     """For a user limited to an area: rows outside it are refused and nothing outside it is removed."""
-    regions = etl_land.region_index(etl_land.data_dir(root))
+    regions = etl_land.region_index(data_dir(root))
     names = regions.name if regions is not None else {}
     area = "、".join(names.get(p.ljust(12, "0"), p) for p in scope)
     return (f"您的管辖区域：{md(area)}。文件中本区域以外的行将被拒收（不在本人管辖区域），"

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from settings import settings
 from ui import auth, data, empty, widgets
 from ui import format as fmt
 from ui import map as mp
@@ -21,7 +22,7 @@ with c1:
     period = widgets.period_selector(periods, key="map_period")
 with c4:
     county = widgets.region_selector(wh.counties(user_scope), key="map_county")
-tile_url = privacy.settings().get("basemap_tile_url")
+tile_url = settings().get("basemap_tile_url")
 if period is None:  # before the register: the boundaries there are, greyed, and what fills them
     scope = user_scope.narrow(county)
     shapes, county_shapes = wh.query(geo.shapes, scope, "street"), wh.query(geo.shapes, scope, "county")

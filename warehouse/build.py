@@ -23,15 +23,15 @@ import yaml
 from etl import force
 from etl.contracts import parse_period, sources
 from etl.crash import checkpoint
-from etl.land import current_loads, data_dir, in_force, landed_dir, read_load_log
+from etl.land import current_loads, in_force, landed_dir, read_load_log
 from etl.private import make_private, open_private, private_dir
 from etl.validate import accepted_schema
+from settings import config_dir, data_dir
 
 SQL_DIR = Path(__file__).parent / "sql"
 REPO_DIR = Path(__file__).resolve().parents[1]
 # Deployment configuration (standards, visit rules, goals…) and shipped reference catalogues, as CSV.
 # Each file becomes a table in the snapshot: config/x.csv → cfg_x, reference/y.csv → ref_y.
-CONFIG_ENV = "TONGXIN_CONFIG_DIR"
 NOT_OBSERVATIONS = {"plan_indicators"}  # sources that say what should be, not what is
 KEEP_SNAPSHOTS = 5
 POINTER = "CURRENT"
@@ -206,10 +206,6 @@ def _sources_table(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("insert into sources values (?, ?, ?, ?, ?, ?, ?)",
                     [(s.name, s.title, s.title_en, s.department, s.kind, s.period, s.on_demand)
                      for s in sources().values()])
-
-
-def config_dir() -> Path:
-    return Path(os.environ.get(CONFIG_ENV) or REPO_DIR / "config")
 
 
 def _load_tables(con: duckdb.DuckDBPyConnection) -> None:

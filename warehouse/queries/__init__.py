@@ -17,8 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl.land import DATA_DIR_ENV  # noqa: F401 (DATA_DIR_ENV is re-exported)
-from etl.land import data_dir as land_data_dir
+import settings
 from warehouse.build import published
 from warehouse.queries import privacy
 
@@ -149,7 +148,7 @@ def current_snapshot_path(data_dir: Path | str | None = None) -> Path:
     """Path of the published snapshot named by data/snapshots/CURRENT (see warehouse.build.published)."""
     hint = "请先运行 `make run` 或 `python -m etl init-demo`。"
     hint_en = "Run `make run` or `python -m etl init-demo` first."
-    root = land_data_dir(data_dir)
+    root = settings.data_dir(data_dir)
     path = published(root)
     if path is None:
         raise SnapshotNotFound(
@@ -170,7 +169,7 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     DuckDB's memory is capped by `duckdb_memory_limit` in config/settings.yaml (default 1GB): without a
     cap it takes up to 80 % of the server's RAM for caches, and the app shares the server.
     """
-    limit = str(privacy.settings().get("duckdb_memory_limit") or "1GB")
+    limit = str(settings.settings().get("duckdb_memory_limit") or "1GB")
     return duckdb.connect(
         str(path),
         read_only=True,

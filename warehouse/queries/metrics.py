@@ -8,16 +8,15 @@ an entry by `for_indicator`: a computed one by its model (the entry's id), a rep
 indicator's name (the entry's `numerator`); a reported indicator without an entry gets one made from
 its name ("…（部门报送）"), so a deployment's own plan needs no catalogue edit to be labelled.
 
-Read again whenever the file changes (path, size, mtime), like privacy.settings.
+Read again whenever the file changes (path, size, mtime), like settings.settings.
 """
 from __future__ import annotations
 
 import csv
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .privacy import REPO_DIR
+from settings import REPO_DIR, config_dir
 
 COLUMNS = ("metric_id", "name_zh", "definition_zh", "numerator", "denominator", "unit", "source",
            "period_rule", "higher_is_better", "kind")
@@ -49,10 +48,8 @@ _CACHE: dict[tuple, dict[str, Metric]] = {}
 def path() -> Path:
     """$TONGXIN_CONFIG_DIR/metrics.csv when that folder has one (a deployment's own catalogue), else the
     shipped config/metrics.csv: a deployment that only overrides settings keeps every figure's name."""
-    own = os.environ.get("TONGXIN_CONFIG_DIR")
-    if own and (Path(own) / "metrics.csv").is_file():
-        return Path(own) / "metrics.csv"
-    return REPO_DIR / "config" / "metrics.csv"
+    own = config_dir() / "metrics.csv"
+    return own if own.is_file() else REPO_DIR / "config" / "metrics.csv"
 
 
 def _bool(v: str) -> bool | None:

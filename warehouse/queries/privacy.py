@@ -8,45 +8,21 @@ non-zero cell of that group is suppressed too. Zero is shown: it discloses nobod
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+
+import settings
 
 DEFAULT_THRESHOLD = 5
 COMPLEMENT_MARK = "*"  # a cell hidden only so that a total cannot reveal a small one
-REPO_DIR = Path(__file__).resolve().parents[2]
-
-
-_SETTINGS: dict[tuple, dict] = {}
-
-
-def settings() -> dict:
-    """config/settings.yaml (or $TONGXIN_CONFIG_DIR/settings.yaml), as it is now on disk.
-
-    Parsed again whenever the file changes (path, size, mtime), not on every call: the door asks for
-    the threshold on every query, and parsing YAML cost more than most queries.
-    """
-    folder = Path(os.environ.get("TONGXIN_CONFIG_DIR") or REPO_DIR / "config")
-    path = folder / "settings.yaml"
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return {}
-    key = (str(path), st.st_size, st.st_mtime_ns)
-    if key not in _SETTINGS:
-        _SETTINGS.clear()
-        _SETTINGS[key] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return dict(_SETTINGS[key])
 
 
 def threshold() -> int:
     """The small-number threshold in force (default 5)."""
     try:
-        return max(1, int(settings().get("small_number_threshold", DEFAULT_THRESHOLD)))
+        return max(1, int(settings.settings().get("small_number_threshold", DEFAULT_THRESHOLD)))
     except (TypeError, ValueError):
         return DEFAULT_THRESHOLD
 

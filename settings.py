@@ -1,0 +1,150 @@
+"""Where a deployment keeps its things, read by every package and importing none of them.
+
+- The data folder (数据目录): `data_dir()` — an argument, else $TONGXIN_DATA_DIR, else ./data. Landed
+  extracts, snapshots, users, sessions, the audit log and the key live there; `lock(root)` serialises the
+  processes that change it.
+- The config folder: `config_dir()` — $TONGXIN_CONFIG_DIR, else the repository's config/; `settings()` is
+  its settings.yaml (thresholds, session timeouts, the DuckDB memory limit, the tile URL, landing limits).
+- The ID-hash key (身份证号哈希密钥): $TONGXIN_SECRET, else <data folder>/secret.key (mode 600), never in the
+  repository. `create_secret_key` makes one for `etl init`/`etl init-demo`; a landing never does.
+
+It sits below auth, etl, geo, report, ui and warehouse, so that none of them reaches into another for these.
+Folders it makes are 0700 and files 0600 whatever the umask, as etl/private.py makes the data folder's others.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+DATA_DIR_ENV = "TONGXIN_DATA_DIR"
+CONFIG_DIR_ENV = "TONGXIN_CONFIG_DIR"
+SECRET_ENV = "TONGXIN_SECRET"
+REPO_DIR = Path(__file__).resolve().parent
+
+
+def data_dir(override: Path | str | None = None) -> Path:
+    """The data folder: argument, else TONGXIN_DATA_DIR, else ./data."""
+    return Path(override or os.environ.get(DATA_DIR_ENV) or "data").resolve()
+
+
+def config_dir() -> Path:
+    """The deployment's config folder: TONGXIN_CONFIG_DIR, else the repository's config/."""
+    return Path(os.environ.get(CONFIG_DIR_ENV) or REPO_DIR / "config")
+
+
+_SETTINGS: dict[tuple, dict] = {}
+
+
+def settings() -> dict:
+    """config/settings.yaml (or $TONGXIN_CONFIG_DIR/settings.yaml), as it is now on disk.
+
+    Parsed again whenever the file changes (path, size, mtime), not on every call: the query door asks for
+    the small-number threshold on every query, and parsing YAML cost more than most queries.
+    """
+    path = config_dir() / "settings.yaml"
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return {}
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _SETTINGS:
+        _SETTINGS.clear()
+        _SETTINGS[key] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return dict(_SETTINGS[key])
+
+
+class KeyMissing(Exception):
+    """No usable ID-hash key: a code, a Chinese message and an English one (as etl.errors.ExtractError)."""
+
+    def __init__(self, code: str, zh: str, en: str):
+        super().__init__(f"{code}: {en}")
+        self.code, self.zh, self.en = code, zh, en
+
+    def __str__(self) -> str:
+        return f"{self.zh} / {self.en} [{self.code}]"
+
+
+def key_available(root: Path | str | None = None) -> bool:
+    """Whether the deployment has its key (without reading it)."""
+    return bool(os.environ.get(SECRET_ENV)) or (data_dir(root) / "secret.key").is_file()
+
+
+def secret_key(root: Path) -> bytes:
+    """The deployment's HMAC key: TONGXIN_SECRET, else data/secret.key (mode 600). Raises KeyMissing.
+
+    Never created silently while landing: a missing key is an error (auth/keys.py says what to do);
+    `etl init` (a real deployment, with a warning to back it up) and `etl init-demo` make a random one
+    (`create_secret_key`).
+    """
+    env = os.environ.get(SECRET_ENV)
+    if env:
+        return env.encode()
+    path = Path(root) / "secret.key"
+    if not path.exists():
+        raise KeyMissing(
+            "NO_SECRET", "缺少身份证号哈希密钥：请设置环境变量 TONGXIN_SECRET，或在数据目录放置 secret.key（权限 600）",
+            "the ID-hash key is missing: set TONGXIN_SECRET or put secret.key (mode 600) in the data folder")
+    key = path.read_text().strip().encode()
+    if not key:  # an empty key would hash ID numbers with no secret at all
+        raise KeyMissing("NO_SECRET", f"身份证号哈希密钥文件为空：{path}（请从备份恢复）",
+                         f"the ID-hash key file is empty: {path} (restore it from the backup)")
+    return key
+
+
+def create_secret_key(root: Path) -> Path:
+    """A random key in data/secret.key (mode 600) unless one exists (never overwritten: the linkage of every
+    landed period depends on it). Called by `etl init` and `etl init-demo`, never by a landing."""
+    root = Path(root)
+    path = root / "secret.key"
+    if not path.exists():
+        _private_folders(root)
+        # Written whole under a temporary name, then linked into place: a crash never leaves an empty key
+        # (which would hash with no secret at all), and a key made meanwhile by another process wins.
+        tmp = root / f".secret.key.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        with os.fdopen(_open_private(tmp), "w") as f:
+            f.write(secrets.token_hex(32))
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path
+
+
+@contextmanager
+def lock(root: Path) -> Iterator[None]:
+    """The data folder's lock (landed/.lock): one landing, withdrawal or boundary change at a time."""
+    root = Path(root)
+    _private_folders(root, root / "landed")  # the data folder and landed/ are 0700, whatever the umask
+    with os.fdopen(_open_private(root / "landed" / ".lock"), "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _private_folders(root: Path, *inside: Path) -> None:
+    """`root` and the folders `inside` it as 0700 (made with their missing parents, or narrowed if ours)."""
+    for folder in (root, *inside):
+        for made in reversed([p for p in (folder, *folder.parents) if not p.exists()]):
+            made.mkdir(mode=0o700, exist_ok=True)
+            os.chmod(made, 0o700)  # mkdir's mode is filtered by the umask
+        if folder.stat().st_uid == os.geteuid():  # a folder an administrator made for us is theirs to set
+            os.chmod(folder, 0o700)
+
+
+def _open_private(path: Path) -> int:
+    """A file descriptor for writing a 0600 file, whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    return fd
