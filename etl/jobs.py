@@ -29,7 +29,7 @@ from pathlib import Path
 from settings import data_dir
 
 from .errors import ExtractError
-from .land import load_log_path, read_load_log
+from .landed import load_log_path, read_load_log
 from .private import open_private, private_dir
 
 KINDS = ("land", "build", "withdraw")

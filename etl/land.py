@@ -24,23 +24,24 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from auth import audit
 from settings import KeyMissing, data_dir, lock, secret_key, settings
 
-from . import force
+from . import force, sandbox
 from .contracts import GRAIN_ZH, PERIOD_EXAMPLE, get_source, parse_period, period_from_filename
 from .crash import checkpoint
 from .errors import ExtractError
+from .landed import (
+    deployment_context,
+    in_force,
+    landed_dir,
+    load_log_path,
+    read_load_log,
+    region_index,
+)
 from .private import open_private, private_dir
 from .read import read_extract
-from .validate import REJECT_COLUMNS, RegionIndex, accepted_schema, deployment_context, validate
-
-
-def landed_dir(root: Path) -> Path:
-    return root / "landed"
-
-
-def load_log_path(root: Path) -> Path:
-    return landed_dir(root) / "load_log.jsonl"
+from .validate import REJECT_COLUMNS, accepted_schema, validate
 
 
 def needs_key(source) -> bool:
@@ -84,82 +85,12 @@ class LoadEntry:
     skip_note: str | None = None  # "跳过 N 行（不在本部署范围 … 内）"
 
 
-def read_load_log(root: Path) -> list[dict]:
-    """The landings in log order. A withdrawal (a later line {"event": "withdraw", …}) is not a landing:
-    it marks the landing it names with "withdrawn": {"at", "by", "reason"}."""
-    out: list[dict] = []
-    for line in read_log_lines(root):
-        if line.get("event") == "withdraw":
-            for e in out:
-                if (e["load_id"], e["source"], e["period"]) == (line["load_id"], line["source"], line["period"]) \
-                        and not e.get("withdrawn"):
-                    e["withdrawn"] = {k: line.get(k) for k in ("at", "by", "reason")}
-        else:
-            out.append(line)
-    return out
-
-
-def read_log_lines(root: Path) -> list[dict]:
-    """Every line of the load log (landings and withdrawals), in order."""
-    path = load_log_path(root)
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", errors="replace") as f:
-        lines = f.read().split("\n")
-    # A line cut short by a crash mid-append (no newline, or healed by the next append) is a landing
-    # that never completed: skip it.
-    out = []
-    for line in lines:
-        if not line.strip():
-            continue
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            if not line.startswith("{") or line.rstrip().endswith("}"):
-                raise  # not a torn append: a damaged log must not be read past silently
-    return out
-
-
-def current_loads(log: list[dict]) -> dict[tuple[str, str], dict]:
-    """The latest landing in force for each (source, period) (earlier ones may hold rows in force too:
-    see `in_force`)."""
-    return {k: v[-1] for k, v in in_force(log).items()}
-
-
-def in_force(log: list[dict]) -> dict[tuple[str, str], list[dict]]:
-    """For each (source, period), the landings that can hold rows in force, oldest first (etl/force.py)."""
-    by: dict[tuple[str, str], list[dict]] = {}
-    for e in log:
-        if not e.get("withdrawn"):
-            by.setdefault((e["source"], e["period"]), []).append(e)
-    out = {k: force.chain(v) for k, v in by.items()}
-    return {k: v for k, v in out.items() if v}
-
-
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
-
-
-def region_index(root: Path) -> RegionIndex | None:
-    """The region dimension from every landed region table in force (codes may change across years)."""
-    files = [e["accepted_path"] for (s, _), chain in in_force(read_load_log(root)).items() if s == "regions"
-             for e in chain]
-    if not files:
-        return None
-    tables = [pq.read_table(landed_dir(root) / f, columns=["region_code", "region_name", "level", "parent_code"])
-              for f in files]
-    # Latest year first so a renamed region shows its newest name.
-    t = pa.concat_tables(reversed(tables))
-    seen, keep = set(), []
-    for i, c in enumerate(t.column("region_code").to_pylist()):
-        if c not in seen:
-            seen.add(c)
-            keep.append(i)
-    return RegionIndex(t.take(keep))
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
@@ -291,9 +222,7 @@ def _validate_file(source, path: Path, period: str, period_end, sha: str, root: 
     """
     say("读取 read", 0, 3)
     if isolate:
-        from . import sandbox
-
-        return sandbox.read_and_validate(source, path, period, period_end, sha[:16], root, scope)
+            return sandbox.read_and_validate(source, path, period, period_end, sha[:16], root, scope)
     ext = read_extract(path, source)
     say(f"校验 validate {ext.table.num_rows:,} 行", 1, 3)
     regions = None if source.name == "regions" else region_index(root)
@@ -514,8 +443,6 @@ def _os_errors():
 
 
 def _audit(action: str, user: str | None, role: str | None, what: str, detail: str, root: Path, ok: bool = True):
-    from auth import audit  # auth imports this module: import here, not at the top
-
     audit.record(action, user=user, role=role, what=what, ok=ok, detail=detail, root=root)
 
 
@@ -564,8 +491,6 @@ def land(source_name: str, path: Path | str, period: str | None = None, root: Pa
 
 
 def _land(source_name, path, period, root, synthetic, user, say, file_name, mode, scope, allow_removal, isolate):
-    from . import sandbox
-
     with lock(root):
         _clean_temp_files(root)
         sandbox.clean_work(root)  # what killed readings left (UTF-8 copies of GB18030 files: names, IDs)

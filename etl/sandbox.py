@@ -147,7 +147,7 @@ def read_and_validate(source, path: Path | str, period: str, period_end: date, l
             except KeyMissing as e:
                 args["key_error"] = {"code": e.code, "zh": e.zh, "en": e.en}
         args["regions"] = _write_regions(source, root, work, pq, args)
-        from .validate import deployment_context
+        from .landed import deployment_context
 
         args["context"] = deployment_context(root, source)  # the root region, the code changes: JSON
         with os.fdopen(open_private(work / "args.json"), "w", encoding="utf-8") as f:
@@ -169,7 +169,7 @@ def _write_regions(source, root: Path, work: Path, pq, args: dict) -> bool:
     """The landed region dimension as a Parquet file for the child; False when there is none to give."""
     if source.name == "regions":
         return False
-    from .land import region_index
+    from .landed import region_index
 
     try:
         regions = region_index(root)

@@ -583,35 +583,6 @@ def follow_changes(edges: dict[str, set[str]]) -> dict[str, list[str]]:
     return {old: sorted(ends(old, frozenset()) - {old}) for old in edges}
 
 
-def code_changes(data) -> dict[str, list[str]]:
-    """The landed change tables in force (every year), as old code → current code(s)."""
-    import pyarrow.parquet as pq
-
-    from .land import in_force, landed_dir, read_load_log
-
-    files = [landed_dir(data) / e["accepted_path"] for (s, _), chain in in_force(read_load_log(data)).items()
-             if s == "region_changes" for e in chain]
-    edges: dict[str, set[str]] = {}
-    for f in files:
-        t = pq.read_table(f, columns=["old_code", "new_code"])
-        for old, new in zip(t.column("old_code").to_pylist(), t.column("new_code").to_pylist()):
-            if old and new and old != new:
-                edges.setdefault(old, set()).add(new)
-    return follow_changes(edges)
-
-
-def deployment_context(data, source: Source) -> dict:
-    """What validation needs from the data folder besides the region table and the key, as keyword
-    arguments of `validate`: the deployment's root region (official tables), the code changes (extracts)."""
-    from .deployment import root_code
-
-    if source.name in OFFICIAL_CODES:
-        return {"root_region": root_code(data)}
-    if any(c.type == "division" for c in source.columns):
-        return {"code_changes": code_changes(data)}
-    return {}
-
-
 def validate(ext: Extract, source: Source, period: str, period_end: date, load_id: str,
              regions: RegionIndex | None, secret: bytes, scope: tuple[str, ...] | list[str] | None = None,
              root_region: str | None = None, code_changes: dict[str, list[str]] | None = None) -> Result:

@@ -42,7 +42,8 @@ import shapely
 
 from etl import deployment
 from etl.errors import ExtractError
-from etl.land import file_sha256, region_index
+from etl.land import file_sha256
+from etl.landed import region_index
 from etl.private import open_private, private_dir
 from settings import data_dir, lock
 

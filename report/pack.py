@@ -20,9 +20,9 @@ import pandas as pd
 
 from report import figures, fonts, xlsx
 from report import pdf as doc
+from report.cards import change_text, value_text
 from ui import format as fmt
 from ui import map as mp
-from ui import overview as ov
 from warehouse.queries import Scope, geo, meeting, previous_period, privacy, run
 from warehouse.queries import pack as qpack
 
@@ -113,13 +113,13 @@ def count_text(row: dict, col: str) -> str:
 
 def headline_value(row: dict) -> str:
     """A headline figure with its unit, exactly as the overview's KPI card shows it ("1,275人", "85.2%", "<5人")."""
-    text = ov.value_text(row)
+    text = value_text(row)
     return text if text == fmt.NONE else f"{text}{_unit(row)}"
 
 
 def headline_change(row: dict, previous_period: str | None) -> str:
     """The change against the previous period as the overview's card says it (without "较上期")."""
-    return ov.change_text(row, previous_period)[0].removesuffix(" 较上期").removeprefix("较上期：")
+    return change_text(row, previous_period)[0].removesuffix(" 较上期").removeprefix("较上期：")
 
 
 def headline_previous(row: dict) -> str:

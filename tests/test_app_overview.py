@@ -13,9 +13,9 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from report.cards import value_text
 from settings import DATA_DIR_ENV
 from tests.files import signed_in
-from ui import overview as ov
 from ui.widgets import DEMO_MARK
 from warehouse import queries as q
 from warehouse.queries import meeting
@@ -40,7 +40,7 @@ def shown(at: AppTest) -> dict[str, str]:
 def expected(con, scope: q.Scope, period: str) -> dict[str, str]:
     """The cards as the door returns the headline to a signed-in admin (exact figures)."""
     h = q.run(meeting.headline, con, scope, period)
-    return {r["metric"]: ov.value_text(r) for r in h.to_dict("records")}
+    return {r["metric"]: value_text(r) for r in h.to_dict("records")}
 
 
 def test_renders_without_exception(at):

@@ -7,9 +7,9 @@ import subprocess
 import sys
 import time
 
+from report.cards import value_text
 from settings import DATA_DIR_ENV
 from tests.browser import ARTIFACTS, ROOT, free_port, needs_chromium, open_page
-from ui import overview as ov
 from warehouse import queries as q
 from warehouse.queries import meeting
 
@@ -24,7 +24,7 @@ def test_overview_in_chromium(app_server, data_dir):
         headline = q.run(meeting.headline, con, q.Scope.everything(exact=True), latest)
     finally:
         con.close()
-    want = ov.value_text(headline.set_index("metric").loc["migrant"].to_dict())
+    want = value_text(headline.set_index("metric").loc["migrant"].to_dict())
 
     with open_page(server, "/", height=1500) as (page, outside, errors):
         card = page.locator('.ov-kpi[data-metric="migrant"]').first

@@ -17,7 +17,8 @@ import yaml
 
 from etl.__main__ import main as etl_main
 from etl.errors import ExtractError
-from etl.land import REASON_ZH, land, landed_dir, load_log_path, preview, read_load_log
+from etl.land import REASON_ZH, land, preview
+from etl.landed import landed_dir, load_log_path, read_load_log
 from etl.validate import person_key
 from settings import secret_key
 

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from etl.crash import CRASH_ENV
-from etl.land import landed_dir, load_log_path, read_load_log
+from etl.landed import landed_dir, load_log_path, read_load_log
 from settings import DATA_DIR_ENV
 from warehouse.build import DUCKDB_CONFIG, list_snapshots, publish, published
 

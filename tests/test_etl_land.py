@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from etl.errors import ExtractError
-from etl.land import land, landed_dir, load_log_path, read_load_log
+from etl.land import land
+from etl.landed import landed_dir, load_log_path, read_load_log
 from tests.files import make_id, write_register_csv, write_register_xlsx
 from warehouse.build import build, published
 

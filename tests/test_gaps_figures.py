@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from etl.contracts import get_source, parse_period
-from etl.land import current_loads, landed_dir, read_load_log
+from etl.landed import current_loads, landed_dir, read_load_log
 from settings import CONFIG_DIR_ENV
 from warehouse import queries as q
 from warehouse.build import REPO_DIR, build, published

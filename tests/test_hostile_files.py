@@ -16,7 +16,8 @@ import pytest
 import xlsxwriter
 
 from etl.errors import ExtractError
-from etl.land import land, landed_dir, load_log_path, preview, read_load_log
+from etl.land import land, preview
+from etl.landed import landed_dir, load_log_path, read_load_log
 from tests.corpus.make_corpus import HEADER, good_rows
 
 SOURCE, PERIOD = "civil_register", "2026H1"

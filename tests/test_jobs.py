@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from etl import jobs
 from etl import land as etl_land
 from etl.contracts import get_source
-from etl.land import current_loads, landed_dir, read_load_log
+from etl.landed import current_loads, landed_dir, read_load_log
 from settings import CONFIG_DIR_ENV, DATA_DIR_ENV
 from tests.files import make_id, write_register_csv
 from warehouse.build import DUCKDB_CONFIG, REPO_DIR, published

@@ -20,16 +20,8 @@ import pytest
 from auth import audit
 from etl.contracts import get_source
 from etl.errors import ExtractError
-from etl.land import (
-    diff,
-    in_force,
-    land,
-    landed_dir,
-    landings,
-    preview,
-    read_load_log,
-    withdraw,
-)
+from etl.land import diff, land, landings, preview, withdraw
+from etl.landed import in_force, landed_dir, read_load_log
 from warehouse.build import build, published
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,8 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 from streamlit.testing.v1 import AppTest
 
-from etl.land import land, landed_dir, read_load_log
+from etl.land import land
+from etl.landed import landed_dir, read_load_log
 from settings import DATA_DIR_ENV
 from tests.files import make_id, signed_in
 from ui import ledger as ui_ledger

@@ -12,7 +12,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from etl.contracts import parse_period, sources
-from etl.land import current_loads, landed_dir, read_load_log
+from etl.landed import current_loads, landed_dir, read_load_log
 from ui import ledger as ui_ledger
 from warehouse import queries as q
 from warehouse.queries import matching as m

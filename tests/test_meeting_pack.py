@@ -17,9 +17,9 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from report import figures, pack
+from report.cards import value_text
 from ui import format as fmt
 from ui import map as mp
-from ui import overview as ov
 from warehouse import queries as q
 from warehouse.queries import geo, meeting, privacy
 from warehouse.queries import pack as qpack
@@ -177,7 +177,7 @@ def test_headline_figures_equal_the_overview_cards(con, built):
     for row in head.to_dict("records"):
         line = next((ln for ln in lines if ln.startswith(row["label"] + " ")), None)
         assert line is not None, f"no line for {row['label']}"
-        figure = ov.value_text(row)
+        figure = value_text(row)
         assert line.split()[1] == (figure if figure == fmt.NONE else f"{figure}{row['unit']}"), (row["label"], line)
 
 

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from report.cards import value_text
 from settings import DATA_DIR_ENV
 from tests.files import signed_in
 from ui import overview as ov
@@ -170,7 +171,7 @@ def test_overview_cards_equal_map_page_in_app(data_dir, monkeypatch, con, latest
     assert not at.exception
     cards = _cards(at)
     assert len(cards) == len(_h(con, q.Scope.of(*CITY), latest))
-    assert cards["migrant"] == ov.value_text(_h(con, q.Scope.of(*CITY), latest).reset_index()
+    assert cards["migrant"] == value_text(_h(con, q.Scope.of(*CITY), latest).reset_index()
                                              .set_index("metric", drop=False).loc["migrant"].to_dict())
     county = str(q.counties(con, q.Scope.everything())["county_code"].iloc[-1])
     at.selectbox(key="region").select(county).run()
@@ -252,7 +253,7 @@ def test_period_selector_changes_cards(data_dir, monkeypatch, con):
     at.selectbox(key="period").select(p[1]).run()
     assert not at.exception
     h = _h(con, q.Scope.of(*CITY), p[1]).reset_index()
-    assert _cards(at) == {r["metric"]: ov.value_text(r) for r in h.to_dict("records")}
+    assert _cards(at) == {r["metric"]: value_text(r) for r in h.to_dict("records")}
 
 
 def test_meeting_mode_hides_widgets(data_dir, monkeypatch, con, latest):

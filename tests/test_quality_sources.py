@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from etl.contracts import sources
-from etl.land import current_loads, landed_dir, read_load_log
+from etl.landed import current_loads, landed_dir, read_load_log
 from warehouse import queries as q
 from warehouse.queries import quality
 

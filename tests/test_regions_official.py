@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from etl import contracts
-from etl.land import land, landed_dir, read_load_log
+from etl.land import land
+from etl.landed import landed_dir, read_load_log
 from tests import realcity as rc
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,9 +61,9 @@ def _by_code(rows: list[dict], key: str = "region_code") -> dict[str, dict]:
 
 def _validate(data: Path, source_name: str, path: Path, period: str = "2026"):
     """Read and validate a file as landing does, with what the data folder says (root region, code changes)."""
-    from etl.land import region_index
+    from etl.landed import deployment_context, region_index
     from etl.read import read_extract
-    from etl.validate import deployment_context, validate
+    from etl.validate import validate
     from settings import secret_key
 
     source = contracts.get_source(source_name)

@@ -22,7 +22,7 @@ from etl import sandbox
 from etl.contracts import get_source, parse_period
 from etl.crash import CRASH_ENV
 from etl.errors import ExtractError
-from etl.land import region_index
+from etl.landed import region_index
 from etl.read import read_extract
 from etl.validate import validate
 from settings import secret_key

@@ -10,7 +10,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from etl.land import land, landed_dir
+from etl.land import land
+from etl.landed import landed_dir
 from ui import targets as ut
 from warehouse import queries as q
 from warehouse.build import build

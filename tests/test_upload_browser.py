@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from etl.land import read_load_log
+from etl.landed import read_load_log
 from tests.browser import ARTIFACTS, needs_chromium, open_page, serve
 from tests.test_upload_modes_app import EAST, _latest, _row, _sheet
 

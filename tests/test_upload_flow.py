@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from etl import jobs
 from etl.contracts import get_source
-from etl.land import current_loads, landed_dir, read_load_log
+from etl.landed import current_loads, landed_dir, read_load_log
 from tests.files import signed_in
 from ui import format as fmt
 from ui import upload as up

@@ -17,7 +17,8 @@ from streamlit.testing.v1 import AppTest
 from auth import audit
 from etl import jobs
 from etl.contracts import get_source
-from etl.land import diff, in_force, landed_dir, read_load_log
+from etl.land import diff
+from etl.landed import in_force, landed_dir, read_load_log
 from tests.files import signed_in
 from ui.format import md_escape
 from warehouse import queries as q

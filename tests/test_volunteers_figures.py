@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.land import current_loads, landed_dir, read_load_log
+from etl.landed import current_loads, landed_dir, read_load_log
 from settings import DATA_DIR_ENV
 from tests.files import signed_in
 from ui import format as fmt

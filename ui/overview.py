@@ -11,6 +11,8 @@ import html
 import pandas as pd
 import streamlit as st
 
+from report import pack
+from report.cards import change_text, value_text
 from ui import auth, charts, theme, widgets
 from ui import format as fmt
 from ui import map as mp
@@ -19,9 +21,6 @@ from ui.widgets import CITY_WIDE
 from warehouse.queries import metrics
 
 MEETING_PARAM = "meeting"
-# Metrics where a rise is good news (green), bad news (red); others neutral (grey).
-RISE_IS_GOOD = {"visit_compliance", "public_school_share", "health_record_rate", "volunteer_person_times"}
-RISE_IS_BAD = {"targets_off_track"}
 MAX_TARGETS = {False: 8, True: 6}  # rows of the off-track list that fit one screen
 
 _BASE_CSS = """
@@ -176,41 +175,6 @@ def header_html(region: str, period: str | None, data_date, meeting: bool) -> st
 # KPI cards
 
 
-def _suppressed(row: dict, col: str) -> str | None:
-    """The label ("<5", "*") of a suppressed count, else None."""
-    return row.get(f"{col}_label") if row.get(f"{col}_suppressed") is True else None
-
-
-def value_text(row: dict) -> str:
-    """The card's figure: the suppression label, or the number in the unit's style."""
-    label = _suppressed(row, "people")
-    if label:
-        return label
-    v = row.get("value")
-    if v is None or pd.isna(v):
-        return fmt.NONE
-    if row.get("unit") == "%":
-        return f"{float(v):.1f}"
-    return fmt.count(float(v), card=True)  # a card: 万 from 10,000 on, as the pack
-
-
-def change_text(row: dict, previous_period: str | None) -> tuple[str, str]:
-    """("↑ 30 较上期", colour) — a suppressed previous count shows no change, never the difference."""
-    c = row.get("change")
-    if _suppressed(row, "previous_people") or _suppressed(row, "people"):
-        return "较上期：—（人数过少不显示）", theme.MUTED_TEXT
-    if c is None or pd.isna(c):
-        return ("无上期数据可比" if previous_period is None else "上期无数据"), theme.MUTED_TEXT
-    c = float(c)
-    unit = "个百分点" if row.get("unit") == "%" else ""
-    text = ("→ 持平" if c == 0 else
-            f"{'↑' if c > 0 else '↓'} {abs(c):.1f}{unit}" if unit else fmt.arrow(c)) + " 较上期"
-    metric = row.get("metric")
-    good = (c > 0 and metric in RISE_IS_GOOD) or (c < 0 and metric in RISE_IS_BAD)
-    bad = (c < 0 and metric in RISE_IS_GOOD) or (c > 0 and metric in RISE_IS_BAD)
-    return text, theme.GOOD_TEXT if good else (theme.BAD_TEXT if bad else theme.NEUTRAL_TEXT)
-
-
 def twin_html(row: dict) -> str:
     """The department-reported value of a computed rate, beside it and labelled (计算值 · 部门报送), with its
     catalogue name and definition on hover; "" when the row has no reported twin."""
@@ -360,16 +324,11 @@ def legend_html(rows: list[tuple[str, str]], t: int, suppressed: bool) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# The meeting pack (report.pack, Engineer D) — the slot the lead wires
+# The meeting pack (report/pack.py)
 
 
 def pack_buttons(wh, scope, period: str, region_label: str) -> None:
-    """Offer the meeting pack (PDF + Excel) if `report.pack` is installed; generated on click (seconds)."""
-    try:
-        from report import pack  # optional: the meeting pack (Engineer D)
-    except ImportError:
-        return
-
+    """Offer the meeting pack (PDF + Excel), generated on click (seconds)."""
     key = f"ov_pack_{period}_{region_label}"
     make, pdf_col, xlsx_col, _ = st.columns([1, 1, 1, 5], vertical_alignment="center")
     with make:

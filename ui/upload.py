@@ -25,6 +25,7 @@ from etl import force, jobs
 from etl import land as etl_land
 from etl.contracts import get_source
 from etl.errors import ExtractError
+from etl.landed import load_log_path, region_index
 from report import export
 from settings import data_dir
 from ui import auth, theme
@@ -208,7 +209,7 @@ def diff(p: etl_land.Preview, mode: str, root: Path | None = None):
     switching back to a mode must not compare a large file with the rows in force again. A landing or
     withdrawal by anyone changes the log, and the diff is computed afresh."""
     root = data_dir(root)
-    log = etl_land.load_log_path(root)
+    log = load_log_path(root)
     state = (id(p), mode, log.stat().st_mtime_ns if log.exists() else 0)
     kept = st.session_state.setdefault("up_diffs", {})
     if state not in kept:
@@ -444,7 +445,7 @@ def show_report(p: etl_land.Preview, title: str) -> None:
 
 def scope_caption(scope: tuple[str, ...], root: Path | None = None) -> str:
     """For a user limited to an area: rows outside it are refused and nothing outside it is removed."""
-    regions = etl_land.region_index(data_dir(root))
+    regions = region_index(data_dir(root))
     names = regions.name if regions is not None else {}
     area = "、".join(names.get(p.ljust(12, "0"), p) for p in scope)
     return (f"您的管辖区域：{md(area)}。文件中本区域以外的行将被拒收（不在本人管辖区域），"

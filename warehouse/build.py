@@ -23,7 +23,7 @@ import yaml
 from etl import force
 from etl.contracts import parse_period, sources
 from etl.crash import checkpoint
-from etl.land import current_loads, in_force, landed_dir, read_load_log
+from etl.landed import current_loads, in_force, landed_dir, read_load_log
 from etl.private import make_private, open_private, private_dir
 from etl.validate import accepted_schema
 from settings import config_dir, data_dir

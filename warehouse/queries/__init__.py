@@ -19,7 +19,7 @@ import pandas as pd
 
 import settings
 from warehouse.build import published
-from warehouse.queries import privacy
+from warehouse.queries import cube, privacy
 
 AGE_BANDS = ("0-3", "3-6", "6-12", "12-16")
 CATEGORIES = ("流动儿童", "留守儿童")
@@ -201,7 +201,43 @@ def run(fn, con: duckdb.DuckDBPyConnection, scope: Scope, *args, **kwargs):
     if not getattr(fn, "__module__", "").startswith("warehouse.queries"):
         raise ValueError(f"{getattr(fn, '__qualname__', fn)!r} is not a warehouse.queries function")
     privacy.refuse_list(fn, scope)
-    return privacy.guard(fn, fn(con, scope, *args, **kwargs), scope, con)
+    return guard(fn, fn(con, scope, *args, **kwargs), scope, con)
+
+
+def guard(fn, result, scope, con=None):
+    """Apply `fn`'s declared suppression (`privacy.counts`) to `result` unless `scope.exact` (see `run`).
+
+    `con` (the snapshot) is needed for counts declared in a cube, whose pattern is read from it."""
+    spec = getattr(fn, "__privacy__", None)
+    if spec is None or getattr(scope, "exact", False):
+        return result
+    if "frames" in spec:
+        return {k: (_suppress_declared(v, spec["frames"][k], con) if k in spec["frames"] else v)
+                for k, v in result.items()}
+    return _suppress_declared(result, spec, con)
+
+
+def _suppress_declared(df, spec, con=None):
+    """`df` with the small-number rule applied as `spec` (a query's `privacy.counts`) declares."""
+    if not isinstance(df, pd.DataFrame) or df.empty:
+        return df
+    if spec.get("cube") is not None:  # marks from the whole cube's pattern, no view-local complements
+        if con is None:
+            raise ValueError("a cube's counts need the snapshot connection (queries.guard(..., con))")
+        df = cube.mark_frame(spec["cube"], df, con)
+        present = [c for c in spec["counts"] if c in df.columns]
+        derived = {k: v for k, v in spec["derived"].items() if k in df.columns}
+        only = {c: df[col].isin(values) for c, (col, values) in spec.get("where", {}).items()
+                if c in df.columns and col in df.columns}  # a rate in a column of mixed units is no count
+        return privacy.suppress(df, present, derived=derived, groups=[], only=only)
+    present = [c for c in spec["counts"] if c in df.columns]
+    derived = {k: v for k, v in spec["derived"].items() if k in df.columns}
+    groups = [g for g in spec["groups"] if g is None or all(c in df.columns for c in g)]
+    if spec["groups"] and not groups:
+        groups = [None]  # declared groups whose columns are missing: the whole frame, to be safe
+    only = {c: df[col].isin(values) for c, (col, values) in spec.get("where", {}).items()
+            if c in df.columns and col in df.columns}
+    return privacy.suppress(df, present, derived=derived, groups=groups, only=only)
 
 
 # --------------------------------------------------------------------------------------------

@@ -233,7 +233,7 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.Da
         f"{len(streets)} 个街道（乡镇）")
 
     raw_risk = risk_levels(con, scope, period)
-    risk = privacy.guard(risk_levels, raw_risk, scope, con)
+    risk = q.guard(risk_levels, raw_risk, scope, con)
     prev_known = raw_risk["previous_children"].notna().any()
     add("key_children", "重点对象", raw_risk["children"].sum() if len(raw_risk) else None,
         raw_risk["previous_children"].sum() if prev_known else None, "人", "count", "key_children", label,
@@ -314,7 +314,7 @@ def top_county_gaps(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, n
     if index.empty:
         return pd.DataFrame(columns=cols)
     top = index.sort_values(["rank", "gap_index", "area_code"], ascending=[True, False, True]).head(n)
-    detail = privacy.guard(gaps.gaps_of_area, gaps.gaps_of_area(con, scope, period, level), scope)
+    detail = q.guard(gaps.gaps_of_area, gaps.gaps_of_area(con, scope, period, level), scope)
     detail = detail[detail["gap_share"].notna()].sort_values(
         ["area_code", "gap_share", "shortfall"], ascending=[True, False, False])
     worst = detail.drop_duplicates("area_code").set_index("area_code")
@@ -432,7 +432,7 @@ def pack_tables(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> di
     small); the other sheets are numeric and declared, so `run` suppresses them (`<列>_label`).
     """
     w = _window(con, period)
-    head = privacy.guard(headline, headline(con, scope, period), scope, con)
+    head = q.guard(headline, headline(con, scope, period), scope, con)
     if "people_suppressed" not in head:
         head = head.assign(people_suppressed=False, people_label="", previous_people_suppressed=False,
                            previous_people_label="")
@@ -444,10 +444,10 @@ def pack_tables(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> di
         "较上期": head["change"], "单位": head["unit"], "说明": head["detail"],
         "来源页面": head["source_label"], "数据期": head["as_of"],
     })
-    risk = privacy.guard(risk_levels, risk_levels(con, scope, period), scope, con)
+    risk = q.guard(risk_levels, risk_levels(con, scope, period), scope, con)
     risk_marks = {f"{zh}_{x}": risk[f"{c}_{x}"] for zh, c in (("人数", "children"), ("上期人数", "previous_children"))
               for x in ("suppressed", "label") if f"{c}_{x}" in risk}
-    streets = privacy.guard(street_density, street_density(con, scope, period), scope, con)
+    streets = q.guard(street_density, street_density(con, scope, period), scope, con)
     marks = {f"{zh}_{x}": streets[f"{c}_{x}"] for zh, c in (("人数", "children"), ("上期人数", "prev_children"))
              for x in ("suppressed", "label") if f"{c}_{x}" in streets}
     top = top_county_gaps(con, scope, period)  # its shortfalls are the visible ones (see its docstring)

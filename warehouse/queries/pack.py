@@ -7,7 +7,18 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import Scope, _df, _scope_predicate, counties, deployment, deployment_name, meeting, privacy, targets
+from . import (
+    Scope,
+    _df,
+    _scope_predicate,
+    counties,
+    deployment,
+    deployment_name,
+    guard,
+    meeting,
+    privacy,
+    targets,
+)
 
 
 def city_name(con: duckdb.DuckDBPyConnection, scope: Scope) -> str | None:
@@ -50,7 +61,7 @@ def county_ranking(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) ->
     if scope.is_empty:
         return pd.DataFrame(columns=cols)
     cs = counties(con, scope)
-    gaps = privacy.guard(meeting.top_county_gaps, meeting.top_county_gaps(con, scope, period, n=len(cs) or 1,
+    gaps = guard(meeting.top_county_gaps, meeting.top_county_gaps(con, scope, period, n=len(cs) or 1,
                                                                           level="county"), scope, con)
     gaps = gaps.set_index("area_code") if len(gaps) else gaps
     window = meeting._window(con, period)
@@ -59,7 +70,7 @@ def county_ranking(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) ->
         one = scope.narrow(code)
         if one.is_empty:
             continue
-        head = privacy.guard(meeting.headline, meeting.headline(con, one, period), one, con)
+        head = guard(meeting.headline, meeting.headline(con, one, period), one, con)
         head = head.set_index("metric")
         status = meeting._status(con, one, window)
         row = {"county_code": code, "county_name": name, "area_type": area_type}

@@ -173,42 +173,6 @@ def counts_in_frames(frames: Mapping[str, tuple]):
     return mark
 
 
-def guard(fn, result, scope, con=None):
-    """Apply `fn`'s declared suppression to `result` unless `scope.exact` (see queries.run).
-
-    `con` (the snapshot) is needed for counts declared in a cube, whose pattern is read from it."""
-    spec = getattr(fn, "__privacy__", None)
-    if spec is None or getattr(scope, "exact", False):
-        return result
-    if "frames" in spec:
-        return {k: (_apply(v, spec["frames"][k], con) if k in spec["frames"] else v) for k, v in result.items()}
-    return _apply(result, spec, con)
-
-
-def _apply(df, spec, con=None):
-    if not isinstance(df, pd.DataFrame) or df.empty:
-        return df
-    if spec.get("cube") is not None:  # marks from the whole cube's pattern, no view-local complements
-        from warehouse.queries import cube
-
-        if con is None:
-            raise ValueError("a cube's counts need the snapshot connection (privacy.guard(..., con))")
-        df = cube.mark_frame(spec["cube"], df, con)
-        present = [c for c in spec["counts"] if c in df.columns]
-        derived = {k: v for k, v in spec["derived"].items() if k in df.columns}
-        only = {c: df[col].isin(values) for c, (col, values) in spec.get("where", {}).items()
-                if c in df.columns and col in df.columns}  # a rate in a column of mixed units is no count
-        return suppress(df, present, derived=derived, groups=[], only=only)
-    present = [c for c in spec["counts"] if c in df.columns]
-    derived = {k: v for k, v in spec["derived"].items() if k in df.columns}
-    groups = [g for g in spec["groups"] if g is None or all(c in df.columns for c in g)]
-    if spec["groups"] and not groups:
-        groups = [None]  # declared groups whose columns are missing: the whole frame, to be safe
-    only = {c: df[col].isin(values) for c, (col, values) in spec.get("where", {}).items()
-            if c in df.columns and col in df.columns}
-    return suppress(df, present, derived=derived, groups=groups, only=only)
-
-
 def _is_int(s: pd.Series) -> bool:
     return pd.api.types.is_integer_dtype(s) or (
         pd.api.types.is_float_dtype(s) and bool(((s.dropna() % 1) == 0).all())
