@@ -47,7 +47,7 @@ def demo_users(root=None) -> list[tuple[str, str, list[str]]]:
     try:
         if not q.snapshot_info(con).is_demo:
             raise users.AuthError("当前快照不是示例数据，不创建示例用户 / the snapshot is not demo data; no demo users")
-        regions = q._df(con, "select region_code, level from regions order by region_code")
+        regions = q.region_levels(con)
     finally:
         con.close()
     city = regions.loc[regions.level == "city", "region_code"].iloc[0]

@@ -45,7 +45,7 @@ def marked(df: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
     for c in counts:
         if f"{c}_suppressed" not in out:
             out[f"{c}_suppressed"] = False
-            out[f"{c}_label"] = [privacy._label(x) for x in out[c].tolist()]
+            out[f"{c}_label"] = [privacy.count_label(x) for x in out[c].tolist()]
     return out
 
 

@@ -356,6 +356,11 @@ def deployment(con: duckdb.DuckDBPyConnection, scope: Scope, root: str | None = 
     return Deployment(code, "、".join(dict.fromkeys(str(n) for n in rows["region_name"])), top)
 
 
+def region_levels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every region's code and level (region_code, level), by code: no figures, for setting up demo users."""
+    return _df(con, "select region_code, level from regions order by region_code")
+
+
 def deployment_name(con: duckdb.DuckDBPyConnection, scope: Scope, root: str | None = None) -> str | None:
     """The deployment's own name (示范市, 某某县, 某省); None before a region table has landed."""
     return deployment(con, scope, root).name

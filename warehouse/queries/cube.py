@@ -183,14 +183,14 @@ def mark_frame(specs: In | Sequence[In], df: pd.DataFrame, con, t: int | None = 
         for col, (hidden, primary, cells) in flags(spec, out, con, t).items():
             if f"{col}_suppressed" not in out:
                 out[f"{col}_suppressed"] = False
-                out[f"{col}_label"] = [privacy._label(v) for v in out[col].tolist()]
+                out[f"{col}_label"] = [privacy.count_label(v) for v in out[col].tolist()]
             sup = out[f"{col}_suppressed"].to_numpy(dtype=bool).copy()
             labels = out[f"{col}_label"].tolist()
             values = out[col].tolist()
             for i in np.flatnonzero(cells):
                 sup[i] = hidden[i]
                 labels[i] = ((privacy.mark(t) if primary[i] else privacy.COMPLEMENT_MARK) if hidden[i]
-                             else privacy._label(values[i]))
+                             else privacy.count_label(values[i]))
             out[f"{col}_suppressed"] = sup
             out[f"{col}_label"] = labels
     return out

@@ -80,7 +80,7 @@ def suppress(
         out[f"{c}_suppressed"] = flags[c]
         out[f"{c}_label"] = [
             (old if isinstance(old, str) and old in (small_mark, COMPLEMENT_MARK) else
-             small_mark if first else COMPLEMENT_MARK) if hide else _label(x)
+             small_mark if first else COMPLEMENT_MARK) if hide else count_label(x)
             for x, hide, first, old in zip(out[c].tolist(), s, primary[c], olds)
         ]
         col = out[c]
@@ -179,7 +179,8 @@ def _is_int(s: pd.Series) -> bool:
     )
 
 
-def _label(x) -> str:
+def count_label(x) -> str:
+    """A count as shown when it is not suppressed: "1,234"; "—" when there is none."""
     if x is None or x is pd.NA or (isinstance(x, float) and pd.isna(x)):
         return "—"
     return f"{int(x):,}"
