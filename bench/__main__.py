@@ -44,7 +44,7 @@ def _machine() -> dict:
 
 
 # ---- landing -------------------------------------------------------------------------------------
-BEFORE = "07fe1f8"  # the commit before issue 10's speed work: its validate.py gives the "before" row
+BEFORE = "07fe1f8"  # the last commit before validation was sped up (e54c5d3): its validate.py gives the "before" row
 
 
 def _land_once(source: str, path: Path, period: str, template: Path, scratch: Path, *extra: str) -> dict:
