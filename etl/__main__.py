@@ -148,7 +148,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import generate
+    from demo import generate
 
     files = generate(Path(args.out), scale=args.scale, seed=args.seed, progress=_bar(f"生成示例数据 demo ({args.scale})"))
     print(f"已生成 {len(files)} 个部门数据文件 wrote {len(files)} extracts to {args.out}（示例数据，虚构 synthetic）")
@@ -256,9 +256,8 @@ def cmd_init(args) -> int:
 
 def cmd_init_demo(args) -> int:
     """Generate the demo, land every file through the same path as `land`, build and publish."""
+    from demo import generate
     from warehouse.build import build
-
-    from .demo import generate
 
     root = data_dir()
     if not os.environ.get("TONGXIN_SECRET"):

@@ -1,1 +1,1 @@
-"""Geography: boundary handling and the schematic demo geography (示意边界)."""
+"""Geography: boundary handling and map layers (the schematic demo geography is demo/geography.py)."""

@@ -4,7 +4,6 @@ fresh data folder, checked in the landed Parquet and the built warehouse."""
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -18,9 +17,6 @@ from etl.landed import landed_dir, read_load_log
 from tests import realcity as rc
 
 REPO = Path(__file__).resolve().parents[1]
-# Files of the change table that wait for the demo to know the source (etl/demo.py: a period list for each source).
-PENDING_SOURCE = REPO / "etl" / "pending" / "region_changes.yaml"
-PENDING_SQL = REPO / "warehouse" / "sql" / "pending"
 
 
 @pytest.fixture
@@ -31,19 +27,7 @@ def data(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def changes_live(tmp_path, monkeypatch):
-    """The change-table contract and models in force for this test (copies: the shared tree stays as it is)."""
-    from warehouse import build
-
-    if PENDING_SOURCE.exists():
-        src = tmp_path / "sources"
-        shutil.copytree(contracts.SOURCES_DIR, src)
-        shutil.copy(PENDING_SOURCE, src / PENDING_SOURCE.name)
-        monkeypatch.setattr(contracts, "SOURCES_DIR", src)
-        sql = tmp_path / "sql"
-        shutil.copytree(build.SQL_DIR, sql)
-        for f in PENDING_SQL.rglob("*.*"):
-            shutil.copy(f, sql / f.relative_to(PENDING_SQL))
-        monkeypatch.setattr(build, "SQL_DIR", sql)
+    """A fresh read of the contracts (the change table among them) before and after the test."""
     contracts.sources.cache_clear()
     yield
     contracts.sources.cache_clear()
@@ -250,8 +234,7 @@ def test_marts_map_old_codes_and_report_the_retired_ones(data, tmp_path, changes
 
 
 def test_the_report_reads_every_division_code_column_of_the_contracts(changes_live):
-    sql = next(p for p in (REPO / "warehouse" / "sql" / "marts" / "region_changes_report.sql",
-                            PENDING_SQL / "marts" / "region_changes_report.sql") if p.exists()).read_text(encoding="utf-8")
+    sql = (REPO / "warehouse" / "sql" / "marts" / "region_changes_report.sql").read_text(encoding="utf-8")
     used = set(re.findall(r"select '(\w+)' as source, (\w+) as code from raw_(\w+)", sql))
     want = {(n, c.name, n) for n, s in contracts.sources().items() for c in s.columns if c.type == "division"}
     assert used == want
