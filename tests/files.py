@@ -51,6 +51,18 @@ def register_rows() -> list[list[str]]:
     ]
 
 
+def register_of(counts: list[tuple[str, int]], first: int = 0) -> list[list[str]]:
+    """Register rows (REGISTER_HEADER) for `n` children in each community code: synthetic names and IDs whose
+    region digits are the community's county, numbered on from `first`."""
+    rows, seq = [], first
+    for code, n in counts:
+        for _ in range(n):
+            seq += 1
+            rows.append([str(seq), make_id("20150304", seq, prefix=code[:6]), f"儿童{seq}", "男", "2015-03-04",
+                         code, "", "", "流动儿童", "否"])
+    return rows
+
+
 def write_register_csv(path: Path, encoding: str = "gb18030", rows: list[list[str]] | None = None) -> Path:
     """A register CSV as offices send it: two title lines, header, rows, blank trailing lines."""
     rows = register_rows() if rows is None else rows

@@ -17,7 +17,7 @@ import pytest
 from etl.deployment import set_root_code
 from etl.land import land
 from tests import realcity as rc
-from tests.files import make_id, write_register_csv
+from tests.files import make_id, register_of, write_register_csv
 from warehouse import queries as q
 from warehouse.build import build
 
@@ -37,13 +37,7 @@ GONE = ("980421", "980402002000", "980402003000")
 
 
 def _register(path: Path, rows: list[tuple[str, int]], first: int) -> Path:
-    out, seq = [], first
-    for code, n in rows:
-        for _ in range(n):
-            seq += 1
-            out.append([str(seq), make_id("20150304", seq, prefix=code[:6]), f"儿童{seq}", "男", "2015-03-04",
-                        code, "", "", "流动儿童", "否"])
-    return write_register_csv(path, rows=out)
+    return write_register_csv(path, rows=register_of(rows, first))
 
 
 def _table(path: Path, rows: list[list[str]]) -> Path:

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from etl.deployment import set_root_code
 from etl.land import land
 from tests import realcity as rc
-from tests.files import make_id, signed_in, write_register_csv
+from tests.files import register_of, signed_in, write_register_csv
 from warehouse.build import build
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -25,13 +25,7 @@ STILL_OLD = 7  # every row but 临川市's two
 
 
 def _register(path: Path) -> Path:
-    rows, seq = [], 0
-    for code, n in OLD:
-        for _ in range(n):
-            seq += 1
-            rows.append([str(seq), make_id("20150304", seq, prefix=code[:6]), f"儿童{seq}", "男", "2015-03-04",
-                         code, "", "", "流动儿童", "否"])
-    return write_register_csv(path, rows=rows)
+    return write_register_csv(path, rows=register_of(OLD))
 
 
 @pytest.fixture
