@@ -30,7 +30,7 @@ def value_text(row: dict) -> str:
     if v is None or pd.isna(v):
         return fmt.NONE
     if row.get("unit") == "%":
-        return f"{float(v):.1f}"
+        return fmt.decimal(v)  # the card prints the % beside it
     return fmt.count(float(v), card=True)  # a card: 万 from 10,000 on, as the pack
 
 
@@ -44,7 +44,7 @@ def change_text(row: dict, previous_period: str | None) -> tuple[str, str]:
     c = float(c)
     unit = "个百分点" if row.get("unit") == "%" else ""
     text = ("→ 持平" if c == 0 else
-            f"{'↑' if c > 0 else '↓'} {abs(c):.1f}{unit}" if unit else fmt.arrow(c)) + " 较上期"
+            f"{'↑' if c > 0 else '↓'} {fmt.decimal(abs(c))}{unit}" if unit else fmt.arrow(c)) + " 较上期"
     metric = row.get("metric")
     good = (c > 0 and metric in RISE_IS_GOOD) or (c < 0 and metric in RISE_IS_BAD)
     bad = (c < 0 and metric in RISE_IS_GOOD) or (c > 0 and metric in RISE_IS_BAD)
