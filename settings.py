@@ -9,7 +9,8 @@
   repository. `create_secret_key` makes one for `etl init`/`etl init-demo`; a landing never does.
 
 It sits below auth, etl, geo, report, ui and warehouse, so that none of them reaches into another for these.
-Folders it makes are 0700 and files 0600 whatever the umask, as etl/private.py makes the data folder's others.
+It also makes the data folder's private files and folders (`private_dir`, `open_private`, `make_private`):
+0700 folders and 0600 files whatever the umask.
 """
 from __future__ import annotations
 
@@ -103,11 +104,11 @@ def create_secret_key(root: Path) -> Path:
     root = Path(root)
     path = root / "secret.key"
     if not path.exists():
-        _private_folders(root)
+        private_dir(root)
         # Written whole under a temporary name, then linked into place: a crash never leaves an empty key
         # (which would hash with no secret at all), and a key made meanwhile by another process wins.
         tmp = root / f".secret.key.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-        with os.fdopen(_open_private(tmp), "w") as f:
+        with os.fdopen(open_private(tmp), "w") as f:
             f.write(secrets.token_hex(32))
             f.flush()
             os.fsync(f.fileno())
@@ -124,8 +125,8 @@ def create_secret_key(root: Path) -> Path:
 def lock(root: Path) -> Iterator[None]:
     """The data folder's lock (landed/.lock): one landing, withdrawal or boundary change at a time."""
     root = Path(root)
-    _private_folders(root, root / "landed")  # the data folder and landed/ are 0700, whatever the umask
-    with os.fdopen(_open_private(root / "landed" / ".lock"), "w") as f:
+    private_dir(root / "landed", root)  # the data folder and landed/ are 0700, whatever the umask
+    with os.fdopen(open_private(root / "landed" / ".lock"), "w") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
@@ -133,18 +134,54 @@ def lock(root: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _private_folders(root: Path, *inside: Path) -> None:
-    """`root` and the folders `inside` it as 0700 (made with their missing parents, or narrowed if ours)."""
-    for folder in (root, *inside):
-        for made in reversed([p for p in (folder, *folder.parents) if not p.exists()]):
-            made.mkdir(mode=0o700, exist_ok=True)
-            os.chmod(made, 0o700)  # mkdir's mode is filtered by the umask
-        if folder.stat().st_uid == os.geteuid():  # a folder an administrator made for us is theirs to set
-            os.chmod(folder, 0o700)
+# ---- private files: what holds children's data is readable by the service account alone --------------
+# Files are created 0600 and folders 0700 whatever the process umask: os.open's and mkdir's modes are
+# filtered by the umask, so each is chmod-ed right after creation. The umask itself is left alone (the app
+# server creates files from several threads; changing a process-wide setting would race with them).
+FILE_MODE = 0o600
+DIR_MODE = 0o700
 
 
-def _open_private(path: Path) -> int:
-    """A file descriptor for writing a 0600 file, whatever the umask."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
+def _chmod_own(path: Path, mode: int) -> None:
+    """chmod a path this process owns (a folder an administrator made for us is theirs to set)."""
+    if path.stat().st_uid == os.geteuid():
+        os.chmod(path, mode)
+
+
+def private_dir(path: Path | str, top: Path | str | None = None) -> Path:
+    """Create `path` (and its missing parents) as 0700 folders; folders between `top` and `path` and
+    `path` itself are made 0700 even if they existed (top is the data folder: it is private too)."""
+    path = Path(path)
+    top = Path(top) if top is not None else path
+    chain = [path, *path.parents]
+    inside = chain[: chain.index(top) + 1] if top in chain else [path]
+    for folder in reversed(chain):
+        if not folder.exists():
+            try:
+                folder.mkdir(mode=DIR_MODE)
+            except FileExistsError:  # made meanwhile by another process
+                pass
+            _chmod_own(folder, DIR_MODE)
+        elif folder in inside:
+            _chmod_own(folder, DIR_MODE)
+    return path
+
+
+def open_private(path: Path | str, append: bool = False) -> int:
+    """A file descriptor for writing a 0600 file (truncated, or appended to), whatever the umask."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    fd = os.open(path, flags, FILE_MODE)
+    os.fchmod(fd, FILE_MODE)  # also narrows a file an older version created world-readable
     return fd
+
+
+def make_private(path: Path | str) -> None:
+    """Narrow an existing file (written by a library that opens its own files) or folder tree to 0600/0700."""
+    path = Path(path)
+    if path.is_dir():
+        _chmod_own(path, DIR_MODE)
+        for p in path.rglob("*"):
+            if not p.is_symlink():
+                _chmod_own(p, DIR_MODE if p.is_dir() else FILE_MODE)
+    elif path.exists():
+        _chmod_own(path, FILE_MODE)

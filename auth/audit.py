@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.private import private_dir
-from settings import data_dir
+from settings import data_dir, private_dir
 
 ACTIONS = {
     "login": "登录", "login_failed": "登录失败", "login_locked": "登录被锁定", "logout": "退出",

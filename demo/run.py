@@ -20,7 +20,7 @@ from demo.geography import build_geography
 from demo.sources import SOURCES, Plan, file_plans
 from demo.world import World
 from demo.writer import DemoFile, Writer
-from etl.private import make_private, private_dir
+from settings import make_private, private_dir
 
 SCALES = ("tiny", "city", "province")
 Progress = Callable[[str, int, int], None]

@@ -170,9 +170,9 @@ def cmd_init(args) -> int:
     first administrator. Run again, it changes nothing it made before and says so."""
     from auth import users
     from auth.__main__ import add_user
+    from settings import make_private, private_dir
 
     from . import deployment
-    from .private import make_private, private_dir
 
     root = data_dir()
     root_code = None

@@ -26,11 +26,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from settings import data_dir
+from settings import data_dir, open_private, private_dir
 
 from .errors import ExtractError
 from .landed import load_log_path, read_load_log
-from .private import open_private, private_dir
 
 KINDS = ("land", "build", "withdraw")
 STATES = ("queued", "running", "published", "failed", "unchanged")  # unchanged: nothing to publish

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from auth import audit
-from settings import KeyMissing, data_dir, lock, secret_key, settings
+from settings import KeyMissing, data_dir, lock, open_private, private_dir, secret_key, settings
 
 from . import force, sandbox
 from .contracts import GRAIN_ZH, PERIOD_EXAMPLE, get_source, parse_period, period_from_filename
@@ -39,7 +39,6 @@ from .landed import (
     read_load_log,
     region_index,
 )
-from .private import open_private, private_dir
 from .read import read_extract
 from .validate import REJECT_COLUMNS, accepted_schema, validate
 

@@ -33,10 +33,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from settings import open_private
+
 from .contracts import Source
 from .crash import checkpoint
 from .errors import ExtractError
-from .private import open_private
 
 HEADER_SCAN_ROWS = 30
 ROW_NO = "_row_no"  # 1-based row number in the original file/sheet, for messages to the data officer

@@ -25,11 +25,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from settings import KeyMissing, secret_key, settings
+from settings import KeyMissing, open_private, private_dir, secret_key, settings
 
 from .crash import checkpoint
 from .errors import ExtractError
-from .private import open_private, private_dir
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_MEMORY = 4 << 30

@@ -44,8 +44,7 @@ from etl import deployment
 from etl.errors import ExtractError
 from etl.land import file_sha256
 from etl.landed import region_index
-from etl.private import open_private, private_dir
-from settings import data_dir, lock
+from settings import data_dir, lock, open_private, private_dir
 
 LEVELS = ("county", "street", "community")
 LEVEL_ZH = {"county": "区县", "street": "街道（乡镇）", "community": "社区（村）"}

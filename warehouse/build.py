@@ -24,9 +24,8 @@ from etl import force
 from etl.contracts import parse_period, sources
 from etl.crash import checkpoint
 from etl.landed import current_loads, in_force, landed_dir, read_load_log
-from etl.private import make_private, open_private, private_dir
 from etl.validate import accepted_schema
-from settings import config_dir, data_dir
+from settings import config_dir, data_dir, make_private, open_private, private_dir
 
 SQL_DIR = Path(__file__).parent / "sql"
 REPO_DIR = Path(__file__).resolve().parents[1]
