@@ -145,8 +145,9 @@ def _extract_step(state: State, no: int, title: str, source: str) -> Step:
 INIT_TODO = ("运行 `python -m etl init --root 本地区划代码`：创建数据目录、密钥（secret.key，权限 600）和第一个管理员；"
              "密钥请另行备份，丢失后新旧数据无法按人比对。也可设置环境变量 TONGXIN_SECRET。")
 REGIONS_TODO = "导入统计局的统计用区划代码表（代码、名称即可；GB18030 CSV、Excel 或网页另存的 .xls）："
-BOUNDARIES_TODO = ("`python -m etl boundaries 边界文件.geojson`（高德/DataV 的 GeoJSON 加 `--gcj02`；Shapefile 压缩包、"
-                   "GeoPackage 亦可；可用 `--level`、`--code-field` 指明层级和代码字段）")
+BOUNDARIES_TODO = ("`python -m etl boundaries 边界文件.geojson`（DataV/高德的 GeoJSON 自动按 GCJ-02 纠偏，其他 GCJ-02 "
+                   "坐标的文件加 `--gcj02`；Shapefile 压缩包、GeoPackage 亦可；层级和代码字段由代码识别，"
+                   "识别不了时用 `--level`、`--code-field` 指明）")
 
 
 def steps(state: State) -> list[Step]:
