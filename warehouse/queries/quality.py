@@ -92,13 +92,14 @@ MISSING_COLUMNS = ["source", "title", "department", "cadence", "expected_period"
 def missing(con: duckdb.DuckDBPyConnection, scope: Scope, names: tuple[str, ...]) -> pd.DataFrame:
     """Which of the extracts `names` have never landed (none in force in the snapshot), in the order given:
     source, title, department, cadence, expected_period (the period its cadence expects by now, as a period
-    code such as 2025H2). Empty when all have landed, or for an empty scope (default deny)."""
+    code such as 2025H2). Empty when all have landed, or for an empty scope (default deny). A list sent only
+    when there is something to send (on_demand: the division-change list) is never owed, so never missing."""
     if scope.is_empty or not names:
         return pd.DataFrame(columns=MISSING_COLUMNS)
     df = _df(con, """
         select d.source, d.cadence, d.expected_period_start
         from dq_sources d
-        where d.latest_period is null and list_contains(?, d.source)""", [list(names)])
+        where d.latest_period is null and not d.on_demand and list_contains(?, d.source)""", [list(names)])
     df = _named(con, df)
     df["expected_period"] = [_period_code(s, c) for s, c in zip(df["expected_period_start"], df["cadence"])]
     order = {n: i for i, n in enumerate(names)}
