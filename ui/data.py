@@ -17,6 +17,7 @@ import streamlit as st
 
 from settings import data_dir
 from warehouse import queries as q
+from warehouse.queries import catalogue
 
 
 def _close(con: duckdb.DuckDBPyConnection) -> None:
@@ -44,6 +45,9 @@ def _previous_period(_con: duckdb.DuckDBPyConnection, snapshot_id: str, period: 
 
 
 def _resolve(path: str):
+    """A query by its cache key: a catalogue name ("matching/by_street") or "module:function"."""
+    if ":" not in path:
+        return catalogue.load(path)
     module, name = path.split(":")
     return getattr(importlib.import_module(module), name)
 
@@ -71,9 +75,12 @@ class Warehouse:
         Cached by snapshot id + scope + arguments. `fn` takes (con, scope, *args, **kwargs); the
         door applies the small-number rule unless `scope.exact`.
         """
-        if not fn.__module__.startswith("warehouse.queries"):
+        if isinstance(fn, catalogue.Query):
+            path = fn.name
+        elif fn.__module__.startswith("warehouse.queries"):
+            path = f"{fn.__module__}:{fn.__qualname__}"
+        else:
             raise ValueError(f"{fn.__qualname__} is not a warehouse.queries function")
-        path = f"{fn.__module__}:{fn.__qualname__}"
         return _query(self.con, self._id, path, scope.prefixes, scope.exact, tuple(args),
                       tuple(sorted(kwargs.items())))
 

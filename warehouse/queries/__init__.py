@@ -19,7 +19,7 @@ import pandas as pd
 
 import settings
 from warehouse.build import published
-from warehouse.queries import cube, privacy
+from warehouse.queries import catalogue, cube, privacy
 
 AGE_BANDS = ("0-3", "3-6", "6-12", "12-16")
 CATEGORIES = ("流动儿童", "留守儿童")
@@ -191,14 +191,22 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) ->
 
 
 def run(fn, con: duckdb.DuckDBPyConnection, scope: Scope, *args, **kwargs):
-    """Call the query function `fn(con, scope, ...)` and apply the small-number rule to its result.
+    """Call the query `fn(con, scope, ...)` and apply the small-number rule to its result.
+
+    `fn` is a catalogue entry (catalogue.Query, or its name "matching/by_street") or a function of
+    warehouse.queries that composes entries (declaring its counts with `privacy.counts`).
 
     Every page and export reads through here (ui.data.Warehouse.query). The region scope is applied
     inside `fn` (its SQL); the counts it declares with `privacy.counts` are suppressed here unless
     `scope.exact` (roles with case access). A child list (`privacy.child_list`) is refused without
     `scope.exact` (privacy.CaseAccessRequired).
     """
-    if not getattr(fn, "__module__", "").startswith("warehouse.queries"):
+    if isinstance(fn, str):
+        fn = catalogue.load(fn)
+    if isinstance(fn, catalogue.Query):
+        if not fn.scoped:
+            raise ValueError(f"{fn.name} reads no figures by region: call it directly, not through the door")
+    elif not getattr(fn, "__module__", "").startswith("warehouse.queries"):
         raise ValueError(f"{getattr(fn, '__qualname__', fn)!r} is not a warehouse.queries function")
     privacy.refuse_list(fn, scope)
     return guard(fn, fn(con, scope, *args, **kwargs), scope, con)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from warehouse.queries import privacy
+from warehouse.queries import catalogue, privacy
 
 ROOT = "^"  # the group key of the top of the hierarchy, which has no parent
 VISIBLE, PRIMARY, HIDDEN = 0, 1, 2  # a cell's mark: shown, below the threshold ("<5"), hidden to protect one ("*")
@@ -66,12 +66,8 @@ _MARKS: dict[tuple, pd.DataFrame] = {}
 
 
 def _snapshot_id(con) -> str:
-    cur = con.cursor()
-    try:
-        rows = cur.execute("select snapshot_id from meta limit 1").fetchall()
-    finally:
-        cur.close()
-    return str(rows[0][0]) if rows else ""
+    meta = catalogue.execute(con, "snapshot/info", None)
+    return str(meta["snapshot_id"].iloc[0]) if len(meta) else ""
 
 
 def _hierarchy(cells: pd.DataFrame) -> pd.DataFrame:
