@@ -9,6 +9,7 @@
         params:                       # in call order; a positional call follows this order
           period: varchar             # a type alone: required
           check_code: {type: varchar, default: null}
+          days: {type: integer, example: 30}   # example: what the catalogue's test passes
         columns:                      # the result's columns in order, each with a pandas dtype or nothing
           street_code:
           children: Int64
@@ -61,6 +62,7 @@ class Param:
     name: str
     type: str
     default: object = _NO_DEFAULT
+    example: object = None  # a value the catalogue's test passes when the fixture has no better one
 
     @property
     def required(self) -> bool:
@@ -109,7 +111,7 @@ def _param(name: str, spec) -> Param:
         spec = {"type": spec}
     if not isinstance(spec, dict) or spec.get("type") not in _TYPES:
         raise CatalogueError(f"parameter {name}: type must be one of {sorted(_TYPES)}, not {spec!r}")
-    return Param(name, spec["type"], spec.get("default", _NO_DEFAULT))
+    return Param(name, spec["type"], spec.get("default", _NO_DEFAULT), spec.get("example"))
 
 
 def _cube(ref: str | None):
