@@ -1,4 +1,5 @@
-"""Widgets and figures for the key-children, matching and data-quality pages (issue 7)."""
+"""Widgets and figures shared by the key-children, matching and data-quality pages: one ledger of child lists,
+so the three pages show, mask and export a child the same way."""
 
 from __future__ import annotations
 
