@@ -9,7 +9,6 @@ import streamlit as st
 from ui import format as fmt
 from ui import theme
 from ui.gaps import download
-from warehouse.queries.privacy import suppress
 
 # Said instead of the unpaired list to roles without case access (the list is case work, auth/roles.py).
 SOURCES = ["volunteer_teams", "volunteers", "activities", "pairings"]  # 妇联's extracts this page reads
@@ -80,14 +79,6 @@ def _cell(v: object, percent: bool) -> str:
     if percent:
         return fmt.percent(v)
     return fmt.count(v) if float(v).is_integer() else f"{float(v):,.1f}"
-
-
-def suppressed_counts(df: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
-    """Counts of children below the small-number threshold shown as "<5" (warehouse.queries.privacy)."""
-    out = suppress(df, counts)
-    for c in counts:
-        out[c] = out[f"{c}_label"]
-    return out
 
 
 # The page's year-to-date figures; names and definitions from the metric catalogue where it has them.
