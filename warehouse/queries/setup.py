@@ -2,12 +2,14 @@
 coverage, each extract against its cadence and by county — scoped like every other read.
 
 None of these returns counts of people: regions, polygons, periods and whether a county has rows at all.
-The page is for administrators and data officers, who land the data city-wide.
+The page is for administrators and data officers, who land the data city-wide. The SQL and each query's
+declaration are in warehouse/sql/queries/setup/ (see catalogue.py).
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from functools import cache
 from pathlib import Path
@@ -17,23 +19,30 @@ import pandas as pd
 
 from etl import deployment, force
 from etl.contracts import sources as contracts
-from warehouse.queries import Scope, _df, _scope_predicate, quality
+from warehouse.queries import Scope, catalogue, quality
 
 LEVELS = ("province", "city", "county", "street", "community")
 LEVEL_ZH = {"province": "省", "city": "市", "county": "区县", "street": "街道（乡镇）", "community": "社区（村）"}
 # Levels a page draws as polygons (the map's street choropleth and its county outlines); communities are points.
 POLYGON_LEVELS = ("county", "street")
-# A region's own prefix (its code without the zeros of the levels below): a scope's ancestors are the regions
-# whose prefix begins the scope's (a 12-digit province code never does).
-_PREFIX = ("case level when 'province' then left(region_code, 2) when 'city' then left(region_code, 4) "
-           "when 'county' then left(region_code, 6) when 'street' then left(region_code, 9) else region_code end")
+
+region_problems = catalogue.query("setup/region_problems")
+boundaries_missing = catalogue.query("setup/boundaries_missing")
+boundaries_unmatched = catalogue.query("setup/boundaries_unmatched")
+_region_names = catalogue.query("setup/region_names")
+_region_counts = catalogue.query("setup/region_counts")
+_top_regions = catalogue.query("setup/top_regions")
+_boundary_counts = catalogue.query("setup/boundary_counts")
+_extract_standing = catalogue.query("setup/extract_standing")
+_counties = catalogue.query("setup/counties")
+_retired_report = catalogue.query("setup/retired_report")
+_successor_names = catalogue.query("setup/successor_names")
 
 
 def regions_by_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Regions of the landed table per level, every level listed (0 where none): level, level_zh, regions.
     A region above the scope (a city user's province) is counted: it is part of the table they work from."""
-    where, params = _scope_predicate(scope, _PREFIX, ancestors=True)
-    got = _df(con, f"select level, count(*) as regions from regions where {where} group by level", params)
+    got = _region_counts(con, scope)
     n = dict(zip(got["level"], got["regions"]))
     return pd.DataFrame({"level": LEVELS, "level_zh": [LEVEL_ZH[x] for x in LEVELS],
                          "regions": [int(n.get(x, 0)) for x in LEVELS]})
@@ -46,10 +55,7 @@ def root(con: duckdb.DuckDBPyConnection, scope: Scope, configured: str | None = 
     down while it has a single child (a city's table that keeps its province names the city), never below
     a county.
     """
-    where, params = _scope_predicate(scope, _PREFIX, ancestors=True)
-    top = _df(con, f"""
-        select region_code, region_name, level, parent_code from regions
-        where level in ('province', 'city', 'county') and {where} order by region_code""", params)
+    top = _top_regions(con, scope)
     cols = ["region_code", "region_name", "level"]
     if configured is not None and configured in set(top["region_code"]):
         return top.loc[top["region_code"] == configured, cols].reset_index(drop=True)
@@ -66,29 +72,9 @@ def root(con: duckdb.DuckDBPyConnection, scope: Scope, configured: str | None = 
     return pd.DataFrame([row[cols]]).reset_index(drop=True)
 
 
-def region_problems(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """Counties without any street and streets without any community: problem, region_code, region_name."""
-    where, params = _scope_predicate(scope, "p.region_code")
-    return _df(con, f"""
-        select case p.level when 'county' then 'county_without_streets' else 'street_without_communities' end
-                   as problem, p.region_code, p.region_name
-        from regions p
-        where p.level in ('county', 'street') and {where}
-          and not exists (select 1 from regions c where c.parent_code = p.region_code
-                          and c.level = case p.level when 'county' then 'street' else 'community' end)
-        order by problem, p.region_code""", params)
-
-
 def boundary_coverage(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Per level below the city: level, level_zh, regions, with_polygon, without_polygon (current boundaries)."""
-    where, params = _scope_predicate(scope, "r.region_code")
-    got = _df(con, f"""
-        select r.level, count(*) as regions, count(b.region_code) as with_polygon
-        from regions r
-        left join (select distinct region_code from boundaries where is_current) b using (region_code)
-        where r.level in ('county', 'street', 'community') and {where}
-        group by r.level""", params)
-    got = got.set_index("level")
+    got = _boundary_counts(con, scope).set_index("level")
     rows = []
     for level in ("county", "street", "community"):
         n = int(got.at[level, "regions"]) if level in got.index else 0
@@ -98,35 +84,8 @@ def boundary_coverage(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def boundaries_missing(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """Counties and streets in the region table without a current polygon: level, region_code, region_name."""
-    where, params = _scope_predicate(scope, "r.region_code")
-    return _df(con, f"""
-        select r.level, r.region_code, r.region_name
-        from regions r
-        where r.level in ('county', 'street') and {where}
-          and not exists (select 1 from boundaries b where b.is_current and b.region_code = r.region_code)
-        order by r.region_code""", params)
-
-
-def boundaries_unmatched(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """Current polygons whose code is not in the region table: level, region_code, region_name."""
-    where, params = _scope_predicate(scope, "b.region_code")
-    return _df(con, f"""
-        select b.level, b.region_code, b.region_name
-        from boundaries b
-        where b.is_current and {where}
-          and not exists (select 1 from regions r where r.region_code = b.region_code)
-        order by b.region_code""", params)
-
-
-def period_code(start: object, cadence: str) -> str | None:
-    """The period starting at `start` in the cadence's notation (2026-01-01, half_year → 2026H1)."""
-    if start is None or pd.isna(start):
-        return None
-    d = pd.Timestamp(start)
-    return {"month": f"{d.year}-{d.month:02d}", "quarter": f"{d.year}Q{(d.month - 1) // 3 + 1}",
-            "half_year": f"{d.year}H{1 if d.month <= 6 else 2}", "year": f"{d.year}"}.get(cadence)
+EXTRACT_COLUMNS = ["source", "title", "department", "cadence", "latest_period", "expected_period", "periods_behind",
+                   "is_late", "periods_landed", "never_sent", "by_county"]
 
 
 def extracts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
@@ -134,53 +93,37 @@ def extracts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     latest_period, expected_period, periods_behind, is_late, periods_landed, never_sent, by_county (whether
     its rows carry a division code), in the contracts' order."""
     if scope.is_empty:
-        return pd.DataFrame(columns=["source", "title", "department", "cadence", "latest_period", "expected_period",
-                                     "periods_behind", "is_late", "periods_landed", "never_sent", "by_county"])
+        return pd.DataFrame(columns=EXTRACT_COLUMNS)
     # The contracts, not the snapshot's `sources` table: a contract added since the last build is listed too.
     base = pd.DataFrame([{"source": n, "title": s.title, "department": s.department, "grain": s.period,
                           "by_county": force.area_column(s) is not None} for n, s in contracts().items()])
-    dq = _df(con, """
-        select source, cadence, latest_period, expected_period_start, periods_behind, is_late, periods_landed
-        from dq_sources""")
-    df = base.merge(dq, on="source", how="left")
+    df = base.merge(_extract_standing(con, scope), on="source", how="left")
     df["cadence"] = df["cadence"].fillna(df["grain"])
-    df["expected_period"] = pd.Series([period_code(s, c) for s, c in zip(df["expected_period_start"], df["cadence"])],
-                                      dtype=object)
+    df["expected_period"] = df["expected_period"].astype(object).where(df["expected_period"].notna(), None)
     df["periods_behind"] = df["periods_behind"].fillna(0).astype(int)
     df["periods_landed"] = df["periods_landed"].fillna(0).astype(int)
     df["is_late"] = df["is_late"].astype("boolean").fillna(True).astype(bool)
     df["never_sent"] = df["latest_period"].isna()
-    return df[["source", "title", "department", "cadence", "latest_period", "expected_period", "periods_behind",
-               "is_late", "periods_landed", "never_sent", "by_county"]]
+    return df[EXTRACT_COLUMNS]
 
 
 def extract_counties(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """For each extract with a division code and a landed period: which counties in scope have rows in its
     latest period: source, latest_period, county_code, county_name, has_rows.
 
-    Read from raw_<source>, not from the load log: the log records the areas of a landing by county or street
-    only, while a whole-period landing (most first landings) records none, so it cannot answer. One period's
-    rows per source, grouped by the county prefix, is one pass a snapshot (the page caches it per snapshot):
-    0.7 s here for a 10M-row register period (a province's) among 30M rows.
+    Read from raw_<source> (quality.rows_under), not from the load log: the log records the areas of a landing
+    by county or street only, while a whole-period landing (most first landings) records none, so it cannot
+    answer. One period's rows per source, grouped by the county prefix, is one pass a snapshot (the page
+    caches it per snapshot): 0.7 s here for a 10M-row register period (a province's) among 30M rows.
     """
     cols = ["source", "latest_period", "county_code", "county_name", "has_rows"]
-    where, params = _scope_predicate(scope, "region_code")
-    counties = _df(con, f"select region_code as county_code, region_name as county_name from regions "
-                        f"where level = 'county' and {where} order by region_code", params)
-    latest = _df(con, "select source, latest_period from dq_sources where latest_period is not null")
-    parts, args, included = [], [], []
-    for source, period in zip(latest["source"], latest["latest_period"]):
-        src = contracts().get(source)
-        col = force.area_column(src) if src is not None else None
-        if col is None:
-            continue
-        # Identifiers come from the contracts (checked as plain lower-case words), values are parameters.
-        parts.append(f"select distinct ? as source, left({col}, 6) as prefix from raw_{source} where period = ?")
-        args += [source, period]
-        included.append((source, period))
-    if not parts or counties.empty:
+    counties = _counties(con, scope)
+    latest = _extract_standing(con, scope).dropna(subset=["latest_period"])
+    included = [(s, p) for s, p in zip(latest["source"], latest["latest_period"])
+                if s in contracts() and force.area_column(contracts()[s]) is not None]
+    if not included or counties.empty:
         return pd.DataFrame(columns=cols)
-    present = _df(con, " union all ".join(parts), args)
+    present = quality.rows_under(con, sorted({c[:6] for c in counties["county_code"]}), latest_only=True)
     have = set(zip(present["source"], present["prefix"]))
     rows = [{"source": s, "latest_period": p, "county_code": c, "county_name": n, "has_rows": (s, c[:6]) in have}
             for s, p in included for c, n in zip(counties["county_code"], counties["county_name"])]
@@ -189,9 +132,7 @@ def extract_counties(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFra
 
 def region_names(con: duckdb.DuckDBPyConnection, scope: Scope, codes: tuple[str, ...]) -> pd.DataFrame:
     """Names of the given 12-digit codes found in the region table: region_code, region_name."""
-    where, params = _scope_predicate(scope, _PREFIX, ancestors=True)
-    return _df(con, f"select region_code, region_name from regions where region_code in (select unnest(?)) "
-                    f"and {where}", [list(codes), *params])
+    return _region_names(con, scope, list(codes))
 
 
 RETIRED_COLUMNS = ["old_code", "old_name", "successor_codes", "successor_names", "effective_date", "change_type",
@@ -209,22 +150,11 @@ def retired_codes(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     land the data)."""
     if scope.is_empty or not quality._has_table(con, "region_changes_report"):
         return pd.DataFrame(columns=RETIRED_COLUMNS)
-    old, p1 = _scope_predicate(scope, "old_code")
-    new, p2 = _scope_predicate(scope, "current_code")
-    rep = _df(con, f"""
-        select old_code, old_name, successor_codes, is_split, effective_date, change_type, in_region_table
-        from region_changes_report
-        where not is_derived and ({old} or coalesce({new}, false))""", p1 + p2)
+    rep = _retired_report(con, scope)
     if rep.empty:
         return pd.DataFrame(columns=RETIRED_COLUMNS)
     codes = sorted({c for s in rep["successor_codes"] for c in str(s).split("、") if c})
-    # a successor's name: the region table's, else the change list's own (a code the table does not hold yet)
-    names = _df(con, """
-        select code, coalesce(any_value(r.region_name), any_value(c.new_name)) as name
-        from (select unnest(?::varchar[]) as code) k
-        left join regions r on r.region_code = k.code
-        left join stg_region_changes c on c.new_code = k.code
-        group by code""", [codes])
+    names = _successor_names(con, codes)
     name = dict(zip(names["code"], names["name"]))
     rep["successor_names"] = ["、".join(name.get(c) or "" for c in str(s).split("、")) for s in rep["successor_codes"]]
     rep["prefix"] = [deployment.prefix(c) for c in rep["old_code"]]
@@ -245,14 +175,20 @@ _SQL_WORDS = re.compile(r"\b(from|join)\b", re.IGNORECASE)
 
 
 def _sql_of(path: Path) -> str:
-    """The SQL a query module runs: its string literals that read a table, without docstrings and comments
+    """The SQL a query module runs: its catalogue entries' (bound to a name, or named by a string such as a
+    cube's cells), and any string literal of its own that reads a table; without comments and docstrings
     (which name marts in prose)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     docs = {id(n.body[0].value) for n in ast.walk(tree)
             if isinstance(n, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
             and n.body and isinstance(n.body[0], ast.Expr)}
-    return "\n".join(n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-                     and id(n) not in docs and _SQL_WORDS.search(n.value))
+    strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+               and id(n) not in docs]
+    module = importlib.import_module(f"warehouse.queries.{path.stem}")
+    entries = {v for v in vars(module).values() if isinstance(v, catalogue.Query)}
+    entries |= {catalogue.load(t) for t in set(strings) & set(catalogue.names())}
+    sql = [re.sub(r"--[^\n]*", "", e.sql) for e in sorted(entries, key=lambda e: e.name)]
+    return "\n".join(sql + [t for t in strings if _SQL_WORDS.search(t)])
 
 
 @cache
