@@ -114,7 +114,7 @@ def extract_counties(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFra
     Read from raw_<source> (quality.rows_under), not from the load log: the log records the areas of a landing
     by county or street only, while a whole-period landing (most first landings) records none, so it cannot
     answer. One period's rows per source, grouped by the county prefix, is one pass a snapshot (the page
-    caches it per snapshot): 0.7 s here for a 10M-row register period (a province's) among 30M rows.
+    caches it per snapshot): about 2 s on a shared two-core machine for 4.8M rows of latest periods among 20M.
     """
     cols = ["source", "latest_period", "county_code", "county_name", "has_rows"]
     counties = _counties(con, scope)

@@ -39,12 +39,15 @@ with usage as (
     select 'volunteer_teams' as source, period, street_code as code from raw_volunteer_teams
 ),
 wanted as (select distinct unnest($prefixes) as prefix),
-widths as (select distinct length(prefix) as n from wanted)
-select w.prefix, u.source, count(*) as rows
-from usage u
-left join dq_sources d on d.source = u.source
+widths as (select distinct length(prefix) as n from wanted),
+kept as (  -- rows per code first: the prefix join then meets thousands of codes, not millions of rows
+    select source, code, count(*) as n from usage
+    where not $latest_only or (source, period) in (select source, latest_period from dq_sources)
+    group by all
+)
+select w.prefix, u.source, sum(u.n)::bigint as rows
+from kept u
 cross join widths k
 join wanted w on w.prefix = left(u.code, k.n)  -- one equality join per prefix length
-where not $latest_only or u.period = d.latest_period
 group by all
 order by w.prefix, u.source
