@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from report import export
+from report import export, labels
 from ui import auth, theme
 from ui import format as fmt
 from warehouse.queries import metrics, privacy
@@ -15,18 +15,14 @@ INDEX = "index"
 INDEX_LABEL = "综合缺口指数"
 SHORT_COLOR, MET_COLOR = theme.BAD, theme.GOOD
 
-# Chinese headers for every table the page shows or offers for download.
-HEADERS = {
-    "rank": "排名", "area_name": "地区", "county_name": "所属区县", "area_group": "主城区/县域",
-    "area_type": "区域类型", "gap_name": "缺口", "family": "类别", "supply_name": "供给", "supply": "供给数",
-    "demand_name": "需求（基数）", "demand": "需求数", "ratio": "现状比值", "basis": "口径",
-    "standard_value": "标准值", "required": "按标准应有", "shortfall": "缺口（单位数）", "gap_share": "缺口率",
-    "unit": "单位", "source": "标准来源", "gap_index": "综合缺口指数", "gaps_counted": "计入指标数",
-    "counties": "区县数", "weight": "权重", "reason": "权重理由", "measure_label": "指标",
-    "measure_unit": "计量单位", "side": "需求/供给", "source_period": "数据期", "value": "数值",
-    "source_label": "数据", "area_code": "区划代码", "position": "名次", "standard": "对照标准",
-    "street_name": "街道（乡镇）", "worst": "最大缺口",
-}
+# This page's own names for two columns other pages use otherwise: a standard's 来源 (elsewhere a data
+# source, 数据源) and a weight's 理由 (elsewhere a rejection's 原因); headers come from report/labels.
+OWN_NAMES = {"source": "standard_source", "reason": "weight_reason"}
+
+
+def header(column: str) -> str:
+    """The Chinese header of a column of this page's tables."""
+    return labels.label(OWN_NAMES.get(column, column))
 
 
 # The two orders a planner can choose for a gap with a standard; the chart and the table follow the same one.
@@ -181,21 +177,21 @@ def column_width(header: str, values=()) -> int:
 
 
 def text_columns(df: pd.DataFrame, columns: list[str], headers: dict[str, str] | None = None) -> dict:
-    """Text column configs with Chinese headers (HEADERS, or `headers` where given), each wide enough for its
+    """Text column configs with Chinese headers (report/labels, or `headers` where given), each wide enough for its
     header: a header such as 需求：常住人口 or 缺口（单位数） is never cut on a 1366-pixel screen."""
-    names = {**HEADERS, **(headers or {})}
+    names = {c: header(c) for c in columns} | (headers or {})
     return {c: st.column_config.TextColumn(names[c], width=column_width(names[c], df.get(c, ())))
             for c in columns}
 
 
 def text_table(df: pd.DataFrame, columns: list[str], *, key: str, headers: dict[str, str] | None = None) -> None:
-    """A preformatted (text) table with Chinese headers (HEADERS, or `headers` where given), in the order of `df`."""
+    """A preformatted (text) table with Chinese headers (report/labels, or `headers` where given), in the order of `df`."""
     st.dataframe(df[columns], hide_index=True, column_order=columns, column_config=text_columns(df, columns, headers),
                  key=key)
 
 
 def excel(df: pd.DataFrame, columns: list[str], sheet: str = "数据") -> bytes:
-    """An .xlsx file of `columns` of `df` with the Chinese headers of HEADERS. Numbers stay numbers; 缺口率
+    """An .xlsx file of `columns` of `df` with the Chinese headers of report/labels. Numbers stay numbers; 缺口率
     is in percent (70.4, header 缺口率（%）) as on screen and in the pack; a figure the small-number rule hid
     reads "<5" (or "*"), not an empty cell."""
     out = df[columns].copy()
@@ -208,8 +204,8 @@ def excel(df: pd.DataFrame, columns: list[str], sheet: str = "数据") -> bytes:
         vals = [round(v, 1) if c == "gap_share" and not pd.isna(v) else v for v in vals]
         out[c] = pd.Series([(_hidden(r, *own) or None) if pd.isna(v) else v for r, v in zip(rows, vals)],
                            index=out.index, dtype=object)
-    headers = {**HEADERS, "gap_share": "缺口率（%）"}
-    return export.to_xlsx_bytes([export.Sheet(sheet, out.rename(columns=headers), width=16)])
+    out.columns = ["缺口率（%）" if c == "gap_share" else header(c) for c in out.columns]
+    return export.to_xlsx_bytes([export.Sheet(sheet, out, width=16)])
 
 
 def download(df: pd.DataFrame, columns: list[str], name: str, key: str) -> None:
@@ -224,15 +220,15 @@ def table(df: pd.DataFrame, columns: list[str], *, percent: tuple[str, ...] = ("
     """A dataframe with Chinese headers; numbers stay numeric so columns sort."""
     config = {}
     for c in columns:
-        w = column_width(HEADERS[c], df[c] if c in df and not pd.api.types.is_numeric_dtype(df[c]) else ())
+        w = column_width(header(c), df[c] if c in df and not pd.api.types.is_numeric_dtype(df[c]) else ())
         if c in percent:
-            config[c] = st.column_config.NumberColumn(HEADERS[c], format="percent", width=w)
+            config[c] = st.column_config.NumberColumn(header(c), format="percent", width=w)
         elif c in ("ratio", "gap_index", "required"):
-            config[c] = st.column_config.NumberColumn(HEADERS[c], format="%.1f", width=w)
+            config[c] = st.column_config.NumberColumn(header(c), format="%.1f", width=w)
         elif pd.api.types.is_numeric_dtype(df[c]):
-            config[c] = st.column_config.NumberColumn(HEADERS[c], format="localized", width=w)
+            config[c] = st.column_config.NumberColumn(header(c), format="localized", width=w)
         else:
-            config[c] = st.column_config.TextColumn(HEADERS[c], width=w)
+            config[c] = st.column_config.TextColumn(header(c), width=w)
     st.dataframe(df, hide_index=True, column_order=columns, column_config=config, key=key)
 
 
@@ -406,17 +402,17 @@ def measures_wide(df: pd.DataFrame) -> pd.DataFrame:
     """Long demand/supply figures → one row per area, one column per measure (Chinese labels), as text:
     exact counts with separators, "<5" (or "*") where the small-number rule hid one."""
     if df.empty:
-        return pd.DataFrame(columns=["地区"])
+        return pd.DataFrame(columns=[labels.label("area_name")])
     hidden = df["value_suppressed"].fillna(False).astype(bool) if "value_suppressed" in df else False
-    labels = df["value_label"] if "value_label" in df else pd.Series("", index=df.index)
+    marks = df["value_label"] if "value_label" in df else pd.Series("", index=df.index)
     text = [lab if h else fmt.count(v) for v, h, lab in
-            zip(df["value"], hidden if not isinstance(hidden, bool) else [False] * len(df), labels)]
+            zip(df["value"], hidden if not isinstance(hidden, bool) else [False] * len(df), marks)]
     wide = df.assign(text=text).pivot_table(index=["area_code", "area_name"], columns="measure_label", values="text",
                                             aggfunc="first", sort=False).reset_index()
     order = list(dict.fromkeys(df["measure_label"]))
     wide = wide[["area_code", "area_name", *order]].fillna("—")
     wide.columns.name = None
-    return wide.rename(columns={"area_code": "区划代码", "area_name": "地区"})
+    return wide.rename(columns=labels.headers(["area_code", "area_name"]))
 
 
 # Fixed classes of the gap share (unmet share of what the standard requires; the index is the same ×100),

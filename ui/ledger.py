@@ -7,38 +7,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from report import export
+from report import export, labels
 from ui import auth, theme
 from ui import format as fmt
-from warehouse.queries import metrics
-
-# Chinese headers for child-level lists (masked values only) and aggregate tables.
-HEADERS = {
-    "masked_name": "姓名（脱敏）", "masked_id": "身份证号（脱敏）", "check_label": "比对项目",
-    "department": "责任部门", "period": "数据期别", "street_name": "街道（乡镇）", "street_code": "街道代码",
-    "community_code": "社区代码", "age_years": "年龄（岁）", "detail": "说明", "county_code": "区县代码",
-    "director_id": "儿童主任编号", "risk_level": "风险等级", "key_type": "对象类型",
-    "last_contact_date": "最近联系日期", "last_home_visit_date": "最近入户走访日期",
-    "next_due_date": "下次应访日期", "overdue_days": "逾期天数", "is_overdue": "是否逾期",
-    "area_code": "代码", "area_name": "名称", "children": "人数", "contact_overdue": "联系逾期",
-    "home_visit_overdue": "入户逾期", "overdue": "逾期人数", "due_30d": "30天内到期",
-    "compliance_rate": "按时率", "overdue_days_max": "最长逾期天数", "matched": "已匹配", "unmatched": "未匹配",
-    "match_rate": metrics.label("match_rate"), "department_pair": "部门比对", "street": "街道",
-    "title": "数据名称", "source": "数据源", "cadence": "报送周期", "latest_period": "最新期别",
-    "expected_period_start": "应报期别起", "periods_behind": "滞后期数", "is_late": "是否逾期",
-    "periods_landed": "已报期数", "periods_expected": "应报期数", "completeness": metrics.label("completeness"),
-    "rows_read": "读取行数", "rows_accepted": "接收行数", "rows_rejected": "拒收行数", "rejection_rate": "拒收率",
-    "latest_rejection_rate": "最新一期拒收率", "resubmissions": "重报次数", "extracts": "数据项",
-    "late": "逾期项", "change": "变化", "from_level": "上期等级", "to_level": "本期等级",
-    "previous_period": "上期", "contact_every_days": "联系间隔（天）", "home_visit_every_days": "入户间隔（天）",
-    "plan": "方案", "source_text": "依据", "reason_code": "原因代码", "reason": "拒收原因",
-    "share_rate": "占拒收行",
-    "survey_date": "排查日期", "previous_risk_level": "上期等级", "has_care_agreement": "签订委托照护协议",
-    "visits": "走访次数", "home_visits": "入户次数", "visit_date": "走访日期", "visit_type": "走访方式",
-    "needs": "需求",
-    "guardian_name": "监护人姓名", "guardian_relation": "与儿童关系", "guardian_phone": "联系电话",
-    "school_name": "就读学校", "masked_guardian_name": "监护人（脱敏）", "masked_guardian_phone": "联系电话（脱敏）",
-}
 
 
 def chinese(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -55,7 +26,7 @@ def chinese(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             out[c] = out[c].astype("Int64")
         elif out[c].dtype == object or str(out[c].dtype) == "str":
             out[c] = out[c].astype(object).where(out[c].notna(), "")
-    return out.rename(columns=HEADERS)
+    return out.rename(columns=labels.LABELS)
 
 
 def excel(df: pd.DataFrame, title: str, note: str) -> bytes:

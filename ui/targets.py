@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from report import export
+from report import export, labels
 from ui import theme
 from ui.format import md_escape as md
 from warehouse.queries import targets as tq
@@ -33,16 +33,14 @@ RULES_MD = """
 百分比取平均、数量求和。两者口径不同，并列显示，各指标的定义见名称旁的 (?)。
 """
 
-EXPORT_HEADERS = {
-    "plan_id": "计划编号", "area": "领域/行动", "measure_no": "措施编号", "measure": "措施名称", "name": "指标名称",
-    "indicator": "计划原文指标",
-    "unit": "单位", "direction": "方向", "kind": "指标类型", "lead_department": "牵头单位", "department": "归口部门",
-    "baseline": "基线值", "baseline_date": "基线日期", "target": "目标值", "deadline": "截止日期",
-    "current_value": "当前值", "value_date": "数值日期", "reported_by": "报送单位", "share_of_target": "完成目标比例(%)",
-    "expected_today": "今日应达值", "missing_reports": "应报未报份数", "status": "状态",
-    "report_overdue": "报告逾期", "target_scope": "目标范围", "today": "评估日期", "origin": "来源",
-    "help": "指标定义",
-}
+# The status table's columns, screen and Excel alike; headers from report/labels.
+EXPORT_COLUMNS = [
+    "plan_id", "area", "measure_no", "measure", "name", "indicator", "unit", "direction", "kind", "lead_department",
+    "department", "baseline", "baseline_date", "target", "deadline", "current_value", "value_date", "reported_by",
+    "share_of_target", "expected_today", "missing_reports", "status", "report_overdue", "target_scope", "today",
+    "origin", "help",
+]
+EXPORT_HEADERS = labels.headers(EXPORT_COLUMNS)
 KIND_ZH = {"computed": "系统计算", "reported": "部门报送"}
 
 
@@ -156,8 +154,8 @@ def county_table(df: pd.DataFrame) -> pd.DataFrame:
         out = out.drop(columns=["numerator", "denominator"])
     if out["department"].isna().all():
         out = out.drop(columns=["department"])
-    return out.rename(columns={"county_name": "区县", "value_date": "数值日期", "value": "当前值",
-                               "numerator": "分子", "denominator": "分母", "department": "报送单位"})
+    # the value a county reports is its current value; its department is the one that reported it
+    return labels.chinese(out.rename(columns={"value": "current_value", "department": "reported_by"}))
 
 
 def phases_chart(phases: pd.DataFrame, today: object) -> go.Figure:
@@ -180,7 +178,7 @@ def status_table(status: pd.DataFrame) -> pd.DataFrame:
     wording beside it; 报告逾期 a column of its own."""
     out = status.assign(kind=status["kind"].map(KIND_ZH).fillna(status["kind"]),
                         report_overdue=status["report_overdue"].map({True: tq.REPORT_OVERDUE, False: ""}))
-    return out[list(EXPORT_HEADERS)].rename(columns=EXPORT_HEADERS)
+    return labels.chinese(out, EXPORT_COLUMNS)
 
 
 def excel_bytes(table: pd.DataFrame, sheet: str = "目标进展") -> bytes:

@@ -26,7 +26,7 @@ from etl import land as etl_land
 from etl.contracts import get_source
 from etl.errors import ExtractError
 from etl.landed import load_log_path, region_index
-from report import export
+from report import export, labels
 from settings import data_dir
 from ui import auth, theme
 from ui.format import md_escape as md
@@ -43,8 +43,8 @@ WITHDRAW_ANY_ROLES = ("admin",)
 
 def template(source: str) -> bytes:
     """An empty Excel template with the contract's Chinese headers for `source`."""
-    labels = [c.label for c in get_source(source).columns]
-    return excel(pd.DataFrame(columns=labels), labels, get_source(source).title)
+    names = [c.label for c in get_source(source).columns]
+    return excel(pd.DataFrame(columns=names), names, get_source(source).title)
 
 
 def default_period(source: str, data_date) -> str:
@@ -168,17 +168,17 @@ def reasons_table(p: etl_land.Preview) -> pd.DataFrame:
                         columns=["原因", "原因代码", "行数"])
 
 
-# The first columns of a rejected-rows table (etl.read.REJECT_COLUMNS) under Chinese headers; 原因 is the
+# The first columns of a rejected-rows table (etl.read.REJECT_COLUMNS), headed from report/labels; 原因 is the
 # reason code's Chinese text, 原因说明 the row's own message.
-_REJECT_HEADERS = {"行号 row_no": "行号", "原因代码 reason_code": "原因代码", "原因 reason": "原因说明"}
+_REJECT_COLUMNS = ("行号 row_no", "原因代码 reason_code", "原因 reason")
 
 
 def rejected_frame(p: etl_land.Preview) -> pd.DataFrame:
     """The rejected rows: 行号, 原因, 原因代码, 原因说明, then the file's own columns as they were."""
     df = p.rejected.to_pandas() if p.rejected.num_rows else pd.DataFrame()
-    ours = [c for c in df.columns if c in _REJECT_HEADERS]
-    theirs = [c for c in df.columns if c not in _REJECT_HEADERS]
-    out = df[ours].rename(columns=_REJECT_HEADERS)
+    ours = [c for c in df.columns if c in _REJECT_COLUMNS]
+    theirs = [c for c in df.columns if c not in _REJECT_COLUMNS]
+    out = labels.chinese(df, ours)
     if "原因代码" in out:
         out.insert(min(1, len(out.columns)), "原因", out["原因代码"].map(lambda c: reason_zh(str(c))))
     taken = set(out.columns)
@@ -232,10 +232,10 @@ def diff_frame(d) -> pd.DataFrame:
     level = "街道" if d.level == "street" else "区县"
     t = d.table.copy()
     t["area_name"] = t["area_name"].where(t["area_name"].notna() & (t["area_name"] != ""), t["area_code"])
-    cols = {"area_name": level, "rows_before": "原有行数", "kept": "保留", "added": "新增", "changed": "更改",
-            "removed": "删除", "rows_after": "导入后行数", "figure_before": f"{d.figure}（导入前）",
-            "figure_after": f"{d.figure}（导入后）"}
-    return t[list(cols)].rename(columns=cols)
+    return labels.chinese(t, ["area_name", "rows_before", "kept", "added", "changed", "removed", "rows_after",
+                              "figure_before", "figure_after"],
+                          named={"area_name": level, "figure_before": f"{d.figure}（导入前）",
+                                 "figure_after": f"{d.figure}（导入后）"})
 
 
 def figure_text(d, period: str) -> str:

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from report import labels
 from ui import format as fmt
 from ui import theme
 from ui.gaps import download
@@ -15,24 +16,14 @@ SOURCES = ["volunteer_teams", "volunteers", "activities", "pairings"]  # 妇联'
 UNPAIRED_ELSEWHERE = ("重点儿童的结对覆盖情况见上方指标卡和“重点儿童多、活动少的社区”表；"
                       "未结对儿童的名单由个案工作者（儿童主任）在“志愿服务”页查看，并据此联系志愿者结对。")
 
-HEADERS = {
-    "period": "月份", "held": "已开展活动", "planned": "计划活动", "cancelled": "取消活动",
-    "participants": "参与儿童人数", "person_times": "服务人次", "volunteer_hours": "志愿服务时长（小时）",
-    "team_type": "队伍类型", "teams": "队伍数", "volunteers": "志愿者", "active_volunteers": "活跃志愿者",
-    "agent_parents": "代理家长", "activities": "已开展活动", "street_code": "街道代码", "street_name": "街道",
-    "county_name": "区县", "migrant": "流动儿童", "per_1000": "每千名流动儿童活动场次",
-    "community_code": "社区代码", "community_name": "社区", "key_children": "重点儿童", "paired": "已结对",
-    "street_activities": "所在街道近12个月活动",
-    "team_id": "队伍编号", "team_name": "队伍名称", "last_activity_date": "最近活动日期",
-    "days_since_activity": "距今天数", "service_type": "服务类型", "needs": "走访记录需求次数",
-    "need_share": "需求占比", "offer_share": "活动占比", "gap": "需求占比−活动占比",
-    "masked_name": "姓名（脱敏）", "masked_id": "身份证号（脱敏）", "key_type": "对象类型",
-}
+# This page's own words for columns other pages use otherwise: its period is a month (elsewhere a data
+# period, 数据期别), its needs a count of visits that recorded a need (elsewhere a child's needs, 需求).
+OWN_NAMES = {"period": "month", "needs": "needs_recorded"}
 
 
 def chinese(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """`columns` of `df` with Chinese headers."""
-    return df[columns].rename(columns=HEADERS)
+    """`columns` of `df` with Chinese headers (report/labels); the page's month is `month`, not a data period."""
+    return labels.chinese(df.rename(columns=OWN_NAMES), [OWN_NAMES.get(c, c) for c in columns])
 
 
 def table_with_download(df: pd.DataFrame, columns: list[str], name: str, key: str, height: int | str = "auto",
@@ -48,7 +39,7 @@ def table_with_download(df: pd.DataFrame, columns: list[str], name: str, key: st
         if pd.api.types.is_datetime64_any_dtype(t[c]):
             t[c] = t[c].dt.strftime("%Y-%m-%d")
     shown = t.copy()
-    pct = {HEADERS.get(c, c) for c in percent}
+    pct = {labels.label(OWN_NAMES.get(c, c)) for c in percent}
     for c in shown.columns:
         if shown[c].map(fmt.dash).eq(fmt.NONE).any() or shown[c].dtype == object:
             shown[c] = shown[c].map(lambda v, p=c in pct: _cell(v, p))  # text: a number column cannot hold "—"

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from auth import audit
-from report import export
+from report import export, labels
 from ui import auditlog, auth
 from ui import format as fmt
 
@@ -24,11 +24,11 @@ if who:
     shown = shown[shown["user"].str.contains(who, regex=False)]
 
 screen = auditlog.for_screen(shown.head(int(limit)))
+AUDIT_COLUMNS = ["at", "user", "role", "action_label", "what", "scope", "ok", "detail"]
 st.dataframe(
     screen, hide_index=True, width="stretch",
-    column_order=["at", "user", "role", "action_label", "what", "scope", "ok", "detail"],
-    column_config={"at": "时间（北京时间）", "user": "用户", "role": "角色", "action_label": "操作", "what": "对象",
-                   "scope": "范围", "ok": st.column_config.CheckboxColumn("成功"), "detail": "说明"},
+    column_order=AUDIT_COLUMNS,
+    column_config=labels.headers(AUDIT_COLUMNS) | {"ok": st.column_config.CheckboxColumn(labels.label("ok"))},
 )
 st.caption(f"共 {fmt.count(len(events))} 条，筛选后 {fmt.count(len(shown))} 条。")
 auth.download_button("导出审计日志（CSV）", export.to_csv_bytes(auditlog.for_export(shown)), "审计日志.csv",

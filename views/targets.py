@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from report import labels
 from ui import auth, data, empty, widgets
 from ui import targets as ut
 from ui.format import md_escape as md
@@ -46,8 +47,8 @@ with tab_ind:
     if status.empty:
         st.info("本计划尚未设定指标。")
     else:
-        labels = [f"{r.measure_no} · {r.name}" for r in status.itertuples()]
-        pick = st.selectbox("指标", range(len(labels)), format_func=labels.__getitem__, placeholder="选择指标", key="indicator")
+        choices = [f"{r.measure_no} · {r.name}" for r in status.itertuples()]
+        pick = st.selectbox("指标", range(len(choices)), format_func=choices.__getitem__, placeholder="选择指标", key="indicator")
         row = status.iloc[pick]
         st.markdown(f"{ut.light(row['status'], bool(row['report_overdue']))} **{md(row['name'])}** — "
                     f"牵头 {md(row['lead_department'])}；完成{'全市' if row['status'] == tq.NO_COUNTY_TARGET else ''}"
@@ -74,17 +75,12 @@ with tab_dept:
         st.dataframe(ut.status_table(mine), hide_index=True, key="dept_status")
     if not owed.empty:
         st.markdown("**应报未报的进展报告**")
-        st.dataframe(owed[["plan_id", "measure_no", "indicator", "county_name", "period_start", "period_end"]]
-                     .rename(columns={"plan_id": "计划编号", "measure_no": "措施编号", "indicator": "指标名称",
-                                      "county_name": "区县", "period_start": "报送期起", "period_end": "报送期止"}),
-                     hide_index=True, key="dept_owed")
+        st.dataframe(labels.chinese(owed, ["plan_id", "measure_no", "indicator", "county_name", "period_start",
+                                           "period_end"]), hide_index=True, key="dept_owed")
     st.markdown("**措施清单**")
-    st.dataframe(wh.query(tq.department_measures, view, dept).rename(columns={
-        "plan_id": "计划编号", "plan_name": "计划", "area": "领域/行动", "measure_no": "措施编号", "measure": "措施",
-        "lead_departments": "牵头单位"}), hide_index=True, key="dept_measures")
+    st.dataframe(labels.chinese(wh.query(tq.department_measures, view, dept)), hide_index=True, key="dept_measures")
     st.markdown("**各部门概况**")
-    st.dataframe(summary.rename(columns={"department": "部门", "measures": "措施", "indicators": "指标",
-                                         "missing_reports": "应报未报"}), hide_index=True, key="dept_summary")
+    st.dataframe(labels.chinese(summary), hide_index=True, key="dept_summary")
 
 with tab_phase:
     phases = wh.query(tq.phases, view, plan_id)
@@ -92,8 +88,7 @@ with tab_phase:
         st.info("本计划未分阶段；各指标截止日期见状态表。")
     else:
         st.plotly_chart(ut.phases_chart(phases, today), theme=None, key="chart_phases")
-        st.dataframe(phases.rename(columns={"phase": "阶段", "start": "开始", "end": "结束", "milestone": "里程碑"}),
-                     hide_index=True, key="phase_table")
+        st.dataframe(labels.chinese(phases), hide_index=True, key="phase_table")
 
 with tab_table:
     everything = wh.query(tq.indicator_status, view, None, today_s)
