@@ -1,11 +1,11 @@
 """The one door to the data: typed, parameterised, scoped reads of a published snapshot.
 
 Pages never hold SQL; they call these functions. Every function that returns figures takes a
-`Scope` and applies it through `_scope_predicate`, once, default-deny: an empty scope returns
-empty results, never everything. Functions read marts already shaped for the pages (see
-warehouse/sql/marts/), never raw facts, and never the person table (schema `pii`) except for one
-child's file (`ledger.child_file`, case access only); child lists read the list_* marts, which carry
-names and ID numbers masked in the build (张*明, 3204**********1234).
+`Scope`, which its catalogue entry applies through the scope macro (warehouse/sql/queries/scope.sql),
+once, default-deny: an empty scope returns empty results, never everything. Functions read marts
+already shaped for the pages (see warehouse/sql/marts/), never raw facts, and never the person table
+(schema `pii`) except for one child's file (`ledger.child_file`, case access only); child lists read
+the list_* marts, which carry names and ID numbers masked in the build (张*明, 3204**********1234).
 """
 
 from __future__ import annotations
@@ -20,19 +20,6 @@ import pandas as pd
 import settings
 from warehouse.build import published
 from warehouse.queries import catalogue, cube, privacy
-
-AGE_BANDS = ("0-3", "3-6", "6-12", "12-16")
-CATEGORIES = ("流动儿童", "留守儿童")
-
-# Headline figures, in display order: key → Chinese label.
-HEADLINE_LABELS = {
-    "children": "监测儿童总数",
-    "migrant": "流动儿童",
-    "left_behind": "留守儿童",
-    "in_difficulty": "困境儿童",
-    "key_children": "重点对象",
-    "high_risk": "红橙风险对象",
-}
 
 
 class SnapshotNotFound(RuntimeError):
@@ -120,6 +107,8 @@ class Scope:
         return Scope(_minimal(out), self.exact and other.exact)
 
 
+# `_scope_predicate` and `_df` build and run SQL from Python, as queries did before the catalogue; they go when the
+# last module of warehouse/queries has moved its SQL into warehouse/sql/queries/.
 def _scope_predicate(scope: Scope, column: str, *, ancestors: bool = False) -> tuple[str, list[str]]:
     """SQL predicate (and its parameters) limiting `column` (a trusted column name) to `scope`.
 
@@ -177,6 +166,7 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     )
 
 
+# Goes with `_scope_predicate` (above), when no module builds SQL in Python any more.
 def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
     """Run one query on a fresh cursor (thread safety) and return a DataFrame."""
     cur = con.cursor()
@@ -252,6 +242,10 @@ def _suppress_declared(df, spec, con=None):
 # Queries
 
 
+# The SQL of each query below is in warehouse/sql/queries/<folder>/<name>.sql, its declaration beside it
+# (catalogue.py); what stays here turns an entry's rows into the value a caller expects.
+
+
 @dataclass(frozen=True)
 class SnapshotInfo:
     snapshot_id: str
@@ -262,7 +256,7 @@ class SnapshotInfo:
 
 def snapshot_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
     """The snapshot's meta row."""
-    df = _df(con, "select snapshot_id, built_at, data_date, is_demo from meta limit 1")
+    df = _info(con)
     if df.empty:
         raise SnapshotNotFound("快照缺少 meta 信息 / snapshot has no meta row")
     r = df.iloc[0]
@@ -270,41 +264,22 @@ def snapshot_info(con: duckdb.DuckDBPyConnection) -> SnapshotInfo:
     return SnapshotInfo(str(r.snapshot_id), r.built_at, data_date, bool(r.is_demo))
 
 
-def periods(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Register periods, newest first: period, period_start, period_end, previous_period, is_latest."""
-    return _df(
-        con,
-        """
-        select period, period_start, period_end, previous_period, is_latest
-        from report_periods
-        where has_register
-        order by period_end desc, period desc
-        """,
-    )
+_info = catalogue.query("snapshot/info")
+periods = catalogue.query("periods/list")
+counties = catalogue.query("regions/counties")
+region_levels = catalogue.query("regions/levels")
+key_children_by_risk = catalogue.query("key_children/by_risk")
+_streets = catalogue.query("regions/streets")
+_above_community = catalogue.query("regions/above_community")
+_previous = catalogue.query("periods/previous")
 
 
-def counties(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """Counties the scope touches: county_code, county_name, area_type, is_urban_core, city (the name of the
-    county's city, from the code's first 4 digits; a province deployment names a county with its city).
-    A county retired for one the table holds (撤县设区) is left out: its rows count under the new code."""
-    return _listed(con, scope, "county", "left(r.region_code, 6)")
-
-
-def _listed(con: duckdb.DuckDBPyConnection, scope: Scope, level: str, scoped: str) -> pd.DataFrame:
-    """The listed regions of one level in scope, in the selector's columns (county_code holds the code)."""
-    where, params = _scope_predicate(scope, scoped, ancestors=True)
-    return _df(
-        con,
-        f"""
-        select r.region_code as county_code, r.region_name as county_name, r.area_type, r.is_urban_core,
-               c.region_name as city
-        from regions r
-        left join regions c on c.level = 'city' and left(c.region_code, 4) = left(r.region_code, 4)
-        where r.level = ? and r.is_listed and {where}
-        order by r.region_code
-        """,
-        [level, *params],
-    )
+def previous_period(con: duckdb.DuckDBPyConnection, period: str) -> str | None:
+    """The reporting period before `period` (None for the first one)."""
+    df = _previous(con, period)
+    if df.empty or pd.isna(df.iloc[0, 0]):
+        return None
+    return str(df.iloc[0, 0])
 
 
 _LEVEL_ORDER = ("province", "city", "county", "street", "community")
@@ -346,8 +321,7 @@ def deployment(con: duckdb.DuckDBPyConnection, scope: Scope, root: str | None = 
     figure, so any signed-in scope may read it; the empty scope reads nothing (default deny)."""
     if scope.is_empty:
         return Deployment(None, None, None)
-    df = _df(con, "select region_code, region_name, level from regions where level in ('province', 'city', "
-                  "'county', 'street')")
+    df = _above_community(con)
     if root is not None and root in set(df["region_code"]):
         inside = _prefix_of(root)
         # The configured root names the deployment only if the table holds nothing beside it (its ancestors
@@ -364,11 +338,6 @@ def deployment(con: duckdb.DuckDBPyConnection, scope: Scope, root: str | None = 
     return Deployment(code, "、".join(dict.fromkeys(str(n) for n in rows["region_name"])), top)
 
 
-def region_levels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every region's code and level (region_code, level), by code: no figures, for setting up demo users."""
-    return _df(con, "select region_code, level from regions order by region_code")
-
-
 def deployment_name(con: duckdb.DuckDBPyConnection, scope: Scope, root: str | None = None) -> str | None:
     """The deployment's own name (示范市, 某某县, 某省); None before a region table has landed."""
     return deployment(con, scope, root).name
@@ -379,177 +348,4 @@ def areas(con: duckdb.DuckDBPyConnection, scope: Scope, root: str | None = None)
     or in a county deployment its streets, in the same columns (county_code then holds a street's code)."""
     if deployment(con, scope, root).level not in ("county", "street"):
         return counties(con, scope)
-    return _listed(con, scope, "street", "r.region_code")
-
-
-def previous_period(con: duckdb.DuckDBPyConnection, period: str) -> str | None:
-    """The reporting period before `period` (None for the first one)."""
-    df = _df(con, "select previous_period from report_periods where period = ?", [period])
-    if df.empty or pd.isna(df.iloc[0, 0]):
-        return None
-    return str(df.iloc[0, 0])
-
-
-_SUMMARY_COUNTS = ("children", "migrant", "left_behind", "in_difficulty", "key_children", "high_risk")
-# Sums over overview_by_street, and the same counts shown as missing (not 0) when the period has no
-# register or no key-children ledger landed.
-_SUMS = ", ".join(f"sum({c})::bigint as {c}" for c in _SUMMARY_COUNTS)
-_MISSING_AS_NULL = ", ".join(
-    f"case when w.{'has_register' if c in ('children', 'migrant', 'left_behind', 'in_difficulty') else 'has_key_children'}"
-    f" then coalesce(j.{c}, 0) end as {c}" for c in _SUMMARY_COUNTS
-)
-
-
-@privacy.counts("value", "previous_value", derived={"change": ["value", "previous_value"]})
-def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
-    """Headline figures for `period` with the previous period's value and the change.
-
-    Columns: metric, label, value, previous_value, change (previous/change are <NA> where the
-    previous period has no data of that kind). Row order follows HEADLINE_LABELS.
-    """
-    where, params = _scope_predicate(scope, "street_code")
-    previous = previous_period(con, period)
-    df = _df(
-        con,
-        f"""
-        with wanted as (
-            select period, has_register, has_key_children from report_periods where period in (?, ?)
-        ),
-        totals as (
-            select period, {_SUMS}
-            from overview_by_street
-            where period in (?, ?) and {where}
-            group by period
-        )
-        select
-            w.period,
-            {_MISSING_AS_NULL}
-        from wanted w
-        left join totals j using (period)
-        """,
-        [period, previous, period, previous, *params],
-    )
-    if scope.is_empty:
-        df = df.iloc[0:0]
-    rows = {r["period"]: r for r in df.to_dict("records")}
-    cur, prev = rows.get(period), rows.get(previous) if previous else None
-    out = []
-    for metric, label in HEADLINE_LABELS.items():
-        value = cur.get(metric) if cur else None
-        before = prev.get(metric) if prev else None
-        out.append({"metric": metric, "label": label, "value": value, "previous_value": before})
-    result = pd.DataFrame(out, columns=["metric", "label", "value", "previous_value"])
-    if scope.is_empty or cur is None:
-        return result.iloc[0:0].assign(change=pd.Series(dtype="Int64"))
-    result["value"] = result["value"].astype("Int64")
-    result["previous_value"] = result["previous_value"].astype("Int64")
-    result["change"] = result["value"] - result["previous_value"]
-    return result
-
-
-@privacy.counts("children", groups=[["area_code", "category"], ["area_code", "age_band"], ["category", "age_band"]])
-def children_by_county_age(
-    con: duckdb.DuckDBPyConnection, scope: Scope, period: str, *, by: str = "county"
-) -> pd.DataFrame:
-    """Children per area and age band: area_code, area_name, age_band, category, children.
-
-    `by` is "county" (default) or "street" (for drilling into one county).
-    """
-    column = {"county": "c.county_code", "street": "c.street_code"}.get(by)
-    if column is None:
-        raise ValueError(f"by must be 'county' or 'street', not {by!r}")
-    where, params = _scope_predicate(scope, "c.street_code")
-    return _df(
-        con,
-        f"""
-        select {column} as area_code, r.region_name as area_name, c.age_band, c.category,
-               sum(c.children)::bigint as children
-        from children_by_area c
-        left join regions r on r.region_code = {column}
-        where c.period = ? and {where}
-        group by {column}, r.region_name, c.age_band, c.category
-        order by area_code, list_position(?, c.age_band), c.category
-        """,
-        [period, *params, list(AGE_BANDS)],
-    )
-
-
-@privacy.counts("children", "previous_children", derived={"change": ["children", "previous_children"]})
-def key_children_by_risk(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
-    """Key children per risk level, most urgent first, with the previous period.
-
-    Columns: risk_level, risk_scheme, risk_rank, is_high_risk, children, previous_children, change.
-    """
-    where, params = _scope_predicate(scope, "street_code")
-    previous = previous_period(con, period)
-    return _df(
-        con,
-        f"""
-        with counted as (
-            select period, risk_level, risk_scheme, risk_rank, is_high_risk, sum(children)::bigint as children
-            from key_children_by_risk
-            where period in (?, ?) and {where}
-            group by all
-        ),
-        cur as (select * from counted where period = ?),
-        prev as (select * from counted where period = ?),
-        prev_loaded as (
-            select coalesce(bool_or(has_key_children), false) as loaded from report_periods where period = ?
-        ),
-        joined as (
-            select
-                coalesce(cur.risk_level, prev.risk_level) as risk_level,
-                coalesce(cur.risk_scheme, prev.risk_scheme) as risk_scheme,
-                coalesce(cur.risk_rank, prev.risk_rank) as risk_rank,
-                coalesce(cur.is_high_risk, prev.is_high_risk) as is_high_risk,
-                coalesce(cur.children, 0) as children,
-                case when pl.loaded then coalesce(prev.children, 0) end as previous_children
-            from cur
-            full join prev on prev.risk_level = cur.risk_level
-            cross join prev_loaded pl
-        )
-        select *, children - previous_children as change
-        from joined
-        order by risk_scheme, risk_rank
-        """,
-        [period, previous, *params, period, previous, previous],
-    ).astype({"children": "Int64", "previous_children": "Int64", "change": "Int64"})
-
-
-
-
-@privacy.counts(*_SUMMARY_COUNTS)
-def county_summary(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
-    """One row per county for the overview table.
-
-    Columns: county_code, county_name, area_type, children, migrant, left_behind, in_difficulty,
-    key_children, high_risk (<NA> where the period has no data of that kind).
-    """
-    where, params = _scope_predicate(scope, "street_code")
-    return _df(
-        con,
-        f"""
-        with totals as (
-            select county_code, {_SUMS}
-            from overview_by_street
-            where period = ? and {where}
-            group by county_code
-        ),
-        wanted as (
-            select
-                coalesce(bool_or(has_register), false) as has_register,
-                coalesce(bool_or(has_key_children), false) as has_key_children
-            from report_periods where period = ?
-        )
-        select
-            j.county_code,
-            r.region_name as county_name,
-            r.area_type,
-            {_MISSING_AS_NULL}
-        from totals j
-        cross join wanted w
-        left join regions r on r.region_code = j.county_code
-        order by j.county_code
-        """,
-        [period, *params, period],
-    ).astype(dict.fromkeys(_SUMMARY_COUNTS, "Int64"))
+    return _streets(con, scope)
