@@ -17,6 +17,8 @@ each page's own notion of time as follows (shown on the overview in a caption, s
   are the current values of the computed (系统计算) indicators of the first plan holding that model.
 - 志愿服务 (volunteers): `volunteers.monthly(scope)` — the page's 月度明细 — summed over the months of P
   up to the data date; previous = the months of the previous P.
+
+The module runs no SQL of its own: it composes the source pages' catalogue entries (warehouse/sql/queries/).
 """
 from __future__ import annotations
 
@@ -233,6 +235,8 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.Da
         f"{len(streets)} 个街道（乡镇）")
 
     raw_risk = risk_levels(con, scope, period)
+    # The detail is display text ("红6 · 橙<5 · …") built from the door's marks of the risk levels, which this
+    # one-row-per-figure frame cannot carry: the door's own rule (guard), never a suppression of its own.
     risk = q.guard(risk_levels, raw_risk, scope, con)
     prev_known = raw_risk["previous_children"].notna().any()
     add("key_children", "重点对象", raw_risk["children"].sum() if len(raw_risk) else None,
@@ -314,7 +318,9 @@ def top_county_gaps(con: duckdb.DuckDBPyConnection, scope: Scope, period: str, n
     if index.empty:
         return pd.DataFrame(columns=cols)
     top = index.sort_values(["rank", "gap_index", "area_code"], ascending=[True, False, True]).head(n)
-    detail = q.guard(gaps.gaps_of_area, gaps.gaps_of_area(con, scope, period, level), scope)
+    # The largest gap is chosen among those the gaps page shows, after the door's rule (guard): a shortfall
+    # it hides is never the one named here. The door then applies this function's own declaration.
+    detail = q.guard(gaps.gaps_of_area, gaps.gaps_of_area(con, scope, period, level), scope, con)
     detail = detail[detail["gap_share"].notna()].sort_values(
         ["area_code", "gap_share", "shortfall"], ascending=[True, False, False])
     worst = detail.drop_duplicates("area_code").set_index("area_code")
@@ -432,6 +438,9 @@ def pack_tables(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> di
     small); the other sheets are numeric and declared, so `run` suppresses them (`<列>_label`).
     """
     w = _window(con, period)
+    # The sheets are display tables built from the door's results (guard, never a suppression of their own):
+    # 主要指标 holds a count's label ("<5") in place of the number, and the risk and street sheets carry the
+    # marks of their cubes, which a sheet without the cubes' key columns cannot get from the door again.
     head = q.guard(headline, headline(con, scope, period), scope, con)
     if "people_suppressed" not in head:
         head = head.assign(people_suppressed=False, people_label="", previous_people_suppressed=False,
