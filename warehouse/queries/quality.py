@@ -18,6 +18,7 @@ from warehouse.queries import Scope, catalogue
 CADENCE_LABELS = {"month": "每月", "quarter": "每季度", "half_year": "每半年", "year": "每年", "other": "其他"}
 
 sources = catalogue.query("quality/sources")
+departments = catalogue.query("quality/departments")
 trend = catalogue.query("quality/trend")
 missing = catalogue.query("quality/missing")
 # Rows in force under region prefixes, by extract: rows_under(con, prefixes, latest_only=False).
@@ -28,16 +29,6 @@ _has_table_entry = catalogue.query("quality/has_table")
 _retired_regions = catalogue.query("quality/retired_regions")
 
 MISSING_COLUMNS = list(missing.columns)
-
-
-def departments(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """Per department: extracts, late, periods_behind, rows_read, rows_rejected, rejection_rate, completeness."""
-    src = sources(con, scope)
-    out = src.groupby("department", as_index=False).agg(
-        extracts=("source", "count"), late=("is_late", "sum"), periods_behind=("periods_behind", "sum"),
-        rows_read=("rows_read", "sum"), rows_rejected=("rows_rejected", "sum"), completeness=("completeness", "mean"))
-    out["rejection_rate"] = out["rows_rejected"] / out["rows_read"].where(out["rows_read"] > 0)
-    return out.sort_values(["late", "rejection_rate"], ascending=False, ignore_index=True)
 
 
 def reasons(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 3) -> pd.DataFrame:
