@@ -37,14 +37,17 @@ def _in(df: pd.DataFrame, prefix: str | None) -> pd.DataFrame:
 
 def pd_headline(d, period, prefix):
     r = _in(d["register"], prefix)
-    r = r[r["period"] == period]
-    return {"children": len(r), "migrant": int((r["category"] == "流动儿童").sum()),
-            "left_behind": int((r["category"] == "留守儿童").sum()), "in_difficulty": int(r["in_difficulty"].fillna(False).sum())}
+    k = _in(d["key"], prefix)
+    return {"migrant": int(((r["period"] == period) & (r["category"] == "流动儿童")).sum()),
+            "key_children": int((k["period"] == period).sum())}
 
 
 def db_headline(con, scope, period):
-    h = q.run(q.headline, con, scope, period).set_index("metric")["value"]
-    return {k: int(h[k]) for k in ("children", "migrant", "left_behind", "in_difficulty")}
+    # The overview's two register cards as the pages read them (the map's streets, 重点儿童's risk levels);
+    # meeting.headline would also time the rates and targets, which pandas does not compute here.
+    streets = q.run(geo.street_metrics, con, scope, period, "all", "流动儿童")
+    risk = q.run(q.key_children_by_risk, con, scope, period)
+    return {"migrant": int(streets["children"].sum()), "key_children": int(risk["children"].sum())}
 
 
 def pd_map(d, period, prefix):

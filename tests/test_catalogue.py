@@ -184,3 +184,16 @@ def test_only_the_door_applies_the_small_number_rule():
     # guard's two calls (a cube's marks, a query's own groups) and the cube's pattern over its whole cells.
     allowed = {"warehouse/queries/__init__.py", "warehouse/queries/cube.py"}
     assert {c.split(":")[0] for c in callers} <= allowed, callers
+
+
+def test_the_whole_holds_rows_of_unknown_region_and_no_part_does(con):
+    # A row whose code is unknown counts in the deployment's total (as it always did) but in no county's.
+    cur = con.cursor()
+    try:
+        cur.execute(catalogue.SCOPE_MACROS.read_text(encoding="utf-8"))
+        got = cur.execute("select in_scope(null, ['']), in_scope(null, ['99']), in_scope('990102', []),"
+                          " in_scope('990102001000', ['9901']), in_scope_or_above('990100000000', ['990102'])"
+                          ).fetchone()
+    finally:
+        cur.close()
+    assert got == (True, False, False, True, False)
