@@ -28,8 +28,6 @@ _gap_standards = catalogue.query("quality/gap_standards")
 _has_table_entry = catalogue.query("quality/has_table")
 _retired_regions = catalogue.query("quality/retired_regions")
 
-MISSING_COLUMNS = list(missing.columns)
-
 
 def reasons(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 3) -> pd.DataFrame:
     """The most common rejection reasons per extract: department, title, source, reason_code, reason,
