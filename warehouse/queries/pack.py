@@ -9,8 +9,7 @@ import pandas as pd
 
 from . import (
     Scope,
-    _df,
-    _scope_predicate,
+    catalogue,
     counties,
     deployment,
     deployment_name,
@@ -19,6 +18,8 @@ from . import (
     privacy,
     targets,
 )
+
+_city_names = catalogue.query("pack/city_names")
 
 
 def city_name(con: duckdb.DuckDBPyConnection, scope: Scope) -> str | None:
@@ -30,15 +31,12 @@ def city_name(con: duckdb.DuckDBPyConnection, scope: Scope) -> str | None:
     whole = deployment(con, scope)
     if whole.level == "province" and scope.covers(whole.code):
         return whole.name
-    where, params = _scope_predicate(scope, "left(region_code, 4)", ancestors=True)
-    df = _df(con, f"select region_name from regions where level = 'city' and {where} order by region_code",
-             params)
-    names = list(dict.fromkeys(str(n) for n in df["region_name"]))
+    names = list(dict.fromkeys(str(n) for n in _city_names(con, scope)["region_name"]))
     return "、".join(names) if names else deployment_name(con, scope)
 
 
 @privacy.counts("current_value", derived={"share_of_target": "current_value"}, where=targets._PEOPLE,
-                cube=targets.in_targets("current_value", rates=False))
+                cube=targets.STATUS_CUBE)
 def target_statuses(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
     """Every plan indicator's status on the evaluation day of `period` (the targets page on that day)."""
     return meeting._status(con, scope, meeting._window(con, period))
