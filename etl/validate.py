@@ -205,12 +205,15 @@ def _bool_sql(x: str) -> str:
     return f"case lower({x}) {whens} end"
 
 
-class _Builder:
+class _RowRules:
+    """What validation computes per row, collected from the contract before any SQL runs: the typed select
+    items of the `typed` view and the checks (reason code, condition, Chinese message) `checked` evaluates."""
+
     def __init__(self, source: Source, ext: Extract, period_end: date):
         self.s, self.ext, self.pe = source, ext, period_end
-        self.typed: list[str] = []  # select items of stage 1
+        self.typed: list[str] = []  # select items of the `typed` view
         self.checks: list[tuple[str, str, str]] = []  # (code, condition, zh message expression)
-        self.joins: list[str] = []  # lookup tables joined to s1 for the checks (registered, never spliced)
+        self.joins: list[str] = []  # lookup tables joined to `normalised` for the checks (registered, never spliced)
         self.joined: list[str] = []  # their columns, as select items
         self.split: set[str] = set()  # division columns an old code may name: a split code is its own reason
 
@@ -218,6 +221,7 @@ class _Builder:
         return f"r_{col.name}"
 
     def add(self, col: Column) -> None:
+        """Select items typing `col`: v_<col> (typed value), r_<col> (cleaned text), n_<col> (a number as read)."""
         h = self.ext.sql_name(col.name)  # a generated name (c0, c1, …), never the file's header text
         if h is None:
             self.typed.append(f"null::{SQL_TYPES[col.type]} as v_{col.name}, null::varchar as r_{col.name}")
@@ -249,6 +253,7 @@ class _Builder:
         self.typed.append(f"{v} as v_{col.name}, {x} as r_{col.name}")
 
     def checks_for(self, col: Column) -> None:
+        """The checks of `col`'s type and contract (required, range, enumeration, division, ID number)."""
         if col.name not in self.ext.mapping:
             return
         v, r, lab = f"v_{col.name}", f"r_{col.name}", col.label
@@ -284,7 +289,7 @@ class _Builder:
             self.checks.append(("BAD_ENUM", bad, f"{_q(f'“{lab}”应填“是”或“否”：')} || {r}"))
         elif col.type == "division":
             lvl = col.level
-            g = f"lvl_{col.name}"  # the region level, joined in validate() (s2)
+            g = f"region_level_{col.name}"  # the region level, joined in `checked` (_checked_table)
             cond = f"{g} is null" if lvl == "any" else f"({g} is null or {g} <> {_q(lvl)})"
             if col.name in self.split:
                 cond += f" and split_{col.name} is null"
@@ -294,6 +299,8 @@ class _Builder:
             self._id_checks(col)
 
     def _id_checks(self, col: Column) -> None:
+        """ID number checks (format, check character, birth date, Excel's lost digits), and the sex, birth date
+        and age they imply."""
         v, r = f"v_{col.name}", f"r_{col.name}"
         fmt, check = "id_fmt", "id_chk"  # computed once per row in stage 1 (see _id_items)
         sci = f"regexp_full_match({r}, '[0-9]+(\\.[0-9]+)?[eE]\\+?[0-9]+')"
@@ -352,7 +359,7 @@ def _resolve_names(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract,
         out_rows.append((*vals, code, msg))
     schema = [(c.name, pa.string()) for c in names] + [("res_code", pa.string()), ("res_msg", pa.string())]
     table = pa.table({n: pa.array([r[i] for r in out_rows], t) for i, (n, t) in enumerate(schema)})
-    con.register("names", table)
+    con.register("resolved_names", table)
     # Which code column does the resolved name fill? Same level, else the 'any' division column.
     level = "community" if comm else "street"
     target = next((c for c in cols.values() if c.type == "division" and c.level == level), None) or \
@@ -360,7 +367,7 @@ def _resolve_names(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract,
     return [target.name] if target else []
 
 
-def _lookup_checks(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract, b: _Builder) -> None:
+def _lookup_checks(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract, rules: _RowRules) -> None:
     """Columns with `lookup: departments`: every ;-separated item must name a known department."""
     cols = [c for c in source.columns if c.lookup == "departments" and c.name in ext.mapping]
     if not cols:
@@ -368,7 +375,8 @@ def _lookup_checks(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract,
     known = departments()
     names = "、".join(sorted(set(known.values())))
     for col in cols:
-        values = [v for (v,) in con.execute(f"select distinct r_{col.name} from s1 where r_{col.name} is not null").fetchall()]
+        values = [v for (v,) in con.execute(f"select distinct r_{col.name} from normalised "
+                                            f"where r_{col.name} is not null").fetchall()]
         bad = {}
         for v in values:
             unknown = [x.strip() for x in DEPT_SEP.split(v) if x.strip() and department_of(x, known) is None]
@@ -376,23 +384,24 @@ def _lookup_checks(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract,
                 bad[v] = "、".join(unknown)
         if not bad:
             continue
-        # The file's values reach SQL as a registered table, joined in validate() (s2), never as text.
-        con.register(f"dept_{col.name}", pa.table({"value": pa.array(list(bad), pa.string()),
-                                                   "unknown": pa.array(list(bad.values()), pa.string())}))
-        b.joins.append(f" left join dept_{col.name} on dept_{col.name}.value = s1.r_{col.name}")
-        b.joined.append(f"dept_{col.name}.unknown as unknown_{col.name}")
-        b.checks.append(("UNKNOWN_DEPARTMENT", f"unknown_{col.name} is not null",
+        # The file's values reach SQL as a registered table, joined in `checked`, never as text.
+        table = f"unknown_departments_{col.name}"
+        con.register(table, pa.table({"value": pa.array(list(bad), pa.string()),
+                                      "unknown": pa.array(list(bad.values()), pa.string())}))
+        rules.joins.append(f" left join {table} on {table}.value = normalised.r_{col.name}")
+        rules.joined.append(f"{table}.unknown as unknown_{col.name}")
+        rules.checks.append(("UNKNOWN_DEPARTMENT", f"unknown_{col.name} is not null",
                          (f"{_q(f'“{col.label}”中的单位“')} || unknown_{col.name} || "
                          f"{_q(f'”不在部门名录（config/departments.csv）中；可填：{names}')}")))
 
 
-def _date_order_checks(source: Source, ext: Extract, b: _Builder) -> None:
+def _date_order_checks(source: Source, ext: Extract, rules: _RowRules) -> None:
     """`date_order: [[a, b]]`: when both dates are given, b must not be earlier than a."""
     for first, second in source.date_order:
         if first not in ext.mapping or second not in ext.mapping:
             continue
         la, lb = source.column(first).label, source.column(second).label
-        b.checks.append(("DATE_ORDER", f"v_{first} is not null and v_{second} is not null and v_{second} < v_{first}",
+        rules.checks.append(("DATE_ORDER", f"v_{first} is not null and v_{second} is not null and v_{second} < v_{first}",
                          (f"{_q(f'“{lb}”（')} || strftime(v_{second}, '%Y-%m-%d') || "
                          f"{_q(f'）早于“{la}”（')} || strftime(v_{first}, '%Y-%m-%d') || '）'")))
 
@@ -441,7 +450,7 @@ def hmac_sql(column: str, secret: bytes) -> tuple[str, list[bytes]]:
     return f"left(sha256(?::blob || unhex(sha256(?::blob || encode({column})))), 32)", [opad, ipad]
 
 
-def _scope_check(source: Source, scope, b) -> None:
+def _scope_check(source: Source, scope, rules: _RowRules) -> None:
     """Rows outside the uploader's area are refused: a county officer lands only their county's rows."""
     from .force import area_column, clean_scope
 
@@ -452,7 +461,7 @@ def _scope_check(source: Source, scope, b) -> None:
     if not all(re.fullmatch(r"\d{1,12}", p) for p in prefixes):
         raise ValueError(f"scope must be division-code prefixes: {prefixes!r}")
     inside = " or ".join(f"starts_with(v_{col}, {_q(p)})" for p in prefixes)
-    b.checks.append(("OUT_OF_SCOPE", f"v_{col} is null or not ({inside})",
+    rules.checks.append(("OUT_OF_SCOPE", f"v_{col} is null or not ({inside})",
                      "'该行的区划不在本人管辖区域内（只能导入本辖区的数据）'"))
 
 
@@ -468,9 +477,9 @@ def _level_zh(x: str) -> str:
     return "case " + x + " " + " ".join(f"when {_q(k)} then {_q(v)}" for k, v in LEVEL_WORD.items()) + " end"
 
 
-def _official_codes(con: duckdb.DuckDBPyConnection, source: Source, b: _Builder,
+def _official_codes(con: duckdb.DuckDBPyConnection, source: Source, rules: _RowRules,
                     root: str | None) -> tuple[str, str]:
-    """Select over s0 for an official division table, and its skip condition.
+    """Select over `typed` for an official division table, and its skip condition.
 
     Codes become 12 digits; a region table's level, parent and a county's area type follow from the code
     where the file leaves them blank. With a root region, rows outside it (its ancestors excepted) are skipped.
@@ -479,42 +488,42 @@ def _official_codes(con: duckdb.DuckDBPyConnection, source: Source, b: _Builder,
 
     cols = OFFICIAL_CODES.get(source.name, ())
     if not cols:
-        return "select * from s0", "false"
+        return "select * from typed", "false"
     raw = set()
     for c in cols:
-        raw |= {v for (v,) in con.execute(f"select distinct v_{_ident(c)} from s0 where v_{_ident(c)} is not null")
+        raw |= {v for (v,) in con.execute(f"select distinct v_{_ident(c)} from typed where v_{_ident(c)} is not null")
                 .fetchall()}
     rows = [(v, normalise_code(v)) for v in sorted(raw)]
     info = [(v, c, level_of(c) if c else None, parent_of(c) if c else None,
              bool(c) and not (within(c, root) or within(root, c))) for v, c in rows]
     names = ("raw", "code", "level", "parent", "outside")
     types = (pa.string(),) * 4 + (pa.bool_(),)
-    con.register("official", pa.table({n: pa.array([r[i] for r in info], t)
+    con.register("official_codes", pa.table({n: pa.array([r[i] for r in info], t)
                                        for i, (n, t) in enumerate(zip(names, types))}))
-    joins = "".join(f" left join official o_{c} on o_{c}.raw = s0.v_{c}" for c in cols)
-    repl = [f"o_{c}.code as v_{c}" for c in cols]
-    extra = [f"s0.v_{c} is not null and o_{c}.code is null as bad_{c}" for c in cols]
+    joins = "".join(f" left join official_codes official_{c} on official_{c}.raw = typed.v_{c}" for c in cols)
+    repl = [f"official_{c}.code as v_{c}" for c in cols]
+    extra = [f"typed.v_{c} is not null and official_{c}.code is null as bad_{c}" for c in cols]
     for c in cols:
         lab = source.column(c).label
-        b.checks.append(("BAD_DIVISION_CODE", f"bad_{c}",
+        rules.checks.append(("BAD_DIVISION_CODE", f"bad_{c}",
                          f"{_q(f'“{lab}”')} || r_{c} || '不是区划代码（应为 6、9 或 12 位数字）'"))
     if source.name == "regions":
-        county = (f"case when o_region_code.level = 'county' then case when substr(o_region_code.code, 5, 2) "
+        county = (f"case when official_region_code.level = 'county' then case when substr(official_region_code.code, 5, 2) "
                   f"between {_q(DISTRICT_DIGITS[0])} and {_q(DISTRICT_DIGITS[1])} then '主城区' else '县域' end end")
-        repl = ["o_region_code.code as v_region_code",
-                "case when s0.r_level is null then o_region_code.level else s0.v_level end as v_level",
-                ("case when s0.r_parent_code is null then o_region_code.parent else o_parent_code.code end "
+        repl = ["official_region_code.code as v_region_code",
+                "case when typed.r_level is null then official_region_code.level else typed.v_level end as v_level",
+                ("case when typed.r_parent_code is null then official_region_code.parent else official_parent_code.code end "
                  "as v_parent_code"),
-                f"case when s0.r_area_type is null then {county} else s0.v_area_type end as v_area_type"]
-        extra += ["s0.v_level as given_level", "o_region_code.level as code_level"]
-        b.checks.append(("LEVEL_MISMATCH",
+                f"case when typed.r_area_type is null then {county} else typed.v_area_type end as v_area_type"]
+        extra += ["typed.v_level as given_level", "official_region_code.level as code_level"]
+        rules.checks.append(("LEVEL_MISMATCH",
                          "given_level is not null and code_level is not null and given_level <> code_level",
                          ("'“层级”填的是“' || r_level || '”，但区划代码' || v_region_code || '是' || "
                          f"{_level_zh('code_level')} || '代码（层级由代码决定，可不填）'")))
-        skip = "coalesce(o_region_code.outside, false)"
+        skip = "coalesce(official_region_code.outside, false)"
     else:
-        skip = "coalesce(o_old_code.outside, false) and (s0.v_new_code is null or coalesce(o_new_code.outside, false))"
-    sel = f"select s0.* replace ({', '.join(repl)}), {', '.join(extra)}, {skip} as _skip from s0{joins}"
+        skip = "coalesce(official_old_code.outside, false) and (typed.v_new_code is null or coalesce(official_new_code.outside, false))"
+    sel = f"select typed.* replace ({', '.join(repl)}), {', '.join(extra)}, {skip} as _skip from typed{joins}"
     return sel, "_skip"
 
 
@@ -538,7 +547,7 @@ def successors_of(code: str, changes: dict[str, list[str]], known) -> list[str]:
     return []
 
 
-def _code_change_map(con: duckdb.DuckDBPyConnection, source: Source, b: _Builder, body: str,
+def _code_change_map(con: duckdb.DuckDBPyConnection, source: Source, rules: _RowRules, body: str,
                      regions: RegionIndex | None, changes: dict[str, list[str]] | None) -> str:
     """Division codes retired by a landed change table land under their successor; a split code is rejected
     with its successors. A code the region table still holds is left alone (an older year's table is landed)."""
@@ -547,7 +556,7 @@ def _code_change_map(con: duckdb.DuckDBPyConnection, source: Source, b: _Builder
         return body
     used = set()
     for c in divs:
-        used |= {v for (v,) in con.execute(f"select distinct v_{_ident(c.name)} from s0 "
+        used |= {v for (v,) in con.execute(f"select distinct v_{_ident(c.name)} from typed "
                                            f"where v_{_ident(c.name)} is not null").fetchall()}
     rows = [(old, new) for old in sorted(used - set(regions.level))
             if (new := successors_of(old, changes, regions.level))]
@@ -559,15 +568,16 @@ def _code_change_map(con: duckdb.DuckDBPyConnection, source: Source, b: _Builder
         "new_code": pa.array([n[0] if len(n) == 1 else None for _, n in rows], pa.string()),
         "successors": pa.array([None if len(n) == 1 else "、".join(label(c) if c in regions.level else c for c in n)
                                 for _, n in rows], pa.string())}))
-    repl = ", ".join(f"coalesce(m_{c.name}.new_code, t.v_{c.name}) as v_{c.name}" for c in divs)
-    split = ", ".join(f"m_{c.name}.successors as split_{c.name}" for c in divs)
-    joins = "".join(f" left join code_map m_{c.name} on m_{c.name}.old_code = t.v_{c.name}" for c in divs)
+    repl = ", ".join(f"coalesce(change_{c.name}.new_code, coded.v_{c.name}) as v_{c.name}" for c in divs)
+    split = ", ".join(f"change_{c.name}.successors as split_{c.name}" for c in divs)
+    joins = "".join(f" left join code_map change_{c.name} on change_{c.name}.old_code = coded.v_{c.name}"
+                    for c in divs)
     for c in divs:
-        b.split.add(c.name)
-        b.checks.append(("SPLIT_DIVISION", f"split_{c.name} is not null",
+        rules.split.add(c.name)
+        rules.checks.append(("SPLIT_DIVISION", f"split_{c.name} is not null",
                          (f"{_q(f'“{c.label}”')} || r_{c.name} || '已撤销并拆分为多个区划（' || split_{c.name} || "
                           "'），无法自动对应，请改填现行区划代码'")))
-    return f"select t.* replace ({repl}), {split} from ({body}) t{joins}"
+    return f"select coded.* replace ({repl}), {split} from ({body}) coded{joins}"
 
 
 def follow_changes(edges: dict[str, set[str]]) -> dict[str, list[str]]:
@@ -588,9 +598,12 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
              root_region: str | None = None, code_changes: dict[str, list[str]] | None = None) -> Result:
     """Split an extract into accepted (typed, keyed, no PII), rejected (with reasons) and person rows.
 
-    One pass types every column (view s1) and checks every rule (table s2; the Chinese messages are
-    built only for rows that fail). Duplicate keys come from a group-by over good rows, not a window.
-    Accepted and person rows come out of one ordered scan; the keyed hash is computed in DuckDB.
+    The stages, each a view or table of one DuckDB connection over the file's rows (`raw`, generated column
+    names): `typed` (every column typed, names resolved to codes) → `normalised` (official codes made 12
+    digits, retired codes mapped, rows outside the deployment skipped) → `checked` (every rule evaluated at
+    once; the Chinese messages built only for rows that fail) → `deduplicated` (a repeated natural key among
+    good rows rejected, from a group-by, not a window) → rejected, accepted and person rows, the keyed hash
+    computed in DuckDB.
     scope: region-code prefixes of the uploader's area; a row placed outside it is rejected (OUT_OF_SCOPE).
     root_region: the deployment's root (12 digits): an official division table's rows outside it are skipped
     and counted (Result.skipped), never rejected one by one. code_changes: old code → current code(s)
@@ -604,100 +617,156 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
     if has_div and regions is None:
         raise ExtractError("NO_REGIONS", "请先导入行政区划代码表（regions），才能校验区划代码",
                            "land the region table (source 'regions') first")
-    b = _Builder(source, ext, period_end)
+    rules = _RowRules(source, ext, period_end)
+    name_cols, name_targets = _typed_view(con, source, ext, regions, rules)
+    skipped, skip_note = _normalised_view(con, source, rules, regions, root_region, code_changes)
+    _row_checks(con, source, ext, rules, scope, name_cols, name_targets)
+    _checked_table(con, source, rules, regions)
+    _deduplicated_view(con, source)
+    rejected = _rejected_rows(con, ext)
+    accepted, persons = _accepted_and_persons(con, source, ext, period, load_id, secret)
+    con.close()
+    return Result(accepted, rejected, persons, ext.table.num_rows, skipped, skip_note)
+
+
+def _typed_view(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract, regions: RegionIndex | None,
+                rules: _RowRules) -> tuple[list[Column], list[str]]:
+    """View `typed`, one row per file row: ROW_NO (and SQL_EXTRA), per contract column v_<col> (typed value),
+    r_<col> (cleaned text), n_<col> (numbers as read); res_code/res_msg (a street or community name resolved);
+    _nul_col, _long_col, _long_len (bad cells); with an ID column id_birth, id_sex, id_fmt, id_chk.
+    Returns the division-name columns of the file and the code columns their names fill where blank."""
     for col in source.columns:
-        b.add(col)
-    idc = source.id_column
+        rules.add(col)
     extra = []
-    # Stage 1: typed values (a view: computed once, when s2 is materialised).
     name_targets = _resolve_names(con, source, ext, regions) if regions else []
     name_cols = [c for c in source.columns if c.type == "division_name" and c.name in ext.mapping]
     join_names = ""
     if name_cols:
         # Plain equality on a sentinel (not IS NOT DISTINCT FROM) so DuckDB can hash-join.
-        on = " and ".join(f"coalesce(n.{c.name}, chr(0)) = "
+        on = " and ".join(f"coalesce(resolved.{c.name}, chr(0)) = "
                           f"coalesce(nullif(trim(raw.{ext.sql_name(c.name)}), ''), chr(0))"
                           for c in name_cols)
-        join_names = f" left join names n on {on}"
-        extra.append("n.res_code as res_code, n.res_msg as res_msg")
+        join_names = f" left join resolved_names resolved on {on}"
+        extra.append("resolved.res_code as res_code, resolved.res_msg as res_msg")
     extra += _cell_items(source, ext)
     carried = f"raw.{ROW_NO}" + (f", raw.{SQL_EXTRA}" if EXTRA in ext.table.column_names else "")
-    typed = f"select {carried}, {', '.join(b.typed + extra)} from raw{join_names}"
-    if idc is not None:
-        inner, outer = _id_items(f"v_{idc.name}")
+    typed = f"select {carried}, {', '.join(rules.typed + extra)} from raw{join_names}"
+    if source.id_column is not None:
+        inner, outer = _id_items(f"v_{source.id_column.name}")
         typed = f"select * exclude (_id17), {', '.join(outer)} from (select *, {', '.join(inner)} from ({typed}))"
     # Names fill the code column where the code is blank.
     for t in name_targets:
         typed = f"select * replace (coalesce(v_{t}, res_code) as v_{t}) from ({typed})"
-    con.execute(f"create view s0 as {typed}")
-    typed, skip = _official_codes(con, source, b, root_region)
-    typed = _code_change_map(con, source, b, typed, regions, code_changes)
+    con.execute(f"create view typed as {typed}")
+    return name_cols, name_targets
+
+
+def _normalised_view(con: duckdb.DuckDBPyConnection, source: Source, rules: _RowRules,
+                     regions: RegionIndex | None, root_region: str | None,
+                     code_changes: dict[str, list[str]] | None) -> tuple[int, str | None]:
+    """View `normalised`: `typed`'s columns, an official table's codes made 12 digits (bad_<col> where one is
+    no code), a retired code replaced by its successor (split_<col>: a split code's successors), and an
+    official table's rows outside the deployment left out. Returns how many were left out and the note."""
+    normalised, skip = _official_codes(con, source, rules, root_region)
+    normalised = _code_change_map(con, source, rules, normalised, regions, code_changes)
     skipped, skip_note = 0, None
     if skip != "false":
-        con.execute(f"create view s0s as {typed}")
-        skipped = con.execute("select count(*) from s0s where _skip").fetchall()[0][0]
+        con.execute(f"create view normalised_all as {normalised}")  # with _skip: outside the deployment
+        skipped = con.execute("select count(*) from normalised_all where _skip").fetchall()[0][0]
         if skipped:
-            name = con.execute("select any_value(v_region_name) from s0s where v_region_code = ?",
+            name = con.execute("select any_value(v_region_name) from normalised_all where v_region_code = ?",
                                [root_region]).fetchall()[0][0] if source.name == "regions" else None
             where = f"{name}（{root_region}）" if name else f"{root_region} "
             skip_note = f"跳过 {skipped:,} 行（不在本部署范围 {where}内）"
-        typed = "select * exclude (_skip) from s0s where not _skip"
-    con.execute(f"create view s1 as {typed}")
-    if regions is not None:
-        con.register("regions", regions.table)
+        normalised = "select * exclude (_skip) from normalised_all where not _skip"
+    con.execute(f"create view normalised as {normalised}")
+    return skipped, skip_note
+
+
+def _row_checks(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract, rules: _RowRules, scope,
+                name_cols: list[Column], name_targets: list[str]) -> None:
+    """Add every row rule not added while typing and normalising: slid columns, bad cells, each column's
+    type and contract, department names, date order, the uploader's area, unresolved names. The order is
+    the order of the messages, and the first failing rule gives the row's reason code."""
     if EXTRA in ext.table.column_names:  # CSV rows with more fields than the header: the columns slid
-        b.checks.append(("EXTRA_FIELDS", f"{SQL_EXTRA} is not null",
-                         "'本行的列数多于表头（可能某个值里有未加引号的逗号），各列已错位'"))
+        rules.checks.append(("EXTRA_FIELDS", f"{SQL_EXTRA} is not null",
+                             "'本行的列数多于表头（可能某个值里有未加引号的逗号），各列已错位'"))
     # A NUL or an overlong cell in a column that lands: the row is rejected, not the file.
-    b.checks.append(("BAD_CHARACTER", "_nul_col is not null",
-                     "'第' || _nul_col || '列含有不可见的控制字符（NUL，常见于从其他系统复制或导出出错），请删除后重新导出'"))
-    b.checks.append(("CELL_TOO_LONG", "_long_col is not null",
-                     f"'第' || _long_col || '列内容过长（' || _long_len || {_q(f'个字符，上限{MAX_TEXT_CHARS}），可能误粘贴了整段文字')}"))
+    rules.checks.append(("BAD_CHARACTER", "_nul_col is not null",
+                         "'第' || _nul_col || '列含有不可见的控制字符（NUL，常见于从其他系统复制或导出出错），请删除后重新导出'"))
+    rules.checks.append(("CELL_TOO_LONG", "_long_col is not null",
+                         f"'第' || _long_col || '列内容过长（' || _long_len || {_q(f'个字符，上限{MAX_TEXT_CHARS}），可能误粘贴了整段文字')}"))
     for col in source.columns:
-        b.checks_for(col)
-    _lookup_checks(con, source, ext, b)
-    _date_order_checks(source, ext, b)
-    _scope_check(source, scope, b)
+        rules.checks_for(col)
+    _lookup_checks(con, source, ext, rules)
+    _date_order_checks(source, ext, rules)
+    _scope_check(source, scope, rules)
     if name_cols:
         tgt = name_targets[0] if name_targets else None
         cond = f"res_msg is not null and v_{tgt} is null" if tgt else "res_msg is not null"
-        b.checks.append(("UNRESOLVED_NAME", cond, "res_msg"))
+        rules.checks.append(("UNRESOLVED_NAME", cond, "res_msg"))
+
+
+def _checked_table(con: duckdb.DuckDBPyConnection, source: Source, rules: _RowRules,
+                   regions: RegionIndex | None) -> None:
+    """Table `checked`: ROW_NO, v_<col> of every contract column (and id_birth, id_sex with an ID column),
+    _code (the first failing rule's reason code; NULL for a good row) and _msg (every failing rule's message,
+    joined with ；)."""
+    if regions is not None:
+        con.register("regions", regions.table)
     divs = [c for c in source.columns if c.type == "division" and regions is not None]
-    joins = "".join(f" left join regions g_{c.name} on g_{c.name}.region_code = s1.v_{c.name}" for c in divs)
-    joins += "".join(b.joins)
-    levels = "".join(f", g_{c.name}.level as lvl_{c.name}" for c in divs) + "".join(f", {j}" for j in b.joined)
-    codes = ", ".join(f"case when {cond} then {_q(code)} end" for code, cond, _ in b.checks) or "null"
-    msgs = ", ".join(f"case when {cond} then {msg} end" for _, cond, msg in b.checks) or "null"
-    # s2 keeps only what the outputs need (typed values, reasons): the cleaned raw text (r_*) and check
-    # helpers serve the conditions and messages computed here, and would double the memory held.
-    keep = [ROW_NO] + [f"v_{c.name}" for c in source.columns] + (["id_birth", "id_sex"] if idc is not None else [])
-    con.execute(f"create table s2 as select {', '.join(keep)}, _code, case when _code is not null then "
+    joins = "".join(f" left join regions region_{c.name} on region_{c.name}.region_code = normalised.v_{c.name}"
+                    for c in divs)
+    joins += "".join(rules.joins)
+    levels = "".join(f", region_{c.name}.level as region_level_{c.name}" for c in divs) + \
+        "".join(f", {j}" for j in rules.joined)
+    codes = ", ".join(f"case when {cond} then {_q(code)} end" for code, cond, _ in rules.checks) or "null"
+    msgs = ", ".join(f"case when {cond} then {msg} end" for _, cond, msg in rules.checks) or "null"
+    # Only what the outputs need (typed values, reasons): the cleaned raw text (r_*) and the checks' own
+    # columns serve the conditions and messages computed here, and would double the memory held.
+    keep = [ROW_NO] + [f"v_{c.name}" for c in source.columns] + \
+        (["id_birth", "id_sex"] if source.id_column is not None else [])
+    con.execute(f"create table checked as select {', '.join(keep)}, _code, case when _code is not null then "
                 f"nullif(concat_ws('；', {msgs}), '') end as _msg "
-                f"from (select s1.*{levels}, coalesce({codes}) as _code from s1{joins})")
-    rows_read = ext.table.num_rows
-    # Duplicates of the natural key among otherwise good rows: the first one stays.
-    if source.key:
-        keys = ", ".join(f"v_{k}" for k in source.key)
-        on = " and ".join(f"s2.v_{k} is not distinct from d.v_{k}" for k in source.key)
-        labels = "、".join(source.column(k).label for k in source.key)
-        con.execute(f"create table d as select {keys}, min({ROW_NO}) as _first from s2 where _code is null "
-                    f"group by all having count(*) > 1")
-        con.execute(f"""
-            create view s3 as
-            select s2.* replace (
-                coalesce(_code, case when d._first < s2.{ROW_NO} then 'DUPLICATE_KEY' end) as _code,
-                coalesce(_msg, case when d._first < s2.{ROW_NO} then
-                    '与第' || d._first || '行重复（{labels}相同）' end) as _msg)
-            from s2 left join d on s2._code is null and {on}""")
-    else:
-        con.execute("create view s3 as select * from s2")
-    # Rejected: reasons + original columns, named after the file's headers only once out of SQL (as data).
+                f"from (select normalised.*{levels}, coalesce({codes}) as _code from normalised{joins})")
+
+
+def _deduplicated_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """View `deduplicated`: `checked`'s columns, a good row repeating an earlier good row's natural key
+    rejected (DUPLICATE_KEY, naming the first row, which stays)."""
+    if not source.key:
+        con.execute("create view deduplicated as select * from checked")
+        return
+    keys = ", ".join(f"v_{k}" for k in source.key)
+    on = " and ".join(f"checked.v_{k} is not distinct from dup.v_{k}" for k in source.key)
+    labels = "、".join(source.column(k).label for k in source.key)
+    con.execute(f"create table duplicate_keys as select {keys}, min({ROW_NO}) as _first from checked "
+                f"where _code is null group by all having count(*) > 1")
+    con.execute(f"""
+        create view deduplicated as
+        select checked.* replace (
+            coalesce(_code, case when dup._first < checked.{ROW_NO} then 'DUPLICATE_KEY' end) as _code,
+            coalesce(_msg, case when dup._first < checked.{ROW_NO} then
+                '与第' || dup._first || '行重复（{labels}相同）' end) as _msg)
+        from checked left join duplicate_keys dup on checked._code is null and {on}""")
+
+
+def _rejected_rows(con: duckdb.DuckDBPyConnection, ext: Extract) -> pa.Table:
+    """Rejected rows: REJECT_COLUMNS (row number, reason code, message), then the file's own columns as they
+    were, named after the file's headers only once out of SQL (as data)."""
     orig = [h for h in ext.table.column_names if h != ROW_NO]
-    rejected = con.sql(f"select s3.{ROW_NO} as r0, s3._code as r1, s3._msg as r2, raw.* exclude ({ROW_NO}) "
-                       f"from s3 join raw on raw.{ROW_NO} = s3.{ROW_NO} "
-                       f"where s3._code is not null order by s3.{ROW_NO}").to_arrow_table()
-    rejected = rejected.rename_columns([*REJECT_COLUMNS, *orig])
-    # Accepted: typed canonical columns; the ID becomes person_key.
+    rejected = con.sql(f"select deduplicated.{ROW_NO} as r0, deduplicated._code as r1, deduplicated._msg as r2, "
+                       f"raw.* exclude ({ROW_NO}) from deduplicated join raw on raw.{ROW_NO} = deduplicated.{ROW_NO} "
+                       f"where deduplicated._code is not null order by deduplicated.{ROW_NO}").to_arrow_table()
+    return rejected.rename_columns([*REJECT_COLUMNS, *orig])
+
+
+def _accepted_and_persons(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract, period: str,
+                          load_id: str, secret: bytes) -> tuple[pa.Table, pa.Table | None]:
+    """Accepted rows (accepted_schema: typed canonical columns, the ID become person_key) and, when the
+    source has an ID or PII columns, person rows (source, period, person_key, id_number, birth_date, sex or
+    the natural key, then the PII columns), both from one ordered scan of the good rows."""
+    idc = source.id_column
     names = {c.name for c in source.columns}
     birth = ("coalesce(v_birth_date, id_birth)" if "birth_date" in names else "id_birth")
     sex = ("coalesce(v_sex, id_sex)" if "sex" in names else "id_sex")
@@ -734,12 +803,11 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
     # One ordered scan for both tables; person columns get a prefix until they are split off.
     psel = [f"{e} as __p_{n}" for n, e in pcols if e != "person_key"]
     params += [source.name, period] if pcols else []
-    both = con.sql(f"select {', '.join(sel + psel)} from s3 where _code is null order by {ROW_NO}",
+    both = con.sql(f"select {', '.join(sel + psel)} from deduplicated where _code is null order by {ROW_NO}",
                    params=params).to_arrow_table()
     accepted = both.select(acc_names)
     persons = None
     if pcols:
         arrays = [both.column("person_key") if e == "person_key" else both.column("__p_" + n) for n, e in pcols]
         persons = pa.table(arrays, names=[n for n, _ in pcols])
-    con.close()
-    return Result(accepted, rejected, persons, rows_read, skipped, skip_note)
+    return accepted, persons
