@@ -101,7 +101,9 @@ class Pattern:
 
 def compute(cube: Cube, con, t: int) -> Pattern:
     """The suppression pattern of the whole cube."""
-    cells = cube.cells(con)
+    # The complementary pass breaks ties by row order: sorted by key, the pattern is the same in every process
+    # whatever order the cells' query returns them in (two patterns could be differenced against each other).
+    cells = cube.cells(con).sort_values(list(cube.keys), kind="stable").reset_index(drop=True)
     groups: list[list[str]] = [list(r) for r in cube.relations]
     if "area" in cells.columns:
         cells = _hierarchy(cells)
