@@ -16,6 +16,6 @@ from plan_actuals a left join regions r on r.region_code = a.county_code
 join plan_indicators i using (plan_id, measure_no, indicator)
 where a.plan_id = $plan_id and a.measure_no = $measure_no and a.indicator = $indicator
   and a.value_date <= coalesce($today, (select data_date from meta limit 1), current_date)
-  and in_scope(coalesce(a.county_code, ''), $scope)
+  and in_scope(a.county_code, $scope)
 group by a.county_code, r.region_name
 order by a.county_code

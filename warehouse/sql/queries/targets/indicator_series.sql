@@ -6,7 +6,7 @@
 -- in targets.TARGETS_CUBE. The overall values are the same as status_rows.sql's: change both together.
 with a as (
     select * from plan_actuals
-    where in_scope(coalesce(county_code, ''), $scope)
+    where in_scope(county_code, $scope)
       and plan_id = $plan_id and measure_no = $measure_no and indicator = $indicator
 ),
 comp as (

@@ -5,7 +5,7 @@
 -- owed_reports.sql's: change them together. A one-county view ($county, targets.county_of_view) is judged
 -- against the county's own target where the plan file gives one (own_target): its target, baseline, baseline
 -- date and deadline replace the city's.
-with a as (select * from plan_actuals where in_scope(coalesce(county_code, ''), $scope)),
+with a as (select * from plan_actuals where in_scope(county_code, $scope)),
 comp as (
     select plan_id, measure_no, indicator, value_date,
            strftime(value_date, '%Y-%m-%d') as value_period,
