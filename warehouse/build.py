@@ -65,6 +65,7 @@ def load_models() -> list[Model]:
             checks = yaml.safe_load(ypath.read_text(encoding="utf-8")) if ypath.exists() else {}
             models.append(Model(p.stem, layer, p.read_text(encoding="utf-8"), checks or {}))
     by_name = {m.name: m for m in models}
+    macros = _macro_bodies()
     ordered, done = [], set()
 
     def visit(m: Model, path: tuple[str, ...] = ()) -> None:
@@ -72,7 +73,7 @@ def load_models() -> list[Model]:
             return
         if m.name in path:
             raise BuildError(f"模型循环引用 model cycle: {' → '.join(path + (m.name,))}")
-        text = _strip_comments(m.sql)
+        text = _with_macros(_strip_comments(m.sql), macros)
         for other in by_name.values():
             if other.name != m.name and re.search(rf"\b{other.name}\b", text):
                 visit(other, path + (m.name,))
@@ -82,6 +83,23 @@ def load_models() -> list[Model]:
     for m in models:
         visit(m)
     return ordered
+
+
+def _macro_bodies() -> dict[str, str]:
+    """name → text of each macro in macros.sql, comments and strings stripped."""
+    parts = re.split(r"\bcreate\s+or\s+replace\s+macro\s+(\w+)", _strip_comments(
+        (SQL_DIR / "macros.sql").read_text(encoding="utf-8")), flags=re.IGNORECASE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def _with_macros(text: str, macros: dict[str, str]) -> str:
+    """A model's text and the bodies of the macros it calls, and that those call: a model a macro reads
+    (in_force_today reads region_current) must be built before the models calling it."""
+    seen: set[str] = set()
+    while called := {n for n in macros if n not in seen and re.search(rf"\b{n}\s*\(", text)}:
+        seen |= called
+        text += "\n" + "\n".join(macros[n] for n in sorted(called))
+    return text
 
 
 def _strip_comments(sql: str) -> str:

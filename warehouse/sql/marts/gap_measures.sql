@@ -69,13 +69,12 @@ catalogue as (
 ),
 
 register as (
-    select r.* from stg_civil_register r join used u on u.source = 'civil_register' and u.source_period = r.period
+    select * from chosen_rows(stg_civil_register, 'civil_register')
 ),
 
 population as (
-    select u.period, p.street_code, p.county_code, m.measure, m.value
-    from stg_population p
-    join used u on u.source = 'population' and u.source_period = p.period
+    select p.period, p.street_code, p.county_code, m.measure, m.value
+    from chosen_rows(stg_population, 'population') p
     cross join lateral (values
         ('residents', p.residents::double), ('residents_0_3', p.residents_0_3::double),
         ('residents_3_6', p.residents_3_6::double),
@@ -109,7 +108,7 @@ register_counts as (
 
 key_children as (
     select k.period, k.person_key, k.street_code, k.county_code
-    from stg_key_children k join used u on u.source = 'key_children' and u.source_period = k.period
+    from chosen_rows(stg_key_children, 'key_children') k
 ),
 
 region_counts as (
@@ -122,9 +121,8 @@ region_counts as (
 ),
 
 childcare as (
-    select u.period, c.street_code, c.county_code, m.measure, sum(m.value) as value
-    from stg_childcare c
-    join used u on u.source = 'childcare' and u.source_period = c.period
+    select c.period, c.street_code, c.county_code, m.measure, sum(m.value) as value
+    from chosen_rows(stg_childcare, 'childcare') c
     cross join lateral (values
         ('childcare_places', c.places::double), ('inclusive_childcare_places', coalesce(c.inclusive_places, 0)::double)
     ) as m(measure, value)
@@ -132,9 +130,8 @@ childcare as (
 ),
 
 schools as (
-    select u.period, s.street_code, s.county_code, m.measure, sum(m.value) as value
-    from stg_school_places s
-    join used u on u.source = 'school_places' and u.source_period = s.period
+    select s.period, s.street_code, s.county_code, m.measure, sum(m.value) as value
+    from chosen_rows(stg_school_places, 'school_places') s
     cross join lateral (values
         ('kindergarten_places', case when s.stage = '幼儿园' then s.places end::double),
         ('inclusive_kindergarten_places',
@@ -148,9 +145,8 @@ schools as (
 ),
 
 pupils as (
-    select u.period, s.street_code, s.county_code, m.measure, sum(m.value) as value
-    from stg_students s
-    join used u on u.source = 'students' and u.source_period = s.period
+    select s.period, s.street_code, s.county_code, m.measure, sum(m.value) as value
+    from chosen_rows(stg_students, 'students') s
     cross join lateral (values
         ('migrant_pupils', 1::double),
         ('migrant_pupils_public', case when s.school_type = '公办' then 1 end::double)
@@ -160,9 +156,8 @@ pupils as (
 ),
 
 staff as (
-    select u.period, d.*, c.community_code as known_community
-    from stg_directors d
-    join used u on u.source = 'directors' and u.source_period = d.period
+    select d.*, c.community_code as known_community
+    from chosen_rows(stg_directors, 'directors') d
     left join communities c on c.community_code = d.region_code
 ),
 
@@ -184,9 +179,8 @@ staff_counts as (
 ),
 
 homes as (
-    select u.period, h.*, c.community_code as known_community
-    from stg_children_homes h
-    join used u on u.source = 'children_homes' and u.source_period = h.period
+    select h.*, c.community_code as known_community
+    from chosen_rows(stg_children_homes, 'children_homes') h
     left join communities c on c.community_code = h.region_code
     where coalesce(h.is_active, true)
 ),
@@ -209,9 +203,8 @@ home_counts as (
 ),
 
 teams as (
-    select u.period, t.team_id, t.team_type, t.street_code, t.county_code
-    from stg_volunteer_teams t
-    join used u on u.source = 'volunteer_teams' and u.source_period = t.period
+    select t.period, t.team_id, t.team_type, t.street_code, t.county_code
+    from chosen_rows(stg_volunteer_teams, 'volunteer_teams') t
 ),
 
 team_counts as (
@@ -223,10 +216,9 @@ team_counts as (
 ),
 
 volunteer_counts as (
-    select u.period, t.street_code, t.county_code, 'volunteers' as measure, count(*)::double as value
-    from stg_volunteers v
-    join used u on u.source = 'volunteers' and u.source_period = v.period
-    join teams t on t.period = u.period and t.team_id = v.team_id
+    select v.period, t.street_code, t.county_code, 'volunteers' as measure, count(*)::double as value
+    from chosen_rows(stg_volunteers, 'volunteers') v
+    join teams t on t.period = v.period and t.team_id = v.team_id
     group by all
 ),
 
@@ -245,15 +237,15 @@ coverage as (
     select r.period, r.street_code, r.county_code, 'children_0_6_with_record' as measure, count(*)::double as value
     from register r
     where r.age_band in ('0-3', '3-6') and exists (
-        select 1 from stg_health_records h join used u on u.source = 'health_records' and u.source_period = h.period
-        where u.period = r.period and h.person_key = r.person_key)
+        select 1 from chosen_rows(stg_health_records, 'health_records') h
+        where h.period = r.period and h.person_key = r.person_key)
     group by all
     union all
     select r.period, r.street_code, r.county_code, 'children_insured', count(*)::double
     from register r
     where exists (
-        select 1 from stg_medical_insurance m join used u on u.source = 'medical_insurance' and u.source_period = m.period
-        where u.period = r.period and m.person_key = r.person_key and m.status = '正常参保')
+        select 1 from chosen_rows(stg_medical_insurance, 'medical_insurance') m
+        where m.period = r.period and m.person_key = r.person_key and m.status = '正常参保')
     group by all
 ),
 

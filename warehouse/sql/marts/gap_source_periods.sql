@@ -6,21 +6,13 @@ with reporting as (
     select period, period_end, has_register, has_key_children from report_periods
 ),
 
+-- The periods each source has landed, the source named by its landing (load_log).
 landed as (
-    select distinct 'population' as source, period, period_start, period_end from stg_population
-    union all select distinct 'childcare', period, period_start, period_end from stg_childcare
-    union all select distinct 'school_places', period, period_start, period_end from stg_school_places
-    union all select distinct 'students', period, period_start, period_end from stg_students
-    union all select distinct 'directors', period, period_start, period_end from stg_directors
-    union all select distinct 'children_homes', period, period_start, period_end from stg_children_homes
-    union all select distinct 'volunteer_teams', period, period_start, period_end from stg_volunteer_teams
-    union all select distinct 'volunteers', period, period_start, period_end from stg_volunteers
-    union all select distinct 'activities', period, period_start, period_end from stg_activities
-    union all select distinct 'health_records', period, period_start, period_end from stg_health_records
-    union all select distinct 'vaccinations', period, period_start, period_end from stg_vaccinations
-    union all select distinct 'medical_insurance', period, period_start, period_end from stg_medical_insurance
-    union all select distinct 'visits', period, period_start, period_end from stg_visits
-    union all select distinct 'regions', period, period_start, period_end from stg_regions
+    select distinct l.source, s.period, s.period_start, s.period_end
+    from query_table([stg_population, stg_childcare, stg_school_places, stg_students, stg_directors,
+                      stg_children_homes, stg_volunteer_teams, stg_volunteers, stg_activities, stg_health_records,
+                      stg_vaccinations, stg_medical_insurance, stg_visits, stg_regions], true) s
+    join load_log l using (load_id)
 ),
 
 chosen as (

@@ -1,15 +1,9 @@
 -- The map's finer picture: children on the register per period, community (a point at its centre),
 -- age band ('all' = 0-16) and category (流动儿童, 留守儿童, 困境儿童 = in difficulty). Only communities
 -- with a centre point; zeros are kept so a community with nobody registered still shows.
-with register as (
-    select period, community_code, age_band, category, coalesce(in_difficulty, false) as in_difficulty
-    from stg_civil_register
-    where community_code is not null and age_band is not null
-),
-
 -- Communities under today's codes (区划调整): one retired for one the table holds is counted there, and one
 -- whose street was merged into another stands under that street.
-communities as (
+with communities as (
     select r.region_code as community_code, r.region_name as community_name, m.street_code, s.region_name as street_name,
            m.county_code, c.region_name as county_name, r.lon, r.lat
     from regions r
@@ -19,17 +13,8 @@ communities as (
     where r.level = 'community' and r.lon is not null and r.lat is not null and m.current_code = r.region_code
 ),
 
-counted as (
-    select period, community_code, age_band, category, count(*) as children
-    from register group by all
-    union all
-    select period, community_code, age_band, '困境儿童', count(*) from register where in_difficulty group by all
-),
-
 with_all as (
-    select * from counted
-    union all
-    select period, community_code, 'all', category, sum(children) from counted group by all
+    select * from register_counts(stg_civil_register, community_code)
 ),
 
 grid as (
@@ -56,7 +41,7 @@ final as (
         coalesce(w.children, 0)::bigint as children
     from grid g
     left join with_all w
-        on w.period = g.period and w.community_code = g.community_code and w.age_band = g.age_band
+        on w.period = g.period and w.area_code = g.community_code and w.age_band = g.age_band
         and w.category = g.category
 )
 

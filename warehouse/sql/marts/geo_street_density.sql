@@ -6,13 +6,7 @@
 -- residents: resident population (stg_population) of the latest population year starting on or before
 -- the period's end (else the earliest); child_residents: residents of that age band (all = under 16).
 -- area_km2: the current boundary's area, else the region table's.
-with register as (
-    select period, street_code, age_band, category, coalesce(in_difficulty, false) as in_difficulty
-    from stg_civil_register
-    where street_code is not null and age_band is not null
-),
-
-periods as (
+with periods as (
     select period, period_end, previous_period from report_periods where has_register
 ),
 
@@ -32,17 +26,8 @@ categories as (
     select unnest(['流动儿童', '留守儿童', '困境儿童']) as category
 ),
 
-counted as (
-    select period, street_code, age_band, category, count(*) as children
-    from register group by all
-    union all
-    select period, street_code, age_band, '困境儿童', count(*) from register where in_difficulty group by all
-),
-
 with_all as (
-    select period, street_code, age_band, category, children from counted
-    union all
-    select period, street_code, 'all', category, sum(children) from counted group by all
+    select * from register_counts(stg_civil_register, street_code)
 ),
 
 population as (
@@ -96,10 +81,10 @@ final as (
         end as child_residents
     from grid g
     left join with_all w
-        on w.period = g.period and w.street_code = g.street_code and w.age_band = g.age_band
+        on w.period = g.period and w.area_code = g.street_code and w.age_band = g.age_band
         and w.category = g.category
     left join with_all prev
-        on prev.period = g.previous_period and prev.street_code = g.street_code and prev.age_band = g.age_band
+        on prev.period = g.previous_period and prev.area_code = g.street_code and prev.age_band = g.age_band
         and prev.category = g.category
     left join population pop on pop.period = g.period and pop.street_code = g.street_code
 )

@@ -16,17 +16,11 @@ covered as (
     select distinct period_end as value_date, region_code from stg_directors where role = '儿童主任'
 ),
 
-final as (
-    select
-        'director_coverage' as model,
-        c.county_code,
-        d.value_date,
-        count(distinct v.region_code)::bigint as numerator,
-        count(distinct c.region_code)::bigint as denominator
+counted as (
+    select d.value_date, c.county_code, c.region_code as unit, v.region_code is not null as met
     from source d
     cross join communities c
     left join covered v on v.value_date = d.value_date and v.region_code = c.region_code
-    group by all
 )
 
-select *, round(100.0 * numerator / nullif(denominator, 0), 2) as value from final
+select * from indicator_rates('director_coverage', counted)

@@ -24,18 +24,14 @@ prev as (
     from periods p join source s on s.period = p.previous_period
 ),
 
+-- period and previous_period name one pair of surveys in both: a child is matched within the pair.
 joined as (
     select
-        coalesce(c.period, b.period) as period,
-        coalesce(c.previous_period, b.previous_period) as previous_period,
-        coalesce(c.county_code, b.county_code) as county_code,
-        coalesce(c.street_code, b.street_code) as street_code,
-        b.risk_level as from_level,
-        c.risk_level as to_level,
-        sb.risk_rank as from_rank,
-        sc.risk_rank as to_rank
+        period, previous_period,
+        coalesce(c.county_code, b.county_code) as county_code, coalesce(c.street_code, b.street_code) as street_code,
+        b.risk_level as from_level, c.risk_level as to_level, sb.risk_rank as from_rank, sc.risk_rank as to_rank
     from cur c
-    full join prev b on b.period = c.period and b.person_key = c.person_key
+    full join prev b using (period, previous_period, person_key)
     left join schemes sb on sb.risk_level = b.risk_level
     left join schemes sc on sc.risk_level = c.risk_level
 ),

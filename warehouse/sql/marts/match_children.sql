@@ -9,40 +9,16 @@
 --   rehab        disabled children (残联) with no rehabilitation aid (残联)
 --   assistance   register children in difficulty (困境) with no social assistance (民政局)
 --   insurance    register children with no medical insurance in force (status ≠ 终止) (医保局)
-with register as (
-    select * from stg_civil_register
-    where period = (select max_by(period, period_end) from stg_civil_register)
-),
-
-students as (
-    select distinct person_key from stg_students
-    where period = (select max_by(period, period_end) from stg_students)
-),
-
-police as (
-    select * from stg_residence_permits
-    where period = (select max_by(period, period_end) from stg_residence_permits)
-),
-
-health as (
-    select distinct person_key from stg_health_records
-    where period = (select max_by(period, period_end) from stg_health_records)
-),
-
-disabled as (
-    select * from stg_disabled_children
-    where period = (select max_by(period, period_end) from stg_disabled_children)
-),
-
-assisted as (
-    select distinct person_key from stg_assistance
-    where period = (select max_by(period, period_end) from stg_assistance)
-),
+with register as (select * from latest_period(stg_civil_register)),
+students as (select distinct person_key from latest_period(stg_students)),
+police as (select * from latest_period(stg_residence_permits)),
+health as (select distinct person_key from latest_period(stg_health_records)),
+disabled as (select * from latest_period(stg_disabled_children)),
+assisted as (select distinct person_key from latest_period(stg_assistance)),
 
 insured as (
-    select distinct person_key from stg_medical_insurance
-    where period = (select max_by(period, period_end) from stg_medical_insurance)
-      and coalesce(status, '正常参保') <> '终止'
+    select distinct person_key from latest_period(stg_medical_insurance)
+    where coalesce(status, '正常参保') <> '终止'
 ),
 
 vacc_window as (

@@ -30,15 +30,7 @@ renamed as (
 
 final as (
     select
-        period,
-        period_end,
-        county_code,
-        street_code,
-        area_code,
-        team_id,
-        team_type,
-        activity_type,
-        status,
+        period, period_end, county_code, street_code, area_code, team_id, team_type, activity_type, status,
         count(*) as activities,
         coalesce(sum(participants), 0)::bigint as participants,
         coalesce(sum(person_times), 0)::bigint as person_times,

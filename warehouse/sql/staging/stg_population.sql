@@ -1,28 +1,9 @@
 -- 常住人口（分街道）（统计局）: resident population by street (denominators). Kind: snapshot, one year per period.
 -- One row per period and street of today's codes: streets merged since a year's figures were landed count as
 -- the street they form, their figures summed (区划调整: marts/region_current.sql).
-with source as (
-    select * from raw_population
-    where load_id in (select load_id from load_log where source = 'population' and is_current)
-),
-
-renamed as (
-    select
-        period,
-        period_start,
-        period_end,
-        coalesce(m.current_code, s.street_code) as street_code,
-        s.street_code as landed_code,
-        street_name,
-        residents,
-        residents_0_3,
-        residents_3_6,
-        residents_6_12,
-        residents_12_16,
-        coalesce(m.county_code, county_of(s.street_code)) as county_code,
-        load_id
-    from source s
-    left join region_current m on m.region_code = s.street_code
+with renamed as (
+    select *, today.code as today_code, today.county as county_code
+    from in_force_today('raw_population', street_code)
 ),
 
 final as (
@@ -30,9 +11,9 @@ final as (
         period,
         period_start,
         period_end,
-        street_code,
+        today_code as street_code,
         -- the file's own name of today's street where it lists it, else of one of the streets merged
-        arg_max(street_name, landed_code = street_code) as street_name,
+        arg_max(street_name, street_code = today_code) as street_name,
         sum(residents)::bigint as residents,
         sum(residents_0_3)::bigint as residents_0_3,
         sum(residents_3_6)::bigint as residents_3_6,
@@ -41,7 +22,7 @@ final as (
         county_code,
         max(load_id) as load_id
     from renamed
-    group by period, period_start, period_end, street_code, county_code
+    group by period, period_start, period_end, today_code, county_code
 )
 
 select * from final

@@ -1,30 +1,5 @@
 -- 流动人口居住登记（居住证）（公安局）: police residence registrations. Kind: snapshot, one half_year per period.
-with source as (
-    select * from raw_residence_permits
-    where load_id in (select load_id from load_log where source = 'residence_permits' and is_current)
-),
-
-renamed as (
-    select
-        period,
-        period_start,
-        period_end,
-        person_key,
-        sex,
-        birth_date,
-        coalesce(m.current_code, s.community_code) as community_code,
-        street_name,
-        community_name,
-        registered_date,
-        permit_expiry,
-        age_at(birth_date, period_end) as age_years,
-        age_band(age_at(birth_date, period_end)) as age_band,
-        coalesce(m.street_code, street_of(s.community_code)) as street_code,
-        coalesce(m.county_code, county_of(s.community_code)) as county_code,
-        load_id
-    from source s
-    -- an older period's codes count under today's (区划调整: marts/region_current.sql)
-    left join region_current m on m.region_code = s.community_code
-)
-
-select * from renamed
+select * exclude (today, load_id) replace (today.code as community_code),
+    age_at(birth_date, period_end) as age_years, age_band(age_years) as age_band,
+    today.street as street_code, today.county as county_code, load_id
+from in_force_today('raw_residence_permits', community_code)
