@@ -17,11 +17,14 @@ from __future__ import annotations
 import fcntl
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
+
+from etl.errors import UserError
 
 DATA_DIR_ENV = "TONGXIN_DATA_DIR"
 CONFIG_DIR_ENV = "TONGXIN_CONFIG_DIR"
@@ -40,6 +43,7 @@ def config_dir() -> Path:
 
 
 _SETTINGS: dict[tuple, dict] = {}
+T = TypeVar("T")
 
 
 def settings() -> dict:
@@ -48,27 +52,26 @@ def settings() -> dict:
     Parsed again whenever the file changes (path, size, mtime), not on every call: the query door asks for
     the small-number threshold on every query, and parsing YAML cost more than most queries.
     """
-    path = config_dir() / "settings.yaml"
+    return dict(read_when_changed(config_dir() / "settings.yaml", _SETTINGS,
+                                  lambda p: yaml.safe_load(p.read_text(encoding="utf-8")) or {}) or {})
+
+
+def read_when_changed(path: Path, cache: dict, parse: Callable[[Path], T]) -> T | None:
+    """parse(path), kept in `cache` (one entry) until the file changes (path, size, mtime); None without a file."""
     try:
         st = path.stat()
     except FileNotFoundError:
-        return {}
+        return None
     key = (str(path), st.st_size, st.st_mtime_ns)
-    if key not in _SETTINGS:
-        _SETTINGS.clear()
-        _SETTINGS[key] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return dict(_SETTINGS[key])
+    if key not in cache:
+        value = parse(path)
+        cache.clear()
+        cache[key] = value
+    return cache[key]
 
 
-class KeyMissing(Exception):
-    """No usable ID-hash key: a code, a Chinese message and an English one (as etl.errors.ExtractError)."""
-
-    def __init__(self, code: str, zh: str, en: str):
-        super().__init__(f"{code}: {en}")
-        self.code, self.zh, self.en = code, zh, en
-
-    def __str__(self) -> str:
-        return f"{self.zh} / {self.en} [{self.code}]"
+class KeyMissing(UserError):
+    """No usable ID-hash key."""
 
 
 def key_available(root: Path | str | None = None) -> bool:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 
-class ExtractError(Exception):
-    """A file-level problem: nothing from this file is written."""
+class UserError(Exception):
+    """A problem told to the user as it is: a code, a Chinese message and an English one."""
 
     def __init__(self, code: str, zh: str, en: str):
         super().__init__(f"{code}: {en}")
@@ -11,3 +11,7 @@ class ExtractError(Exception):
 
     def __str__(self) -> str:
         return f"{self.zh} / {self.en} [{self.code}]"
+
+
+class ExtractError(UserError):
+    """A file-level problem: nothing from this file is written."""
