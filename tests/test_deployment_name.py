@@ -153,19 +153,13 @@ def _deployment_app(tmp_path, monkeypatch, csv: str, scope: str) -> AppTest:
     return signed_in(AppTest.from_file(APP, default_timeout=60), "admin", (scope,))
 
 
-def test_a_county_deployments_pages_speak_of_streets(tmp_path, monkeypatch):
-    at = _deployment_app(tmp_path, monkeypatch, COUNTY_CSV, "990102").run()
+@pytest.mark.parametrize("csv, root, options, name", [
+    (COUNTY_CSV, "990102", ["某某县（全县）", "城关镇", "河西乡"], "某某县"),  # a county speaks of streets
+    (PROVINCE_CSV, "98", ["示范省（全省）", "甲市 · 东湖区", "乙市 · 东湖区"], "示范省"),  # a province of its cities
+], ids=["county", "province"])
+def test_a_deployments_pages_say_its_name_and_its_parts(tmp_path, monkeypatch, csv, root, options, name):
+    at = _deployment_app(tmp_path, monkeypatch, csv, root).run()
     assert not at.exception
-    region = at.selectbox(key="region")
-    assert region.options == ["某某县（全县）", "城关镇", "河西乡"]
+    assert at.selectbox(key="region").options == options
     body = " ".join(h.proto.body for h in at.get("html"))
-    assert 'class="ov-region">某某县</b>' in body and "全市" not in body
-
-
-def test_a_province_deployment_says_the_province_and_its_cities(tmp_path, monkeypatch):
-    at = _deployment_app(tmp_path, monkeypatch, PROVINCE_CSV, "98").run()
-    assert not at.exception
-    region = at.selectbox(key="region")
-    assert region.options == ["示范省（全省）", "甲市 · 东湖区", "乙市 · 东湖区"]
-    body = " ".join(h.proto.body for h in at.get("html"))
-    assert 'class="ov-region">示范省</b>' in body and "全市" not in body
+    assert f'class="ov-region">{name}</b>' in body and "全市" not in body

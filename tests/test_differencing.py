@@ -188,9 +188,35 @@ def _collect(con, code: str) -> tuple[Seen, list]:
     return seen, relations
 
 
-@pytest.fixture(scope="module", params=list(SCOPES))
-def collected(request, con):
-    return request.param, *_collect(con, SCOPES[request.param])
+def _collected(collect):
+    """A fixture: (who, seen, relations) of one collection, once per scope for the module."""
+    @pytest.fixture(scope="module", params=list(SCOPES))
+    def fixture(request, con):
+        return request.param, *collect(con, SCOPES[request.param])
+    return fixture
+
+
+def _assert_none_recovered(collected) -> None:
+    who, seen, relations = collected
+    leaks = _recovered(seen, relations)
+    assert not leaks, f"{who}: {len(leaks)} small cells recovered, e.g. {leaks[:5]}"
+
+
+def _assert_small_hidden(collected) -> None:
+    """Every figure above zero and below the threshold is hidden wherever it is shown."""
+    who, seen, _ = collected
+    shown = sorted(i for i, v in seen.truth.items() if 0 < v < T and seen.visible(i) is not None)
+    assert not shown, f"{who}: {len(shown)} figures below the threshold shown, e.g. {shown[:3]}"
+
+
+def _assert_marked_alike(collected) -> None:
+    """A figure carries the same mark (hidden or not, and how) in every view that shows it."""
+    who, seen, _ = collected
+    differ = [i for i, m in seen.marks.items() if len(m) > 1]
+    assert not differ, f"{who}: {len(differ)} figures marked differently by different views, e.g. {differ[:3]}"
+
+
+collected = _collected(_collect)
 
 
 def _recovered(seen: Seen, relations: list) -> list[str]:
@@ -215,9 +241,7 @@ def _recovered(seen: Seen, relations: list) -> list[str]:
 
 
 def test_no_small_cell_is_recovered_by_differencing(collected):
-    who, seen, relations = collected
-    leaks = _recovered(seen, relations)
-    assert not leaks, f"{who}: {len(leaks)} small cells recovered, e.g. {leaks[:5]}"
+    _assert_none_recovered(collected)
 
 
 def test_suppression_is_not_absurd(collected):
@@ -233,9 +257,7 @@ def test_suppression_is_not_absurd(collected):
 
 
 def test_a_cell_has_the_same_mark_on_every_page_and_filter(collected):
-    who, seen, _ = collected
-    differ = [i for i, m in seen.marks.items() if len(m) > 1]
-    assert not differ, f"{who}: {len(differ)} cells marked differently by different views, e.g. {differ[:3]}"
+    _assert_marked_alike(collected)
 
 
 # 目标进展 (targets): an indicator counted in people (unit 人/名) and the numerators and denominators of
@@ -318,25 +340,6 @@ def _collect_targets(con, code: str) -> tuple[Seen, list]:
     return seen, relations
 
 
-@pytest.fixture(scope="module", params=list(SCOPES))
-def collected_targets(request, con):
-    return request.param, *_collect_targets(con, SCOPES[request.param])
-
-
-def test_targets_reveal_no_small_number_by_differencing(collected_targets):
-    who, seen, relations = collected_targets
-    leaks = _recovered(seen, relations)
-    assert not leaks, f"{who}: {len(leaks)} small cells recovered, e.g. {leaks[:5]}"
-
-
-def test_targets_mark_a_figure_alike_in_every_view(collected_targets):
-    who, seen, _ = collected_targets
-    small = [i for i, v in seen.truth.items() if 0 < v < T]
-    assert set(small) <= {i for i in seen.truth if seen.visible(i) is None}, "every figure below the threshold is hidden"
-    differ = [i for i, m in seen.marks.items() if len(m) > 1]
-    assert not differ, f"{who}: {len(differ)} figures marked differently by different views, e.g. {differ[:3]}"
-
-
 # 服务缺口 (gaps): demand and supply figures in people, per period × figure × area, as the ranking (every
 # gap), the full table, the figures table and the 主城区/县域 comparison show them, city-wide (counties)
 # and for each county (its streets). A county is the sum of its streets; a group the sum of its counties.
@@ -397,19 +400,23 @@ def _collect_gaps(con, code: str) -> tuple[Seen, list]:
     return seen, relations
 
 
-@pytest.fixture(scope="module", params=list(SCOPES))
-def collected_gaps(request, con):
-    return request.param, *_collect_gaps(con, SCOPES[request.param])
+# Targets and gaps, each collected once per scope, under the same rules as the cells above.
+collected_targets = _collected(_collect_targets)
+collected_gaps = _collected(_collect_gaps)
+
+
+def test_targets_reveal_no_small_number_by_differencing(collected_targets):
+    _assert_none_recovered(collected_targets)
+
+
+def test_targets_mark_a_figure_alike_in_every_view(collected_targets):
+    _assert_small_hidden(collected_targets)
+    _assert_marked_alike(collected_targets)
 
 
 def test_gaps_reveal_no_small_number_by_differencing(collected_gaps):
-    who, seen, relations = collected_gaps
-    leaks = _recovered(seen, relations)
-    assert not leaks, f"{who}: {len(leaks)} small cells recovered, e.g. {leaks[:5]}"
+    _assert_none_recovered(collected_gaps)
 
 
 def test_gaps_hide_every_small_figure_in_people(collected_gaps):
-    who, seen, _ = collected_gaps
-    small = [i for i, v in seen.truth.items() if 0 < v < T]
-    shown = sorted(i for i in small if seen.visible(i) is not None)
-    assert not shown, f"{who}: {len(shown)} figures below the threshold shown, e.g. {shown[:3]}"
+    _assert_small_hidden(collected_gaps)

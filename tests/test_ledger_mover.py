@@ -15,28 +15,25 @@ KC_HEADER = "身份证号,姓名,社区代码,重点对象类型,风险等级,�
 VISIT_HEADER = "身份证号,走访日期,走访方式,走访人编号,社区代码"
 
 
-def _csv(path: Path, header: str, rows: list[str]) -> Path:
-    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    return path
+HEADERS = {"key_children": KC_HEADER, "visits": VISIT_HEADER}
+
+
+def _land(root: Path, folder: Path, source: str, period: str, rows: list[str]) -> None:
+    """One extract of `rows` under its header, landed as its department sends it (UTF-8 CSV)."""
+    path = folder / f"{source}_{period}.csv"
+    path.write_text("\n".join([HEADERS[source], *rows]) + "\n", encoding="utf-8")
+    land(source, path, period, root=root)
 
 
 def test_mover_is_one_child_in_the_new_street_with_history(root, tmp_path):
     mover, stayer = make_id("20150304", 1), make_id("20120506", 2, male=False)
-    land("key_children", _csv(tmp_path / "kc1.csv", KC_HEADER, [
-        f"{mover},张小明,990101001001,留守儿童,黄色,ZR001,2025-03-10",
-        f"{stayer},李小红,990101001002,困境儿童,红色,ZR001,2025-03-11",
-    ]), "2025H1", root=root)
-    land("key_children", _csv(tmp_path / "kc2.csv", KC_HEADER, [
-        f"{mover},张小明,990101002001,留守儿童,橙色,ZR002,2025-09-10",
-        f"{stayer},李小红,990101001002,困境儿童,红色,ZR001,2025-09-11",
-    ]), "2025H2", root=root)
-    land("visits", _csv(tmp_path / "v1.csv", VISIT_HEADER, [
-        f"{mover},2025-08-05,入户走访,ZR001,990101001001",
-        f"{stayer},2025-08-06,电话联系,ZR001,990101001002",
-    ]), "2025-08", root=root)
-    land("visits", _csv(tmp_path / "v2.csv", VISIT_HEADER, [
-        f"{mover},2026-10-20,电话联系,ZR002,990101002001",
-    ]), "2026-10", root=root)
+    _land(root, tmp_path, "key_children", "2025H1", [f"{mover},张小明,990101001001,留守儿童,黄色,ZR001,2025-03-10",
+                                                     f"{stayer},李小红,990101001002,困境儿童,红色,ZR001,2025-03-11"])
+    _land(root, tmp_path, "key_children", "2025H2", [f"{mover},张小明,990101002001,留守儿童,橙色,ZR002,2025-09-10",
+                                                     f"{stayer},李小红,990101001002,困境儿童,红色,ZR001,2025-09-11"])
+    _land(root, tmp_path, "visits", "2025-08", [f"{mover},2025-08-05,入户走访,ZR001,990101001001",
+                                                f"{stayer},2025-08-06,电话联系,ZR001,990101001002"])
+    _land(root, tmp_path, "visits", "2026-10", [f"{mover},2026-10-20,电话联系,ZR002,990101002001"])
     con = q.connect(build(root))
     try:
         rows = con.execute("""select street_code, previous_street_code, streets_seen, visits, home_visits,

@@ -255,12 +255,18 @@ def test_other_extracts_come_by_the_pages_they_feed(snapshot_path):
     assert counties["has_rows"].all()
 
 
-def test_the_upload_page_opens_on_the_source_in_its_link(data_dir, monkeypatch):
+def _upload_page_linked_to(source: str, data_dir, monkeypatch, *user) -> AppTest:
+    """数据上传 opened from a link naming an extract (?source=…), as the signed-in user."""
     monkeypatch.setenv("TONGXIN_DATA_DIR", str(data_dir))
-    at = signed_in(AppTest.from_file(APP, default_timeout=120), "data_officer", ("990100",), "data").run()
-    at.query_params["source"] = "visits"
+    at = signed_in(AppTest.from_file(APP, default_timeout=120), *user).run()
+    at.query_params["source"] = source
     at.switch_page("views/upload.py").run()
     assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_upload_page_opens_on_the_source_in_its_link(data_dir, monkeypatch):
+    at = _upload_page_linked_to("visits", data_dir, monkeypatch, "data_officer", ("990100",), "data")
     box = at.selectbox(key="up_source")
     assert box.value == "visits" and box.format_func(box.value) == "走访记录"
     box.set_value("activities").run()  # the user may still choose another
@@ -268,10 +274,6 @@ def test_the_upload_page_opens_on_the_source_in_its_link(data_dir, monkeypatch):
 
 
 def test_a_link_to_an_extract_the_user_does_not_land_says_who_does(data_dir, monkeypatch):
-    monkeypatch.setenv("TONGXIN_DATA_DIR", str(data_dir))
-    at = signed_in(AppTest.from_file(APP, default_timeout=120), "wf_staff", ("990100",), "fulian").run()
-    at.query_params["source"] = "visits"
-    at.switch_page("views/upload.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = _upload_page_linked_to("visits", data_dir, monkeypatch, "wf_staff", ("990100",), "fulian")
     assert at.selectbox(key="up_source").value != "visits"  # 妇联 staff land their own three extracts
     assert any("走访记录" in c.value and "数据专员" in c.value for c in at.caption)

@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 import xlsxwriter
 import yaml
+from xlsxwriter.utility import xl_col_to_name as _col  # column letters: not etl.read's own code
 
 from tests.files import make_id, wrong_check
 
@@ -285,25 +286,27 @@ def w_formula_nocache_ignored(n):
     _formula_book(n, cached=False, column="序号")
 
 
+def _sheet(wb, name: str, fill, *, hide: bool = False, active: bool = False) -> None:
+    ws = wb.add_worksheet(name)
+    fill(ws)
+    if hide:
+        ws.hide()
+    if active:
+        ws.activate()
+
+
 def w_hidden_first(n):
     wb = workbook(n)
-    old = wb.add_worksheet("旧数据")
-    write_table(old, HEADER, [["1", D, "测试丁", "女", "2016-07-08", "990101001001", "留守儿童"]])
-    old.hide()
-    ws = wb.add_worksheet("台账")
-    write_table(ws, HEADER, good_rows())
-    ws.activate()
+    old = [["1", D, "测试丁", "女", "2016-07-08", "990101001001", "留守儿童"]]
+    _sheet(wb, "旧数据", lambda ws: write_table(ws, HEADER, old), hide=True)
+    _sheet(wb, "台账", lambda ws: write_table(ws, HEADER, good_rows()), active=True)
     wb.close()
 
 
 def w_hidden_only(n):
     wb = workbook(n)
-    ws = wb.add_worksheet("说明")
-    ws.write_string(0, 0, "本表数据见附表（测试）")
-    ws.activate()
-    data = wb.add_worksheet("数据")
-    write_table(data, HEADER, good_rows())
-    data.hide()
+    _sheet(wb, "说明", lambda ws: ws.write_string(0, 0, "本表数据见附表（测试）"), active=True)
+    _sheet(wb, "数据", lambda ws: write_table(ws, HEADER, good_rows()), hide=True)
     wb.close()
 
 
@@ -517,15 +520,6 @@ def _xlsx_parts(sheet_xml: str) -> dict[str, str]:
         'Target="worksheets/sheet1.xml"/></Relationships>',
         "xl/worksheets/sheet1.xml": sheet_xml,
     }
-
-
-def _col(j: int) -> str:
-    out = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 def _sheet_xml(rows: list[list[str]], extra_cells: str = "", tail_rows: str = "") -> str:
