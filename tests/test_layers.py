@@ -5,8 +5,7 @@ every import counts, at module level or inside a function: an import moved into 
 circle is still a circle. `settings.py` at the repository root sits below them all and imports none.
 
 A private name (`_x`) may not be imported, nor read as `module._x`, from another top-level package.
-Within one package it may: the warehouse.queries submodules share the package's `_df` and
-`_scope_predicate` until the query catalogue gives them one door.
+Within one package it may.
 """
 from __future__ import annotations
 

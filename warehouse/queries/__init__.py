@@ -107,28 +107,6 @@ class Scope:
         return Scope(_minimal(out), self.exact and other.exact)
 
 
-# `_scope_predicate` and `_df` build and run SQL from Python, as queries did before the catalogue; they go when the
-# last module of warehouse/queries has moved its SQL into warehouse/sql/queries/.
-def _scope_predicate(scope: Scope, column: str, *, ancestors: bool = False) -> tuple[str, list[str]]:
-    """SQL predicate (and its parameters) limiting `column` (a trusted column name) to `scope`.
-
-    With `ancestors=True`, rows whose code is a prefix of a scope prefix also match: a street-level
-    user sees their county in a region list, though not its figures.
-    """
-    if not scope.prefixes:
-        return "false", []
-    if scope.is_everything:
-        return "true", []
-    parts, params = [], []
-    for p in scope.prefixes:
-        parts.append(f"starts_with({column}, ?)")
-        params.append(p)
-        if ancestors:
-            parts.append(f"starts_with(?, {column})")
-            params.append(p)
-    return "(" + " or ".join(parts) + ")", params
-
-
 # --------------------------------------------------------------------------------------------
 # Snapshot and connection
 
@@ -164,16 +142,6 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
         read_only=True,
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False, "memory_limit": limit},
     )
-
-
-# Goes with `_scope_predicate` (above), when no module builds SQL in Python any more.
-def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
-    """Run one query on a fresh cursor (thread safety) and return a DataFrame."""
-    cur = con.cursor()
-    try:
-        return cur.execute(sql, params or []).df()
-    finally:
-        cur.close()
 
 
 # --------------------------------------------------------------------------------------------
