@@ -4,7 +4,7 @@ import streamlit as st
 
 from auth import keys
 from settings import key_available
-from ui import auth, data, widgets
+from ui import auth, data, links, widgets
 from warehouse.queries import SnapshotNotFound
 
 # No page_icon and no st.Page icons: Streamlit turns them into a favicon fetched from a font CDN,
@@ -27,4 +27,5 @@ page = auth.navigation()  # only the role's pages; any other URL is an audited r
 st.sidebar.markdown("### 童心 · 流动儿童关爱服务")
 auth.sidebar_user()
 widgets.snapshot_caption(warehouse.info)
+links.copy_link()  # the page's filters redraw it as they write themselves into the URL
 page.run()

@@ -46,18 +46,20 @@ class Role:
     key: str
     label: str
     pages: tuple[str, ...]
+    home: str  # the page "/" opens for this role: where its daily work is
     case_access: bool = False
 
 
 ROLES: dict[str, Role] = {r.key: r for r in (
-    Role("leader", "领导", ("overview", "targets", "map", "gaps", "volunteers")),
-    Role("planner", "规划人员", ("overview", "targets", "map", "gaps")),
+    Role("leader", "领导", ("overview", "targets", "map", "gaps", "volunteers"), "overview"),
+    Role("planner", "规划人员", ("overview", "targets", "map", "gaps"), "overview"),
     Role("county_officer", "区县工作人员", ("overview", "targets", "map", "gaps", "volunteers", "upload",
-                                            "data_quality")),
-    Role("wf_staff", "妇联工作人员", ("volunteers", "upload", "map")),
-    Role("data_officer", "数据专员", ("data_quality", "upload", "matching", "targets", "setup")),
-    Role("case_worker", "个案工作者", ("key_children", "matching", "volunteers", "map"), case_access=True),
-    Role("admin", "系统管理员", tuple(PAGES), case_access=True),
+                                            "data_quality"), "overview"),
+    Role("wf_staff", "妇联工作人员", ("volunteers", "upload", "map"), "volunteers"),
+    Role("data_officer", "数据专员", ("data_quality", "upload", "matching", "targets", "setup"), "data_quality"),
+    Role("case_worker", "个案工作者", ("key_children", "matching", "volunteers", "map"), "key_children",
+         case_access=True),
+    Role("admin", "系统管理员", tuple(PAGES), "overview", case_access=True),
 )}
 
 
@@ -66,6 +68,12 @@ def role(key: str) -> Role:
         return ROLES[key]
     except KeyError:
         raise ValueError(f"未知角色 unknown role {key!r}（可选 choose from: {', '.join(ROLES)}）") from None
+
+
+def home(key: str) -> str | None:
+    """The url_path "/" opens for the role (None: an unknown role, which may open nothing)."""
+    r = ROLES.get(key)
+    return r.home if r else None
 
 
 def pages_for(key: str) -> tuple[str, ...]:

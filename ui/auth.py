@@ -19,7 +19,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from auth import audit, sessions, users, web
-from auth.roles import PAGES, ROLES, pages_for
+from auth.roles import PAGES, ROLES, home, pages_for
 from ui.format import md_escape
 from warehouse import queries as q
 
@@ -218,8 +218,7 @@ def gate(is_demo: bool) -> dict:
     # Every known URL shows the sign-in form; after signing in, the same URL opens its page (if granted).
     form = (lambda: None) if _from_sso() else (lambda: _login_form(is_demo))
     login = st.Page(form, title="登录", url_path="login", default=True)
-    hidden = [st.Page(_stub(form, p), title="登录", url_path=p, visibility="hidden")
-              for p in PAGES if p != "overview"]
+    hidden = [st.Page(_stub(form, p), title="登录", url_path=p, visibility="hidden") for p in PAGES]
     st.navigation([login, *hidden], position="hidden").run()
     st.stop()
 
@@ -245,19 +244,34 @@ def _refused(path: str) -> Callable[[], None]:
 
 
 def navigation() -> st.navigation:
-    """st.navigation with the role's pages; every other page is a hidden, audited refusal."""
+    """st.navigation with the role's pages, each at its own path (a link to /volunteers works for a user whose
+    home it is); "/" is a hidden landing that opens the role's home page with the link's query; every other
+    page is a hidden, audited refusal."""
     user = current_user()
     granted = pages_for(user["role"])
     sections: dict[str, list] = {}
-    for i, path in enumerate(granted):
+    pages = {}
+    for path in granted:
         section, title, file = PAGES[path]
-        kwargs = {"default": True} if i == 0 else {"url_path": path}
-        sections.setdefault(section, []).append(st.Page(file, title=title, **kwargs))
-    refused = [st.Page(_refused(p), title="无权访问", url_path=p, visibility="hidden")
+        pages[path] = st.Page(file, title=title, url_path=path)
+        sections.setdefault(section, []).append(pages[path])
+    target = pages.get(home(user["role"]) or "") or next(iter(pages.values()), None)
+    hidden = [st.Page(_landing(target), title="童心", url_path="home", default=True, visibility="hidden")]
+    hidden += [st.Page(_refused(p), title="无权访问", url_path=p, visibility="hidden")
                for p in PAGES if p not in granted]
-    if refused:
-        sections.setdefault("", []).extend(refused)
+    sections.setdefault("", []).extend(hidden)
     return st.navigation(sections)
+
+
+def _landing(target) -> Callable[[], None]:
+    def page() -> None:
+        if target is None:  # a role without pages
+            st.info("您的角色尚无可访问的页面，请联系系统管理员。Your role has no pages; ask the administrator.")
+            return
+        st.switch_page(target, query_params=st.query_params.to_dict())
+
+    page.__name__ = page.__qualname__ = "landing"
+    return page
 
 
 def sign_out() -> None:

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import format as fmt
+from ui import links
 from warehouse import queries as q
 
 DEMO_MARK = "示例数据 · 虚构城市，仅供演示"
@@ -40,11 +41,18 @@ def no_snapshot(error: Exception) -> None:
 
 
 def period_selector(periods: pd.DataFrame, *, key: str = "period") -> str | None:
-    """Select box of register periods (newest first); returns the period code."""
+    """Select box of register periods (newest first); returns the period code. Kept in the URL as ?period=
+    (always written, so a link keeps its period when a newer one is published)."""
     options = periods["period"].tolist()
     if not options:
         return None
-    return st.selectbox("统计期", options, index=0, format_func=fmt.period_label, placeholder="选择统计期", key=key)
+    refused = links.seed(key, "period", options)
+    period = st.selectbox("统计期", options, index=0, format_func=fmt.period_label, placeholder="选择统计期",
+                          key=key)
+    if refused is not None:
+        st.caption("链接中的统计期没有数据，已显示最新一期。")
+    links.keep("period", period)
+    return period
 
 
 def scope_covers(scope: q.Scope, code: str | None) -> bool:
@@ -69,10 +77,27 @@ def area_names(counties: pd.DataFrame) -> dict[str, str]:
     return names
 
 
-def area_level(deployment: q.Deployment, area: str | None) -> tuple[str, str]:
-    """The level a page breaks its figures down by, and its heading: streets within a selected county or in
-    a county deployment ("street", "各街道（乡镇）"), else counties ("county", "各区县")."""
+def one_county(scope: q.Scope) -> bool:
+    """Whether the scope lies inside a single county (a county officer's, a street's): its figures break down
+    by street, not by its one county."""
+    if scope.is_empty or scope.is_everything:
+        return False
+    return all(len(p) >= 6 for p in scope.prefixes) and len({p[:6] for p in scope.prefixes}) == 1
+
+
+def _user_scope() -> q.Scope:
+    from ui import data
+
+    return data.user_scope()
+
+
+def area_level(deployment: q.Deployment, area: str | None, scope: q.Scope | None = None) -> tuple[str, str]:
+    """The level a page breaks its figures down by, and its heading: streets within a selected county, in a
+    county deployment, or for a user whose scope (default: the signed-in user's) is inside one county
+    ("street", "各街道（乡镇）"), else counties ("county", "各区县")."""
     if area is not None or deployment.level in ("county", "street"):
+        return "street", "各街道（乡镇）"
+    if one_county(_user_scope() if scope is None else scope):
         return "street", "各街道（乡镇）"
     return "county", "各区县"
 
@@ -82,25 +107,56 @@ def drill_caption(deployment: q.Deployment, scope: q.Scope, area: str | None) ->
     if deployment.level in ("county", "street"):
         return "选择街道（乡镇）只看该街道（乡镇）。" if area is None else \
             f"只显示所选街道（乡镇）；选择“{whole_label(deployment, scope)}”返回全部街道（乡镇）。"
+    if one_county(scope):
+        return "按街道（乡镇）显示本区县。"
     if area is None:
         return "选择区县可下钻到街道（乡镇）。"
     return f"已下钻到所选区县的街道（乡镇）；选择“{whole_label(deployment, scope)}”返回区县。"
 
 
+def whole_code(deployment: q.Deployment, scope: q.Scope) -> str | None:
+    """The code a link carries for "all of my scope": the deployment's root for a user who sees all of it,
+    else the user's one region (None when neither names it by one code)."""
+    if deployment.code and scope_covers(scope, deployment.code):
+        return deployment.code
+    if len(scope.prefixes) == 1 and scope.prefixes[0]:
+        # written as the region table writes its codes (12 digits, 330102000000), as the selector's options are
+        width = len(deployment.code) if deployment.code else 12
+        return scope.prefixes[0].ljust(width, "0")
+    return None
+
+
 def region_selector(counties: pd.DataFrame, *, key: str = "region", everything: str | None = None) -> str | None:
     """Select box: the whole deployment or one area (a county; a street in a county deployment); returns its
-    code or None (all of the user's scope). `everything` overrides the whole option's label (see whole_label)."""
+    code or None (all of the user's scope). `everything` overrides the whole option's label (see whole_label).
+
+    Kept in the URL as ?region=: the area's code, or the code of the whole the sender saw, so that a recipient
+    whose scope is another (a county user opening a city link) is told the page shows their own area."""
+    from ui import data
+
     names = area_names(counties)
     options: list[str | None] = [None, *names]
+    scope = data.user_scope()
+    deployment = data.warehouse().deployment(scope)
     if everything is None:
-        from ui import data
-
-        scope = data.user_scope()
-        everything = whole_label(data.warehouse().deployment(scope), scope)
-    return st.selectbox(
+        everything = whole_label(deployment, scope)
+    whole = whole_code(deployment, scope)
+    refused = links.seed(key, "region", list(names))
+    if refused == whole:
+        refused = None
+    area = st.selectbox(
         "区域", options, index=0, format_func=lambda c: everything if c is None else names[c], placeholder="选择区域",
         key=key,
     )
+    if refused is not None:
+        st.session_state[f"{key}__refused"] = True
+    if area is not None:
+        st.session_state.pop(f"{key}__refused", None)
+    if st.session_state.get(f"{key}__refused"):
+        st.info("链接所指区域不在您的查看范围内，已显示您本辖区的数据。/ The linked area is outside your scope; "
+                "showing your own area.", icon=":material/info:")
+    links.keep("region", area or whole)
+    return area
 
 
 def list_cut_note(rows: pd.DataFrame) -> None:

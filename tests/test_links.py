@@ -1,0 +1,130 @@
+"""Links that keep the view (AppTest): each role lands on its own page, every page is at its own path,
+filters come back from the URL's codes, a region outside the recipient's scope is refused with a note, a
+county officer's pages break down by street, and the sidebar shows the full link."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from auth.roles import PAGES, ROLES
+from settings import DATA_DIR_ENV
+from tests.files import signed_in
+from ui.widgets import one_county, whole_code
+from warehouse import queries as q
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+NOTE = "链接所指区域不在您的查看范围内"
+
+
+@pytest.fixture
+def env(data_dir, monkeypatch):
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def areas(con):
+    """The fixture's root (a city) and its counties."""
+    regions = con.sql("select region_code, level from regions order by region_code").df()
+    counties = regions.loc[regions["level"] == "county", "region_code"].tolist()
+
+    root = q.deployment(con, q.Scope.everything())
+    return {"root": root.code, "counties": counties}
+
+
+def _app(role: str, scope=("99",), query: dict | None = None, page: str | None = None) -> AppTest:
+    at = signed_in(AppTest.from_file(APP, default_timeout=120), role, scope)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    if page:
+        at.switch_page(PAGES[page][2])
+    return at.run()
+
+
+def _titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def _infos(at: AppTest) -> str:
+    return " ".join(i.value for i in at.info)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_home_is_a_page_the_role_may_open(role):
+    assert ROLES[role].home in ROLES[role].pages
+
+
+@pytest.mark.parametrize("role, title", [("wf_staff", "志愿服务"), ("case_worker", "重点儿童"),
+                                         ("data_officer", "数据质量"), ("leader", "总览"), ("planner", "总览"),
+                                         ("county_officer", "总览")])
+def test_each_role_lands_on_its_own_page(env, areas, role, title):
+    scope = (areas["counties"][0],) if role == "county_officer" else ("99",)
+    at = _app(role, scope)
+    assert not at.exception
+    assert _titles(at) == [title]
+
+
+def test_landing_keeps_the_query(env, areas):
+    at = _app("leader", query={"region": areas["counties"][1]})
+    assert _titles(at) == ["总览"]
+    assert at.selectbox(key="region").value == areas["counties"][1]
+
+
+def test_gaps_filters_come_back_from_the_url(env, areas, con):
+    periods = q.periods(con)["period"].tolist()
+    older = periods[-1]
+    at = _app("leader", query={"period": older, "region": areas["counties"][1], "gap": "index"}, page="gaps")
+    assert not at.exception
+    assert at.selectbox(key="gap_period").value == older
+    assert at.selectbox(key="gap_county").value == areas["counties"][1]
+    assert at.query_params["region"] == areas["counties"][1]
+    assert at.query_params["period"] == older
+
+
+def test_unknown_parameters_are_ignored(env, areas):
+    at = _app("leader", query={"period": "1999-13", "region": "not-a-code", "gap": "no-such-gap"}, page="gaps")
+    assert not at.exception
+    assert at.selectbox(key="gap_county").value is None
+    assert at.query_params["region"] == areas["root"]
+
+
+def test_a_county_user_opening_another_region_sees_their_own_with_a_note(env, areas):
+    own, other = areas["counties"][0], areas["counties"][1]
+    for linked in (other, areas["root"]):
+        at = _app("county_officer", (own,), query={"region": linked}, page="gaps")
+        assert not at.exception
+        assert NOTE in _infos(at)
+        assert at.selectbox(key="gap_county").value is None
+        assert at.query_params["region"] == own
+
+
+def test_the_senders_own_whole_is_no_refusal(env, areas):
+    at = _app("leader", query={"region": areas["root"]}, page="gaps")
+    assert NOTE not in _infos(at)
+    at = _app("county_officer", (areas["counties"][0],), query={"region": areas["counties"][0]}, page="gaps")
+    assert NOTE not in _infos(at)
+
+
+def test_a_county_officer_sees_streets(env, areas):
+    at = _app("county_officer", (areas["counties"][0],), page="gaps")
+    assert not at.exception
+    assert any("各街道（乡镇）" in s.value for s in at.subheader)
+    assert one_county(q.Scope.of(areas["counties"][0]))
+    assert not one_county(q.Scope.of(*areas["counties"][:2]))
+    assert not one_county(q.Scope.everything())
+
+
+def test_whole_code_names_the_senders_whole(con, areas):
+    assert whole_code(q.deployment(con, q.Scope.everything()), q.Scope.everything()) == areas["root"]
+    county = q.Scope.of(areas["counties"][0])
+    assert whole_code(q.deployment(con, county), county) == areas["counties"][0]
+
+
+def test_copy_link_shows_the_page_and_its_filters(env, areas):
+    at = _app("leader", query={"region": areas["counties"][1]}, page="gaps")
+    link = [c.value for c in at.sidebar.code]
+    assert len(link) == 1
+    assert f"region={areas['counties'][1]}" in link[0] and "period=" in link[0]
