@@ -128,3 +128,46 @@ def test_copy_link_shows_the_page_and_its_filters(env, areas):
     link = [c.value for c in at.sidebar.code]
     assert len(link) == 1
     assert f"region={areas['counties'][1]}" in link[0] and "period=" in link[0]
+
+
+BOUND_APP = '''
+import sys
+sys.path.insert(0, {root!r})
+import streamlit as st
+from ui import links
+m = links.bound(st.segmented_control, "m", ["a", "b", "c"], default="a", required=True, key="m", param="metric")
+s = links.bound(st.selectbox, "s", ["i", "j"], format_func=str.upper, key="s", param="sel")
+r = links.bound(st.radio, "r", ["p", "q"], key="r", param="sort")
+t = links.bound_toggle("t", key="t", param="change")
+st.write(f"{{m}}|{{s}}|{{r}}|{{t}}")
+'''
+
+
+@pytest.fixture
+def bound_app(tmp_path) -> str:
+    path = tmp_path / "bound_app.py"
+    path.write_text(BOUND_APP.format(root=str(Path(APP).parent)), encoding="utf-8")
+    return str(path)
+
+
+def test_bound_widgets_come_back_from_the_url_and_write_into_it(bound_app):
+    at = AppTest.from_file(bound_app)
+    for k, v in {"metric": "b", "sel": "j", "sort": "q", "change": "1"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception and not at.warning
+    assert at.markdown[0].value == "b|j|q|True"
+    at.segmented_control(key="m").set_value("a").run()
+    at.selectbox(key="s").set_value("i").run()
+    assert at.markdown[0].value == "a|i|q|True"
+    assert dict(at.query_params) == {"sort": "q", "change": "1"}  # defaults leave the URL
+
+
+def test_bound_widgets_ignore_values_they_do_not_offer(bound_app):
+    at = AppTest.from_file(bound_app)
+    for k, v in {"metric": "zzz", "sel": "", "sort": "../", "change": "yes"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception
+    assert at.markdown[0].value == "a|i|p|False"
+    assert not dict(at.query_params)

@@ -52,13 +52,13 @@ def keep(param: str, value: Any, default: Any = _NOT_SET) -> None:
     show()
 
 
-def bound(widget: Callable, label: str, options: Iterable, *, key: str, param: str, default: Any = _NOT_SET,
-          **kwargs) -> Any:
+def bound(widget: Callable, label: str, options: Iterable, *, key: str, param: str, **kwargs) -> Any:
     """`widget(label, options, key=key, **kwargs)` (st.selectbox, st.radio, st.segmented_control) whose value is
     kept in the URL as `param`. Options are codes (strings); `format_func` shows them. Values equal to `default`
     (the first option for a select box or radio, the widget's `default` for a segmented control) are left out
     of the URL. An option the widget does not offer is ignored."""
     options = list(options)
+    default = kwargs.get("default", options[kwargs.get("index", 0)] if options else None)
     if seed(key, param, [str(o) for o in options]) is None and key in st.session_state:
         state = st.session_state[key]
         # the URL gives strings; the widget wants its own option (equal once compared as text)
@@ -68,8 +68,6 @@ def bound(widget: Callable, label: str, options: Iterable, *, key: str, param: s
     if _seeded(key):
         kwargs = {k: v for k, v in kwargs.items() if k not in _DEFAULTS}
     value = widget(label, options, key=key, **kwargs)
-    if default is _NOT_SET:
-        default = kwargs.get("default", options[kwargs.get("index", 0)] if options else None)
     keep(param, value, default)
     return value
 
