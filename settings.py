@@ -24,8 +24,6 @@ from typing import TypeVar
 
 import yaml
 
-from etl.errors import UserError
-
 DATA_DIR_ENV = "TONGXIN_DATA_DIR"
 CONFIG_DIR_ENV = "TONGXIN_CONFIG_DIR"
 SECRET_ENV = "TONGXIN_SECRET"
@@ -68,6 +66,18 @@ def read_when_changed(path: Path, cache: dict, parse: Callable[[Path], T]) -> T 
         cache.clear()
         cache[key] = value
     return cache[key]
+
+
+class UserError(Exception):
+    """A problem told to the user as it is: a code, a Chinese message and an English one, never a traceback.
+    It lives here, at the bottom, because settings raises one (KeyMissing) and imports nothing of the project."""
+
+    def __init__(self, code: str, zh: str, en: str):
+        super().__init__(f"{code}: {en}")
+        self.code, self.zh, self.en = code, zh, en
+
+    def __str__(self) -> str:
+        return f"{self.zh} / {self.en} [{self.code}]"
 
 
 class KeyMissing(UserError):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from etl.errors import ExtractError, UserError
-from settings import CONFIG_DIR_ENV, KeyMissing, read_when_changed, settings
+from etl.errors import ExtractError
+from settings import CONFIG_DIR_ENV, KeyMissing, UserError, read_when_changed, settings
 
 
 def test_a_file_is_parsed_again_only_when_it_changes(tmp_path):
