@@ -16,7 +16,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from settings import REPO_DIR, config_dir
+from settings import REPO_DIR, config_dir, read_when_changed
 
 COLUMNS = ("metric_id", "name_zh", "definition_zh", "numerator", "denominator", "unit", "source",
            "period_rule", "higher_is_better", "kind")
@@ -59,26 +59,21 @@ def _bool(v: str) -> bool | None:
 
 def catalogue() -> dict[str, Metric]:
     """Every entry by metric_id, as the file is now on disk."""
-    p = path()
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        return {}
-    key = (str(p), st.st_size, st.st_mtime_ns)
-    if key not in _CACHE:
-        with p.open(encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.DictReader(f))
-        out = {}
-        for r in rows:
-            vals = {c: (r.get(c) or "").strip() for c in COLUMNS}
-            if not vals["metric_id"]:
-                continue
-            vals["higher_is_better"] = _bool(vals["higher_is_better"])
-            vals["kind"] = vals["kind"] or "computed"
-            out[vals["metric_id"]] = Metric(**vals)
-        _CACHE.clear()
-        _CACHE[key] = out
-    return _CACHE[key]
+    return read_when_changed(path(), _CACHE, _parse) or {}
+
+
+def _parse(p: Path) -> dict[str, Metric]:
+    with p.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    out = {}
+    for r in rows:
+        vals = {c: (r.get(c) or "").strip() for c in COLUMNS}
+        if not vals["metric_id"]:
+            continue
+        vals["higher_is_better"] = _bool(vals["higher_is_better"])
+        vals["kind"] = vals["kind"] or "computed"
+        out[vals["metric_id"]] = Metric(**vals)
+    return out
 
 
 def get(metric_id: str) -> Metric:
