@@ -115,25 +115,33 @@ def markdown(res: dict) -> str:
                 f"{_n(c.get('page_views'))} page views, p50 {_n(c.get('p50_ms'), 1)} ms, p95 {_n(c.get('p95_ms'), 1)} ms, "
                 f"{c.get('errors')} errors, peak RSS {_n(c.get('peak_rss_mb'))} MB; a new connection on the new "
                 f"CURRENT served a page in {_n(c.get('new_connection_page_ms'), 1)} ms."), ""]
-        if c.get("error_samples"):
-            out += ["Errors: " + "; ".join(c["error_samples"]), ""]
-        goals += [("16 threads: p95 ≤ 300 ms (door, every view runs its queries)", f"{_n(c.get('p95_ms'), 1)} ms",
-                   (c.get("p95_ms") or 1e9) <= 300),
+        out += _errors(c)
+        goals += [_p95_goal(c, "16 threads: p95 ≤ 300 ms (door, every view runs its queries)"),
                   ("no lock error while a snapshot is published", f"{c.get('errors')} errors", c.get("errors") == 0),
-                  ("process RSS ≤ 1.5 GB", f"{_n(c.get('peak_rss_mb'))} MB", (c.get("peak_rss_mb") or 1e9) <= 1536)]
+                  _rss_goal(c, "process RSS ≤ 1.5 GB")]
     if "concurrency_cached" in res:
         c = res["concurrency_cached"]
         out += [(f"Through the app's cache: {c.get('threads', 16)} sessions, each a county officer browsing their "
                  f"county's pages in random order for {c.get('seconds', 0):.0f} s (first views miss the cache, later "
                  f"ones hit it): {_n(c.get('page_views'))} page views, p50 {_n(c.get('p50_ms'), 1)} ms, p95 "
                  f"{_n(c.get('p95_ms'), 1)} ms, {c.get('errors')} errors, peak RSS {_n(c.get('peak_rss_mb'))} MB."), ""]
-        if c.get("error_samples"):
-            out += ["Errors: " + "; ".join(c["error_samples"]), ""]
-        goals += [("16 sessions: p95 ≤ 300 ms (app, snapshot-keyed cache)", f"{_n(c.get('p95_ms'), 1)} ms",
-                   (c.get("p95_ms") or 1e9) <= 300),
-                  ("process RSS ≤ 1.5 GB (app, cache filled)", f"{_n(c.get('peak_rss_mb'))} MB",
-                   (c.get("peak_rss_mb") or 1e9) <= 1536)]
+        out += _errors(c)
+        goals += [_p95_goal(c, "16 sessions: p95 ≤ 300 ms (app, snapshot-keyed cache)"),
+                  _rss_goal(c, "process RSS ≤ 1.5 GB (app, cache filled)")]
     out += ["## Goals", "", "| goal | measured | |", "|---|---|---|"]
     out += [f"| {g} | {v} | {_ok(ok)} |" for g, v, ok in goals]
     out += ["", f"Total bench time {res['total_s'] / 60:.1f} min."]
     return "\n".join(out) + "\n"
+
+
+def _errors(c: dict) -> list[str]:
+    """A concurrency run's sample errors, as report lines (none when it had none)."""
+    return ["Errors: " + "; ".join(c["error_samples"]), ""] if c.get("error_samples") else []
+
+
+def _p95_goal(c: dict, goal: str) -> tuple[str, str, bool]:
+    return goal, f"{_n(c.get('p95_ms'), 1)} ms", (c.get("p95_ms") or 1e9) <= 300
+
+
+def _rss_goal(c: dict, goal: str) -> tuple[str, str, bool]:
+    return goal, f"{_n(c.get('peak_rss_mb'))} MB", (c.get("peak_rss_mb") or 1e9) <= 1536
