@@ -21,12 +21,11 @@ import shapely
 from shapely.geometry import MultiPoint, Point, Polygon
 
 from demo.draw import stream
+from geo.geometry import area_km2
 
 PROVINCE_CODE = "99"
 PROVINCE_NAME = "示范省"
 SCHEMATIC_NOTE = "示意边界 schematic"
-# Equal-area projection for areas (Albers, standard parallels used for maps of China).
-AREA_CRS = "+proj=aea +lat_0=0 +lon_0=105 +lat_1=25 +lat_2=47 +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs"
 
 # Street / community area types (regions.area_type) and county area types.
 URBAN_CORE, COUNTY = "主城区", "县域"
@@ -405,16 +404,6 @@ def _lloyd(parent, pts, iterations) -> tuple[list, np.ndarray]:
         pts = cents
         cells = _voronoi_cells(parent, pts)
     return cells, pts
-
-
-def area_km2(geoms) -> np.ndarray:
-    """Areas in km² of WGS84 lon/lat geometries (equal-area projection)."""
-    from pyproj import Transformer
-
-    tr = Transformer.from_crs("EPSG:4326", AREA_CRS, always_xy=True)
-    projected = shapely.transform(np.asarray(geoms, dtype=object),
-                                  lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
-    return shapely.area(projected) / 1e6
 
 
 def _finish(df: pd.DataFrame) -> pd.DataFrame:

@@ -88,7 +88,7 @@ def cmd_landings(args) -> int:
 
 def cmd_boundaries(args) -> int:
     """Land one boundary file (GeoJSON / Shapefile / GeoPackage) for a level, versioned by valid_from."""
-    from geo.boundaries import land_boundaries
+    from .boundaries import land_boundaries
 
     out = land_boundaries(Path(args.file), args.level, args.code_field, args.name_field,
                           valid_from=args.valid_from, gcj02=args.gcj02)
@@ -330,7 +330,7 @@ def cmd_rebuild(args) -> int:
 
 def land_demo_boundaries(out: Path, root: Path | None = None) -> None:
     """Land the demo's schematic boundary files (listed under "boundaries" in its manifest)."""
-    from geo.boundaries import land_boundaries
+    from .boundaries import land_boundaries
 
     manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
     # Counties before streets, so the map's outlines come from the same landing order every time.

@@ -73,7 +73,7 @@ def regions_csv(path: Path, communities: bool = True, province: bool = False) ->
 
 
 def _gcj(geom):
-    from geo.boundaries import wgs84_to_gcj02
+    from geo.geometry import wgs84_to_gcj02
 
     return shapely.transform(geom, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
 

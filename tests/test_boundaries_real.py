@@ -14,9 +14,9 @@ import shapely
 from streamlit.testing.v1 import AppTest
 
 from etl import deployment
+from etl.boundaries import boundaries_dir, land_boundaries, read_boundaries_log
 from etl.errors import ExtractError
 from etl.land import land
-from geo.boundaries import boundaries_dir, land_boundaries, read_boundaries_log
 from tests import realgeo as rg
 from tests.files import signed_in
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from etl.__main__ import main as etl_main
+from etl.boundaries import land_boundaries
 from etl.land import land, preview
-from geo.boundaries import land_boundaries
 from tests.files import write_regions, write_register_csv
 from warehouse.build import build, published
 

@@ -13,15 +13,11 @@ import pytest
 import shapely
 
 from etl.__main__ import main as etl_main
+from etl.boundaries import boundaries_dir, land_boundaries, normalise_code, read_boundaries_log
+from etl.errors import ExtractError
 from etl.land import land
-from geo.boundaries import (
-    boundaries_dir,
-    gcj02_to_wgs84,
-    land_boundaries,
-    normalise_code,
-    read_boundaries_log,
-    wgs84_to_gcj02,
-)
+from geo import geometry
+from geo.geometry import gcj02_to_wgs84, wgs84_to_gcj02
 
 STREETS = "示范市_街道边界_示意.geojson"
 
@@ -70,6 +66,27 @@ def test_codes_normalised():
     assert normalise_code("990102001000", "street") == "990102001000"
     assert normalise_code("990102001000", "county") is None
     assert normalise_code("东湖区", "county") is None
+
+
+def test_a_missing_or_unreadable_file_is_an_extract_error_and_writes_nothing(geo_root, tmp_path):
+    with pytest.raises(ExtractError) as missing:
+        land_boundaries(tmp_path / "无此文件.geojson", "street", root=geo_root)
+    garbled = tmp_path / "县界.geojson"
+    garbled.write_bytes("不是 GeoJSON {".encode("gb18030"))
+    with pytest.raises(ExtractError) as unreadable:
+        land_boundaries(garbled, "street", root=geo_root)
+    assert (missing.value.code, unreadable.value.code) == ("NO_FILE", "UNREADABLE")
+    assert "县界.geojson" in unreadable.value.zh
+    assert not boundaries_dir(geo_root).exists()
+
+
+def test_the_demo_measures_areas_with_the_boundaries_function():
+    """One equal-area projection for every km² shown: the demo's regions and the landed boundaries."""
+    from demo import geography
+
+    assert geography.area_km2 is geometry.area_km2
+    one_degree = shapely.box(120.0, 31.0, 121.0, 32.0)  # ~111 km × ~95 km at 31.5°N
+    assert 10_400 < geometry.area_km2([one_degree])[0] < 10_600
 
 
 def test_gpkg_in_cgcs2000_gauss_kruger_lands_in_place(geo_root, demo_extracts, tmp_path):

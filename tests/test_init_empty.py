@@ -219,7 +219,7 @@ def test_the_app_opens_every_page_on_an_empty_snapshot(tmp_path, monkeypatch):
 
 def test_boundaries_needs_neither_level_nor_code_field(monkeypatch, tmp_path):
     """`etl boundaries FILE` alone: level and code field are left to the boundary loader to infer."""
-    import geo.boundaries
+    import etl.boundaries
     from etl.__main__ import main
 
     seen = {}
@@ -231,7 +231,7 @@ def test_boundaries_needs_neither_level_nor_code_field(monkeypatch, tmp_path):
         seen.update(path=path, level=level, code_field=code_field, name_field=name_field)
         return Outcome()
 
-    monkeypatch.setattr(geo.boundaries, "land_boundaries", fake)
+    monkeypatch.setattr(etl.boundaries, "land_boundaries", fake)
     assert main(["boundaries", str(tmp_path / "县界.geojson")]) == 0
     assert seen == {"path": tmp_path / "县界.geojson", "level": None, "code_field": None, "name_field": None}
     assert main(["boundaries", "b.shp.zip", "--level", "street", "--code-field", "CODE"]) == 0

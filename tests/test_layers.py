@@ -133,6 +133,15 @@ def test_settings_imports_nothing_from_the_project():
     assert not found, f"settings.py must sit below every package, but imports {found}"
 
 
+def test_geo_imports_nothing_of_the_project_but_settings():
+    """Geography sits low: etl lands boundaries by calling geo, the map draws them; geo calls neither."""
+    mods = modules(ROOT)
+    found = [f"{m}:{line} imports {t}" for m, f in mods.items() if m.split(".")[0] == "geo"
+             for t, _, line in imports(m, f, mods) if t.split(".")[0] in PROJECT
+             and t.split(".")[0] not in ("geo", "settings")]
+    assert not found, "geo may import settings only:\n" + "\n".join(found)
+
+
 def test_the_checks_see_function_level_and_relative_imports_and_private_names(tmp_path):
     """The checker on a small tree of its own: what it must catch, it catches."""
     for rel, text in {

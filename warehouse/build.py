@@ -255,7 +255,7 @@ def _load_boundaries(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     import pyarrow.parquet as pq
     import shapely
 
-    from geo.boundaries import boundaries_dir, boundary_versions
+    from etl.boundaries import boundaries_dir, boundary_versions
 
     con.execute("""create table boundaries (region_code varchar, region_name varchar, level varchar,
         valid_from date, valid_to date, is_current boolean, is_schematic boolean, source_file varchar,
