@@ -20,7 +20,7 @@ ACTIONS = {
     "login": "登录", "login_failed": "登录失败", "login_locked": "登录被锁定", "logout": "退出",
     "view_child": "查看儿童档案", "export": "导出", "upload": "上传", "refused": "拒绝访问",
     "user_admin": "用户管理", "land": "导入数据", "withdraw": "撤回导入", "rebuild": "重建数据仓库",
-    "job": "后台任务",
+    "job": "后台任务", "signoff_confirm": "数据确认", "signoff_return": "数据退回",
 }
 
 

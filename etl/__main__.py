@@ -1,5 +1,5 @@
 """Command line: python -m etl {init,sources,land,withdraw,landings,boundaries,build,rebuild,jobs,worker,status,rollback,
-demo,init-demo}."""
+demo,init-demo,signoff}."""
 from __future__ import annotations
 
 import argparse
@@ -328,6 +328,55 @@ def cmd_rebuild(args) -> int:
     return 0 if job["state"] != "failed" else 1
 
 
+def _signoff_user(name: str):
+    """The named user's role and scope (users.json): the CLI acts as that user, within their rights."""
+    from auth import users
+    from loop.store import LoopError
+
+    u = users.load(data_dir()).get(name)
+    if u is None or u.disabled:
+        raise LoopError("NO_USER", f"没有这个用户或已停用：{name}", f"no such user, or disabled: {name!r}")
+    return u
+
+
+def cmd_signoff(args) -> int:
+    """数据确认: status, confirm (county, then city), return with a reason."""
+    from loop import signoff
+    from loop.store import LoopError, read
+
+    try:
+        if args.action == "status":
+            scope = list(_signoff_user(args.user).scope) if args.user else None
+            df = signoff.status(data_dir(), source=args.source, period=args.period, scope=scope)
+            if args.json:
+                print(df.to_json(orient="records", force_ascii=False, indent=2))
+                return 0
+            print(f"{'数据源 source':<20} {'统计期':<8} {'区县':<7} {'状态 status':<12} {'编号 load id':<17} 最近操作 last action")
+            for r in df.itertuples():
+                last = f"{r.at} {r.user}" + (f"：{r.reason}" if r.reason else "") if r.at else "—"
+                print(f"{r.source:<20} {r.period:<8} {r.county_code or '全市':<7} {r.status:<12} {r.load_id:<17} {last}")
+            skipped = read(data_dir())[1]
+            if skipped:
+                print(f"注意 note: 跳过 {skipped} 行不完整的记录 skipped {skipped} torn line(s) in the sign-off store",
+                      file=sys.stderr)
+            return 0
+        u = _signoff_user(args.user)
+        if args.action == "confirm":
+            e = signoff.confirm(data_dir(), args.source, args.period, args.county, user=u.username, role=u.role,
+                                scope=u.scope, level=args.level)
+            print(f"已{signoff.LEVELS[args.level]}确认 confirmed at the {args.level} level: {args.source} "
+                  f"{args.period} {e['subject']['county_code'] or '全市'}（导入 load {e['subject']['load_id']}）")
+        else:
+            e = signoff.return_(data_dir(), args.source, args.period, args.county, reason=args.reason,
+                                user=u.username, role=u.role, scope=u.scope, level=args.level)
+            print(f"已退回 returned: {args.source} {args.period} {e['subject']['county_code'] or '全市'}"
+                  f"（原因 reason: {e['fields']['reason']}）")
+        return 0
+    except LoopError as e:
+        print(f"错误 error: {e}", file=sys.stderr)
+        return 2
+
+
 def land_demo_boundaries(out: Path, root: Path | None = None) -> None:
     """Land the demo's schematic boundary files (listed under "boundaries" in its manifest)."""
     from .boundaries import land_boundaries
@@ -397,6 +446,27 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("rebuild", help="提交重建任务并等待 queue a rebuild and wait for it")
     s.add_argument("--timeout", type=float, default=3600.0, help="最长等待秒数 seconds to wait at most")
     s.set_defaults(fn=cmd_rebuild)
+    s = sub.add_parser("signoff", help="数据确认：状态、确认、退回 data sign-off: status, confirm, return")
+    so = s.add_subparsers(dest="action", required=True)
+    t = so.add_parser("status", help="各数据源、统计期、区县的确认状态 sign-off status")
+    t.add_argument("--source")
+    t.add_argument("--period")
+    t.add_argument("--user", help="只看该用户范围内的 only what this user's scope holds")
+    t.add_argument("--json", action="store_true")
+    t = so.add_parser("confirm", help="确认（先区县，后市级）confirm (the county first, then the city)")
+    t.add_argument("source")
+    t.add_argument("period")
+    t.add_argument("--county", default="", help="区县代码（6 位）county code; 省略 = 全市 omitted = city-wide")
+    t.add_argument("--user", required=True, help="以该用户的角色和范围确认 act as this user (role and scope)")
+    t.add_argument("--level", choices=["county", "city"], default="county")
+    t = so.add_parser("return", help="退回并说明原因 return with a reason")
+    t.add_argument("source")
+    t.add_argument("period")
+    t.add_argument("--county", default="", help="区县代码（6 位）county code; 省略 = 全市 omitted = city-wide")
+    t.add_argument("--reason", required=True, help="退回原因（不得含姓名、身份证号）reason (no names or ID numbers)")
+    t.add_argument("--user", required=True)
+    t.add_argument("--level", choices=["county", "city"], help="默认：用户可做的最高层级 default: the user's level")
+    s.set_defaults(fn=cmd_signoff)
     for name, fn, hlp in (("demo", cmd_demo, "生成示例数据文件 write demo extracts"),
                           ("init-demo", cmd_init_demo, "生成、导入并构建示例数据 demo + land + build")):
         s = sub.add_parser(name, help=hlp)

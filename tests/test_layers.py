@@ -1,6 +1,6 @@
 """The packages import one another in one direction, and only through public names.
 
-Every module of auth, etl, geo, report, ui and warehouse is parsed (ast: nothing is imported or run), and
+Every module of auth, etl, geo, loop, report, ui and warehouse is parsed (ast: nothing is imported or run), and
 every import counts, at module level or inside a function: an import moved into a function to dodge a
 circle is still a circle. `settings.py` at the repository root sits below them all and imports none.
 
@@ -13,7 +13,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("auth", "etl", "geo", "report", "ui", "warehouse")
+PACKAGES = ("auth", "etl", "geo", "loop", "report", "ui", "warehouse")
 PROJECT = (*PACKAGES, "settings", "demo", "views", "bench", "tests", "app", "server")
 
 
@@ -140,6 +140,19 @@ def test_geo_imports_nothing_of_the_project_but_settings():
              for t, _, line in imports(m, f, mods) if t.split(".")[0] in PROJECT
              and t.split(".")[0] not in ("geo", "settings")]
     assert not found, "geo may import settings only:\n" + "\n".join(found)
+
+
+# What the loop (sign-off, follow-up, instructions) may build on: the settings, the load log and the
+# contracts, the audit log and the roles. Pages call the loop; the loop calls no page, widget or query.
+LOOP_MAY_IMPORT = ("settings", "etl.landed", "etl.contracts", "auth.audit", "auth.roles")
+
+
+def test_loop_imports_only_the_settings_load_log_contracts_audit_and_roles():
+    mods = modules(ROOT)
+    found = [f"{m}:{line} imports {t}" for m, f in mods.items() if m.split(".")[0] == "loop"
+             for t, _, line in imports(m, f, mods) if t.split(".")[0] in PROJECT
+             and t.split(".")[0] != "loop" and t not in LOOP_MAY_IMPORT]
+    assert not found, f"loop may import {', '.join(LOOP_MAY_IMPORT)} only:\n" + "\n".join(found)
 
 
 def test_the_checks_see_function_level_and_relative_imports_and_private_names(tmp_path):
