@@ -23,6 +23,14 @@ from pathlib import Path
 from settings import FILE_MODE, UserError, data_dir, open_private, private_dir, read_when_changed
 
 KINDS = {"signoff": "数据确认", "followup": "督办", "instruction": "领导批示"}
+# The keys a subject may have, per kind: keys only, so no event can name a child. A worklist item is its
+# linkage key (the keyed hash of the ID number, 64 hex characters) and the check that listed it.
+SUBJECT_KEYS = {
+    "signoff": ("source", "period", "county_code", "load_id", "landed_at"),
+    "followup": ("person_key", "check"),
+    "instruction": ("instruction_id",),
+}
+PERSON_KEY = re.compile(r"[0-9a-f]{64}")
 VERSION = 1
 MAX_USER_CHARS = 64
 MAX_KEY_CHARS = 80
@@ -54,14 +62,25 @@ def clean_text(text: str, what: str = "说明") -> str:
     return text
 
 
-def _check_subject(subject: dict) -> dict:
+def _check_subject(kind: str, subject: dict) -> dict:
+    if set(subject) != set(SUBJECT_KEYS[kind]):
+        raise ValueError(f"a {kind} subject has the keys {SUBJECT_KEYS[kind]}, not {tuple(subject)}")
     out = {}
-    for k, v in subject.items():
-        v = "" if v is None else str(v)
-        if len(v) > MAX_KEY_CHARS or re.search(r"[\x00-\x1f\x7f]", v):
+    for k in SUBJECT_KEYS[kind]:
+        v = "" if subject[k] is None else str(subject[k])
+        bad = len(v) > MAX_KEY_CHARS or re.search(r"[\x00-\x1f\x7f]", v) \
+            or (PERSON_KEY.fullmatch(v) is None if k == "person_key" else looks_like_id(v))
+        if bad:
             raise LoopError("BAD_SUBJECT", f"主题键“{k}”无效", f"subject key {k!r} is not valid")
-        out[str(k)] = v
+        out[k] = v
     return out
+
+
+def _check_fields(fields: dict) -> dict:
+    for k, v in fields.items():
+        if isinstance(v, str) and looks_like_id(v):
+            raise LoopError("ID_IN_TEXT", "不得填写身份证号", f"field {k!r} must not hold an ID number")
+    return dict(fields)
 
 
 @contextmanager
@@ -84,7 +103,7 @@ def append(kind: str, subject: dict, action: str, fields: dict | None = None, *,
         raise ValueError(f"unknown loop kind {kind!r}")
     event = {"v": VERSION, "at": datetime.now(UTC).isoformat(timespec="seconds"),
              "user": (user or "")[:MAX_USER_CHARS], "role": (role or "")[:MAX_USER_CHARS], "kind": kind,
-             "subject": _check_subject(subject), "action": str(action), "fields": dict(fields or {})}
+             "subject": _check_subject(kind, subject), "action": str(action), "fields": _check_fields(fields or {})}
     path = events_path(root)
     private_dir(path.parent, top=data_dir(root))  # 0700: events name users and what they decided
     line = (json.dumps(event, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")

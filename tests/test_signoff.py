@@ -55,9 +55,9 @@ def data(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "data"
     monkeypatch.setenv("TONGXIN_DATA_DIR", str(root))
     (tmp_path / "区划.csv").write_text(REGIONS, encoding="utf-8")
-    land("regions", tmp_path / "区划.csv", "2025", root=root)
+    land("regions", tmp_path / "区划.csv", "2025", root=root, isolate=False)  # files the test wrote: in-process
     out = land("civil_register", write_register(tmp_path / "台账.csv", [("990101001001", 3), ("990102001001", 4)]),
-               PERIOD, root=root)
+               PERIOD, root=root, isolate=False)
     assert out.entry.rows_accepted == 7
     return root
 
@@ -118,7 +118,7 @@ def test_a_new_landing_for_a_county_starts_again_and_its_history_stays(data, tmp
     old = signoff.subjects(data)[("civil_register", PERIOD, EAST)]
     # The east sends its sheet again (by county: the west's rows stay in force, and so does its status).
     out = land("civil_register", write_register(tmp_path / "东湖区更正.csv", [("990101001001", 5)], first=20),
-               PERIOD, root=data, allow_removal=True)
+               PERIOD, root=data, allow_removal=True, isolate=False)
     assert out.entry.mode == "county"
     assert status_of(data, EAST) == signoff.PENDING
     assert status_of(data, WEST) == signoff.CITY_OK
@@ -241,7 +241,7 @@ def test_reads_are_cached_until_the_file_changes(data):
 def test_data_without_a_division_code_is_confirmed_by_the_city_alone(data, tmp_path):
     sheet = tmp_path / "志愿者.csv"
     sheet.write_bytes("志愿者编号,所属队伍编号,身份\r\nV1,T1,教师\r\nV2,T1,党员\r\n".encode("gb18030"))
-    land("volunteers", sheet, "2026-06", root=data)
+    land("volunteers", sheet, "2026-06", root=data, isolate=False)
     who = {"user": "fl", "role": "wf_staff", "scope": ["9901"]}
     with pytest.raises(LoopError, match="CITY_ONLY"):
         signoff.confirm(data, "volunteers", "2026-06", "", **who)
@@ -251,3 +251,40 @@ def test_data_without_a_division_code_is_confirmed_by_the_city_alone(data, tmp_p
     signoff.confirm(data, "volunteers", "2026-06", "", level="city", **who)
     assert signoff.is_confirmed(data, "volunteers", "2026-06")
     assert list(signoff.unconfirmed(data, [EAST])["source"]) == ["civil_register"]
+
+
+def test_the_store_takes_keys_only(tmp_path):
+    """A follow-up item is its linkage key and check; an ID number or a name in its place is refused."""
+    root = tmp_path / "data"
+    key = "ab" * 32
+    store.append("followup", {"person_key": key, "check": "not_in_school"}, "assign", {"to": "教育局"},
+                 user="u", role="case_worker", root=root)
+    for bad in (make_id("20150304", 1), "张小明", key.upper()):
+        with pytest.raises(LoopError, match="BAD_SUBJECT"):
+            store.append("followup", {"person_key": bad, "check": "not_in_school"}, "assign", {},
+                         user="u", root=root)
+    with pytest.raises(ValueError):
+        store.append("followup", {"person_key": key, "check": "x", "name": "张小明"}, "assign", {}, user="u",
+                     root=root)
+    with pytest.raises(LoopError, match="ID_IN_TEXT"):
+        store.append("followup", {"person_key": key, "check": "x"}, "note", {"note": make_id("20120304", 2)},
+                     user="u", root=root)
+    assert [e["action"] for e in store.events(root=root)] == ["assign"]
+
+
+def _confirm_east(root: str) -> str:
+    try:
+        signoff.confirm(root, "civil_register", PERIOD, EAST, **EAST_OFFICER)
+        return "ok"
+    except LoopError as e:
+        return e.code
+
+
+def test_two_confirmations_at_once_make_one_event(data):
+    """Reading the state and appending run under one lock: the second of two simultaneous clicks is told."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        outcomes = pool.map(_confirm_east, [str(data)] * 4)
+    assert sorted(outcomes) == ["ALREADY"] * 3 + ["ok"]
+    assert len(store.events("signoff", data)) == 1
