@@ -54,6 +54,9 @@ def settings() -> dict:
                                   lambda p: yaml.safe_load(p.read_text(encoding="utf-8")) or {}) or {})
 
 
+_MISSING = object()
+
+
 def read_when_changed(path: Path, cache: dict, parse: Callable[[Path], T]) -> T | None:
     """parse(path), kept in `cache` (one entry) until the file changes (path, size, mtime); None without a file."""
     try:
@@ -61,11 +64,12 @@ def read_when_changed(path: Path, cache: dict, parse: Callable[[Path], T]) -> T 
     except FileNotFoundError:
         return None
     key = (str(path), st.st_size, st.st_mtime_ns)
-    if key not in cache:
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:  # the local, not cache[key]: another thread may clear the cache in between
         value = parse(path)
         cache.clear()
         cache[key] = value
-    return cache[key]
+    return value
 
 
 class UserError(Exception):

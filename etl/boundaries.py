@@ -49,7 +49,7 @@ from .land import file_sha256
 from .landed import region_index
 
 LEVELS = ("county", "street", "community")
-LEVEL_ZH = {"county": "区县", "street": "街道（乡镇）", "community": "社区（村）"}
+LEVEL_ZH = deployment.LEVEL_ZH
 SCHEMATIC_MARK = "示意"
 
 

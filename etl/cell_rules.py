@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from . import deployment
 from .contracts import Column, Source
 from .read import Extract
 
@@ -21,7 +22,7 @@ TRUE_WORDS = ("是", "有", "y", "yes", "true", "1", "√", "已签订", "已享
 FALSE_WORDS = ("否", "无", "n", "no", "false", "0", "×", "未签订", "未享受")
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"  # invisible characters pasted from web pages and Word
 MAX_TEXT_CHARS = 10_000  # a longer text cell is junk (a whole document pasted into one cell)
-LEVEL_ZH = {"county": "县（区）", "street": "街道（乡镇）", "community": "社区（村）", "any": "区划"}
+LEVEL_ZH = {**deployment.LEVEL_ZH, "any": "区划"}
 
 
 def _q(text: str) -> str:

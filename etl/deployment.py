@@ -17,6 +17,8 @@ import yaml
 
 FILE = "deployment.yaml"
 LEVELS = ("province", "city", "county", "street", "community")
+# What every page, message and list calls each level.
+LEVEL_ZH = {"province": "省", "city": "市", "county": "区县", "street": "街道（乡镇）", "community": "社区（村）"}
 # (level, digits that name it): a code's level is the shortest prefix after which only zeros follow.
 _WIDTHS = (("province", 2), ("city", 4), ("county", 6), ("street", 9), ("community", 12))
 _DIGITS = re.compile(r"[0-9]{2,12}")

@@ -17,18 +17,13 @@ from datetime import date
 import duckdb
 import pyarrow as pa
 
-# FULL, HALF, ZERO_WIDTH and _clean are also read from here by the speed test's reference implementation.
-from .cell_rules import (  # noqa: F401
-    FULL,
-    HALF,
+from .cell_rules import (
     ID_CHECK,
     ID_WEIGHTS,
     LEVEL_ZH,
     MAX_TEXT_CHARS,
     SQL_TYPES,
-    ZERO_WIDTH,
     RowRules,
-    _clean,
     _id_items,
     _ident,
     _q,

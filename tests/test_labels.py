@@ -43,13 +43,9 @@ def _modules() -> list[Path]:
             if p != ROOT / "report" / "labels.py"]
 
 
-# The setup page's three small tables still name their headers inline.
-NOT_YET = {"ui/setup.py"}
-
-
 def test_no_module_keeps_its_own_header_dict():
     hits = [hit for p in _modules() for hit in _own_header_dicts(p)]
-    assert [h for h in hits if h.split(":")[0] not in NOT_YET] == []
+    assert hits == []
 
 
 def test_the_scan_finds_a_header_dict(tmp_path):

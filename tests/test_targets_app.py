@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from report import labels
 from settings import DATA_DIR_ENV
 from tests.files import signed_in
 from tests.test_targets_progress import independent_health_record_rate
@@ -74,7 +75,7 @@ def test_excel_has_chinese_headers():
     df = pd.DataFrame([dict.fromkeys(tq.STATUS_COLUMNS, None) | {"kind": "computed", "status": "滞后"}])
     raw = ut.excel_bytes(ut.status_table(df))
     back = pd.read_excel(io.BytesIO(raw), engine="calamine")
-    assert list(back.columns) == list(ut.EXPORT_HEADERS.values()) and back.at[0, "指标类型"] == "系统计算"
+    assert list(back.columns) == [labels.label(c) for c in ut.EXPORT_COLUMNS] and back.at[0, "指标类型"] == "系统计算"
 
 
 def test_county_filter_narrows_the_status(at, snapshot_path):

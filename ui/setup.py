@@ -14,6 +14,7 @@ import streamlit as st
 from auth import users
 from auth.roles import PAGES, ROLES
 from etl import deployment
+from report import labels
 from settings import data_dir, key_available
 from ui import format as fmt
 from ui.format import md_escape as md
@@ -250,14 +251,13 @@ def render_regions(state: State) -> None:
 
 def render_boundaries(state: State) -> None:
     st.subheader("边界")
-    cov = state.coverage.rename(columns={"level_zh": "层级", "regions": "区划数", "with_polygon": "有边界",
-                                         "without_polygon": "缺边界"})
-    st.dataframe(cov[["层级", "区划数", "有边界", "缺边界"]], hide_index=True)
+    st.dataframe(labels.chinese(state.coverage, ["level_zh", "regions", "with_polygon", "without_polygon"]),
+                 hide_index=True)
     st.caption("地图按街道着色、以区县为轮廓；社区以点显示，无需边界。")
     if not state.missing.empty:
         with st.expander(f"缺边界的区县和街道（{len(state.missing)} 个）", expanded=len(state.missing) <= LONG_LIST):
-            st.dataframe(state.missing.assign(level=state.missing["level"].map(qs.LEVEL_ZH)).rename(
-                columns={"level": "层级", "region_code": "区划代码", "region_name": "名称"}), hide_index=True)
+            st.dataframe(labels.chinese(state.missing.assign(level=state.missing["level"].map(qs.LEVEL_ZH))),
+                         hide_index=True)
     if not state.unmatched.empty:
         st.warning(f"{len(state.unmatched)} 个边界的代码不在区划代码表中（如 "
                    f"{'、'.join(md(c) for c in state.unmatched['region_code'].head(5))}），地图不会显示它们。")
@@ -276,8 +276,7 @@ def render_users(state: State) -> None:
     if state.users.empty:
         st.info("本辖区还没有用户。")
     else:
-        st.dataframe(state.users.rename(columns={"role_zh": "角色", "scope_name": "管辖区域", "users": "用户数"})[
-            ["角色", "管辖区域", "用户数"]], hide_index=True)
+        st.dataframe(labels.chinese(state.users, ["role_zh", "scope_name", "users"]), hide_index=True)
     for role, why in (("county_officer", "各区县需要有人报送和查看本区县数据"),
                       ("data_officer", "需要有人统一导入各部门数据、查看数据质量")):
         if not state.has_role(role):

@@ -40,7 +40,6 @@ EXPORT_COLUMNS = [
     "share_of_target", "expected_today", "missing_reports", "status", "report_overdue", "target_scope", "today",
     "origin", "help",
 ]
-EXPORT_HEADERS = labels.headers(EXPORT_COLUMNS)
 KIND_ZH = {"computed": "系统计算", "reported": "部门报送"}
 
 

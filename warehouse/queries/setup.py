@@ -19,10 +19,9 @@ import pandas as pd
 
 from etl import deployment, force
 from etl.contracts import sources as contracts
+from etl.deployment import LEVEL_ZH, LEVELS
 from warehouse.queries import Scope, catalogue, quality
 
-LEVELS = ("province", "city", "county", "street", "community")
-LEVEL_ZH = {"province": "省", "city": "市", "county": "区县", "street": "街道（乡镇）", "community": "社区（村）"}
 # Levels a page draws as polygons (the map's street choropleth and its county outlines); communities are points.
 POLYGON_LEVELS = ("county", "street")
 
