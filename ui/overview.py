@@ -22,55 +22,13 @@ from warehouse.queries import metrics
 
 MEETING_PARAM = "meeting"
 MAX_TARGETS = {False: 8, True: 6}  # rows of the off-track list that fit one screen
+# The small map's height fits a 1366×768 screen under the cards; wider screens draw it the same size (a
+# plotly figure's height is fixed when it is sent, whatever the window).
+MAP_HEIGHT = {False: 265, True: 295}
 
-_BASE_CSS = """
-[data-testid="stMainBlockContainer"] { padding-top: 3.4rem !important; padding-bottom: 0 !important; }
-[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.55rem; }
-[data-testid="stMainBlockContainer"] h1 { font-size: 1.55rem; padding: 0; line-height: 2.2rem; }
-.ov-title { font-size: 1.55rem; font-weight: 700; margin: 0; line-height: 2.4rem; }
-.ov-sub { color: #4a5568; font-size: 0.85rem; margin: 0; }
-.ov-kpis { display: grid; grid-template-columns: repeat(var(--n), minmax(0, 1fr)); gap: 0.6rem; }
-.ov-kpi { border: 1px solid #d5dae1; border-radius: 0.5rem; padding: 0.45rem 0.7rem; background: #fff; }
-.ov-kpi .l { font-size: 0.95rem; color: #2d3748; font-weight: 600; line-height: 1.25; min-height: 2.5em; }
-.ov-kpi .v { font-size: 2.0rem; font-weight: 700; line-height: 1.15; color: #1a202c; }
-.ov-kpi .v small { font-size: 1rem; font-weight: 600; margin-left: 0.15rem; }
-.ov-kpi .c { font-size: 0.9rem; font-weight: 600; }
-.ov-kpi .q { font-size: 0.75rem; color: #718096; margin-left: 0.2rem; cursor: help; }
-.ov-kpi .t { font-size: 0.85rem; color: #2d3748; line-height: 1.3; }
-.ov-kpi .d { font-size: 0.85rem; color: #2d3748; line-height: 1.3; }
-.ov-kpi .s { font-size: 0.75rem; color: #718096; line-height: 1.25; margin-top: 0.1rem; }
-.ov-panel h4 { font-size: 1.1rem; margin: 0 0 0.35rem 0; padding: 0; }
-.ov-list { list-style: none; padding: 0; margin: 0; }
-.ov-list li { border-bottom: 1px solid #e2e8f0; padding: 0.3rem 0; font-size: 0.92rem; line-height: 1.35; }
-.ov-list .t { font-weight: 600; }
-.ov-list .m { color: #4a5568; font-size: 0.82rem; }
-.ov-tag { display: inline-block; color: #fff; border-radius: 0.25rem; padding: 0 0.3rem; font-size: 0.78rem;
-          margin-right: 0.3rem; font-weight: 600; }
-.ov-more { color: #4a5568; font-size: 0.8rem; margin-top: 0.2rem; }
-.ov-note { color: #4a5568; font-size: 0.85rem; margin: 0; }
-"""
-
-_MEETING_CSS = """
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
-[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none !important; }
-[data-testid="stMainBlockContainer"] { padding: 0.6rem 1.2rem 0 1.2rem !important; max-width: 100% !important; }
-.stApp, [data-testid="stMain"] { background: #ffffff !important; color: #000000 !important; }
-.ov-title { font-size: 2.1rem; color: #000; line-height: 2.6rem; }
-.ov-sub { color: #000; font-size: 1.15rem; font-weight: 600; }
-.ov-kpi { border: 2px solid #000; padding: 0.5rem 0.8rem; }
-.ov-kpi .l { font-size: 1.25rem; color: #000; }
-.ov-kpi .v { font-size: 2.9rem; color: #000; }
-.ov-kpi .v small { font-size: 1.3rem; }
-.ov-kpi .c { font-size: 1.15rem; }
-.ov-kpi .d { font-size: 1.05rem; color: #000; }
-.ov-kpi .s { font-size: 0.95rem; color: #1a202c; }
-.ov-panel h4 { font-size: 1.45rem; color: #000; }
-.ov-list li { font-size: 1.2rem; border-bottom: 1px solid #000; color: #000; }
-.ov-list .m { font-size: 1.0rem; color: #1a202c; }
-.ov-tag { font-size: 1.0rem; }
-.ov-more { font-size: 1.0rem; color: #000; }
-.ov-note { font-size: 1.0rem; color: #000; }
-"""
+# On a laptop screen (height ≤ 900 px) the lists keep their first rows and the risk chart goes (the key
+# children card gives the same counts by level): the page stays one screen; the CSS is in ui/theme.
+SHORT_TARGETS = {False: 4, True: 3}  # as theme.OVERVIEW_CSS's and MEETING_CSS's nth-child rules say
 
 
 # --------------------------------------------------------------------------------------------
@@ -84,7 +42,7 @@ def meeting_mode() -> bool:
 
 def style(meeting: bool) -> None:
     """The page's CSS (compact layout; in meeting mode: no sidebar/header, large type, high contrast)."""
-    st.html(f"<style>{_BASE_CSS}{_MEETING_CSS if meeting else ''}</style>")
+    st.html(theme.css(overview=True, meeting=meeting))
 
 
 def _enter_meeting() -> None:
@@ -265,7 +223,7 @@ def late_html(late: pd.DataFrame | None) -> str:
 
 
 def targets_html(off: pd.DataFrame, limit: int, late: pd.DataFrame | None = None,
-                 county_view: bool = False) -> str:
+                 county_view: bool = False, short: int | None = None) -> str:
     """Targets 未达标 or 滞后 with their lead department, most urgent first; the rest counted; then the
     indicators whose report is overdue (a separate flag, not a status)."""
     head = (f'<div class="ov-panel" id="ov-targets"><h4 title="{html.escape(metrics.help("targets_off_track"))}">'
@@ -275,6 +233,7 @@ def targets_html(off: pd.DataFrame, limit: int, late: pd.DataFrame | None = None
                 else "没有未达标或滞后的目标。")
         return head + f'<p class="ov-more">{text}</p>{late_html(late)}</div>'
     items = []
+    short = limit if short is None else min(short, limit)
     for r in off.head(limit).to_dict("records"):
         colour = STATUS_COLORS.get(r["status"], theme.NEUTRAL)
         late_tag = (f'<span class="ov-tag" style="background:{STATUS_COLORS["报告逾期"]}">报告逾期</span>'
@@ -287,8 +246,8 @@ def targets_html(off: pd.DataFrame, limit: int, late: pd.DataFrame | None = None
             f'<li class="ov-target"><span class="ov-tag" style="background:{colour}">{html.escape(r["status"])}'
             f'</span>{late_tag}<span class="t">{html.escape(r["indicator_name"])}</span><br><span class="m">'
             f'{html.escape(str(r["department"]))} · 现 {value} / 目标 {target} · 截止 {r["deadline"]}</span></li>')
-    more = len(off) - limit
-    tail = f'<p class="ov-more">另有 {more} 项，见“目标进展”页。</p>' if more > 0 else ""
+    tail = "".join(f'<p class="ov-more {cls}">另有 {len(off) - n} 项，见“目标进展”页。</p>'
+                   for n, cls in ((limit, "ov-tall-only"), (short, "ov-short-only")) if len(off) > n)
     return head + f'<ul class="ov-list">{"".join(items)}</ul>{tail}{late_html(late)}</div>'
 
 
@@ -305,7 +264,7 @@ def small_map(streets: pd.DataFrame, counties: pd.DataFrame | None, meeting: boo
     hidden = streets.get("children_suppressed", pd.Series(False, index=streets.index)).astype(bool)
     shown = streets.loc[~hidden & streets["geometry"].notna(), "value"]
     fig = charts.street_map(streets, counties, variant="meeting" if meeting else "screen",
-                            height=480 if meeting else 470)
+                            height=MAP_HEIGHT[meeting])
     return fig, mp.legend_rows(mp.class_breaks(shown), "children", False, shown)
 
 
@@ -328,22 +287,19 @@ def legend_html(rows: list[tuple[str, str]], t: int, suppressed: bool) -> str:
 
 
 def pack_buttons(wh, scope, period: str, region_label: str) -> None:
-    """Offer the meeting pack (PDF + Excel), generated on click (seconds)."""
+    """Offer the meeting pack (PDF + Excel), generated on click (seconds); one row that wraps when narrow."""
     key = f"ov_pack_{period}_{region_label}"
-    make, pdf_col, xlsx_col, _ = st.columns([1, 1, 1, 5], vertical_alignment="center")
-    with make:
+    with st.container(horizontal=True, vertical_alignment="center", key="ov_pack"):
         if st.button("生成会议材料", key="ov_pack_make", help="生成本页内容的PDF和Excel（需数秒）"):
             bar = st.progress(0.0, text="正在生成会议材料…")
             st.session_state[key] = pack.build(wh.con, scope, period, region_label=region_label,
                                                data_date=wh.info.data_date, is_demo=wh.info.is_demo,
                                                progress=lambda f, text: bar.progress(min(float(f), 1.0), text=text))
             bar.empty()
-    if key in st.session_state:
-        pdf, xlsx = st.session_state[key]
-        name = f"推进会材料_{region_label}_{period}"
-        with pdf_col:
+        if key in st.session_state:
+            pdf, xlsx = st.session_state[key]
+            name = f"推进会材料_{region_label}_{period}"
             auth.download_button("下载PDF", pdf, f"{name}.pdf", what="会议材料PDF", key="ov_pack_pdf",
                                  mime="application/pdf")
-        with xlsx_col:
             auth.download_button("下载Excel", xlsx, f"{name}.xlsx", what="会议材料Excel", key="ov_pack_xlsx",
                                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

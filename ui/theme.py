@@ -132,3 +132,122 @@ def uploader_css(max_mb: int, types: tuple[str, ...] = ("xlsx", "xls", "csv")) -
     rules = [f"{sel} {{ font-size: 0 !important; }} {sel}::after {{ content: \"{text}\"; font-size: .875rem; }}"
              for sel, text in texts.items()]
     return "\n".join(rules)
+
+
+# --------------------------------------------------------------------------------------------
+# Screen CSS: every layout rule of the app, in one place. Widths the product is tested at: 1920×1080,
+# 1366×768 (an office laptop, or 1920 at 125–150 % zoom) and 390×844 (a phone). Streamlit stacks
+# st.columns below 640 px; the rules here only refine that. Selectors are Streamlit's data-testid
+# attributes; tests/test_screens_browser.py measures the result in Chromium, so an upgrade that moves
+# them shows up there.
+
+PHONE = "(max-width: 640px)"
+SHORT = "(max-height: 900px) and (min-width: 641px)"  # a laptop screen: the overview drops its extras
+
+SCREEN_CSS = f"""
+@media (max-width: 1600px) {{
+  [data-testid="stMainBlockContainer"] {{ padding-left: 1.75rem !important; padding-right: 1.75rem !important; }}
+}}
+/* st.metric: the label wraps instead of ending in "…", the figure shrinks with its card instead of
+   spilling into the next one (container units: the card's own width, not the window's). */
+[data-testid="stMetric"] {{ container-type: inline-size; }}
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
+[data-testid="stMetricLabel"] {{ height: auto !important; min-height: 1.5rem; }}
+[data-testid="stMetricValue"] > div {{ font-size: min(2.25rem, 13cqi) !important; white-space: nowrap; }}
+@media {PHONE} {{
+  [data-testid="stMainBlockContainer"] {{ padding-left: 0.8rem !important; padding-right: 0.8rem !important;
+                                          padding-top: 4rem !important; }}
+  /* Headline cards two per row (Streamlit would give each a row of its own). */
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) {{
+    flex-flow: row wrap !important; gap: 0.6rem !important; }}
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])
+    > [data-testid="stColumn"] {{ flex: 1 1 calc(50% - 0.6rem) !important; min-width: calc(50% - 0.6rem) !important;
+                                  width: calc(50% - 0.6rem) !important; }}
+  [data-testid="stMetricValue"] > div {{ font-size: min(1.9rem, 15cqi) !important; }}
+  h1 {{ font-size: 1.6rem !important; }}
+  /* Tables keep their width and scroll sideways rather than squeeze a column to one character. */
+  [data-testid="stDataFrame"], [data-testid="stTable"] {{ overflow-x: auto; }}
+}}
+"""
+
+OVERVIEW_CSS = f"""
+[data-testid="stMainBlockContainer"] {{ padding-top: 3.2rem !important; padding-bottom: 0 !important; }}
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 0.5rem; }}
+[data-testid="stMainBlockContainer"] h1 {{ font-size: 1.55rem; padding: 0; line-height: 2.2rem; }}
+[data-testid="stMainBlockContainer"] [data-testid="stAlert"] > div {{ padding: 0.35rem 0.9rem; }}
+.ov-title {{ font-size: 1.55rem; font-weight: 700; margin: 0; line-height: 2.4rem; }}
+.ov-sub {{ color: #4a5568; font-size: 0.85rem; margin: 0; }}
+.ov-kpis {{ display: grid; grid-template-columns: repeat(var(--n), minmax(0, 1fr)); gap: 0.5rem; }}
+.ov-kpi {{ border: 1px solid #d5dae1; border-radius: 0.5rem; padding: 0.4rem 0.6rem; background: #fff;
+           container-type: inline-size; min-width: 0; }}
+.ov-kpi > div {{ overflow-wrap: anywhere; }}
+.ov-kpi .l {{ font-size: 0.9rem; color: #2d3748; font-weight: 600; line-height: 1.25; min-height: 2.5em; }}
+/* The figure never wraps: it shrinks with its card (7.9万人, 18.1万人次 fit a 1366 screen's card). */
+.ov-kpi .v {{ font-size: min(2rem, 21cqi); font-weight: 700; line-height: 1.15; color: #1a202c;
+              white-space: nowrap; overflow-wrap: normal; }}
+.ov-kpi .v small {{ font-size: 0.5em; font-weight: 600; margin-left: 0.15rem; }}
+.ov-kpi .c {{ font-size: 0.85rem; font-weight: 600; line-height: 1.3; }}
+.ov-kpi .q {{ font-size: 0.75rem; color: #718096; margin-left: 0.2rem; cursor: help; }}
+.ov-kpi .t, .ov-kpi .d {{ font-size: 0.8rem; color: #2d3748; line-height: 1.3; }}
+.ov-kpi .s {{ font-size: 0.72rem; color: #718096; line-height: 1.25; margin-top: 0.1rem; }}
+.ov-panel h4 {{ font-size: 1.05rem; margin: 0 0 0.3rem 0; padding: 0; }}
+.ov-list {{ list-style: none; padding: 0; margin: 0; }}
+.ov-list li {{ border-bottom: 1px solid #e2e8f0; padding: 0.25rem 0; font-size: 0.9rem; line-height: 1.35; }}
+.ov-list .t {{ font-weight: 600; }}
+.ov-list .m {{ color: #4a5568; font-size: 0.8rem; }}
+.ov-tag {{ display: inline-block; color: #fff; border-radius: 0.25rem; padding: 0 0.3rem; font-size: 0.78rem;
+           margin-right: 0.3rem; font-weight: 600; }}
+.ov-more {{ color: #4a5568; font-size: 0.8rem; margin-top: 0.2rem; }}
+.ov-note {{ color: #4a5568; font-size: 0.78rem; margin: 0; line-height: 1.35; }}
+.ov-tall-only {{ display: none; }}
+@media (min-height: 901px), {PHONE} {{ .ov-tall-only {{ display: block; }} .ov-short-only {{ display: none; }} }}
+@media {SHORT} {{
+  #ov-gaps li:nth-child(n+4), #ov-targets li:nth-child(n+5), .st-key-ov_riskbox {{ display: none !important; }}
+  .ov-more {{ font-size: 0.74rem; }} }}
+@media (max-width: 1100px) and (min-width: 641px) {{ .ov-kpis {{ grid-template-columns: repeat(4, minmax(0, 1fr)); }} }}
+@media {PHONE} {{
+  .ov-kpis {{ grid-template-columns: repeat(2, minmax(0, 1fr)); }}
+  .ov-kpi .v {{ font-size: min(1.9rem, 19cqi); }}
+  .ov-kpi .l {{ min-height: 0; }}
+  [data-testid="stMainBlockContainer"] {{ padding-top: 4rem !important; }}
+}}
+"""
+
+MEETING_CSS = """
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding: 0.6rem 1.2rem 0 1.2rem !important; max-width: 100% !important; }
+.stApp, [data-testid="stMain"] { background: #ffffff !important; color: #000000 !important; }
+.ov-title { font-size: 2.1rem; color: #000; line-height: 2.6rem; }
+.ov-sub { color: #000; font-size: 1.15rem; font-weight: 600; }
+.ov-kpi { border: 2px solid #000; padding: 0.45rem 0.7rem; }
+.ov-kpi .l { font-size: 1.2rem; color: #000; }
+.ov-kpi .v { font-size: min(2.9rem, 22cqi); color: #000; }
+.ov-kpi .c { font-size: 1.1rem; }
+.ov-kpi .t, .ov-kpi .d { font-size: 1.0rem; color: #000; }
+.ov-kpi .s { font-size: 0.9rem; color: #1a202c; }
+.ov-panel h4 { font-size: 1.4rem; color: #000; }
+.ov-list li { font-size: 1.15rem; border-bottom: 1px solid #000; color: #000; }
+.ov-list .m { font-size: 1.0rem; color: #1a202c; }
+.ov-tag { font-size: 1.0rem; }
+.ov-more { font-size: 1.0rem; color: #000; }
+.ov-note { font-size: 1.0rem; color: #000; }
+@media (max-height: 900px) and (min-width: 641px) {
+  #ov-targets li:nth-child(4) { display: none !important; }
+  .ov-title { font-size: 1.7rem; line-height: 2.1rem; }
+  .ov-sub { font-size: 1.0rem; }
+  .ov-kpi .l { font-size: 1.0rem; }
+  .ov-kpi .v { font-size: min(2.3rem, 22cqi); }
+  .ov-kpi .c, .ov-kpi .t, .ov-kpi .d { font-size: 0.9rem; }
+  .ov-kpi .s { font-size: 0.78rem; }
+  .ov-panel h4 { font-size: 1.15rem; }
+  .ov-list li { font-size: 1.0rem; }
+  .ov-list .m, .ov-more, .ov-note { font-size: 0.88rem; }
+}
+"""
+
+
+def css(*, overview: bool = False, meeting: bool = False) -> str:
+    """The app's <style> block: the screen rules, plus the overview's (and meeting mode's) when asked."""
+    return f"<style>{SCREEN_CSS}{OVERVIEW_CSS if overview else ''}{MEETING_CSS if meeting else ''}</style>"

@@ -24,7 +24,7 @@ if is_meeting:
     with exit_col:
         ov.exit_button()
 else:
-    head, c_period, c_region, c_mode = st.columns([4, 1.3, 1.3, 1], vertical_alignment="bottom")
+    head, c_period, c_region, c_mode = st.columns([3.6, 1.4, 1.4, 1.1], vertical_alignment="bottom")
     with c_period:
         period = widgets.period_selector(periods)
     with c_region:
@@ -66,18 +66,19 @@ with middle:
     level = "街道（乡镇）" if len(top) and top["level"].iloc[0] == "street" else "区县"
     st.html(ov.gaps_html(top, level))
     risk = wh.query(meeting.risk_levels, scope, period)
-    st.html('<div class="ov-panel"><h4>重点对象风险等级（人）</h4></div>')
-    if risk.empty:
-        st.info("所选范围内暂无重点对象数据。")
-    else:
-        st.plotly_chart(ov.compact(charts.key_children_by_risk(risk, variant="meeting" if is_meeting else "screen",
-                                                               height=280 if is_meeting else 250)),
-                        theme=None, key="ov_risk", config={"displayModeBar": False})
+    with st.container(key="ov_riskbox"):  # dropped on a laptop screen (ui/theme.OVERVIEW_CSS)
+        st.html('<div class="ov-panel"><h4>重点对象风险等级（人）</h4></div>')
+        if risk.empty:
+            st.info("所选范围内暂无重点对象数据。")
+        else:
+            st.plotly_chart(ov.compact(charts.key_children_by_risk(
+                risk, variant="meeting" if is_meeting else "screen", height=260 if is_meeting else 230)),
+                theme=None, key="ov_risk", config={"displayModeBar": False})
+    if not is_meeting:  # in a column, not in a row of its own: the page stays one screen at 1366×768
+        ov.pack_buttons(wh, scope, period, region)
 with right:
     off = wh.query(meeting.off_track_targets, scope, period)
     late = wh.query(meeting.late_reports, scope, period)
-    st.html(ov.targets_html(off, ov.MAX_TARGETS[is_meeting], late, county_view=not targets.is_city_view(scope)))
+    st.html(ov.targets_html(off, ov.MAX_TARGETS[is_meeting], late, county_view=not targets.is_city_view(scope),
+                            short=ov.SHORT_TARGETS[is_meeting]))
 
-if not is_meeting:
-    # Meeting pack (PDF + Excel): the lead wires report.pack here (ui.overview.pack_buttons).
-    ov.pack_buttons(wh, scope, period, region)
