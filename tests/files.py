@@ -147,3 +147,13 @@ def signed_in(at, role: str = "admin", scope: tuple[str, ...] = ("99",), usernam
     sessions.unbind("test session id")
     at.session_state[_TEST_TOKEN_KEY] = sessions.create(name)
     return at
+
+
+def read_sql(con, sql: str, params: list | None = None):
+    """A table of the snapshot read straight, on its own cursor: for tests that check the build itself, not
+    what the door serves."""
+    cur = con.cursor()
+    try:
+        return cur.execute(sql, params or []).df()
+    finally:
+        cur.close()

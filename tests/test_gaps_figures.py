@@ -16,20 +16,12 @@ import pytest
 from etl.contracts import get_source, parse_period
 from etl.landed import current_loads, landed_dir, read_load_log
 from settings import CONFIG_DIR_ENV
+from tests.files import read_sql
 from warehouse import queries as q
 from warehouse.build import REPO_DIR, build, published
 
 CONFIG = REPO_DIR / "config"
 FAMILIES = ["托育", "学前教育", "义务教育", "儿童工作队伍", "阵地建设", "社会力量", "健康与保障", "关爱走访"]
-
-
-def _read(con, sql: str, params: list) -> pd.DataFrame:
-    """A mart read straight from the snapshot (the test checks the build, not the door)."""
-    cur = con.cursor()
-    try:
-        return cur.execute(sql, params).df()
-    finally:
-        cur.close()
 
 
 def read_standards(folder: Path = CONFIG) -> dict[str, dict]:
@@ -228,7 +220,7 @@ def figures(landed, county) -> dict[str, float]:
 def mart_rows(snapshot: Path, period: str, level: str = "county") -> pd.DataFrame:
     con = q.connect(snapshot)
     try:
-        return _read(con, "select * from gap_by_area where period = ? and level = ?", [period, level])
+        return read_sql(con, "select * from gap_by_area where period = ? and level = ?", [period, level])
     finally:
         con.close()
 
@@ -266,7 +258,7 @@ def test_composite_index_matches_weights_and_landed_extracts(snapshot_path, land
     want = 100 * sum(w * shares[g] for g, w in counted.items()) / sum(counted.values())
     con = q.connect(snapshot_path)
     try:
-        got = _read(con, "select gap_index, gaps_counted from gap_index where period = ? and area_code = ?",
+        got = read_sql(con, "select gap_index, gaps_counted from gap_index where period = ? and area_code = ?",
                     [landed.latest_register[0], county])
     finally:
         con.close()
@@ -322,7 +314,7 @@ def test_changing_standards_changes_the_ranking(data_dir, tmp_path, monkeypatch,
     before = mart_rows(snapshot_path, period)
     con = q.connect(snapshot_path)
     try:
-        index = _read(con, "select area_code, rank from gap_index where period = ? and level = 'county'", [period])
+        index = read_sql(con, "select area_code, rank from gap_index where period = ? and level = 'county'", [period])
     finally:
         con.close()
     first = index.sort_values(["rank", "area_code"]).area_code.iloc[0]
@@ -342,9 +334,9 @@ def test_changing_standards_changes_the_ranking(data_dir, tmp_path, monkeypatch,
     snapshot = rebuild_with(data_dir, tmp_path, monkeypatch, only_keep)
     con = q.connect(snapshot)
     try:
-        after = _read(con, "select area_code, rank, gaps_counted from gap_index where period = ? and level = 'county'",
+        after = read_sql(con, "select area_code, rank, gaps_counted from gap_index where period = ? and level = 'county'",
                       [period])
-        gaps = _read(con, "select gap_id, shortfall from gap_by_area where period = ? and level = 'county' "
+        gaps = read_sql(con, "select gap_id, shortfall from gap_by_area where period = ? and level = 'county' "
                           "and area_code = ?", [period, first])
     finally:
         con.close()

@@ -26,7 +26,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from settings import DATA_DIR_ENV
-from tests.files import signed_in
+from tests.files import read_sql, signed_in
 from warehouse import queries as q
 from warehouse.queries import geo, metrics
 from warehouse.queries import pack as qpack
@@ -731,18 +731,18 @@ def test_every_headline_and_plan_model_has_an_entry(con):
 
     cat = metrics.catalogue()
     assert set(meeting.HEADLINE_METRICS.values()) <= set(cat)
-    models = q._df(con, "select distinct model from plan_indicators where kind = 'computed'")["model"]
+    models = read_sql(con, "select distinct model from plan_indicators where kind = 'computed'")["model"]
     assert set(models) <= set(cat)
 
 
 def test_catalogue_columns_exist_in_the_snapshot(con):
     """Each computed entry's numerator and denominator name a column of a model the snapshot holds, so a
     definition points at the data it is computed from (the map's, matching and data-quality entries too)."""
-    tables = set(q._df(con, "select table_name from information_schema.tables")["table_name"])
-    cols = q._df(con, "select table_name, column_name from information_schema.columns")
+    tables = set(read_sql(con, "select table_name from information_schema.tables")["table_name"])
+    cols = read_sql(con, "select table_name, column_name from information_schema.columns")
     have = set(zip(cols["table_name"], cols["column_name"]))
     # a long model (one row per measure, as gap_measures) names its figures by measure, not by column
-    have |= {("gap_measures", m) for m in q._df(con, "select distinct measure from gap_measures")["measure"]}
+    have |= {("gap_measures", m) for m in read_sql(con, "select distinct measure from gap_measures")["measure"]}
     missing = []
     for m in metrics.catalogue().values():
         if m.kind != "computed":

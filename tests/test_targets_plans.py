@@ -12,6 +12,7 @@ import pytest
 
 from etl.land import land
 from etl.landed import landed_dir
+from tests.files import read_sql
 from ui import targets as ut
 from warehouse import queries as q
 from warehouse.build import build
@@ -121,7 +122,7 @@ def test_every_reference_lead_department_is_in_the_department_list(con):
         for r in _ref(file):
             for d in r["lead_departments"].split(";"):
                 assert department_of(d) is not None, (file, d)
-    assert q._df(con, "select count(*) as n from plan_departments where not is_known")["n"].iloc[0] == 0
+    assert read_sql(con, "select count(*) as n from plan_departments where not is_known")["n"].iloc[0] == 0
 
 
 def test_a_county_is_judged_against_its_own_target_where_the_plan_file_gives_one(data_dir, tmp_path):

@@ -9,6 +9,7 @@ import pytest
 
 from etl.contracts import parse_period, sources
 from etl.landed import current_loads, landed_dir, read_load_log
+from tests.files import read_sql
 from warehouse import queries as q
 from warehouse.queries import targets as tq
 
@@ -134,9 +135,9 @@ def test_missing_reports_flag_report_overdue_not_the_status(con, data_dir):
 def test_every_demo_report_matches_a_catalogue_indicator(con, data_dir):
     reports = pd.concat(_landed(data_dir, "progress_reports").values())
     keys = {(p.lower(), m, i) for p, m, i in zip(reports["plan_id"], reports["measure_no"], reports["indicator"])}
-    cat = q._df(con, "select plan_id, measure_no, indicator from plan_indicators where kind = 'reported'")
+    cat = read_sql(con, "select plan_id, measure_no, indicator from plan_indicators where kind = 'reported'")
     assert keys == set(zip(cat["plan_id"], cat["measure_no"], cat["indicator"]))
-    measures = q._df(con, "select plan_id, measure_no from plan_measures")
+    measures = read_sql(con, "select plan_id, measure_no from plan_measures")
     assert {(p, m) for p, m, _ in keys} <= set(zip(measures["plan_id"], measures["measure_no"]))
     st = tq.indicator_status(con, EVERYTHING)
     assert {"已达标", "未达标", "滞后"} <= set(st["status"])

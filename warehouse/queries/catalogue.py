@@ -86,6 +86,10 @@ class Query:
 
     # What the door reads from a query function, so an entry stands wherever a function did.
     @property
+    def __name__(self) -> str:  # "by_street" of "matching/by_street", as a function is named
+        return self.name.rpartition("/")[2]
+
+    @property
     def __privacy__(self) -> dict | None:
         return self.privacy
 
