@@ -25,7 +25,7 @@ MAX_TEXT_CHARS = 10_000  # a longer text cell is junk (a whole document pasted i
 LEVEL_ZH = {**deployment.LEVEL_ZH, "any": "区划"}
 
 
-def _q(text: str) -> str:
+def sql_literal(text: str) -> str:
     """A string literal, for the contracts' own constants (labels, enumeration values); never file text."""
     return "'" + str(text).replace("'", "''") + "'"
 
@@ -33,7 +33,7 @@ def _q(text: str) -> str:
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _ident(name: str) -> str:
+def sql_ident(name: str) -> str:
     """A column name for SQL: only generated or contract names (c0, v_child_name), never a file's header."""
     if not _PLAIN.fullmatch(name):
         raise ValueError(f"not a generated column name: {name!r}")
@@ -45,7 +45,7 @@ def _ascii_space(x: str) -> str:
     return "(" + " or ".join(f"contains({x}, {c})" for c in ("' '", "chr(9)", "chr(10)", "chr(12)", "chr(13)")) + ")"
 
 
-def _clean(h: str, squash: bool, keep_space: bool = False) -> str:
+def clean_sql(h: str, squash: bool, keep_space: bool = False) -> str:
     """Trimmed text, full-width folded for code-like columns; NULL when blank.
 
     keep_space (dates): runs of spaces become one space instead of none ("2026-03-04 00:00:00").
@@ -54,10 +54,10 @@ def _clean(h: str, squash: bool, keep_space: bool = False) -> str:
     without whitespace; a code-like cell takes the fast path only if it is ASCII (byte length =
     character length) with no ASCII whitespace — a test several times cheaper than a regexp.
     """
-    x = f"trim({_ident(h)})"
+    x = f"trim({sql_ident(h)})"
     ws = f"[\\s\u3000\u00a0{ZERO_WIDTH}]"
     if squash:
-        slow = f"regexp_replace(translate({x}, {_q(FULL)}, {_q(HALF)}), '{ws}+', {_q(' ' if keep_space else '')}, 'g')"
+        slow = f"regexp_replace(translate({x}, {sql_literal(FULL)}, {sql_literal(HALF)}), '{ws}+', {sql_literal(' ' if keep_space else '')}, 'g')"
         slow = f"trim({slow})" if keep_space else slow
         x = f"case when strlen({x}) = length({x}) and not {_ascii_space(x)} then {x} else {slow} end"
     else:
@@ -75,10 +75,10 @@ def _date_sql(x: str) -> str:
         (r"[0-9]{8}", "%Y%m%d"),
         (r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2} [0-9:]+", "%Y-%m-%d %H:%M:%S"),
     )
-    whens = " ".join(f"when regexp_full_match({x}, {_q(r)}) then try_strptime({x}, {_q(f)})::date" for r, f in forms)
+    whens = " ".join(f"when regexp_full_match({x}, {sql_literal(r)}) then try_strptime({x}, {sql_literal(f)})::date" for r, f in forms)
     # A date with a time of day, as spreadsheets export it: "2026-03-04 00:00:00", "2026/3/4 8:30".
     clock = r" [0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
-    whens += "".join(f" when regexp_full_match({x}, {_q(r + clock)}) then try_strptime(split_part({x}, ' ', 1), {_q(f)})::date"
+    whens += "".join(f" when regexp_full_match({x}, {sql_literal(r + clock)}) then try_strptime(split_part({x}, ' ', 1), {sql_literal(f)})::date"
                      for r, f in forms[:3])
     serial = (f"when regexp_full_match({x}, '[0-9]{{5}}(\\.0+)?') "
               f"then date '1899-12-30' + cast(cast({x} as double) as integer)")
@@ -87,14 +87,14 @@ def _date_sql(x: str) -> str:
 
 def _enum_sql(x: str, col: Column) -> str:
     pairs = {v: v for v in col.values} | col.value_aliases
-    whens = " ".join(f"when {_q(k)} then {_q(v)}" for k, v in pairs.items())
+    whens = " ".join(f"when {sql_literal(k)} then {sql_literal(v)}" for k, v in pairs.items())
     return f"case {x} {whens} end"
 
 
 def _bool_sql(x: str) -> str:
     # A simple CASE: `IN (...)` lists plan as joins, ~20x slower on a million cells.
-    whens = " ".join(f"when {_q(w)} then true" for w in TRUE_WORDS) + " " + \
-        " ".join(f"when {_q(w)} then false" for w in FALSE_WORDS)
+    whens = " ".join(f"when {sql_literal(w)} then true" for w in TRUE_WORDS) + " " + \
+        " ".join(f"when {sql_literal(w)} then false" for w in FALSE_WORDS)
     return f"case lower({x}) {whens} end"
 
 
@@ -121,7 +121,7 @@ class RowRules:
             return
         # Fold full-width characters and drop spaces in code-like columns (是/否 need neither).
         squash = col.type in ("code", "id_card", "division", "date", "int", "float")
-        x = _clean(h, squash, keep_space=col.type == "date")
+        x = clean_sql(h, squash, keep_space=col.type == "date")
         t = col.type
         if t in ("text", "division_name"):
             v = x
@@ -152,21 +152,21 @@ class RowRules:
         v, r, lab = f"v_{col.name}", f"r_{col.name}", col.label
         if col.type in ("text", "division_name"):
             self.checks.append(("CELL_TOO_LONG", f"length({r}) > {MAX_TEXT_CHARS}",
-                                f"{_q(f'“{lab}”内容过长（')} || length({r}) || {_q(f'个字符，上限{MAX_TEXT_CHARS}），可能误粘贴了整段文字')}"))
+                                f"{sql_literal(f'“{lab}”内容过长（')} || length({r}) || {sql_literal(f'个字符，上限{MAX_TEXT_CHARS}），可能误粘贴了整段文字')}"))
         if col.required:
-            self.checks.append(("REQUIRED_MISSING", f"{r} is null", _q(f"必填项“{lab}”为空")))
+            self.checks.append(("REQUIRED_MISSING", f"{r} is null", sql_literal(f"必填项“{lab}”为空")))
         bad = f"{r} is not null and {v} is null"
         if col.type == "date":
-            self.checks.append(("BAD_DATE", bad, f"{_q(f'“{lab}”日期无法识别：')} || {r}"))
+            self.checks.append(("BAD_DATE", bad, f"{sql_literal(f'“{lab}”日期无法识别：')} || {r}"))
             self.checks.append(("BAD_DATE", f"{v} is not null and ({v} < date '1900-01-01' or {v} > date '2100-12-31')",
-                                f"{_q(f'“{lab}”日期不合理：')} || {r}"))
+                                f"{sql_literal(f'“{lab}”日期不合理：')} || {r}"))
         elif col.type in ("int", "float"):
             n = f"n_{col.name}"
             self.checks.append(("BAD_NUMBER", f"{r} is not null and {n} is null",
-                                f"{_q(f'“{lab}”不是有效数字：')} || {r}"))
+                                f"{sql_literal(f'“{lab}”不是有效数字：')} || {r}"))
             if col.type == "int":
                 self.checks.append(("BAD_NUMBER", f"{n} is not null and {n} <> floor({n})",
-                                    f"{_q(f'“{lab}”应为整数：')} || {r}"))
+                                    f"{sql_literal(f'“{lab}”应为整数：')} || {r}"))
             rng = []
             if col.min is not None:
                 rng.append(f"{n} < {col.min}")
@@ -174,20 +174,20 @@ class RowRules:
                 rng.append(f"{n} > {col.max}")
             if rng:
                 self.checks.append(("OUT_OF_RANGE", f"{n} is not null and ({' or '.join(rng)})",
-                                    f"{_q(f'“{lab}”超出允许范围：')} || {r}"))
+                                    f"{sql_literal(f'“{lab}”超出允许范围：')} || {r}"))
         elif col.type == "enum":
             allowed = "、".join(col.values)
-            self.checks.append(("BAD_ENUM", bad, f"{_q(f'“{lab}”的值“')} || {r} || {_q(f'”不在允许范围（{allowed}）')}"))
+            self.checks.append(("BAD_ENUM", bad, f"{sql_literal(f'“{lab}”的值“')} || {r} || {sql_literal(f'”不在允许范围（{allowed}）')}"))
         elif col.type == "bool":
-            self.checks.append(("BAD_ENUM", bad, f"{_q(f'“{lab}”应填“是”或“否”：')} || {r}"))
+            self.checks.append(("BAD_ENUM", bad, f"{sql_literal(f'“{lab}”应填“是”或“否”：')} || {r}"))
         elif col.type == "division":
             lvl = col.level
             g = f"region_level_{col.name}"  # the region level, joined in `checked` (_checked_table)
-            cond = f"{g} is null" if lvl == "any" else f"({g} is null or {g} <> {_q(lvl)})"
+            cond = f"{g} is null" if lvl == "any" else f"({g} is null or {g} <> {sql_literal(lvl)})"
             if col.name in self.split:
                 cond += f" and split_{col.name} is null"
             self.checks.append(("UNKNOWN_DIVISION", f"{v} is not null and {cond}",
-                                f"{_q(f'“{lab}”')} || {r} || {_q(f'不是区划表中的{LEVEL_ZH[lvl]}代码')}"))
+                                f"{sql_literal(f'“{lab}”')} || {r} || {sql_literal(f'不是区划表中的{LEVEL_ZH[lvl]}代码')}"))
         elif col.type == "id_card":
             self._id_checks(col)
 
@@ -195,7 +195,7 @@ class RowRules:
         """ID number checks (format, check character, birth date, Excel's lost digits), and the sex, birth date
         and age they imply."""
         v, r = f"v_{col.name}", f"r_{col.name}"
-        fmt, check = "id_fmt", "id_chk"  # computed once per row in stage 1 (see _id_items)
+        fmt, check = "id_fmt", "id_chk"  # computed once per row in stage 1 (see id_items)
         sci = f"regexp_full_match({r}, '[0-9]+(\\.[0-9]+)?[eE]\\+?[0-9]+')"
         # Excel shows an ID typed into a number cell as 3.20412E+17 and keeps only 15 digits: the rest are
         # gone for good, so the row is rejected (never "repaired") with a reason the officer can act on.
@@ -226,7 +226,7 @@ class RowRules:
                                 "'出生日期晚于统计期末'"))
 
 
-def _id_items(v: str) -> tuple[list[str], list[str]]:
+def id_items(v: str) -> tuple[list[str], list[str]]:
     """Columns derived from the normalised ID, in two layers: birth date, sex, format flag, check character."""
     inner = [f"case when length({v}) = 18 then try_strptime(substr({v}, 7, 8), '%Y%m%d')::date end as id_birth",
              (f"case when substr({v}, 17, 1) between '0' and '9' then "  # one character: same as [0-9]

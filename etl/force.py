@@ -90,7 +90,7 @@ def chain(entries: list[dict]) -> list[dict]:
     return landed[start:]
 
 
-def _in_area(column: str, list_sql: str) -> str:
+def in_area(column: str, list_sql: str) -> str:
     return f"len(list_filter({list_sql}, lambda a: starts_with(coalesce({column}, ''), a))) > 0"
 
 
@@ -123,9 +123,9 @@ def load_in_force(con: duckdb.DuckDBPyConnection, table: str, source: Source, la
         where not exists (
             select 1 from _modes m
             where m._seq > r._seq
-              and (m.scope is null or {_in_area(row_area, 'm.scope')})
+              and (m.scope is null or {in_area(row_area, 'm.scope')})
               and (m.mode = 'period'
-                   or (m.mode in ('county', 'street') and {_in_area(row_area, 'm.areas')})
+                   or (m.mode in ('county', 'street') and {in_area(row_area, 'm.areas')})
                    or (m.mode = 'key' and exists (select 1 from _chain n where n._seq = m._seq and {same_key}))))
     """)
     con.execute("drop table _chain")

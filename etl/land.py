@@ -313,7 +313,7 @@ def _diff(root: Path, source, before: list[dict], candidate: dict, mode: str) ->
         scope = candidate.get("scope")
         if scope and area:  # a scoped uploader sees and changes their own area only
             for t in ("a", "b"):
-                con.execute(f"delete from {t} where not {force._in_area(area, '?')}", [scope])
+                con.execute(f"delete from {t} where not {force.in_area(area, '?')}", [scope])
         small = candidate["_table"].num_rows <= STREET_BREAKDOWN_ROWS
         level = "all" if area is None else ("street" if small else "county")
         n = force.AREA_DIGITS.get(level)

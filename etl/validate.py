@@ -24,9 +24,9 @@ from .cell_rules import (
     MAX_TEXT_CHARS,
     SQL_TYPES,
     RowRules,
-    _id_items,
-    _ident,
-    _q,
+    id_items,
+    sql_ident,
+    sql_literal,
 )
 from .contracts import DEPT_SEP, Column, Source, department_of, departments
 from .errors import ExtractError
@@ -188,8 +188,8 @@ def _lookup_checks(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract,
         rules.joins.append(f" left join {table} on {table}.value = normalised.r_{col.name}")
         rules.joined.append(f"{table}.unknown as unknown_{col.name}")
         rules.checks.append(("UNKNOWN_DEPARTMENT", f"unknown_{col.name} is not null",
-                         (f"{_q(f'“{col.label}”中的单位“')} || unknown_{col.name} || "
-                         f"{_q(f'”不在部门名录（config/departments.csv）中；可填：{names}')}")))
+                         (f"{sql_literal(f'“{col.label}”中的单位“')} || unknown_{col.name} || "
+                         f"{sql_literal(f'”不在部门名录（config/departments.csv）中；可填：{names}')}")))
 
 
 def _date_order_checks(source: Source, ext: Extract, rules: RowRules) -> None:
@@ -199,8 +199,8 @@ def _date_order_checks(source: Source, ext: Extract, rules: RowRules) -> None:
             continue
         la, lb = source.column(first).label, source.column(second).label
         rules.checks.append(("DATE_ORDER", f"v_{first} is not null and v_{second} is not null and v_{second} < v_{first}",
-                         (f"{_q(f'“{lb}”（')} || strftime(v_{second}, '%Y-%m-%d') || "
-                         f"{_q(f'）早于“{la}”（')} || strftime(v_{first}, '%Y-%m-%d') || '）'")))
+                         (f"{sql_literal(f'“{lb}”（')} || strftime(v_{second}, '%Y-%m-%d') || "
+                         f"{sql_literal(f'）早于“{la}”（')} || strftime(v_{first}, '%Y-%m-%d') || '）'")))
 
 
 def _cell_items(source: Source, ext: Extract) -> list[str]:
@@ -212,9 +212,9 @@ def _cell_items(source: Source, ext: Extract) -> list[str]:
     raw = [n for n in names if n in mapped]
     texts = {ext.sql_name(c.name) for c in source.columns if c.type in ("text", "division_name")}
     pos = {n: j + 1 for j, n in enumerate(names)}
-    nul = " ".join(f"when contains({_ident(n)}, chr(0)) then {pos[n]}" for n in raw)
+    nul = " ".join(f"when contains({sql_ident(n)}, chr(0)) then {pos[n]}" for n in raw)
     # strlen (bytes, free) before length (characters, a scan): a cell is never longer in characters than bytes.
-    too_long = {n: f"strlen({_ident(n)}) > {MAX_TEXT_CHARS} and length({n}) > {MAX_TEXT_CHARS}"
+    too_long = {n: f"strlen({sql_ident(n)}) > {MAX_TEXT_CHARS} and length({n}) > {MAX_TEXT_CHARS}"
                 for n in raw if n not in texts}
     col = " ".join(f"when {cond} then {pos[n]}" for n, cond in too_long.items())
     length = " ".join(f"when {cond} then length({n})" for n, cond in too_long.items())
@@ -245,7 +245,7 @@ def _scope_check(source: Source, scope, rules: RowRules) -> None:
         return
     if not all(re.fullmatch(r"\d{1,12}", p) for p in prefixes):
         raise ValueError(f"scope must be division-code prefixes: {prefixes!r}")
-    inside = " or ".join(f"starts_with(v_{col}, {_q(p)})" for p in prefixes)
+    inside = " or ".join(f"starts_with(v_{col}, {sql_literal(p)})" for p in prefixes)
     rules.checks.append(("OUT_OF_SCOPE", f"v_{col} is null or not ({inside})",
                      "'该行的区划不在本人管辖区域内（只能导入本辖区的数据）'"))
 
@@ -259,7 +259,7 @@ DISTRICT_DIGITS = ("01", "20")
 
 
 def _level_zh(x: str) -> str:
-    return "case " + x + " " + " ".join(f"when {_q(k)} then {_q(v)}" for k, v in LEVEL_WORD.items()) + " end"
+    return "case " + x + " " + " ".join(f"when {sql_literal(k)} then {sql_literal(v)}" for k, v in LEVEL_WORD.items()) + " end"
 
 
 def _official_codes(con: duckdb.DuckDBPyConnection, source: Source, rules: RowRules,
@@ -276,7 +276,7 @@ def _official_codes(con: duckdb.DuckDBPyConnection, source: Source, rules: RowRu
         return "select * from typed", "false"
     raw = set()
     for c in cols:
-        raw |= {v for (v,) in con.execute(f"select distinct v_{_ident(c)} from typed where v_{_ident(c)} is not null")
+        raw |= {v for (v,) in con.execute(f"select distinct v_{sql_ident(c)} from typed where v_{sql_ident(c)} is not null")
                 .fetchall()}
     rows = [(v, normalise_code(v)) for v in sorted(raw)]
     info = [(v, c, level_of(c) if c else None, parent_of(c) if c else None,
@@ -291,10 +291,10 @@ def _official_codes(con: duckdb.DuckDBPyConnection, source: Source, rules: RowRu
     for c in cols:
         lab = source.column(c).label
         rules.checks.append(("BAD_DIVISION_CODE", f"bad_{c}",
-                         f"{_q(f'“{lab}”')} || r_{c} || '不是区划代码（应为 6、9 或 12 位数字）'"))
+                         f"{sql_literal(f'“{lab}”')} || r_{c} || '不是区划代码（应为 6、9 或 12 位数字）'"))
     if source.name == "regions":
         county = (f"case when official_region_code.level = 'county' then case when substr(official_region_code.code, 5, 2) "
-                  f"between {_q(DISTRICT_DIGITS[0])} and {_q(DISTRICT_DIGITS[1])} then '主城区' else '县域' end end")
+                  f"between {sql_literal(DISTRICT_DIGITS[0])} and {sql_literal(DISTRICT_DIGITS[1])} then '主城区' else '县域' end end")
         repl = ["official_region_code.code as v_region_code",
                 "case when typed.r_level is null then official_region_code.level else typed.v_level end as v_level",
                 ("case when typed.r_parent_code is null then official_region_code.parent else official_parent_code.code end "
@@ -341,8 +341,8 @@ def _code_change_map(con: duckdb.DuckDBPyConnection, source: Source, rules: RowR
         return body
     used = set()
     for c in divs:
-        used |= {v for (v,) in con.execute(f"select distinct v_{_ident(c.name)} from typed "
-                                           f"where v_{_ident(c.name)} is not null").fetchall()}
+        used |= {v for (v,) in con.execute(f"select distinct v_{sql_ident(c.name)} from typed "
+                                           f"where v_{sql_ident(c.name)} is not null").fetchall()}
     rows = [(old, new) for old in sorted(used - set(regions.level))
             if (new := successors_of(old, changes, regions.level))]
     if not rows:
@@ -360,7 +360,7 @@ def _code_change_map(con: duckdb.DuckDBPyConnection, source: Source, rules: RowR
     for c in divs:
         rules.split.add(c.name)
         rules.checks.append(("SPLIT_DIVISION", f"split_{c.name} is not null",
-                         (f"{_q(f'“{c.label}”')} || r_{c.name} || '已撤销并拆分为多个区划（' || split_{c.name} || "
+                         (f"{sql_literal(f'“{c.label}”')} || r_{c.name} || '已撤销并拆分为多个区划（' || split_{c.name} || "
                           "'），无法自动对应，请改填现行区划代码'")))
     return f"select coded.* replace ({repl}), {split} from ({body}) coded{joins}"
 
@@ -437,7 +437,7 @@ def _typed_view(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract, re
     carried = f"raw.{ROW_NO}" + (f", raw.{SQL_EXTRA}" if EXTRA in ext.table.column_names else "")
     typed = f"select {carried}, {', '.join(rules.typed + extra)} from raw{join_names}"
     if source.id_column is not None:
-        inner, outer = _id_items(f"v_{source.id_column.name}")
+        inner, outer = id_items(f"v_{source.id_column.name}")
         typed = f"select * exclude (_id17), {', '.join(outer)} from (select *, {', '.join(inner)} from ({typed}))"
     # Names fill the code column where the code is blank.
     for t in name_targets:
@@ -480,7 +480,7 @@ def _row_checks(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract, ru
     rules.checks.append(("BAD_CHARACTER", "_nul_col is not null",
                          "'第' || _nul_col || '列含有不可见的控制字符（NUL，常见于从其他系统复制或导出出错），请删除后重新导出'"))
     rules.checks.append(("CELL_TOO_LONG", "_long_col is not null",
-                         f"'第' || _long_col || '列内容过长（' || _long_len || {_q(f'个字符，上限{MAX_TEXT_CHARS}），可能误粘贴了整段文字')}"))
+                         f"'第' || _long_col || '列内容过长（' || _long_len || {sql_literal(f'个字符，上限{MAX_TEXT_CHARS}），可能误粘贴了整段文字')}"))
     for col in source.columns:
         rules.checks_for(col)
     _lookup_checks(con, source, ext, rules)
@@ -505,7 +505,7 @@ def _checked_table(con: duckdb.DuckDBPyConnection, source: Source, rules: RowRul
     joins += "".join(rules.joins)
     levels = "".join(f", region_{c.name}.level as region_level_{c.name}" for c in divs) + \
         "".join(f", {j}" for j in rules.joined)
-    codes = ", ".join(f"case when {cond} then {_q(code)} end" for code, cond, _ in rules.checks) or "null"
+    codes = ", ".join(f"case when {cond} then {sql_literal(code)} end" for code, cond, _ in rules.checks) or "null"
     msgs = ", ".join(f"case when {cond} then {msg} end" for _, cond, msg in rules.checks) or "null"
     # Only what the outputs need (typed values, reasons): the cleaned raw text (r_*) and the checks' own
     # columns serve the conditions and messages computed here, and would double the memory held.

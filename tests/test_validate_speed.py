@@ -39,10 +39,10 @@ def test_person_key_in_duckdb_equals_python_hmac(secret):
 
 def _reference_clean(h: str, squash: bool, keep_space: bool) -> str:
     """The cleaning formula before the fast paths (always translate + regexp_replace)."""
-    x = f"trim({rules._ident(h)})"
+    x = f"trim({rules.sql_ident(h)})"
     ws = f"[\\s\u3000\u00a0{rules.ZERO_WIDTH}]"
     if squash:
-        x = f"regexp_replace(translate({x}, {rules._q(rules.FULL)}, {rules._q(rules.HALF)}), '{ws}+', {rules._q(' ' if keep_space else '')}, 'g')"
+        x = f"regexp_replace(translate({x}, {rules.sql_literal(rules.FULL)}, {rules.sql_literal(rules.HALF)}), '{ws}+', {rules.sql_literal(' ' if keep_space else '')}, 'g')"
         x = f"trim({x})" if keep_space else x
     else:
         x = f"trim(regexp_replace({x}, '{ws}+', ' ', 'g'))"
@@ -55,7 +55,7 @@ def test_fast_cleaning_equals_the_plain_formula(squash, keep_space):
     noise = [*"0123456789abXx -./", "\t", "\n", "\r", "\f", "\u3000", "\u00a0", "\u200b", "０", "Ｘ", "．", "流"]
     values = TRICKY + ["".join(rnd.choice(noise) for _ in range(rnd.randint(0, 8))) for _ in range(500)]
     con = _con(values)
-    rows = con.execute(f"select h, {rules._clean('h', squash, keep_space)}, {_reference_clean('h', squash, keep_space)} "
+    rows = con.execute(f"select h, {rules.clean_sql('h', squash, keep_space)}, {_reference_clean('h', squash, keep_space)} "
                        "from t").fetchall()
     assert [(h, a) for h, a, _ in rows] == [(h, b) for h, _, b in rows]
 
@@ -64,7 +64,7 @@ def test_check_character_by_arithmetic():
     rnd = random.Random(3)
     ids = ["".join(rnd.choice("0123456789") for _ in range(17)) + "0" for _ in range(300)] + ["00000000000000000X"]
     con = _con(ids)
-    inner, outer = rules._id_items("h")
+    inner, outer = rules.id_items("h")
     got = con.execute(f"select h, id_chk from (select *, {', '.join(outer)} from (select *, {', '.join(inner)} from t))"
                       ).fetchall()
     assert {h: c for h, c in got} == {i: v.id_check_digit(i[:17]) for i in ids}

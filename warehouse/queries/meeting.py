@@ -89,7 +89,7 @@ def _data_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     return None if v is None or pd.isna(v) else pd.Timestamp(v).date()
 
 
-def _window(con: duckdb.DuckDBPyConnection, period: str | None) -> Window | None:
+def window_of(con: duckdb.DuckDBPyConnection, period: str | None) -> Window | None:
     """The mapping of register period `period` onto the pages' own periods (None if unknown)."""
     if period is None:
         return None
@@ -107,7 +107,7 @@ def _window(con: duckdb.DuckDBPyConnection, period: str | None) -> Window | None
 
 def period_note(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> str:
     """One Chinese sentence saying which period of each source page the overview shows."""
-    w = _window(con, period)
+    w = window_of(con, period)
     if w is None or scope.is_empty:
         return ""
     return (f"人数按{_period_label(period)}摸排台账；目标与比率按评估日 {w.as_of:%Y-%m-%d}"
@@ -141,13 +141,13 @@ def _map_streets(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> p
     return geo.street_metrics(con, scope, period, MAP_AGE_BAND, MAP_CATEGORY)
 
 
-def _status(con: duckdb.DuckDBPyConnection, scope: Scope, w: Window | None) -> pd.DataFrame:
+def statuses_in_window(con: duckdb.DuckDBPyConnection, scope: Scope, w: Window | None) -> pd.DataFrame:
     if w is None:
         return pd.DataFrame(columns=targets.STATUS_COLUMNS)
     return targets.indicator_status(con, scope, None, w.as_of)
 
 
-def _rate_row(status: pd.DataFrame, model: str) -> pd.Series | None:
+def rate_row(status: pd.DataFrame, model: str) -> pd.Series | None:
     """The indicator of the first plan (targets page order) computed with `model`."""
     if status.empty:
         return None
@@ -214,9 +214,9 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.Da
     """
     if scope.is_empty:
         return pd.DataFrame(columns=HEADLINE_COLUMNS)
-    w = _window(con, period)
+    w = window_of(con, period)
     prev_period = q.previous_period(con, period)
-    pw = _window(con, prev_period)
+    pw = window_of(con, prev_period)
     label = _period_label(period)
     rows: list[dict] = []
 
@@ -243,10 +243,10 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.Da
         raw_risk["previous_children"].sum() if prev_known else None, "人", "count", "key_children", label,
         _risk_detail(risk))
 
-    status, prev_status = _status(con, scope, w), _status(con, scope, pw)
+    status, prev_status = statuses_in_window(con, scope, w), statuses_in_window(con, scope, pw)
     as_of = f"评估日 {w.as_of:%Y-%m-%d}" if w else ""
     for metric, (model, label_zh) in RATE_MODELS.items():
-        cur, before = _rate_row(status, model), _rate_row(prev_status, model)
+        cur, before = rate_row(status, model), rate_row(prev_status, model)
         detail = "" if cur is None else target_text(cur)
         twin = None
         if metric in REPORTED_TWIN:
@@ -350,8 +350,8 @@ def off_track_targets(con: duckdb.DuckDBPyConnection, scope: Scope, period: str)
     """
     cols = ["indicator_code", "indicator_name", "plan_name", "measure_no", "department", "status",
             "latest_value", "target_value", "unit", "deadline", "share_of_target", "value_date", "report_overdue"]
-    w = _window(con, period)
-    status = _status(con, scope, w)
+    w = window_of(con, period)
+    status = statuses_in_window(con, scope, w)
     status = status[status["status"].isin(OFF_TRACK)]
     if status.empty:
         return pd.DataFrame(columns=cols)
@@ -377,7 +377,7 @@ def late_reports(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> p
     """Indicators with a progress report missing on as_of(period) (报告逾期), whatever their status — a target
     met but reported late is listed here as 已达标, never as off track. Columns: indicator_name, department,
     status, missing_reports."""
-    status = _status(con, scope, _window(con, period))
+    status = statuses_in_window(con, scope, window_of(con, period))
     cols = ["indicator_name", "department", "status", "missing_reports"]
     if status.empty:
         return pd.DataFrame(columns=cols)
@@ -437,7 +437,7 @@ def pack_tables(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> di
     "主要指标" is built from `headline` after its own small-number rule (counts already show "<5" where
     small); the other sheets are numeric and declared, so `run` suppresses them (`<列>_label`).
     """
-    w = _window(con, period)
+    w = window_of(con, period)
     # The sheets are display tables built from the door's results (guard, never a suppression of their own):
     # 主要指标 holds a count's label ("<5") in place of the number, and the risk and street sheets carry the
     # marks of their cubes, which a sheet without the cubes' key columns cannot get from the door again.

@@ -35,11 +35,11 @@ def city_name(con: duckdb.DuckDBPyConnection, scope: Scope) -> str | None:
     return "、".join(names) if names else deployment_name(con, scope)
 
 
-@privacy.counts("current_value", derived={"share_of_target": "current_value"}, where=targets._PEOPLE,
+@privacy.counts("current_value", derived={"share_of_target": "current_value"}, where=targets.PEOPLE_WHERE,
                 cube=targets.STATUS_CUBE)
 def target_statuses(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
     """Every plan indicator's status on the evaluation day of `period` (the targets page on that day)."""
-    return meeting._status(con, scope, meeting._window(con, period))
+    return meeting.statuses_in_window(con, scope, meeting.window_of(con, period))
 
 
 RANK_COLUMNS = ["county_code", "county_name", "area_type", "rank", "gap_index", "gap_label", "gap_share",
@@ -62,7 +62,7 @@ def county_ranking(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) ->
     gaps = guard(meeting.top_county_gaps, meeting.top_county_gaps(con, scope, period, n=len(cs) or 1,
                                                                           level="county"), scope, con)
     gaps = gaps.set_index("area_code") if len(gaps) else gaps
-    window = meeting._window(con, period)
+    window = meeting.window_of(con, period)
     rows = []
     for code, name, area_type in zip(cs["county_code"], cs["county_name"], cs["area_type"]):
         one = scope.narrow(code)
@@ -70,7 +70,7 @@ def county_ranking(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) ->
             continue
         head = guard(meeting.headline, meeting.headline(con, one, period), one, con)
         head = head.set_index("metric")
-        status = meeting._status(con, one, window)
+        status = meeting.statuses_in_window(con, one, window)
         row = {"county_code": code, "county_name": name, "area_type": area_type}
         for m in ("migrant", "key_children"):
             r = head.loc[m] if m in head.index else None
@@ -80,7 +80,7 @@ def county_ranking(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) ->
             if hidden:
                 row[m] = None
         for key, (model, _) in meeting.RATE_MODELS.items():
-            r = meeting._rate_row(status, model)
+            r = meeting.rate_row(status, model)
             row[key] = None if r is None or pd.isna(r["current_value"]) else float(r["current_value"])
             row[f"{key}_status"] = None if r is None else str(r["status"])
             row[f"{key}_target"] = None if r is None or pd.isna(r["target"]) else float(r["target"])

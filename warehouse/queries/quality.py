@@ -78,7 +78,7 @@ def gap_sources(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 # Rows still on retired division codes (a landed change table retires them: 撤县设区, streets merged or split)
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether the snapshot has a table (one built before division changes were modelled has not)."""
     return bool(_has_table_entry(con, table)["n"].iloc[0])
 
@@ -87,7 +87,7 @@ def retired_rows(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """How many rows in force of the landed extracts still carry a division code that a landed change table
     retires (the old code itself or a code under it: a community of a retired county), in scope: one row,
     `rows`. Rows of files, as the load log counts them, not people by area: not suppressed."""
-    if scope.is_empty or not _has_table(con, "region_changes_report"):
+    if scope.is_empty or not has_table(con, "region_changes_report"):
         return pd.DataFrame({"rows": [0]})
     prefixes = {prefix(c) for c in _retired_regions(con, scope)["region_code"]}
     # Only the outermost retired regions: a row under a retired county and its retired street counts once.

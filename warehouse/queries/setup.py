@@ -147,7 +147,7 @@ def retired_codes(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 
     Rows of files, as the load log counts them, not people by area: not suppressed (the page is for those who
     land the data)."""
-    if scope.is_empty or not quality._has_table(con, "region_changes_report"):
+    if scope.is_empty or not quality.has_table(con, "region_changes_report"):
         return pd.DataFrame(columns=RETIRED_COLUMNS)
     rep = _retired_report(con, scope)
     if rep.empty:

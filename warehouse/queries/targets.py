@@ -45,7 +45,7 @@ CADENCE_MONTHS = {"月": 1, "季度": 3, "半年": 6, "年": 12}
 # applies to their values; rates, places and person-times are not counts of people. The catalogue's
 # declarations (warehouse/sql/queries/targets/*.yaml, `where:`) and target_cells.sql name the same units.
 PEOPLE_UNITS = ("人", "名")
-_PEOPLE = {"current_value": ("unit", PEOPLE_UNITS)}
+PEOPLE_WHERE = {"current_value": ("unit", PEOPLE_UNITS)}
 
 _TARGET_KEYS = ("plan_id", "measure_no", "indicator", "value_period", "measure")
 TARGETS_CUBE = cube.Cube("targets", catalogue.query("targets/target_cells"), keys=(*_TARGET_KEYS, "area"),
@@ -179,7 +179,7 @@ STATUS_COLUMNS = ["plan_id", "area", "measure_no", "measure", "indicator", "unit
                   "metric_id", "name", "help", "report_overdue", "target_scope"]
 
 
-@privacy.counts("current_value", derived={"share_of_target": "current_value"}, where=_PEOPLE, cube=STATUS_CUBE)
+@privacy.counts("current_value", derived={"share_of_target": "current_value"}, where=PEOPLE_WHERE, cube=STATUS_CUBE)
 def indicator_status(con: duckdb.DuckDBPyConnection, scope: Scope, plan_id: str | None = None,
                      today: dt.date | str | None = None) -> pd.DataFrame:
     """One row per indicator (of one plan, or all): current value as of `today`, share of target,
