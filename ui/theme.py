@@ -251,3 +251,10 @@ MEETING_CSS = """
 def css(*, overview: bool = False, meeting: bool = False) -> str:
     """The app's <style> block: the screen rules, plus the overview's (and meeting mode's) when asked."""
     return f"<style>{SCREEN_CSS}{OVERVIEW_CSS if overview else ''}{MEETING_CSS if meeting else ''}</style>"
+
+
+def style(*, overview: bool = False, meeting: bool = False) -> None:
+    """Put the app's CSS on the page (st.html of css(); Streamlit keeps it out of the layout)."""
+    import streamlit as st  # here, not at the top: the report code imports this module without Streamlit
+
+    st.html(css(overview=overview, meeting=meeting))
