@@ -4,6 +4,7 @@ county officer's pages break down by street, and the sidebar shows the full link
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from auth.roles import PAGES, ROLES
 from settings import DATA_DIR_ENV
 from tests.files import signed_in
-from ui.widgets import one_county, whole_code
+from ui.widgets import DEMO_MARK, one_county, whole_code
 from warehouse import queries as q
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -89,6 +90,7 @@ def test_unknown_parameters_are_ignored(env, areas):
     assert not at.exception
     assert at.selectbox(key="gap_county").value is None
     assert at.query_params["region"] == areas["root"]
+    assert any("链接中的统计期没有数据" in c.value for c in at.caption)
 
 
 def test_a_county_user_opening_another_region_sees_their_own_with_a_note(env, areas):
@@ -131,6 +133,7 @@ def test_copy_link_shows_the_page_and_its_filters(env, areas):
 
 
 BOUND_APP = '''
+import datetime
 import sys
 sys.path.insert(0, {root!r})
 import streamlit as st
@@ -139,7 +142,8 @@ m = links.bound(st.segmented_control, "m", ["a", "b", "c"], default="a", require
 s = links.bound(st.selectbox, "s", ["i", "j"], format_func=str.upper, key="s", param="sel")
 r = links.bound(st.radio, "r", ["p", "q"], key="r", param="sort")
 t = links.bound_toggle("t", key="t", param="change")
-st.write(f"{{m}}|{{s}}|{{r}}|{{t}}")
+d = links.bound_date("d", key="d", param="date", value=datetime.date(2026, 1, 31))
+st.write(f"{{m}}|{{s}}|{{r}}|{{t}}|{{d}}")
 '''
 
 
@@ -152,22 +156,84 @@ def bound_app(tmp_path) -> str:
 
 def test_bound_widgets_come_back_from_the_url_and_write_into_it(bound_app):
     at = AppTest.from_file(bound_app)
-    for k, v in {"metric": "b", "sel": "j", "sort": "q", "change": "1"}.items():
+    for k, v in {"metric": "b", "sel": "j", "sort": "q", "change": "1", "date": "2026-03-05"}.items():
         at.query_params[k] = v
     at.run()
     assert not at.exception and not at.warning
-    assert at.markdown[0].value == "b|j|q|True"
+    assert at.markdown[0].value == "b|j|q|True|2026-03-05"
     at.segmented_control(key="m").set_value("a").run()
     at.selectbox(key="s").set_value("i").run()
-    assert at.markdown[0].value == "a|i|q|True"
+    at.date_input(key="d").set_value(datetime.date(2026, 1, 31)).run()
+    assert at.markdown[0].value == "a|i|q|True|2026-01-31"
     assert dict(at.query_params) == {"sort": "q", "change": "1"}  # defaults leave the URL
 
 
 def test_bound_widgets_ignore_values_they_do_not_offer(bound_app):
     at = AppTest.from_file(bound_app)
-    for k, v in {"metric": "zzz", "sel": "", "sort": "../", "change": "yes"}.items():
+    for k, v in {"metric": "zzz", "sel": "", "sort": "../", "change": "yes", "date": "2026-02-30"}.items():
         at.query_params[k] = v
     at.run()
     assert not at.exception
-    assert at.markdown[0].value == "a|i|p|False"
+    assert at.markdown[0].value == "a|i|p|False|2026-01-31"
     assert not dict(at.query_params)
+
+
+def test_gap_and_its_order_come_back_from_the_url(env, areas):
+    at = _app("leader", query={"gap": "childcare_places", "sort": "shortfall"}, page="gaps")
+    assert not at.exception
+    assert at.selectbox(key="gap").value == "childcare_places"
+    assert at.radio(key="gap_sort").value == "shortfall"
+    at.selectbox(key="gap").select("index").run()
+    assert "gap" not in at.query_params  # the default (the composite index) leaves the URL
+
+
+def test_map_filters_come_back_from_the_url(env, areas):
+    query = {"age": "3-6", "category": "留守儿童", "metric": "per_km2", "change": "1", "region": areas["counties"][1]}
+    at = _app("planner", query=query, page="map")
+    assert not at.exception
+    assert at.selectbox(key="map_age").value == "3-6"
+    assert at.selectbox(key="map_category").value == "留守儿童"
+    assert at.segmented_control(key="map_metric").value == "per_km2"
+    assert at.selectbox(key="map_county").value == areas["counties"][1]
+    assert {k: at.query_params[k] for k in query} == query or not at.toggle(key="map_change").disabled
+
+
+def test_ledger_pages_keep_their_choice(env, areas):
+    at = _app("case_worker", ("99",), query={"level": "county"}, page="key_children")
+    assert not at.exception
+    assert at.segmented_control(key="kc_level").value == "county"
+    at = _app("case_worker", ("99",), query={"check": "insurance"}, page="matching")
+    assert not at.exception
+    assert at.selectbox(key="mt_check").value == "insurance"
+
+
+def test_targets_keep_plan_indicator_and_date(env, areas, con):
+    from warehouse.queries import targets as tq
+
+    plans = q.run(tq.plans, con, q.Scope.everything())
+    plan = plans["plan_id"].iloc[-1]
+    status = q.run(tq.indicator_status, con, q.Scope.everything(), plan, None)
+    last = status.iloc[-1]
+    indicator = f"{last['measure_no']}:{last['indicator']}"
+    at = _app("leader", query={"plan": plan, "indicator": indicator, "date": "2026-03-31"}, page="targets")
+    assert not at.exception
+    assert all(w.value == DEMO_MARK for w in at.warning)  # no warning about a default set twice
+    assert at.selectbox(key="plan").value == plan
+    assert at.selectbox(key="indicator").value == indicator
+    assert str(at.date_input(key="today").value) == "2026-03-31"
+    assert at.query_params["date"] == "2026-03-31"
+
+
+def test_a_county_officers_gap_page_ranks_their_streets_with_the_same_marks(env, con, monkeypatch):
+    from tests.test_gaps_league import _check_hidden_last, _hidden_streets, _open, table
+    from warehouse.queries import gaps as gq
+
+    period, county, hidden = _hidden_streets(con)
+    at = _open(env, monkeypatch, role="county_officer", scope=(county,))
+    at.selectbox(key="gap_period").select(period).run()
+    at.selectbox(key="gap").select("vaccination").run()
+    assert not at.exception
+    assert "各街道（乡镇）疫苗按程序接种缺口" in [s.value for s in at.subheader]  # streets from the start
+    own = q.run(gq.gap_table, con, q.Scope.of(county), period, "vaccination", "street")
+    assert set(table(at, "position", "area_type", "shortfall")["area_name"]) == set(own["area_name"])
+    _check_hidden_last(at, hidden)

@@ -15,6 +15,7 @@ page has reached even when the page stops early.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlencode
@@ -81,6 +82,20 @@ def bound_toggle(label: str, *, key: str, param: str, **kwargs) -> bool:
     value = bool(st.toggle(label, key=key, **kwargs))
     keep(param, "1" if value else None)
     return value
+
+
+def bound_date(label: str, *, key: str, param: str, value: dt.date | None, **kwargs) -> dt.date | None:
+    """st.date_input kept in the URL as an ISO date (?date=2026-06-30); the default `value` is left out."""
+    raw = st.query_params.get(param)
+    if key not in st.session_state and raw:
+        try:
+            st.session_state[key] = dt.date.fromisoformat(raw)
+        except ValueError:
+            pass
+    # "today" only tells Streamlit the state was set elsewhere (no warning); the URL's date is what shows
+    chosen = st.date_input(label, value="today" if _seeded(key) else value, key=key, **kwargs)
+    keep(param, chosen.isoformat() if isinstance(chosen, dt.date) and chosen != value else None)
+    return chosen
 
 
 def _seeded(key: str) -> bool:

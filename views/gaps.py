@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, empty, theme, widgets
+from ui import data, empty, links, theme, widgets
 from ui import format as fmt
 from ui import gaps as ui
 from warehouse.queries import gaps as gq
@@ -22,7 +22,8 @@ left, middle, right = st.columns([1, 2, 1])
 with left:
     period = widgets.period_selector(periods, key="gap_period")
 with middle:
-    gap = st.selectbox("缺口指标", [ui.INDEX, *catalogue["gap_id"]], format_func=names.get, placeholder="选择缺口指标", key="gap")
+    gap = links.bound(st.selectbox, "缺口指标", [ui.INDEX, *catalogue["gap_id"]], format_func=names.get,
+                      placeholder="选择缺口指标", key="gap", param="gap")
 with right:
     county = widgets.region_selector(wh.counties(user_scope), key="gap_county")
 empty.gap_needs(wh, gap, ui.INDEX)  # which extracts the chosen gap still waits for
@@ -79,8 +80,8 @@ else:
     else:
         key = "gap_share"
         if row["has_standard"]:
-            key = st.radio("排序依据", list(ui.SORT_KEYS), format_func=ui.SORT_KEYS.get, horizontal=True,
-                           key="gap_sort", help="图和表按同一依据排列：缺口率（缺口 ÷ 按标准应有）或缺口数（单位数）")
+            key = links.bound(st.radio, "排序依据", list(ui.SORT_KEYS), format_func=ui.SORT_KEYS.get, horizontal=True,
+                              key="gap_sort", param="sort", help="图和表按同一依据排列：缺口率（缺口 ÷ 按标准应有）或缺口数（单位数）")
         table = ui.ordered(table, key, bool(row["has_standard"]))
         k1, k2, k3 = st.columns(3)
         total_short = table["shortfall"].sum() if row["has_standard"] else None

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import auth, data, empty, ledger, widgets
+from ui import auth, data, empty, ledger, links, widgets
 from ui import format as fmt
 from warehouse.queries import ledger as q
 from warehouse.queries import metrics
@@ -49,9 +49,10 @@ with right:
         st.dataframe(table.rename_axis("区域"), width="stretch")
 
 st.subheader("走访逾期情况")
-level = st.segmented_control("统计层级", ["儿童主任", "社区", "街道", "区县"], default="街道", required=True,
-                             key="kc_level")
-code = {"儿童主任": "director", "社区": "community", "街道": "street", "区县": "county"}[level]
+LEVELS = {"director": "儿童主任", "community": "社区", "street": "街道", "county": "区县"}
+code = links.bound(st.segmented_control, "统计层级", list(LEVELS), format_func=LEVELS.get, default="street",
+                   required=True, key="kc_level", param="level")
+level = LEVELS[code]
 comp = wh.query(q.compliance, scope, code)
 c1, c2 = st.columns([3, 2], gap="large")
 with c1:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from settings import settings
-from ui import auth, data, empty, theme, widgets
+from ui import auth, data, empty, links, theme, widgets
 from ui import format as fmt
 from ui import map as mp
 from warehouse.queries import geo, metrics, privacy
@@ -42,20 +42,22 @@ if period is None:  # before the register: the boundaries there are, greyed, and
     st.stop()
 
 with c2:
-    age_band = st.selectbox("年龄段", list(mp.AGE_LABELS), format_func=mp.AGE_LABELS.get, placeholder="选择年龄段", key="map_age")
+    age_band = links.bound(st.selectbox, "年龄段", list(mp.AGE_LABELS), format_func=mp.AGE_LABELS.get,
+                           placeholder="选择年龄段", key="map_age", param="age")
 with c3:
-    category = st.selectbox("儿童类别", list(mp.CATEGORY_LABELS), placeholder="选择儿童类别", key="map_category")
+    category = links.bound(st.selectbox, "儿童类别", list(mp.CATEGORY_LABELS), placeholder="选择儿童类别",
+                           key="map_category", param="category")
 # The catalogue's names are long (每千名常住人口中的儿童数): the metrics take most of the row and wrap where
 # they must (a 1366 screen, a phone), the toggles stack beside them.
 m1, m2 = st.columns([5, 2], vertical_alignment="bottom")
 with m1:
-    metric = st.segmented_control("指标", list(geo.METRICS), default="children", required=True,
-                                  format_func=lambda k: geo.METRICS[k][1], key="map_metric", wrap=True)
+    metric = links.bound(st.segmented_control, "指标", list(geo.METRICS), default="children", required=True,
+                         format_func=lambda k: geo.METRICS[k][1], key="map_metric", param="metric", wrap=True)
 previous = wh.previous_period(period)
 with m2:
-    change = st.toggle("与上期比较", key="map_change", disabled=previous is None,
-                       help=f"显示较{fmt.period_label(previous)}的变化" if previous else "无上期数据")
-    show_points = st.toggle("显示社区（村）点位", value=False, key="map_points")
+    change = links.bound_toggle("与上期比较", key="map_change", param="change", disabled=previous is None,
+                                help=f"显示较{fmt.period_label(previous)}的变化" if previous else "无上期数据")
+    show_points = links.bound_toggle("显示社区（村）点位", key="map_points", param="points")
 change = bool(change and previous)
 
 scope = user_scope.narrow(county)

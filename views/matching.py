@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, empty, ledger, widgets
+from ui import data, empty, ledger, links, widgets
 from ui.format import md_escape
 from warehouse.queries import geo
 from warehouse.queries import matching as q
@@ -32,7 +32,8 @@ with st.expander("按部门对汇总"):
                  hide_index=True)
 
 labels = dict(zip(checks["check_code"], checks["check_label"]))
-code = st.selectbox("比对项目", list(labels), format_func=labels.get, placeholder="选择比对项目", key="mt_check")
+code = links.bound(st.selectbox, "比对项目", list(labels), format_func=labels.get, placeholder="选择比对项目",
+                   key="mt_check", param="check")
 one = checks[checks["check_code"] == code].iloc[0]
 
 left, right = st.columns([2, 3], gap="large")

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from report import labels
-from ui import auth, data, empty, theme, widgets
+from ui import auth, data, empty, links, theme, widgets
 from ui import targets as ut
 from ui.format import md_escape as md
 from warehouse.queries import targets as tq
@@ -23,10 +23,11 @@ if plans.empty:
 names = dict(zip(plans["plan_id"], plans["plan_name"]))
 left, mid, right = st.columns([3, 1, 1])
 with left:
-    plan_id = st.selectbox("行动计划", list(names), format_func=names.get, placeholder="选择行动计划", key="plan")
+    plan_id = links.bound(st.selectbox, "行动计划", list(names), format_func=names.get, placeholder="选择行动计划",
+                          key="plan", param="plan")
 default_today = pd.Timestamp(wh.info.data_date).date() if wh.info.data_date is not None else None
 with mid:
-    today = st.date_input("评估日期", value=default_today, key="today")
+    today = links.bound_date("评估日期", value=default_today, key="today", param="date")
 with right:
     county = widgets.region_selector(wh.counties(scope), key="county")
 view = scope.narrow(county)
@@ -48,9 +49,10 @@ with tab_ind:
     if status.empty:
         st.info("本计划尚未设定指标。")
     else:
-        choices = [f"{r.measure_no} · {r.name}" for r in status.itertuples()]
-        pick = st.selectbox("指标", range(len(choices)), format_func=choices.__getitem__, placeholder="选择指标", key="indicator")
-        row = status.iloc[pick]
+        choices = {f"{r.measure_no}:{r.indicator}": f"{r.measure_no} · {r.name}" for r in status.itertuples()}
+        pick = links.bound(st.selectbox, "指标", list(choices), format_func=choices.get, placeholder="选择指标",
+                           key="indicator", param="indicator")
+        row = status.iloc[list(choices).index(pick)]
         st.markdown(f"{ut.light(row['status'], bool(row['report_overdue']))} **{md(row['name'])}** — "
                     f"牵头 {md(row['lead_department'])}；完成{'全市' if row['status'] == tq.NO_COUNTY_TARGET else ''}"
                     f"目标 {ut.num(row['share_of_target'], '%')}，应报未报 {row['missing_reports']} 份",
