@@ -166,6 +166,8 @@ SCREEN_CSS = f"""
                                   width: calc(50% - 0.6rem) !important; }}
   [data-testid="stMetricValue"] > div {{ font-size: min(1.9rem, 15cqi) !important; }}
   h1 {{ font-size: 1.6rem !important; }}
+  h2 {{ font-size: 1.3rem !important; }}
+  h3 {{ font-size: 1.15rem !important; }}
   /* Tables keep their width and scroll sideways rather than squeeze a column to one character. */
   [data-testid="stDataFrame"], [data-testid="stTable"] {{ overflow-x: auto; }}
 }}
