@@ -13,11 +13,12 @@ from streamlit.testing.v1 import AppTest
 from auth.roles import PAGES, ROLES
 from settings import DATA_DIR_ENV
 from tests.files import signed_in
-from ui.widgets import DEMO_MARK, one_county, whole_code
+from ui.widgets import DEMO_MARK, OUTSIDE_NOTE, one_county, whole_code
 from warehouse import queries as q
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 NOTE = "链接所指区域不在您的查看范围内"
+NOTE_FULL = OUTSIDE_NOTE
 
 
 @pytest.fixture
@@ -237,3 +238,39 @@ def test_a_county_officers_gap_page_ranks_their_streets_with_the_same_marks(env,
     own = q.run(gq.gap_table, con, q.Scope.of(county), period, "vaccination", "street")
     assert set(table(at, "position", "area_type", "shortfall")["area_name"]) == set(own["area_name"])
     _check_hidden_last(at, hidden)
+
+
+REGION_APP = '''
+import sys
+sys.path.insert(0, {root!r})
+import pandas as pd
+import streamlit as st
+from ui import data, widgets
+from warehouse import queries as q
+
+class Warehouse:
+    def deployment(self, scope):
+        return q.Deployment("990100000000", "示范市", "city")
+
+data.user_scope = lambda: q.Scope.of("990102000000")  # a county officer
+data.warehouse = Warehouse
+area = widgets.region_selector(pd.DataFrame({{"county_code": ["990102000000"], "county_name": ["东湖区"]}}),
+                               note={note!r})
+st.write(f"area={{area}}")
+'''
+
+
+@pytest.mark.parametrize("note", ["box", "toast"])
+def test_the_outside_note_is_a_box_or_a_toast(tmp_path, note):
+    path = tmp_path / "region_app.py"
+    path.write_text(REGION_APP.format(root=str(Path(APP).parent), note=note), encoding="utf-8")
+    at = AppTest.from_file(str(path))
+    at.query_params["region"] = "990121000000"
+    at.run()
+    assert not at.exception
+    assert at.markdown[0].value == "area=None"
+    assert at.query_params["region"] == "990102000000"
+    boxes, toasts = [i.value for i in at.info], [t.value for t in at.toast]
+    assert (boxes, toasts) == (([NOTE_FULL], []) if note == "box" else ([], [NOTE_FULL]))
+    at.run()  # a toast is said once; a box stays until the user chooses an area
+    assert [i.value for i in at.info] == ([NOTE_FULL] if note == "box" else [])

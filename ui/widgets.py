@@ -126,12 +126,19 @@ def whole_code(deployment: q.Deployment, scope: q.Scope) -> str | None:
     return None
 
 
-def region_selector(counties: pd.DataFrame, *, key: str = "region", everything: str | None = None) -> str | None:
+OUTSIDE_NOTE = ("链接所指区域不在您的查看范围内，已显示您本辖区的数据。/ The linked area is outside your scope; "
+                "showing your own area.")
+
+
+def region_selector(counties: pd.DataFrame, *, key: str = "region", everything: str | None = None,
+                    note: str = "box") -> str | None:
     """Select box: the whole deployment or one area (a county; a street in a county deployment); returns its
     code or None (all of the user's scope). `everything` overrides the whole option's label (see whole_label).
 
     Kept in the URL as ?region=: the area's code, or the code of the whole the sender saw, so that a recipient
-    whose scope is another (a county user opening a city link) is told the page shows their own area."""
+    whose scope is another (a county user opening a city link) is told the page shows their own area: in a box
+    under the selector until they choose an area, or (note="toast", for a page that must fit one screen) in a
+    toast when the link is opened."""
     from ui import data
 
     names = area_names(counties)
@@ -148,13 +155,14 @@ def region_selector(counties: pd.DataFrame, *, key: str = "region", everything: 
         "区域", options, index=0, format_func=lambda c: everything if c is None else names[c], placeholder="选择区域",
         key=key,
     )
-    if refused is not None:
+    if refused is not None and note == "toast":
+        st.toast(OUTSIDE_NOTE, icon=":material/info:")
+    elif refused is not None:
         st.session_state[f"{key}__refused"] = True
     if area is not None:
         st.session_state.pop(f"{key}__refused", None)
     if st.session_state.get(f"{key}__refused"):
-        st.info("链接所指区域不在您的查看范围内，已显示您本辖区的数据。/ The linked area is outside your scope; "
-                "showing your own area.", icon=":material/info:")
+        st.info(OUTSIDE_NOTE, icon=":material/info:")
     links.keep("region", area or whole)
     return area
 
