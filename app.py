@@ -4,7 +4,7 @@ import streamlit as st
 
 from auth import keys
 from settings import key_available
-from ui import auth, data, links, widgets
+from ui import auth, data, links, theme, widgets
 from warehouse.queries import SnapshotNotFound
 
 # No page_icon and no st.Page icons: Streamlit turns them into a favicon fetched from a font CDN,
@@ -28,4 +28,5 @@ st.sidebar.markdown("### 童心 · 流动儿童关爱服务")
 auth.sidebar_user()
 widgets.snapshot_caption(warehouse.info)
 links.copy_link()  # the page's filters redraw it as they write themselves into the URL
+theme.style()  # every page's screen CSS (phone and laptop layouts), once
 page.run()

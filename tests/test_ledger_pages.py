@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -111,7 +112,7 @@ def test_page_in_chromium(page, wait_text, app_server, pii):
         if page == "matching" and browser_page.locator('[data-testid="stDeckGlJsonChart"]').count():
             browser_page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(timeout=60_000)
         browser_page.wait_for_timeout(3000)
-        assert browser_page.url.endswith(f"/{page}")
+        assert urlsplit(browser_page.url).path.endswith(f"/{page}")
         browser_page.screenshot(path=str(ARTIFACTS / f"{page}.png"), full_page=True)
         body = browser_page.locator("body").inner_text()
         exceptions = browser_page.locator('[data-testid="stException"]').count()

@@ -261,7 +261,12 @@ st.write(f"area={{area}}")
 
 
 @pytest.mark.parametrize("note", ["box", "toast"])
-def test_the_outside_note_is_a_box_or_a_toast(tmp_path, note):
+def test_the_outside_note_is_a_box_or_a_toast(tmp_path, note, monkeypatch):
+    from ui import data
+
+    # The script replaces these in the shared ui.data module: put them back after, for the tests that follow.
+    monkeypatch.setattr(data, "warehouse", data.warehouse)
+    monkeypatch.setattr(data, "user_scope", data.user_scope)
     path = tmp_path / "region_app.py"
     path.write_text(REGION_APP.format(root=str(Path(APP).parent), note=note), encoding="utf-8")
     at = AppTest.from_file(str(path))

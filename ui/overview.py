@@ -42,7 +42,7 @@ def meeting_mode() -> bool:
 
 def style(meeting: bool) -> None:
     """The page's CSS (compact layout; in meeting mode: no sidebar/header, large type, high contrast)."""
-    st.html(theme.css(overview=True, meeting=meeting))
+    st.html(theme.css(screen=False, overview=True, meeting=meeting))  # the screen rules come from app.py
 
 
 def _enter_meeting() -> None:
@@ -64,30 +64,11 @@ def exit_button() -> None:
     st.button("退出会议模式", key="ov_exit_meeting", on_click=_exit_meeting, type="tertiary")
 
 
-def seed_selection(periods: pd.DataFrame, counties: pd.DataFrame) -> None:
-    """Restore the selectors from the URL (?period=…&region=…) when their widgets have no state yet."""
-    p, r = st.query_params.get("period"), st.query_params.get("region")
-    if "period" not in st.session_state and p in set(periods["period"]):
-        st.session_state["period"] = p
-    if "region" not in st.session_state and r in set(counties["county_code"]):
-        st.session_state["region"] = r
-
-
 def kept_selection(periods: pd.DataFrame, counties: pd.DataFrame) -> tuple[str | None, str | None]:
     """Meeting mode's period and region: from the URL, else the latest period and the whole city."""
     p, r = st.query_params.get("period"), st.query_params.get("region")
     period = p if p in set(periods["period"]) else (periods["period"].iloc[0] if len(periods) else None)
     return period, (r if r in set(counties["county_code"]) else None)
-
-
-def remember(period: str | None, county: str | None) -> None:
-    """Write the selection into the URL, so meeting mode and a bookmarked link show the same."""
-    if period and st.query_params.get("period") != period:
-        st.query_params["period"] = period
-    if county and st.query_params.get("region") != county:
-        st.query_params["region"] = county
-    elif county is None and "region" in st.query_params:
-        st.query_params.pop("region")
 
 
 def note_html(period_note: str, t: int) -> str:

@@ -250,9 +250,10 @@ MEETING_CSS = """
 """
 
 
-def css(*, overview: bool = False, meeting: bool = False) -> str:
+def css(*, screen: bool = True, overview: bool = False, meeting: bool = False) -> str:
     """The app's <style> block: the screen rules, plus the overview's (and meeting mode's) when asked."""
-    return f"<style>{SCREEN_CSS}{OVERVIEW_CSS if overview else ''}{MEETING_CSS if meeting else ''}</style>"
+    return (f"<style>{SCREEN_CSS if screen else ''}{OVERVIEW_CSS if overview else ''}"
+            f"{MEETING_CSS if meeting else ''}</style>")
 
 
 def style(*, overview: bool = False, meeting: bool = False) -> None:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, empty, links, theme, widgets
+from ui import data, empty, links, widgets
 from ui import format as fmt
 from ui import gaps as ui
 from warehouse.queries import gaps as gq
@@ -12,7 +12,6 @@ wh = data.warehouse()
 user_scope = data.user_scope()
 
 st.title("服务缺口")
-theme.style()  # the app's screen CSS (ui/theme): phone and laptop layouts
 
 periods = wh.periods()
 catalogue = wh.query(gq.standards, user_scope)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from settings import settings
-from ui import auth, data, empty, links, theme, widgets
+from ui import auth, data, empty, links, widgets
 from ui import format as fmt
 from ui import map as mp
 from warehouse.queries import geo, metrics, privacy
@@ -13,7 +13,6 @@ user_scope = data.user_scope()
 t = privacy.threshold()
 
 st.title("流动儿童分布")
-theme.style()  # the app's screen CSS (ui/theme): phone and laptop layouts
 NO_REGISTER = "流动儿童监测摸排台账（民政局）尚未导入"
 LAND_BOUNDARIES = "请导入边界文件（GeoJSON、Shapefile 压缩包或 GeoPackage）：`python -m etl boundaries FILE`"
 

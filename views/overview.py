@@ -17,7 +17,6 @@ ov.style(is_meeting)
 
 periods = wh.periods()
 counties = wh.counties(user_scope)
-ov.seed_selection(periods, counties)
 if is_meeting:
     period, county = ov.kept_selection(periods, counties)
     head, _, exit_col = st.columns([6, 3, 1], vertical_alignment="center")
@@ -28,7 +27,7 @@ else:
     with c_period:
         period = widgets.period_selector(periods)
     with c_region:
-        county = widgets.region_selector(counties)
+        county = widgets.region_selector(counties, note="toast")  # a box would push 总览 past one screen
     with c_mode:
         ov.meeting_toggle()
 region = ov.region_label(counties, county, ov.whole_name(wh.deployment(user_scope), user_scope))
@@ -39,7 +38,6 @@ if period is None:  # no register yet: the cards say what each awaits, the box s
     empty.needs(wh, list(dict.fromkeys(s for g in empty.CARD_SOURCES.values() for s in g)), "总览的各项数字")
     st.html(ov.kpi_html(ov.placeholder_headline(), None, empty.card_states(wh)))
     st.stop()
-ov.remember(period, county)
 
 headline = wh.query(meeting.headline, scope, period)
 previous = wh.previous_period(period)

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from report import labels
-from ui import auth, data, empty, links, theme, widgets
+from ui import auth, data, empty, links, widgets
 from ui import targets as ut
 from ui.format import md_escape as md
 from warehouse.queries import targets as tq
@@ -13,7 +13,6 @@ wh = data.warehouse()
 scope = data.user_scope()
 
 st.title("目标进展")
-theme.style()  # the app's screen CSS (ui/theme): phone and laptop layouts
 
 plans = wh.query(tq.plans, scope)
 empty.needs(wh, ["plan_indicators", "progress_reports"], "目标进展")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, empty, theme, widgets
+from ui import data, empty, widgets
 from ui import format as fmt
 from ui import volunteers as vu
 from warehouse.queries import volunteers as q
@@ -11,7 +11,6 @@ wh = data.warehouse()
 user_scope = data.user_scope()
 
 st.title("志愿服务")
-theme.style()  # the app's screen CSS (ui/theme): phone and laptop layouts
 county = widgets.region_selector(wh.counties(user_scope), key="vol_region")
 scope = user_scope.narrow(county)
 empty.needs(wh, vu.SOURCES, "志愿服务", stop=empty.none_landed(wh, vu.SOURCES))  # nothing to show without any
