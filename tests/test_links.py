@@ -225,19 +225,7 @@ def test_targets_keep_plan_indicator_and_date(env, areas, con):
     assert at.query_params["date"] == "2026-03-31"
 
 
-def test_a_county_officers_gap_page_ranks_their_streets_with_the_same_marks(env, con, monkeypatch):
-    from tests.test_gaps_league import _check_hidden_last, _hidden_streets, _open, table
-    from warehouse.queries import gaps as gq
-
-    period, county, hidden = _hidden_streets(con)
-    at = _open(env, monkeypatch, role="county_officer", scope=(county,))
-    at.selectbox(key="gap_period").select(period).run()
-    at.selectbox(key="gap").select("vaccination").run()
-    assert not at.exception
-    assert "各街道（乡镇）疫苗按程序接种缺口" in [s.value for s in at.subheader]  # streets from the start
-    own = q.run(gq.gap_table, con, q.Scope.of(county), period, "vaccination", "street")
-    assert set(table(at, "position", "area_type", "shortfall")["area_name"]) == set(own["area_name"])
-    _check_hidden_last(at, hidden)
+# A county officer's 服务缺口 opening on their county's streets: tests/test_gaps_league.py.
 
 
 REGION_APP = '''
