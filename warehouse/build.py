@@ -343,6 +343,8 @@ def build(root: Path | str | None = None, progress: Callable[[str, int, int], No
         _sources_table(con)
         _meta(con, stamp, current)
         con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
+        # The query catalogue's scope macros, stored in the snapshot: defining them on every read costs ~1 ms.
+        con.execute((SQL_DIR / "queries" / "scope.sql").read_text(encoding="utf-8"))
         _load_tables(con)
         _load_boundaries(con, root)
         say("载入人员表", 2, steps)

@@ -220,22 +220,28 @@ def bind(q: Query, scope, args: tuple, kwargs: dict) -> dict:
 
 
 @functools.cache
-def _macros() -> str:
-    return SCOPE_MACROS.read_text(encoding="utf-8")
+def temp_macros() -> str:
+    """The scope macros as temp macros, for a snapshot built before the build stored them (read-only: a
+    connection may add temp objects only, and only for itself)."""
+    return SCOPE_MACROS.read_text(encoding="utf-8").replace("create or replace macro", "create or replace temp macro")
 
 
 def execute(con: duckdb.DuckDBPyConnection, q: Query | str, scope, *args, **kwargs) -> pd.DataFrame:
     """Run entry `q` on a fresh cursor (thread safety) with the scope bound; unsuppressed (see `run`).
 
-    The scope macros are temporary and per cursor, so any published snapshot works, old or new. The
-    result's columns must be the declared ones, in order; declared dtypes are applied."""
+    The scope macros are stored in the snapshot by the build; an older snapshot gets them as temp macros on
+    the cursor. The result's columns must be the declared ones, in order; declared dtypes are applied."""
     q = load(q) if isinstance(q, str) else q
     params = bind(q, scope, args, kwargs)
     cur = con.cursor()
     try:
-        if q.scoped:
-            cur.execute(_macros())
-        df = cur.execute(q.sql, params).df()
+        try:
+            df = cur.execute(q.sql, params).df()
+        except duckdb.CatalogException:
+            if not q.scoped:
+                raise
+            cur.execute(temp_macros())  # an older snapshot: no stored scope macros (a real error raises again)
+            df = cur.execute(q.sql, params).df()
     finally:
         cur.close()
     if q.columns and list(df.columns) != list(q.columns):
