@@ -45,7 +45,7 @@ system-deps:
 	fi
 
 # Two workers, one per core: most tests wait on a browser, a server or a subprocess, so two run in less than
-# half the one-process time (799 tests in 7m10s on a fresh clone; 661 took 16m01s in one process). A test file
+# half the one-process time (922 tests in 8m22s on a fresh clone; 661 took 16m01s in one process). A test file
 # runs whole on one worker (its module fixtures start once).
 test: install system-deps
 	$(PY) -m pytest -q -n 2 --dist loadfile --durations=25
