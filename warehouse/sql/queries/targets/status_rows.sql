@@ -1,10 +1,10 @@
 -- One row per plan indicator (of plan $plan_id, or of every plan) in plan order, with what its status is judged
 -- from (targets.indicator_status adds the status): the latest overall value in the scope on or before $today
 -- (current_value, its date, reporting period and reporting departments), and the reports owed by $today and
--- not sent (missing_reports). The overall values are indicator_series.sql's and the owed reports
--- owed_reports.sql's: change them together. A one-county view ($county, targets.county_of_view) is judged
--- against the county's own target where the plan file gives one (own_target): its target, baseline, baseline
--- date and deadline replace the city's.
+-- not sent (missing_reports). The overall values are indicator_series.sql's (change both together); the owed
+-- reports are owed_reports.sql's, both filtering the mart plan_report_dues. A one-county view ($county,
+-- targets.county_of_view) is judged against the county's own target where the plan file gives one
+-- (own_target): its target, baseline, baseline date and deadline replace the city's.
 with a as (select * from plan_actuals where in_scope(county_code, $scope)),
 comp as (
     select plan_id, measure_no, indicator, value_date,
@@ -30,33 +30,12 @@ cur as (
            arg_max(departments, value_date) as reported_by
     from o where value_date <= $today group by all
 ),
-owed_ind as (
-    select plan_id, measure_no, indicator, reporting_start, deadline,
-           case cadence when '月' then 1 when '季度' then 3 when '半年' then 6 else 12 end as months
-    from plan_indicators where kind = 'reported' and reporting_start is not null
-),
-periods as (
-    select o.*, s::date as period_start, (s + to_months(o.months) - interval 1 day)::date as period_end
-    from owed_ind o,
-         unnest(generate_series(date_trunc('year', o.reporting_start)::timestamp,
-                                $today::timestamp, to_months(o.months))) as t(s)
-),
-due as (
-    select * from periods
-    where period_end >= reporting_start and period_start <= deadline
-      and period_end + to_days($grace::integer) < $today
-),
-counties as (select r.region_code as county_code from regions r
-             where r.level = 'county' and r.is_listed and in_scope(r.region_code, $scope)),
 miss as (
-    select d.plan_id, d.measure_no, d.indicator, count(*)::integer as missing_reports
-    from due d cross join counties c
-    where not exists (
-        select 1 from plan_actuals a
-        where a.kind = 'reported' and a.plan_id = d.plan_id and a.measure_no = d.measure_no
-          and a.indicator = d.indicator and a.county_code = c.county_code
-          and a.value_date between d.period_start and d.period_end + to_days($grace::integer)
-    )
+    select plan_id, measure_no, indicator, count(*)::integer as missing_reports
+    from plan_report_dues
+    where period_end + to_days($grace::integer) < $today
+      and coalesce(first_report > period_end + to_days($grace::integer), true)
+      and in_scope(county_code, $scope)
     group by all
 )
 select i.plan_id, coalesce(m.area, i.area) as area, i.measure_no, coalesce(m.measure, i.measure) as measure,
