@@ -18,6 +18,9 @@ case roles. Who works with individual children, per the seed documents (儿童�
   case work (民政 推送名册、跟进走访).
 - case_worker: lists and a child's file, in their own area — the 儿童主任/督导员 who visit the children
   and, per the seeds, mobilise volunteers for one-to-one pairing (so 志愿服务 with its unpaired list).
+- dept_officer: the masked items of their own department's follow-up queue (督办), in their own area — the
+  member department (卫健、残联、教育 …) that must act on a child a matching check or an overdue visit
+  listed; no other list, no child's file.
 - admin: lists and files everywhere — to check what case workers see and to answer audits.
 """
 
@@ -35,7 +38,10 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "matching": ("重点儿童与比对", "数据比对", "views/matching.py"),
     "volunteers": ("妇联", "志愿服务", "views/volunteers.py"),
     "upload": ("妇联", "数据上传", "views/upload.py"),
+    "followup": ("重点儿童与比对", "督办", "views/followup.py"),
+    "instructions": ("总览", "领导批示", "views/instructions.py"),
     "data_quality": ("数据", "数据质量", "views/data_quality.py"),
+    "signoff": ("数据", "数据确认", "views/signoff.py"),
     "setup": ("数据", "上线检查", "views/setup.py"),
     "audit": ("管理", "审计日志", "views/audit.py"),
 }
@@ -51,14 +57,18 @@ class Role:
 
 
 ROLES: dict[str, Role] = {r.key: r for r in (
-    Role("leader", "领导", ("overview", "targets", "map", "gaps", "volunteers"), "overview"),
-    Role("planner", "规划人员", ("overview", "targets", "map", "gaps"), "overview"),
-    Role("county_officer", "区县工作人员", ("overview", "targets", "map", "gaps", "volunteers", "upload",
-                                            "data_quality"), "overview"),
-    Role("wf_staff", "妇联工作人员", ("volunteers", "upload", "map"), "volunteers"),
-    Role("data_officer", "数据专员", ("data_quality", "upload", "matching", "targets", "setup"), "data_quality"),
-    Role("case_worker", "个案工作者", ("key_children", "matching", "volunteers", "map"), "key_children",
+    Role("leader", "领导", ("overview", "targets", "instructions", "map", "gaps", "volunteers"), "overview"),
+    Role("planner", "规划人员", ("overview", "targets", "instructions", "map", "gaps"), "overview"),
+    Role("county_officer", "区县工作人员", ("overview", "targets", "instructions", "map", "gaps", "followup",
+                                            "volunteers", "upload", "data_quality", "signoff"), "overview"),
+    Role("wf_staff", "妇联工作人员", ("volunteers", "upload", "map", "instructions", "signoff"), "volunteers"),
+    Role("data_officer", "数据专员", ("data_quality", "signoff", "upload", "matching", "followup", "targets",
+                                      "setup"), "data_quality"),
+    Role("case_worker", "个案工作者", ("key_children", "matching", "followup", "volunteers", "map"), "key_children",
          case_access=True),
+    # A member department's officer (卫健、教育、残联 …, the user's department in auth/users.json): works
+    # through the items assigned or referred to their department and answers leaders' instructions.
+    Role("dept_officer", "部门工作人员", ("followup", "instructions", "targets"), "followup", case_access=True),
     Role("admin", "系统管理员", tuple(PAGES), "overview", case_access=True),
 )}
 

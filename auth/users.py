@@ -53,11 +53,14 @@ class User:
     created_at: str = ""
     password_set_at: str = ""
     sso: str = ""
+    # The department the user works for (config/departments.csv), "" for none: it decides whose follow-up
+    # queue and which leaders' instructions are theirs to answer.
+    department: str = ""
 
     def public(self) -> dict:
         """What the session keeps (no hash)."""
         return {"username": self.username, "role": self.role, "scope": list(self.scope),
-                "display_name": self.display_name or self.username}
+                "display_name": self.display_name or self.username, "department": self.department}
 
 
 def users_path(root: Path | str | None = None) -> Path:
@@ -108,6 +111,19 @@ def _check_scope(scope: list[str]) -> list[str]:
     return codes
 
 
+def _check_department(department: str) -> str:
+    """A department's canonical name from config/departments.csv (an alias is accepted); "" for none."""
+    department = (department or "").strip()
+    if not department:
+        return ""
+    from etl.contracts import departments
+
+    names = departments()
+    if department not in names:
+        raise AuthError(f"未知部门 unknown department: {department}（可选 choose from: {'、'.join(sorted(set(names.values())))}）")
+    return names[department]
+
+
 def scope_text(scope: list[str]) -> str:
     """A scope for people: its codes, 全部 for the whole deployment, 无范围 for none (sees nothing)."""
     if EVERYWHERE in scope:
@@ -116,7 +132,7 @@ def scope_text(scope: list[str]) -> str:
 
 
 def add(username: str, password: str, role: str, scope: list[str], *, display_name: str = "",
-        sso: str = "", root: Path | str | None = None, by: str = "cli") -> User:
+        sso: str = "", department: str = "", root: Path | str | None = None, by: str = "cli") -> User:
     if not username or username != username.strip() or len(username) > MAX_USERNAME:
         raise AuthError(f"用户名须为 1–{MAX_USERNAME} 个字符、首尾无空格 / "
                         f"user name must be 1–{MAX_USERNAME} characters without surrounding spaces")
@@ -126,7 +142,7 @@ def add(username: str, password: str, role: str, scope: list[str], *, display_na
     get_role(role)
     _check_password(password)
     user = User(username, role, _check_scope(scope), display_name, False, _HASHER.hash(password), _now(), _now(),
-                sso)
+                sso, _check_department(department))
     users[username] = user
     _save(users, root)
     audit.record("user_admin", user=by, what=f"add {username} role={role}", scope=tuple(scope), root=root)
@@ -134,8 +150,9 @@ def add(username: str, password: str, role: str, scope: list[str], *, display_na
 
 
 def update(username: str, *, root: Path | str | None = None, by: str = "cli", password: str | None = None,
-           disabled: bool | None = None, role: str | None = None, scope: list[str] | None = None) -> User:
-    """Disable/enable, reset the password, change role or scope."""
+           disabled: bool | None = None, role: str | None = None, scope: list[str] | None = None,
+           department: str | None = None) -> User:
+    """Disable/enable, reset the password, change role, scope or department."""
     users = load(root)
     if username not in users:
         raise AuthError(f"无此用户 no such user: {username}")
@@ -155,9 +172,12 @@ def update(username: str, *, root: Path | str | None = None, by: str = "cli", pa
     if scope is not None:
         u.scope = _check_scope(scope)
         changes.append(f"scope={','.join(scope) or '(none)'}")
+    if department is not None:
+        u.department = _check_department(department)
+        changes.append(f"department={u.department or '(none)'}")
     _save(users, root)
     audit.record("user_admin", user=by, what=f"{username}: {'; '.join(changes)}", root=root)
-    if password is not None or disabled or role is not None or scope is not None:
+    if password is not None or disabled or role is not None or scope is not None or department is not None:
         # Whoever is signed in as this user must sign in again under the new password, role or scope.
         from auth import sessions
 
