@@ -44,6 +44,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "signoff": ("数据", "数据确认", "views/signoff.py"),
     "setup": ("数据", "上线检查", "views/setup.py"),
     "audit": ("管理", "审计日志", "views/audit.py"),
+    "alerts": ("我的", "提醒与订阅", "views/alerts.py"),
 }
 
 
@@ -57,18 +58,19 @@ class Role:
 
 
 ROLES: dict[str, Role] = {r.key: r for r in (
-    Role("leader", "领导", ("overview", "targets", "instructions", "map", "gaps", "volunteers"), "overview"),
-    Role("planner", "规划人员", ("overview", "targets", "instructions", "map", "gaps"), "overview"),
+    Role("leader", "领导", ("overview", "targets", "instructions", "map", "gaps", "volunteers", "alerts"), "overview"),
+    Role("planner", "规划人员", ("overview", "targets", "instructions", "map", "gaps", "alerts"), "overview"),
     Role("county_officer", "区县工作人员", ("overview", "targets", "instructions", "map", "gaps", "followup",
-                                            "volunteers", "upload", "data_quality", "signoff"), "overview"),
-    Role("wf_staff", "妇联工作人员", ("volunteers", "upload", "map", "instructions", "signoff"), "volunteers"),
+                                            "volunteers", "upload", "data_quality", "signoff", "alerts"), "overview"),
+    Role("wf_staff", "妇联工作人员", ("volunteers", "upload", "map", "instructions", "signoff", "alerts"), "volunteers"),
     Role("data_officer", "数据专员", ("data_quality", "signoff", "upload", "matching", "followup", "targets",
-                                      "setup"), "data_quality"),
-    Role("case_worker", "个案工作者", ("key_children", "matching", "followup", "volunteers", "map"), "key_children",
+                                      "setup", "alerts"), "data_quality"),
+    Role("case_worker", "个案工作者", ("key_children", "matching", "followup", "volunteers", "map",
+                                          "alerts"), "key_children",
          case_access=True),
     # A member department's officer (卫健、教育、残联 …, the user's department in auth/users.json): works
     # through the items assigned or referred to their department and answers leaders' instructions.
-    Role("dept_officer", "部门工作人员", ("followup", "instructions", "targets"), "followup", case_access=True),
+    Role("dept_officer", "部门工作人员", ("followup", "instructions", "targets", "alerts"), "followup", case_access=True),
     Role("admin", "系统管理员", tuple(PAGES), "overview", case_access=True),
 )}
 
