@@ -15,6 +15,7 @@ city itself; it is confirmed at the city level only.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import pyarrow.parquet as pq
 
 from auth import audit
 from auth.roles import ROLES
-from etl.contracts import sources
+from etl.contracts import PeriodError, parse_period, sources
 from etl.landed import in_force, landed_dir, load_log_path, read_load_log
 from settings import config_dir, data_dir, read_when_changed
 
@@ -257,6 +258,11 @@ def _act(action: str, root, source: str, period: str, county: str | None, *, use
             last = _fold(store.events("signoff", root)).get(_key(source, period, county, landing))
             now = last["status"] if last else PENDING
             _check_order(action, level, now, county)
+            if action == "confirm" and level == "city" and last and last["user"] == user:
+                # Four eyes: the county's confirmation and the city's are two people's, even for an admin.
+                raise LoopError("FOUR_EYES", f"市级确认须由与区县确认不同的用户完成（区县确认人：{user}）",
+                                f"the city-level confirmation must come from a different user than the "
+                                f"county's ({user})")
             event = store.append("signoff", {"source": source, "period": period, "county_code": county,
                                              "load_id": landing["load_id"], "landed_at": landing["landed_at"]},
                                  action, {"level": level, **({"reason": reason} if reason else {})},
@@ -299,15 +305,209 @@ def return_(root: Path | str | None, source: str, period: str, county: str | Non
                 reason=reason)
 
 
+def baseline(root: Path | str | None = None, *, user: str, role: str, scope, source: str | None = None,
+             period: str | None = None) -> list[dict]:
+    """上线基线确认: at go-live an admin accepts every required landing in force that is neither city-confirmed
+    nor returned, at the city level in one step (the one exception to four eyes), one event and one audit
+    record per subject, each marked baseline. Landings after it go through the two steps. Raises LoopError."""
+    root = data_dir(root)
+    scope = list(scope or ())
+    what = f"上线基线确认 {source or '全部数据源'} {period or '全部统计期'}"
+    try:
+        if role != "admin" or "" not in scope:
+            raise LoopError("NOT_ALLOWED", "上线基线确认只能由全市范围的系统管理员执行",
+                            "the go-live baseline is an administrator's act, with a city-wide scope")
+        done = []
+        with store.lock(root):
+            state = _fold(store.events("signoff", root))
+            for (src, per, county), landing in sorted(subjects(root).items()):
+                if (source and src != source) or (period and per != period) or not rule(src).required:
+                    continue
+                last = state.get(_key(src, per, county, landing))
+                if last and last["status"] in (CITY_OK, RETURNED):
+                    continue
+                done.append(store.append("signoff", {"source": src, "period": per, "county_code": county,
+                                                     "load_id": landing["load_id"],
+                                                     "landed_at": landing["landed_at"]},
+                                         "confirm", {"level": "city", "baseline": True}, user=user, role=role,
+                                         root=root))
+    except LoopError as e:
+        audit.record("signoff_confirm", user=user, role=role, what=what, scope=scope, ok=False, detail=e.zh,
+                     root=root)
+        raise
+    for e in done:
+        s = e["subject"]
+        audit.record("signoff_confirm", user=user, role=role, scope=scope, detail=BASELINE_ZH,
+                     what=f"{s['source']} {s['period']} {s['county_code'] or '全市'} {s['load_id']}", root=root)
+    return done
+
+
+BASELINE_ZH = "上线基线确认"
+
+
+def action_label(action: str, level: str, is_baseline: bool = False) -> str:
+    """What an event did, in Chinese: 区县确认, 市级确认, 上线基线确认, 区县退回, 市级退回."""
+    if is_baseline:
+        return BASELINE_ZH
+    return f"{LEVELS.get(level, '')}{'确认' if action == 'confirm' else '退回'}"
+
+
 def history(root: Path | str | None = None, source: str | None = None, period: str | None = None,
             county: str | None = None) -> pd.DataFrame:
-    """Every sign-off event, oldest first (confirmations of replaced landings included)."""
+    """Every sign-off event, oldest first (confirmations of replaced landings included); `what` says what it
+    did in Chinese (上线基线确认 for the go-live baseline)."""
     rows = [{**e["subject"], "at": e["at"], "user": e["user"], "role": e["role"], "action": e["action"],
-             "level": e["fields"].get("level", ""), "reason": e["fields"].get("reason", "")}
+             "level": e["fields"].get("level", ""), "reason": e["fields"].get("reason", ""),
+             "what": action_label(e["action"], e["fields"].get("level", ""), bool(e["fields"].get("baseline")))}
             for e in store.events("signoff", root)]
     df = pd.DataFrame(rows, columns=["source", "period", "county_code", "load_id", "landed_at", "at", "user",
-                                     "role", "action", "level", "reason"])
+                                     "role", "action", "level", "reason", "what"])
     for col, v in (("source", source), ("period", period), ("county_code", county)):
         if v is not None:
             df = df[df[col] == v]
     return df.reset_index(drop=True)
+
+
+# ---- what a figure rests on, and its marks -------------------------------------------------------------
+@dataclass(frozen=True)
+class Span:
+    """The time a figure covers: a register period (2026H1), its first and last day (capped at the data date)
+    and its evaluation date (targets' 评估日期). queries.meeting.Window has the same fields."""
+
+    period: str
+    start: dt.date
+    end: dt.date
+    as_of: dt.date
+
+
+def span_of_date(day: dt.date) -> Span:
+    """The half-year holding `day`, up to it: the time the targets page's 评估日期 covers."""
+    first = dt.date(day.year, 1 if day.month <= 6 else 7, 1)
+    return Span(f"{day.year}H{1 if day.month <= 6 else 2}", first, day, day)
+
+
+def _parse_metrics(path: Path) -> dict[str, tuple[tuple[str, ...], str]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return {r["metric_id"]: (tuple(s.strip() for s in (r.get("source") or "").split(";") if s.strip()),
+                                 r.get("period_rule") or "") for r in csv.DictReader(f)}
+
+
+_METRICS: dict = {}
+# A reported (部门报送) target indicator without a catalogue entry rests on the progress reports.
+REPORTED = (("progress_reports",), "评估日前各区县最近一期进展报告")
+
+
+def metric_sources(metric_id: str | None) -> tuple[tuple[str, ...], str]:
+    """(sources, period rule) of a catalogue figure (config/metrics.csv); ((), "") for one not listed."""
+    table = read_when_changed(config_dir() / "metrics.csv", _METRICS, _parse_metrics) or {}
+    return table.get(metric_id or "", ((), ""))
+
+
+def _span(period: str, grain: str) -> tuple[dt.date, dt.date] | None:
+    try:
+        return parse_period(period, grain)
+    except PeriodError:
+        return None
+
+
+def rests_on(metric_id: str | None, span, root: Path | str | None = None,
+             fallback: tuple[tuple[str, ...], str] | None = None) -> list[tuple[str, str]]:
+    """The (source, period) pairs of required sources a figure of `span` rests on, as its period rule says:
+    the selected half-year itself for a half-yearly source read "所选半年期"; every month of the span for a
+    rule over months (各月, 月份); else the source's latest period starting on or before the evaluation date
+    (评估日前最近一期, 数据截止日). Only periods landed count: nothing landed is nothing to confirm."""
+    srcs, text = metric_sources(metric_id)
+    if not srcs and fallback:
+        srcs, text = fallback
+    known, landed = sources(), {}
+    for s, p, _ in subjects(root):
+        landed.setdefault(s, set()).add(p)
+    out = []
+    for src in srcs:
+        if src not in known or not rule(src).required or src not in landed:
+            continue
+        grain = known[src].period
+        spans = {p: sp for p in landed[src] if (sp := _span(p, grain)) is not None}
+        if ("各月" in text or "月份" in text) and grain == "month":
+            picked = sorted(p for p, (a, b) in spans.items() if a <= span.end and b >= span.start)
+        elif "所选半年期" in text and grain == "half_year":
+            picked = [span.period] if span.period in spans else []
+        else:
+            before = [(a, p) for p, (a, _) in spans.items() if a <= span.as_of]
+            picked = [max(before)[1]] if before else []
+        out += [(src, p) for p in picked]
+    return out
+
+
+_UNCONFIRMED: dict = {}
+
+
+def _state_key(root: Path) -> tuple:
+    """What the sign-off state depends on: the store and the load log (size, mtime)."""
+    out = []
+    for path in (store.events_path(root), load_log_path(root)):
+        try:
+            st = path.stat()
+            out.append((st.st_size, st.st_mtime_ns))
+        except FileNotFoundError:
+            out.append(None)
+    return (str(root), *out)
+
+
+def unconfirmed_cached(root: Path | str | None = None, scope=()) -> pd.DataFrame:
+    """unconfirmed(root, scope), read again only when the store or the load log changes (pages ask on every
+    rerun); clear_cache() forgets it at once (after an action on the page)."""
+    root = data_dir(root)
+    key = (_state_key(root), tuple(scope))
+    if key not in _UNCONFIRMED:
+        if len(_UNCONFIRMED) > 64:
+            _UNCONFIRMED.clear()
+        _UNCONFIRMED[key] = unconfirmed(root, scope)
+    return _UNCONFIRMED[key]
+
+
+def clear_cache() -> None:
+    _UNCONFIRMED.clear()
+
+
+def marks(root: Path | str | None, scope, metric_ids, span,
+          fallback: dict[str, tuple[tuple[str, ...], str]] | None = None) -> dict[str, pd.DataFrame]:
+    """metric id → the unconfirmed (source, period, county_code, status) in `scope` its figure of `span` rests
+    on; figures resting on confirmed data only are left out. fallback: sources and rule of ids not in the
+    catalogue (a reported indicator: REPORTED)."""
+    if span is None:
+        return {}
+    open_ = unconfirmed_cached(root, scope)
+    if open_.empty:
+        return {}
+    out = {}
+    for mid in dict.fromkeys(metric_ids):
+        pairs = rests_on(mid, span, root, (fallback or {}).get(mid))
+        if not pairs:
+            continue
+        hit = open_[pd.Series(list(zip(open_["source"], open_["period"])), index=open_.index).isin(pairs)]
+        if len(hit):
+            out[mid] = hit.reset_index(drop=True)
+    return out
+
+
+def confirmed_periods(root: Path | str | None, scope, metric_ids, spans) -> list[str]:
+    """The periods of `spans` (in their order) whose figures rest on city-confirmed data only, in `scope`."""
+    return [s.period for s in spans if not marks(root, scope, metric_ids, s)]
+
+
+def source_label(source: str) -> str:
+    """A source's Chinese name (its contract's title), else its code."""
+    s = sources().get(source)
+    return s.title if s is not None and s.title else source
+
+
+def mark_text(df: pd.DataFrame, county_names: dict[str, str] | None = None) -> str:
+    """Which counties and sources are unconfirmed, in one Chinese line: 东湖区、西山区：监测摸排台账 2026H1（待确认）."""
+    names = county_names or {}
+    parts = []
+    for (src, per), g in df.groupby(["source", "period"], sort=True):
+        where = "、".join(names.get(c, c) if c else "全市" for c in sorted(set(g["county_code"])))
+        states = "、".join(sorted(set(g["status"])))
+        parts.append(f"{where}：{source_label(src)} {per}（{states}）")
+    return "；".join(parts)

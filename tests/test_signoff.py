@@ -288,3 +288,62 @@ def test_two_confirmations_at_once_make_one_event(data):
         outcomes = pool.map(_confirm_east, [str(data)] * 4)
     assert sorted(outcomes) == ["ALREADY"] * 3 + ["ok"]
     assert len(store.events("signoff", data)) == 1
+
+
+ADMIN = {"user": "admin", "role": "admin", "scope": [""]}
+
+
+def test_four_eyes_the_city_level_comes_from_another_user(data):
+    """One admin may confirm at either level, but not both for the same landing."""
+    signoff.confirm(data, "civil_register", PERIOD, EAST, **ADMIN)
+    with pytest.raises(LoopError) as e:
+        signoff.confirm(data, "civil_register", PERIOD, EAST, level="city", **ADMIN)
+    assert e.value.code == "FOUR_EYES" and "不同" in e.value.zh and "different user" in e.value.en
+    assert status_of(data, EAST) == signoff.COUNTY_OK
+    assert bool(audit.events(data).iloc[0]["ok"]) is False
+    signoff.confirm(data, "civil_register", PERIOD, EAST, level="city", **CITY_DATA)
+    assert status_of(data, EAST) == signoff.CITY_OK
+
+
+def test_baseline_city_confirms_every_landing_in_force_and_is_audited(data, tmp_path):
+    signoff.confirm(data, "civil_register", PERIOD, WEST, **WEST_OFFICER)
+    with pytest.raises(LoopError, match="NOT_ALLOWED"):  # an admin's act only
+        signoff.baseline(data, **CITY_DATA)
+    done = signoff.baseline(data, **ADMIN)
+    assert sorted(e["subject"]["county_code"] for e in done) == [EAST, WEST]
+    assert status_of(data, EAST) == status_of(data, WEST) == signoff.CITY_OK
+    assert signoff.unconfirmed(data, [""]).empty
+    hist = signoff.history(data, county=EAST)
+    assert list(hist["what"]) == ["上线基线确认"] and list(hist["level"]) == ["city"]
+    assert all(e["fields"] == {"level": "city", "baseline": True} for e in done)
+    log = audit.events(data)
+    base = log[log["ok"].astype(bool) & (log["detail"] == "上线基线确认")]
+    assert len(base) == 2 and set(base["user"]) == {"admin"}
+    assert signoff.baseline(data, **ADMIN) == []  # nothing left to accept
+    # A later landing goes through the two steps again.
+    land("civil_register", write_register(tmp_path / "东湖区更正.csv", [("990101001001", 5)], first=20),
+         PERIOD, root=data, allow_removal=True, isolate=False)
+    assert status_of(data, EAST) == signoff.PENDING
+    assert list(signoff.unconfirmed(data, [""])["county_code"]) == [EAST]
+
+
+def test_what_a_figure_rests_on_and_its_marks(data, tmp_path):
+    """A card's sources (config/metrics.csv) and periods: the selected half-year for the register, the months of
+    the half-year for monthly activity; marks name the unconfirmed counties in the scope, and clear once
+    confirmed without anything else being rebuilt."""
+    import datetime as dt
+
+    w = signoff.Span(PERIOD, dt.date(2026, 1, 1), dt.date(2026, 6, 30), dt.date(2026, 6, 30))
+    assert signoff.rests_on("migrant_children", w) == [("civil_register", PERIOD)]
+    assert signoff.rests_on("targets_off_track", w) == []  # nothing of progress_reports landed
+    marks = signoff.marks(data, [""], ["migrant_children", "key_children"], w)
+    assert list(marks) == ["migrant_children"]
+    assert sorted(marks["migrant_children"]["county_code"]) == [EAST, WEST]
+    assert list(signoff.marks(data, [EAST], ["migrant_children"], w)["migrant_children"]["county_code"]) == [EAST]
+    assert "东湖区" in signoff.mark_text(marks["migrant_children"], {EAST: "东湖区", WEST: "西山区"})
+    signoff.confirm(data, "civil_register", PERIOD, EAST, **EAST_OFFICER)
+    signoff.confirm(data, "civil_register", PERIOD, EAST, level="city", **CITY_DATA)
+    assert signoff.marks(data, [EAST], ["migrant_children"], w) == {}
+    assert list(signoff.marks(data, [""], ["migrant_children"], w)["migrant_children"]["county_code"]) == [WEST]
+    assert signoff.confirmed_periods(data, [EAST], ["migrant_children"], [w]) == [PERIOD]
+    assert signoff.confirmed_periods(data, [""], ["migrant_children"], [w]) == []
