@@ -1,5 +1,37 @@
-"""Placeholder while the page is built: says so, shows nothing."""
+"""督办: follow-up of the matching worklists and overdue key-child visits — counts by street and department,
+the signed-in user's queue with the actions their role allows, bulk assignment for county and data officers."""
+
+import datetime as dt
 
 import streamlit as st
 
-st.info("本页正在建设中 / this page is being built")
+from loop import followup as fu
+from ui import auth, data
+from ui import followup as uf
+from warehouse.queries import matching
+
+wh = data.warehouse()
+scope = data.user_scope()
+user = auth.current_user() or {}
+role = user.get("role", "")
+
+st.title("督办")
+st.caption("比对工作名单中的儿童和走访逾期的重点儿童，逐项指派、转办、办结；状态保存在快照之外，重建数据不影响。"
+           "复发：已办结的事项在下一期数据中再次出现。")
+uf.flash()
+
+state = uf.state(wh.con, scope, dt.date.today())
+uf.counts(wh.con, scope, state)
+
+if role in fu.CASE_ROLES + fu.DEPT_ROLES:
+    st.subheader("我的待办" if role in fu.DEPT_ROLES else "督办事项")
+    if role in fu.DEPT_ROLES:
+        st.caption(f"指派或转办给{user.get('department') or '（未设部门）'}的事项；个人信息已脱敏。")
+    uf.queue(wh.con, scope, state, user)
+
+if role in fu.BULK_ROLES and role not in fu.CASE_ROLES:
+    st.subheader("批量指派")
+    st.caption("把一个区域内某一事项的全部未指派儿童交给一个部门：不显示名单，只显示指派数量。")
+    checks = wh.query(matching.checks, scope)
+    streets = uf.by_street(wh.con, scope, state)
+    uf.bulk(wh.con, scope, state, checks, streets, user)

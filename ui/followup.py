@@ -1,0 +1,219 @@
+"""督办 page helpers: the follow-up state read through the door, its counts, a queue and its actions.
+
+The items come from the published snapshot (catalogue followup/keys, keys only) and the loop folds its events
+over them (loop.followup). The keys are read on the server with the user's regions for every role — the fold
+needs them for the counts and a county officer's bulk assignment — and no row of them reaches a page:
+counts go back through the door (followup/by_street, by_department, by_county), where the scope and the
+small-number rule apply; only case roles (case_worker, admin, dept_officer) get the masked items of their queue.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from auth.roles import ROLES
+from etl.contracts import departments
+from loop import followup as fu
+from loop.store import LoopError
+from settings import data_dir
+from warehouse import queries as q
+from warehouse.queries import privacy
+
+STATUS_COLUMNS = {"pending": fu.PENDING, "working": fu.WORKING, "recurred": fu.RELAPSE, "done": fu.DONE,
+                  "not_needed": fu.NOT_NEEDED, "overdue": "逾期", "referred_in": "待接收转办"}
+FLASH = "followup_flash"
+
+
+# ---- reads (no Streamlit: the CLI and the meeting pack call these too) ------------------------------
+def listed(con: duckdb.DuckDBPyConnection, scope: q.Scope) -> pd.DataFrame:
+    """The items the snapshot lists in the scope's regions, by keys only: for the fold, never for display."""
+    if scope.is_empty:
+        return pd.DataFrame(columns=fu.LISTED)
+    return q.run("followup/keys", con, q.Scope(scope.prefixes, exact=True))
+
+
+def state(con: duckdb.DuckDBPyConnection, scope: q.Scope, today: dt.date | None = None,
+          root=None) -> pd.DataFrame:
+    """Every item in the scope (listed now or acted on) with its status: loop.followup.COLUMNS."""
+    return fu.state(data_dir(root), listed(con, scope), today, scope.prefixes)
+
+
+def read_listed(root, prefixes: list[str] | tuple[str, ...]) -> pd.DataFrame:
+    """The published snapshot's items in the regions given (the CLI's reader): opens and closes it."""
+    scope = q.Scope.everything(exact=True) if "" in prefixes else q.Scope.of(*prefixes, exact=True)
+    con = q.connect(q.current_snapshot_path(root))
+    try:
+        return listed(con, scope)
+    finally:
+        con.close()
+
+
+def _regions(df: pd.DataFrame) -> list[str]:
+    return [s or c for s, c in zip(df["street_code"].fillna(""), df["county_code"].fillna(""))]
+
+
+def _flags(mask: pd.Series) -> list[str]:
+    return ["1" if x else "0" for x in mask]
+
+
+def by_street(con, scope: q.Scope, df: pd.DataFrame) -> pd.DataFrame:
+    """Items per street by status and overdue (small counts marked for roles without case access)."""
+    return q.run("followup/by_street", con, scope, _regions(df), list(df["status"]), _flags(df["is_overdue"]))
+
+
+def by_department(con, scope: q.Scope, df: pd.DataFrame) -> pd.DataFrame:
+    """Items per assigned department by status and overdue, and the referrals waiting for each department."""
+    who = [("儿童主任" if k == fu.DIRECTOR else a) for k, a in zip(df["assignee_kind"], df["assignee"])]
+    return q.run("followup/by_department", con, scope, _regions(df), who, list(df["status"]),
+                 _flags(df["is_overdue"]), list(df["referral_to"]))
+
+
+def county_summary(con, scope: q.Scope, today: dt.date | None = None, root=None) -> pd.DataFrame:
+    """Per county: open items, open past due, closed this month (county_code, county_name, open, overdue,
+    closed_month, with *_label columns where the small-number rule applies): for 总览 and the meeting pack."""
+    today = today or dt.date.today()
+    df = state(con, scope, today, root)
+    closed = df["status"].isin(fu.OUTCOMES) & df["last_at"].str.startswith(today.isoformat()[:7])
+    return q.run("followup/by_county", con, scope, _regions(df), _flags(df["status"].isin(fu.OPEN)),
+                 _flags(df["is_overdue"]), _flags(closed))
+
+
+def masked(con, scope: q.Scope, keys: list[str]) -> pd.DataFrame:
+    """The masked rows of the given items (case roles only: the door refuses others)."""
+    return q.run("followup/items", con, scope, keys=sorted(set(keys)) or ["-"], limit=5000)
+
+
+# ---- page sections -----------------------------------------------------------------------------------
+def labelled(df: pd.DataFrame, first: dict[str, str]) -> pd.DataFrame:
+    """A count table for the page: each count's label (the small-number mark where it applies), in Chinese."""
+    out = df[list(first)].rename(columns=first)
+    for c, zh in STATUS_COLUMNS.items():
+        if c in df:
+            out[zh] = df[f"{c}_label"] if f"{c}_label" in df else df[c].astype(str)
+    return out
+
+
+def counts(con, scope: q.Scope, df: pd.DataFrame) -> None:
+    if df.empty:
+        st.info("所选范围内暂无督办事项。")
+        return
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("按街道")
+        st.dataframe(labelled(by_street(con, scope, df), {"street_name": "街道"}), hide_index=True)
+    with right:
+        st.subheader("按部门")
+        st.dataframe(labelled(by_department(con, scope, df), {"department": "部门"}), hide_index=True)
+
+
+def flash() -> None:
+    msg = st.session_state.pop(FLASH, None)
+    if msg:
+        st.success(msg)
+
+
+def _label(r: dict) -> str:
+    return f"{r.get('masked_name') or '（已不在名单）'} · {r.get('check_label') or r['check_code']} · " \
+           f"{r.get('street_name') or r['street_code']} · {r['status']}"
+
+
+def queue(con, scope: q.Scope, df: pd.DataFrame, user: dict, root=None) -> None:
+    """The user's queue (masked), one item's history and the actions their role allows on it."""
+    role, dept = user.get("role", ""), user.get("department", "")
+    mine = fu.queue(df, role, dept)
+    if mine.empty:
+        st.info("暂无需要您办理的事项。")
+        return
+    rows = mine.merge(masked(con, scope, list(mine["person_key"])).drop(columns=["street_code"]),
+                      on=["person_key", "check_code"], how="left")
+    shown = rows[["masked_name", "masked_id", "check_label", "street_name", "status", "assignee", "due",
+                  "referral_to", "reason"]].rename(columns={
+        "masked_name": "姓名", "masked_id": "身份证号", "check_label": "事项", "street_name": "街道",
+        "status": "状态", "assignee": "承办", "due": "期限", "referral_to": "转办至", "reason": "说明"})
+    st.dataframe(shown.fillna(""), hide_index=True, height=300)
+    records = rows.to_dict("records")
+    i = st.selectbox("选择事项", range(len(records)), format_func=lambda k: _label(records[k]), key="fu_item")
+    item = records[i]
+    hist = fu.history(data_dir(root), item["person_key"], item["check_code"])
+    with st.expander("办理记录", expanded=False):
+        st.dataframe(hist[["at", "user", "action_zh", "detail"]].rename(columns={
+            "at": "时间", "user": "用户", "action_zh": "操作", "detail": "内容"}), hide_index=True)
+    may = fu.allowed(item, role, dept, scope.prefixes)
+    if not may:
+        st.caption("该事项当前没有您可做的操作。")
+        return
+    action = st.selectbox("操作", may, format_func=fu.ACTIONS.get, key="fu_action")
+    kw = _action_fields(action, item)
+    if st.button("提交", key="fu_submit", type="primary"):
+        try:
+            fu.act(data_dir(root), action, item, user=user["username"], role=role, scope=scope.prefixes,
+                   department=dept, **kw)
+        except LoopError as e:
+            st.error(str(e))
+            return
+        st.session_state[FLASH] = f"已{fu.ACTIONS[action]}：{_label(item)}"
+        st.rerun()
+
+
+def _departments() -> list[str]:
+    return sorted(set(departments().values()))
+
+
+def _action_fields(action: str, item: dict) -> dict:
+    if action == "assign":
+        kind = st.radio("指派给", [fu.DEPARTMENT, fu.DIRECTOR], horizontal=True, key="fu_kind",
+                        format_func={fu.DEPARTMENT: "部门", fu.DIRECTOR: "儿童主任（编号）"}.get)
+        if kind == fu.DEPARTMENT:
+            depts = _departments()
+            pre = item.get("check_department") or ""
+            to = st.selectbox("部门", depts, index=depts.index(pre) if pre in depts else 0, key="fu_to")
+        else:
+            to = st.text_input("儿童主任编号", value=item.get("director_id") or "", key="fu_director")
+        due = st.date_input("期限", value=dt.date.today() + dt.timedelta(days=30), key="fu_due")
+        return {"to": to, "to_kind": kind, "due": due}
+    if action == "close":
+        return {"outcome": st.radio("结果", list(fu.OUTCOMES), horizontal=True, key="fu_outcome"),
+                "reason": st.text_input("办结说明（不填姓名、身份证号）", key="fu_reason")}
+    if action == "refer":
+        depts = [d for d in _departments() if d != item.get("assignee")]
+        return {"to": st.selectbox("转办至", depts, key="fu_refer_to"),
+                "reason": st.text_input("转办说明（选填）", key="fu_refer_reason")}
+    if action == "return":
+        return {"reason": st.text_input("退回原因", key="fu_return_reason")}
+    if action == "note":
+        return {"note": st.text_input("备注（不填姓名、身份证号）", key="fu_note")}
+    return {}
+
+
+def bulk(con, scope: q.Scope, df: pd.DataFrame, checks: pd.DataFrame, streets: pd.DataFrame, user: dict,
+         root=None) -> None:
+    """Assign a check in a street or county to a department, without showing any child."""
+    labels = dict(zip(checks["check_code"], checks["check_label"])) | {fu.VISIT_CHECK: fu.VISIT_LABEL}
+    check = st.selectbox("事项", list(labels), format_func=labels.get, key="fu_bulk_check")
+    areas = {p: f"本范围全部区县（{p}）" for p in scope.prefixes if len(p) == 6}
+    areas |= dict(zip(streets["street_code"].str[:9], streets["street_name"]))
+    area = st.selectbox("区域", list(areas), format_func=areas.get, key="fu_bulk_area")
+    depts = _departments()
+    pre = checks.loc[checks["check_code"] == check, "department"]
+    default = pre.iloc[0] if len(pre) and pre.iloc[0] in depts else "民政局"
+    to = st.selectbox("指派给部门", depts, index=depts.index(default), key="fu_bulk_to")
+    due = st.date_input("期限", value=dt.date.today() + dt.timedelta(days=30), key="fu_bulk_due")
+    if st.button("批量指派", key="fu_bulk_go", type="primary"):
+        try:
+            n = fu.bulk_assign(data_dir(root), listed(con, scope), check, area, to=to, due=due,
+                               user=user["username"], role=user["role"], scope=scope.prefixes,
+                               department=user.get("department", ""))
+        except LoopError as e:
+            st.error(str(e))
+            return
+        t = privacy.threshold()
+        shown = str(n) if scope.exact or n == 0 or n >= t else privacy.mark(t)
+        st.session_state[FLASH] = f"已将“{labels[check]}”（{areas[area]}）的未指派事项指派给{to}：{shown} 项"
+        st.rerun()
+
+
+def role_label(role: str) -> str:
+    return ROLES[role].label if role in ROLES else role
