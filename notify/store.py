@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from settings import FILE_MODE, data_dir, open_private, private_dir
+from settings import FILE_MODE, data_dir, open_private, private_dir, read_when_changed
 
 TYPES = ("fire", "clear", "read", "subscribe", "unsubscribe", "contact", "sent")
 
@@ -67,11 +67,7 @@ def append(event: dict, root: Path | str | None = None) -> dict:
     return event
 
 
-def events(root: Path | str | None = None) -> list[dict]:
-    """Every complete event in file order (torn or damaged lines skipped)."""
-    path = events_path(root)
-    if not path.exists():
-        return []
+def _parse(path: Path) -> list[dict]:
     out = []
     for raw in path.read_bytes().split(b"\n"):
         try:
@@ -81,6 +77,15 @@ def events(root: Path | str | None = None) -> list[dict]:
         if isinstance(e, dict) and e.get("type") in TYPES:
             out.append(e)
     return out
+
+
+_CACHE: dict = {}
+
+
+def events(root: Path | str | None = None) -> list[dict]:
+    """Every complete event in file order (torn or damaged lines skipped). Parsed again only when the file
+    changes (size, mtime): the sidebar asks for the unread count on every rerun. Callers must not change them."""
+    return read_when_changed(events_path(root), _CACHE, _parse) or []
 
 
 def firing_id(user: str, key: str, fired_at: str) -> str:
