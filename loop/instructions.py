@@ -46,15 +46,17 @@ AUDIT_ACTIONS = {"instruction_issue": "下达批示", "instruction_answer": "答
 for _action, _label in AUDIT_ACTIONS.items():
     audit.ACTIONS.setdefault(_action, _label)
 
-COLUMNS = ["instruction_id", "figure", "figure_label", "figure_key", "label", "region_code", "department", "due",
-           "text", "status", "overdue", "issued_at", "issued_by", "answers", "latest_answer", "answered_at",
-           "answered_by", "closed_at", "note"]
-OPEN_COLUMNS = ["instruction_id", "label", "region_code", "department", "due", "status", "overdue",
+COLUMNS = ["instruction_id", "figure", "figure_kind", "figure_key", "instruction", "region_code", "department",
+           "due_date", "instruction_text", "status", "is_overdue", "issued_at", "issued_by", "answers", "latest_answer",
+           "answered_at", "answered_by", "closed_at", "note"]
+OPEN_COLUMNS = ["instruction_id", "instruction", "region_code", "department", "due_date", "status", "is_overdue",
                 "latest_answer", "answered_at"]
-# The Chinese headers of open_table's columns, for 总览, the meeting pack and the page.
-OPEN_ZH = {"label": "批示事项", "department": "承办部门", "due": "办理期限", "status": "状态",
-           "latest_answer": "最新答复", "answered_at": "答复时间"}
-HISTORY_COLUMNS = ["instruction_id", "at", "user", "role", "action", "action_zh", "text"]
+# Headers of the columns that are the instructions' own; the shared ones (department 责任部门, status 状态,
+# is_overdue 是否逾期, at, user, role, action_label 操作, detail 说明) keep report/labels' headers.
+COLUMN_LABELS = {"instruction": "批示事项", "figure_kind": "批示对象", "due_date": "办理期限",
+                 "instruction_text": "批示内容", "latest_answer": "最新答复", "answered_at": "答复时间",
+                 "issued_by": "下达人"}
+HISTORY_COLUMNS = ["instruction_id", "at", "user", "role", "action", "action_label", "detail"]
 ACTION_ZH = {"issue": "下达", "answer": "答复", "close": "办结", "reopen": "重开"}
 _CODE = re.compile(r"\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?")
 
@@ -112,9 +114,10 @@ def figure_key(figure: str, key) -> str:
         key = ":".join(str(k) for k in key)
     key = re.sub(r"[\x00-\x1f\x7f]+", " ", str(key or "")).strip()
     parts = key.split(":", 2)
-    # A figure's key, never a person's: no ID number, no linkage key (64 hex characters) in any part.
+    # A figure's key, never a person's: no ID number, nothing shaped like a linkage key (32 or 64 hex
+    # characters) in any part.
     ok = bool(key) and len(key) <= 200 and not store.looks_like_id(key) \
-        and not any(store.PERSON_KEY.fullmatch(p.strip()) for p in parts)
+        and not any(re.fullmatch(r"[0-9a-fA-F]{32,}", p.strip()) for p in parts)
     if figure == "target":
         ok = ok and len(parts) == 3 and all(p.strip() for p in parts)
     else:
@@ -225,11 +228,11 @@ def table(root: Path | str | None, scope, today=None, *, department: str | None 
         if not _visible(item, scope, department):
             continue
         last = item["answers"][-1] if item["answers"] else {"at": "", "user": "", "text": ""}
-        rows.append({**{k: item[k] for k in ("instruction_id", "figure", "figure_key", "label", "region_code",
-                                              "department", "due", "text", "status", "issued_at", "issued_by",
-                                              "closed_at", "note")},
-                     "figure_label": FIGURES.get(item["figure"], item["figure"]),
-                     "overdue": is_overdue(item, today), "answers": len(item["answers"]),
+        rows.append({**{k: item[k] for k in ("instruction_id", "figure", "figure_key", "region_code", "department",
+                                              "status", "issued_at", "issued_by", "closed_at", "note")},
+                     "instruction": item["label"], "due_date": item["due"], "instruction_text": item["text"],
+                     "figure_kind": FIGURES.get(item["figure"], item["figure"]),
+                     "is_overdue": is_overdue(item, today), "answers": len(item["answers"]),
                      "latest_answer": last["text"], "answered_at": last["at"], "answered_by": last["user"]})
     df = pd.DataFrame(rows, columns=COLUMNS)
     return df.sort_values("issued_at", ascending=False, kind="stable").reset_index(drop=True)
@@ -240,16 +243,15 @@ def open_table(root: Path | str | None, scope, today=None) -> pd.DataFrame:
     status (逾期 where past due), latest answer; soonest due first."""
     df = table(root, scope, today)
     df = df[df["status"] != CLOSED].copy()
-    df["status"] = [OVERDUE if o else s for s, o in zip(df["status"], df["overdue"])]
-    return df.sort_values(["due", "issued_at"], kind="stable")[OPEN_COLUMNS].reset_index(drop=True)
+    df["status"] = [OVERDUE if o else s for s, o in zip(df["status"], df["is_overdue"])]
+    return df.sort_values(["due_date", "issued_at"], kind="stable")[OPEN_COLUMNS].reset_index(drop=True)
 
 
 def pack_rows(df: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """open_table as a printed table's headers and rows (an answer not yet given: 尚未答复)."""
-    cols = ["label", "department", "due", "status", "latest_answer"]
-    rows = [[str(r["label"]), str(r["department"]), str(r["due"]), str(r["status"]),
+    rows = [[str(r["instruction"]), str(r["department"]), str(r["due_date"]), str(r["status"]),
              str(r["latest_answer"]) or "尚未答复"] for r in df.to_dict("records")]
-    return [OPEN_ZH[c] for c in cols], rows
+    return ["批示事项", "责任部门", "办理期限", "状态", "最新答复"], rows
 
 
 def history(root: Path | str | None, scope, *, department: str | None = None,
@@ -262,8 +264,8 @@ def history(root: Path | str | None, scope, *, department: str | None = None,
         for e in item["events"]:
             f = e.get("fields") or {}
             rows.append({"instruction_id": item["instruction_id"], "at": e["at"], "user": e["user"],
-                         "role": e["role"], "action": e["action"], "action_zh": ACTION_ZH.get(e["action"], e["action"]),
-                         "text": f.get("text") or f.get("note") or ""})
+                         "role": e["role"], "action": e["action"], "action_label": ACTION_ZH.get(e["action"], e["action"]),
+                         "detail": f.get("text") or f.get("note") or ""})
     df = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
     return df.sort_values("at", kind="stable").reset_index(drop=True)
 

@@ -67,10 +67,10 @@ def cmd_instruction(args) -> int:
             if args.json:
                 print(df.to_json(orient="records", force_ascii=False, indent=2))
                 return 0
-            print(f"{'编号 id':<14} {'状态 status':<8} {'期限 due':<11} {'承办部门':<8} 批示事项 / 最新答复")
+            print(f"{'编号 id':<14} {'状态 status':<8} {'期限 due':<11} {'承办部门':<8} 批示事项 / 最新答复 instruction / latest answer")
             for r in df.itertuples():
-                flag = f"{r.status}{'·' + ins.OVERDUE if r.overdue else ''}"
-                print(f"{r.instruction_id:<14} {flag:<8} {r.due:<11} {r.department:<8} {r.label}"
+                flag = f"{r.status}{'·' + ins.OVERDUE if r.is_overdue else ''}"
+                print(f"{r.instruction_id:<14} {flag:<8} {r.due_date:<11} {r.department:<8} {r.instruction}"
                       + (f" / {r.latest_answer}" if r.latest_answer else ""))
             return 0
         if args.action == "issue":

@@ -78,11 +78,11 @@ def test_leader_issues_health_answers_the_pack_shows_it_leader_closes_through_th
     assert cli("instruction", "answer", iid, "--text", "已组织社区补建档案，月底前完成", "--user", "health") == 0
     today = dt.date.today().isoformat()
     table = ins.open_table(root, ["990100000000"], today)
-    assert table[["label", "department", "due", "status", "latest_answer"]].to_dict("records") == [
-        {"label": "0—6岁健康档案建档率", "department": "卫健委", "due": DUE, "status": ins.ANSWERED,
+    assert table[["instruction", "department", "due_date", "status", "latest_answer"]].to_dict("records") == [
+        {"instruction": "0—6岁健康档案建档率", "department": "卫健委", "due_date": DUE, "status": ins.ANSWERED,
          "latest_answer": "已组织社区补建档案，月底前完成"}]
     headers, rows = ins.pack_rows(table)
-    assert headers == ["批示事项", "承办部门", "办理期限", "状态", "最新答复"]
+    assert headers == ["批示事项", "责任部门", "办理期限", "状态", "最新答复"]
     assert rows == [["0—6岁健康档案建档率", "卫健委", DUE, ins.ANSWERED, "已组织社区补建档案，月底前完成"]]
 
     assert cli("instruction", "close", iid, "--note", "同意", "--user", "leader") == 0
@@ -171,8 +171,8 @@ def test_order_reopen_and_overdue(root):
         ins.answer(root, iid, "再补充", department="卫健委", **as_user("health"))
     with pytest.raises(LoopError, match="already closed"):
         ins.close(root, iid, **as_user("admin"))
-    assert not ins.table(root, [""], after).at[0, "overdue"]  # closed is never overdue
-    assert list(ins.history(root, [""], instruction_id=iid)["action_zh"]) == ["下达", "答复", "重开", "答复", "办结"]
+    assert not ins.table(root, [""], after).at[0, "is_overdue"]  # closed is never overdue
+    assert list(ins.history(root, [""], instruction_id=iid)["action_label"]) == ["下达", "答复", "重开", "答复", "办结"]
 
 
 @pytest.mark.parametrize("text", [ID_NUMBER, "身份证 110105 2019 0307 002X 的孩子", "１１０１０５２０１９０３０７００２Ｘ"])
@@ -199,8 +199,9 @@ def test_the_store_holds_keys_codes_and_texts_never_a_child(root):
     iids = [issue(figure="worklist", key="rehab", region=EAST, to="残联", text="请残联跟进未享受康复救助的残疾儿童"),
             issue(figure="gap", key="childcare_places", region=WEST, to="卫健委", text="请研究增加托位")]
     ins.answer(root, iids[0], "已逐一联系", department="残联", **as_user("cdpf"))
-    with pytest.raises(LoopError, match="not a valid key"):  # a person's key is not a figure
-        issue(figure="worklist", key="a" * 64)
+    for person_key in ("a" * 32, "0f" * 32, f"city_list_2025:A2:{'b' * 32}"):  # a person's key is no figure
+        with pytest.raises(LoopError, match="not a valid key"):
+            issue(figure="target" if ":" in person_key else "worklist", key=person_key)
     with pytest.raises(LoopError, match="division code"):
         issue(figure="worklist", key="rehab", region="3301021234567890")
     lines = store.events_path(root).read_text(encoding="utf-8").splitlines()
@@ -211,7 +212,7 @@ def test_the_store_holds_keys_codes_and_texts_never_a_child(root):
     assert all(set(e["fields"]) <= allowed for e in events)
     for e in events:
         assert not store.looks_like_id(json.dumps(e, ensure_ascii=False))
-        assert not re.search(r"[0-9a-f]{64}", json.dumps(e))  # no linkage key: a figure, never a child
+        assert not re.search(r"[0-9a-f]{32}", json.dumps(e))  # no linkage key: a figure, never a child
         if e["action"] == "issue":
             assert re.fullmatch(r"\d{12}", e["fields"]["region_code"])
 

@@ -1,0 +1,113 @@
+"""领导批示 in AppTest: the leader issues an instruction on a target to 卫健委 from the page, the health officer
+answers it there, the open table (总览, the pack) carries the answer, the leader closes it; a 卫健委 officer of
+another county sees none of it; the widget other pages place beside a figure issues one for that figure."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from auth import users
+from loop import instructions as ins
+from tests.files import signed_in
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+CITY, EAST, WEST = "990100000000", "990102000000", "990121000000"
+TARGET = "city_list_2025:A2:0—6岁流动儿童健康档案建档率"
+PAGE = "views/instructions.py"
+
+
+def page(name: str, role: str, scope: str) -> AppTest:
+    at = signed_in(AppTest.from_file(APP, default_timeout=60), role, (scope,), name).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("success", "error", "info", "markdown", "caption")
+                     for e in at.get(kind))
+
+
+def test_leader_issues_health_answers_the_open_table_has_it_leader_closes(copy):
+    users.add("health_west", "tongxin-demo", "dept_officer", [WEST], department="卫健委", root=copy)
+    at = page("leader", "leader", CITY)
+    assert at.title[0].value == "领导批示"
+    at.radio(key="ins_new_kind").set_value("target").run()
+    at.selectbox(key="ins_new_target_key").select(TARGET).run()
+    at.selectbox(key="ins_new_region").select(EAST).run()
+    fields = f"ins_new_target_{TARGET}"
+    assert at.selectbox(key=f"{fields}_to").value == "卫健委"  # the indicator's department, by default
+    at.text_area(key=f"{fields}_text").input("请说明建档率滞后原因并提出整改措施").run()
+    at.button(key="ins_new_go").click().run()
+    assert not at.exception, at.exception
+    assert "已下达批示" in texts(at)
+    [item] = ins.state(copy).values()
+    assert (item["figure"], item["figure_key"], item["region_code"], item["department"]) == \
+        ("target", TARGET, EAST, "卫健委")
+    assert [m.value for m in at.metric if m.label == ins.ISSUED] == ["1"]
+
+    other = page("health_west", "dept_officer", WEST)
+    assert [m.value for m in other.metric if m.label == ins.ISSUED] == ["0"]
+    assert not other.get("text_area")  # nothing to answer, no form to issue
+
+    health = page("health", "dept_officer", CITY)
+    assert not [b for b in health.button if b.key == "ins_new_go"]
+    iid = item["instruction_id"]
+    health.text_area(key=f"ins_answer_{iid}").input("已组织社区补建档案，月底前完成").run()
+    health.button(key=f"ins_answer_go_{iid}").click().run()
+    assert not health.exception, health.exception
+    assert "已提交答复" in texts(health)
+    open_ = ins.open_table(copy, [CITY])
+    assert open_[["status", "latest_answer"]].values.tolist() == [[ins.ANSWERED, "已组织社区补建档案，月底前完成"]]
+
+    at = page("leader", "leader", CITY)
+    at.button(key=f"ins_close_{iid}").click().run()
+    assert not at.exception, at.exception
+    assert ins.open_table(copy, [CITY]).empty
+    assert [m.value for m in at.metric if m.label == ins.CLOSED] == ["1"]
+    history = next(d.value for d in at.dataframe if "操作" in d.value.columns)
+    assert list(history["操作"]) == ["办结", "答复", "下达"]
+
+
+def test_a_refusal_shows_bilingually(copy):
+    at = page("leader", "leader", CITY)
+    at.radio(key="ins_new_kind").set_value("gap").run()
+    at.selectbox(key="ins_new_gap_key").select("childcare_places").run()
+    fields = "ins_new_gap_childcare_places"
+    at.selectbox(key=f"{fields}_to").select("卫健委").run()
+    at.text_area(key=f"{fields}_text").input("请核实 11010520190307002X 的情况").run()
+    at.button(key="ins_new_go").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error if "身份证号" in e.value and "ID number" in e.value]
+    assert not ins.state(copy)
+
+
+def _beside_a_figure():
+    from ui import instructions
+
+    instructions.attach("gap", "childcare_places", "990102000000", "托位 · 东湖区")
+
+
+@pytest.mark.parametrize("role", ["leader", "planner"])
+def test_the_widget_beside_a_figure_issues_for_that_figure(copy, role):
+    at = AppTest.from_function(_beside_a_figure, default_timeout=60)
+    at.session_state["tongxin_user"] = {"username": role, "role": role, "scope": [CITY], "display_name": role,
+                                        "department": ""}
+    at.run()
+    assert not at.exception, at.exception
+    areas = [t for t in at.get("text_area")]
+    if role == "planner":  # a planner does not issue: no form
+        assert not areas
+        return
+    [area] = areas
+    prefix = area.key.removesuffix("_text")
+    at.selectbox(key=f"{prefix}_to").select("卫健委").run()
+    at.text_area(key=f"{prefix}_text").input("请研究增加普惠托位").run()
+    at.button(key=f"{prefix}_go").click().run()
+    assert not at.exception, at.exception
+    [item] = ins.state(copy).values()
+    assert (item["figure"], item["figure_key"], item["region_code"], item["label"]) == \
+        ("gap", "childcare_places", EAST, "托位 · 东湖区")
+    assert "本项有 1 条领导批示办理中" in texts(at)

@@ -1,0 +1,219 @@
+"""领导批示 widgets: the issue form (on 领导批示, and beside a figure on other pages through `attach`), the
+department's answer, the leader's close or reopen, and the tables of what a user sees.
+
+Every action runs in the button's callback, so the page that reruns after it already shows the new state; its
+outcome (done, or the bilingual refusal) is kept for that rerun and shown by `flash`. The loop decides who may
+do what (loop/instructions.py); these widgets only offer what the signed-in user's role can do.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from etl.contracts import departments
+from loop import instructions as ins
+from loop.store import LoopError
+from report import labels
+from settings import data_dir
+from ui import auth, widgets
+from ui import format as fmt
+from ui.format import md_escape as md
+from warehouse.queries import gaps as gq
+from warehouse.queries import matching as mq
+from warehouse.queries import targets as tq
+
+_FLASH = "instructions_flash"
+DUE_DAYS = 14  # the due date a new instruction starts with
+TABLE = ["instruction", "figure_kind", "department", "due_date", "status", "instruction_text", "latest_answer",
+         "issued_by"]
+HISTORY = ["at", "user", "role", "action_label", "detail"]
+
+
+def _user() -> dict:
+    return auth.current_user() or {}
+
+
+def may_issue() -> bool:
+    """Whether the signed-in user's role issues instructions (their scope is checked on each one)."""
+    return _user().get("role") in ins.ISSUERS
+
+
+def department_only() -> str | None:
+    """A department officer sees their own department's instructions only (no department set: none)."""
+    u = _user()
+    return (u.get("department") or "（无部门）") if u.get("role") == "dept_officer" else None
+
+
+def visible(today: dt.date | None = None) -> pd.DataFrame:
+    """The instructions the signed-in user sees (loop.instructions.table), newest first."""
+    return ins.table(data_dir(), _user().get("scope") or [], today, department=department_only())
+
+
+def history() -> pd.DataFrame:
+    """Every event of the instructions the signed-in user sees, newest first, with Chinese headers."""
+    return _history_shown(ins.history(data_dir(), _user().get("scope") or [], department=department_only()))
+
+
+def _history_shown(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.assign(at=[fmt.beijing(t) for t in df["at"]], role=[fmt.role_zh(r) for r in df["role"]])
+    return labels.chinese(df.iloc[::-1], HISTORY)  # newest first
+
+
+def shown(df: pd.DataFrame) -> pd.DataFrame:
+    """A table of instructions with Chinese headers; an overdue one reads 逾期."""
+    out = df.assign(status=[f"{s}（{ins.OVERDUE}）" if o else s for s, o in zip(df["status"], df["is_overdue"])])
+    return labels.chinese(out, TABLE, named=ins.COLUMN_LABELS)
+
+
+def open_shown(df: pd.DataFrame) -> pd.DataFrame:
+    """loop.instructions.open_table with Chinese headers (for 总览)."""
+    out = df.assign(answered_at=[fmt.beijing(t) if t else "" for t in df["answered_at"]])
+    return labels.chinese(out, ["instruction", "department", "due_date", "status", "latest_answer", "answered_at"],
+                          named=ins.COLUMN_LABELS)
+
+
+def counts(df: pd.DataFrame) -> None:
+    """Four figures: awaiting an answer, answered, overdue, closed."""
+    cols = st.columns(4)
+    for col, (label, n) in zip(cols, ((ins.ISSUED, (df["status"] == ins.ISSUED).sum()),
+                                      (ins.ANSWERED, (df["status"] == ins.ANSWERED).sum()),
+                                      (ins.OVERDUE, df["is_overdue"].sum()),
+                                      (ins.CLOSED, (df["status"] == ins.CLOSED).sum()))):
+        col.metric(label, int(n))
+
+
+def flash() -> None:
+    """The outcome of the last action (kept across the rerun that follows it)."""
+    done = st.session_state.pop(_FLASH, None)
+    if done:
+        (st.success if done[0] else st.error)(done[1])
+
+
+def _act(fn, done: str, *clear: str) -> None:
+    u = _user()
+    try:
+        fn({"user": u.get("username"), "role": u.get("role"), "scope": list(u.get("scope") or [])})
+    except LoopError as e:
+        st.session_state[_FLASH] = (False, str(e))
+        return
+    for k in clear:
+        st.session_state.pop(k, None)
+    st.session_state[_FLASH] = (True, done)
+
+
+# ---- issue --------------------------------------------------------------------------------------------
+def department_names() -> list[str]:
+    """The canonical department names, in config/departments.csv's order."""
+    return list(dict.fromkeys(departments().values()))
+
+
+def figure_options(wh, scope) -> pd.DataFrame:
+    """The figures an instruction may attach to, read through the door as the pages read them."""
+    return ins.options(wh.query(tq.indicator_status, scope), wh.query(gq.standards, scope),
+                       wh.query(mq.checks, scope), wh.query(tq.plans, scope))
+
+
+def region_options(wh, scope) -> dict[str, str]:
+    """code → name: the user's whole area (when one code names it) and its counties (a county's streets)."""
+    deployment = wh.deployment(scope)
+    whole = widgets.whole_code(deployment, scope)
+    out = {whole: widgets.whole_label(deployment, scope)} if whole else {}
+    return out | widgets.area_names(wh.counties(scope))
+
+
+def _issue_fields(k: str, department: str) -> None:
+    names = department_names()
+    st.selectbox("承办部门", names, index=names.index(department) if department in names else None,
+                 placeholder="选择承办部门", key=f"{k}_to")
+    st.date_input("办理期限", value=dt.date.today() + dt.timedelta(days=DUE_DAYS), min_value=dt.date.today(),
+                  key=f"{k}_due")
+    st.text_area("批示内容", key=f"{k}_text", max_chars=500, placeholder="不得填写姓名、身份证号",
+                 help="批示对象是数字而非个人：请写明要求，不要写儿童的姓名或身份证号。")
+
+
+def _issue(k: str, figure: str, key: str, region: str, label: str) -> None:
+    s = st.session_state
+    _act(lambda who: ins.issue(data_dir(), figure, key, region, s.get(f"{k}_to") or "", s.get(f"{k}_due"),
+                               s.get(f"{k}_text") or "", label=label, **who),
+         f"已下达批示：{label}", f"{k}_text")
+
+
+def issue_form(wh, scope, k: str = "ins_new") -> None:
+    """The full form: choose the kind of figure, the figure, the region, then department, due date and text."""
+    kind = st.radio("批示对象", list(ins.FIGURES), format_func=ins.FIGURES.get, horizontal=True, key=f"{k}_kind")
+    opts = figure_options(wh, scope)
+    opts = opts[opts["figure"] == kind]
+    labels = dict(zip(opts["key"], opts["label"]))
+    key = st.selectbox(ins.FIGURES[kind], list(labels), format_func=labels.get, index=None,
+                       placeholder=f"选择{ins.FIGURES[kind]}", key=f"{k}_{kind}_key")
+    regions = region_options(wh, scope)
+    region = st.selectbox("所涉区域", list(regions), format_func=regions.get, key=f"{k}_region")
+    default = opts.set_index("key").at[key, "department"] if key in labels else ""
+    _issue_fields(f"{k}_{kind}_{key}", default)
+    label = f"{labels[key]} · {regions[region]}" if key in labels and region in regions else ""
+    st.button("下达批示", key=f"{k}_go", type="primary", disabled=not label, on_click=_issue,
+              args=(f"{k}_{kind}_{key}", kind, key, region, label))
+
+
+def attach(kind: str, key, region_code: str, label: str) -> None:
+    """Beside a figure on another page: a popover with the issue form for roles that issue, and how many
+    instructions on this figure and region are open. kind: target | gap | worklist; key: as
+    loop.instructions.figure_key takes it; label: the figure and region as the page names them."""
+    fkey = ins.figure_key(kind, key)
+    region = ins.region_code(region_code)
+    items = visible()
+    here = items[(items["figure"] == kind) & (items["figure_key"] == fkey) & (items["region_code"] == region)
+                 & (items["status"] != ins.CLOSED)]
+    k = "ins_" + hashlib.sha1(f"{kind}|{fkey}|{region}".encode()).hexdigest()[:10]
+    if not here.empty:
+        st.caption(f"本项有 {len(here)} 条领导批示办理中（见“领导批示”页）。")
+    if not may_issue():
+        return
+    with st.popover("领导批示", icon=":material/edit_note:"):
+        st.markdown(f"**{md(label)}**")
+        _issue_fields(k, "")
+        st.button("下达批示", key=f"{k}_go", type="primary", on_click=_issue, args=(k, kind, fkey, region, label))
+    flash()
+
+
+# ---- answer, close, reopen ----------------------------------------------------------------------------
+def detail(item: dict) -> None:
+    """One instruction: its text and answers, and the actions the signed-in user may take on it."""
+    u = _user()
+    role, scope = u.get("role"), u.get("scope") or []
+    iid = item["instruction_id"]
+    st.markdown(f"**{md(item['instruction'])}** · {ins.FIGURES.get(item['figure'], '')} · 承办：{md(item['department'])} · "
+                f"期限 {item['due_date']} · {item['status']}{'（' + ins.OVERDUE + '）' if item['is_overdue'] else ''}")
+    st.dataframe(_item_history(iid), hide_index=True, key=f"ins_hist_{iid}")
+    if item["status"] != ins.CLOSED and ins.why_not_answer(item, role, scope, u.get("department", "")) is None:
+        st.text_area("答复内容", key=f"ins_answer_{iid}", max_chars=500, placeholder="不得填写姓名、身份证号")
+        st.button("提交答复", key=f"ins_answer_go_{iid}", type="primary", on_click=_answer, args=(iid,))
+    if item["status"] != ins.ISSUED and ins.why_not_decide(item, role, scope) is None:
+        st.text_area("意见（重开时必填）", key=f"ins_note_{iid}", max_chars=500)
+        left, right = st.columns(2)
+        if item["status"] == ins.ANSWERED:
+            left.button("办结", key=f"ins_close_{iid}", type="primary", on_click=_decide, args=(iid, "close"))
+        right.button("重开", key=f"ins_reopen_{iid}", on_click=_decide, args=(iid, "reopen"))
+
+
+def _item_history(iid: str) -> pd.DataFrame:
+    return _history_shown(ins.history(data_dir(), _user().get("scope") or [], department=department_only(),
+                                      instruction_id=iid))
+
+
+def _answer(iid: str) -> None:
+    text = st.session_state.get(f"ins_answer_{iid}") or ""
+    _act(lambda who: ins.answer(data_dir(), iid, text, department=_user().get("department", ""), **who),
+         "已提交答复", f"ins_answer_{iid}")
+
+
+def _decide(iid: str, action: str) -> None:
+    note = st.session_state.get(f"ins_note_{iid}") or ""
+    if action == "close":
+        _act(lambda who: ins.close(data_dir(), iid, note=note, **who), "已办结", f"ins_note_{iid}")
+    else:
+        _act(lambda who: ins.reopen(data_dir(), iid, note, **who), "已重开，等待部门再次答复", f"ins_note_{iid}")
+
