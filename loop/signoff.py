@@ -150,6 +150,7 @@ def status(root: Path | str | None = None, source: str | None = None, period: st
     reason). scope: region prefixes to keep (None: all; a county's rows and the city's rows stay)."""
     root = data_dir(root)
     state = _fold(store.events("signoff", root))
+    scope = None if scope is None else prefixes(scope)
     rows = []
     for (src, per, county), landing in sorted(subjects(root).items()):
         if (source and src != source) or (period and per != period):
@@ -165,6 +166,20 @@ def status(root: Path | str | None = None, source: str | None = None, period: st
                      "role": last["role"] if last else "",
                      "reason": last["fields"].get("reason", "") if last else ""})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def prefixes(scope) -> list[str]:
+    """A user's scope as region prefixes: a 12-digit code with trailing zero groups (990100000000, as users.json
+    may hold it) is its region's prefix (9901), as queries.Scope reads it; "" stays everything."""
+    out = []
+    for code in scope or ():
+        code = str(code).strip()
+        if code.isdigit() and len(code) in (4, 6, 9, 12):
+            for start, end in ((9, 12), (6, 9), (4, 6), (2, 4)):
+                if len(code) == end and set(code[start:end]) == {"0"}:
+                    code = code[:start]
+        out.append(code)
+    return out
 
 
 def _visible(county: str, scope) -> bool:
@@ -231,7 +246,7 @@ def _county_code(county: str | None) -> str:
 def _act(action: str, root, source: str, period: str, county: str | None, *, user: str, role: str, scope,
          level: str, reason: str = "") -> dict:
     root = data_dir(root)
-    scope = list(scope or ())
+    scope = prefixes(scope)
     what = f"{source} {period} {county or '全市'}"
     audit_action = "signoff_confirm" if action == "confirm" else "signoff_return"
     try:
@@ -300,7 +315,7 @@ def return_(root: Path | str | None, source: str, period: str, county: str | Non
     """Return (退回) with a reason, at the user's level (city if they may act there, else county)."""
     if level is None:
         r = rule(source)
-        level = "city" if role in r.city_roles and any(len(p) <= 4 for p in scope or ()) else "county"
+        level = "city" if role in r.city_roles and any(len(p) <= 4 for p in prefixes(scope)) else "county"
     return _act("return", root, source, period, county, user=user, role=role, scope=scope, level=level,
                 reason=reason)
 
@@ -311,17 +326,18 @@ def baseline(root: Path | str | None = None, *, user: str, role: str, scope, sou
     nor returned, at the city level in one step (the one exception to four eyes), one event and one audit
     record per subject, each marked baseline. Landings after it go through the two steps. Raises LoopError."""
     root = data_dir(root)
-    scope = list(scope or ())
+    scope = prefixes(scope)
     what = f"上线基线确认 {source or '全部数据源'} {period or '全部统计期'}"
     try:
-        if role != "admin" or "" not in scope:
+        if role != "admin" or not any(len(p) <= 4 for p in scope):
             raise LoopError("NOT_ALLOWED", "上线基线确认只能由全市范围的系统管理员执行",
                             "the go-live baseline is an administrator's act, with a city-wide scope")
         done = []
         with store.lock(root):
             state = _fold(store.events("signoff", root))
             for (src, per, county), landing in sorted(subjects(root).items()):
-                if (source and src != source) or (period and per != period) or not rule(src).required:
+                if (source and src != source) or (period and per != period) or not rule(src).required \
+                        or not (county == CITY or any(county.startswith(p) for p in scope)):
                     continue
                 last = state.get(_key(src, per, county, landing))
                 if last and last["status"] in (CITY_OK, RETURNED):

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from loop import signoff
 from report import figures, fonts, xlsx
 from report import pdf as doc
 from report.cards import change_text, value_text
 from ui import format as fmt
 from ui import map as mp
+from warehouse import queries
 from warehouse.queries import Scope, geo, meeting, previous_period, privacy, run
 from warehouse.queries import pack as qpack
 
@@ -61,6 +63,8 @@ class PackData:
     city: str | None = None
     ranking: pd.DataFrame | None = None
     statuses: pd.DataFrame | None = None
+    unconfirmed: dict[str, pd.DataFrame] | None = None  # headline metric id → the unconfirmed data it rests on
+    county_names: dict[str, str] | None = None
 
 
 def _labelled(df: pd.DataFrame, *counts: str) -> pd.DataFrame:
@@ -88,7 +92,79 @@ def collect(con, scope: Scope, period: str) -> PackData:
         city=qpack.city_name(con, scope),
         ranking=run(qpack.county_ranking, con, scope, period),
         statuses=run(qpack.target_statuses, con, scope, period),
+        unconfirmed=signoff_marks(con, scope, period),
+        county_names=_county_names(con, scope),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Data sign-off (数据确认): which figures rest on data the city has not confirmed (loop.signoff)
+
+SIGNOFF_TITLE = "数据确认情况"
+OVERVIEW_METRICS = tuple(meeting.HEADLINE_METRICS.values())
+
+
+def signoff_marks(con, scope: Scope, period: str) -> dict[str, pd.DataFrame]:
+    """Headline metric id → the unconfirmed source × period × county in `scope` its figure rests on (the
+    period mapped onto each source as queries.meeting.window_of maps it onto the pages)."""
+    if scope.is_empty:
+        return {}
+    return signoff.marks(None, list(scope.prefixes), OVERVIEW_METRICS, meeting.window_of(con, period))
+
+
+def confirmed_periods(con, scope: Scope, periods: list[str]) -> list[str]:
+    """The periods (in their order) whose headline figures rest on city-confirmed data only, in `scope`."""
+    return [p for p in periods if not signoff_marks(con, scope, p)]
+
+
+def as_of(con, period: str) -> dt.date | None:
+    """The targets page's evaluation date for a register period (queries.meeting.window_of)."""
+    w = meeting.window_of(con, period)
+    return None if w is None else w.as_of
+
+
+def _county_names(con, scope: Scope) -> dict[str, str]:
+    if scope.is_empty:
+        return {}
+    c = run(queries.counties, con, scope)
+    return {str(code)[:6]: name for code, name in zip(c["county_code"], c["county_name"])}
+
+
+def unconfirmed_table(d: PackData) -> pd.DataFrame:
+    """The pack's 数据确认情况 rows: one per county and source not confirmed by the city, with its periods
+    and their statuses."""
+    cols = ["区县", "数据源", "统计期", "状态"]
+    if not d.unconfirmed:
+        return pd.DataFrame(columns=cols)
+    df = pd.concat(d.unconfirmed.values()).drop_duplicates(["source", "period", "county_code"])
+    names = d.county_names or {}
+    rows = []
+    for (county, source), g in df.sort_values("period").groupby(["county_code", "source"], sort=True):
+        rows.append([names.get(county, county) if county else "全市", signoff.source_label(source),
+                     "、".join(g["period"]), "、".join(dict.fromkeys(g["status"]))])
+    return pd.DataFrame(rows, columns=cols)
+
+
+ALL_CONFIRMED = "本期各项数字所依据的数据均已经市级确认。"
+
+
+def signoff_blocks(d: PackData) -> list:
+    """数据确认情况: the unconfirmed counties and sources behind the figures, or one line saying all is confirmed."""
+    table = unconfirmed_table(d)
+    head = doc.Text(SIGNOFF_TITLE, size=11, bold=True)
+    if table.empty:
+        return [head, doc.Text(ALL_CONFIRMED, size=10)]
+    note = doc.Text(f"下列 {len(table)} 项（区县 × 数据源）尚未经市级确认，依据它们的数字在上表标有“{MARK}”：", size=10)
+    return [head, note, doc.Table(list(table.columns), table.astype(str).values.tolist(), widths=[1.6, 2.6, 4, 1.4],
+                                  align=["L", "L", "L", "C"], size=9)]
+
+
+MARK = "未确认"
+
+
+def signoff_mark(d: PackData, metric_id) -> str:
+    """" · 未确认" after a headline row's source when its figure rests on unconfirmed data."""
+    return f" · {MARK}" if d.unconfirmed and metric_id in d.unconfirmed else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,11 +268,11 @@ def _headline_section(d: PackData) -> doc.Section:
     for r in d.headline.to_dict("records"):
         rows.append([str(r["label"]), headline_value(r), headline_previous(r), headline_change(r, d.previous_period),
                      "" if _missing(r.get("detail")) else str(r["detail"]),
-                     f"{r['source_label']}（{r['as_of']}）"])
+                     f"{r['source_label']}（{r['as_of']}）{signoff_mark(d, r.get('metric_id'))}"])
     table = doc.Table(["指标", "本期", "上期", "较上期", "说明", "来源页面（数据期）"], rows,
                       widths=[2.8, 0.9, 0.9, 1.2, 2.0, 2.0], align=["L", "R", "R", "R", "L", "L"],
                       size=10)
-    return doc.Section("主要指标", [table], intro=d.period_note or None)
+    return doc.Section("主要指标", [table, *signoff_blocks(d)], intro=d.period_note or None)
 
 
 def _risk_section(d: PackData, png: bytes | None) -> doc.Section:
@@ -526,7 +602,10 @@ def build(con, scope: Scope, period: str, *, region_label: str, data_date, is_de
         about.append(("数据期说明", d.period_note))
     if is_demo:
         about.append(("示例数据", DEMO_MARK))
-    xlsx_bytes = xlsx.workbook(about, d.tables, extra=_extra_tables(d), percent=("缺口率",))
+    about.append((SIGNOFF_TITLE, f"{len(unconfirmed_table(d))} 项数据尚未经市级确认（见“{SIGNOFF_TITLE}”表）"
+                  if d.unconfirmed else ALL_CONFIRMED))
+    extra = {**_extra_tables(d), SIGNOFF_TITLE: unconfirmed_table(d)}
+    xlsx_bytes = xlsx.workbook(about, d.tables, extra=extra, percent=("缺口率",))
     step(1.0, "完成")
     return pdf_bytes, xlsx_bytes
 

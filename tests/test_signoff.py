@@ -347,3 +347,16 @@ def test_what_a_figure_rests_on_and_its_marks(data, tmp_path):
     assert list(signoff.marks(data, [""], ["migrant_children"], w)["migrant_children"]["county_code"]) == [WEST]
     assert signoff.confirmed_periods(data, [EAST], ["migrant_children"], [w]) == [PERIOD]
     assert signoff.confirmed_periods(data, [""], ["migrant_children"], [w]) == []
+
+
+def test_a_scope_written_as_full_codes_is_read_as_its_region(data):
+    """users.json may hold the city as 990100000000 (the demo users do): it is the city's prefix 9901."""
+    assert signoff.prefixes(["990100000000", "990101000000", "990101001000", "99", ""]) == [
+        "9901", "990101", "990101001", "99", ""]
+    signoff.confirm(data, "civil_register", PERIOD, EAST, user="east", role="county_officer",
+                    scope=["990101000000"])
+    signoff.confirm(data, "civil_register", PERIOD, EAST, level="city", user="data", role="data_officer",
+                    scope=["990100000000"])
+    assert status_of(data, EAST) == signoff.CITY_OK
+    assert set(signoff.status(data, scope=["990100000000"])["county_code"]) >= {EAST, WEST}
+    assert len(signoff.baseline(data, user="admin", role="admin", scope=["99"])) == 1  # the west

@@ -64,10 +64,13 @@ def exit_button() -> None:
     st.button("退出会议模式", key="ov_exit_meeting", on_click=_exit_meeting, type="tertiary")
 
 
-def kept_selection(periods: pd.DataFrame, counties: pd.DataFrame) -> tuple[str | None, str | None]:
-    """Meeting mode's period and region: from the URL, else the latest period and the whole city."""
+def kept_selection(periods: pd.DataFrame, counties: pd.DataFrame,
+                   default: str | None = None) -> tuple[str | None, str | None]:
+    """Meeting mode's period and region: from the URL, else `default` (the role's, ui.signoff) or the latest
+    period, and the whole city."""
     p, r = st.query_params.get("period"), st.query_params.get("region")
-    period = p if p in set(periods["period"]) else (periods["period"].iloc[0] if len(periods) else None)
+    latest = periods["period"].iloc[0] if len(periods) else None
+    period = p if p in set(periods["period"]) else (default or latest)
     return period, (r if r in set(counties["county_code"]) else None)
 
 
@@ -142,12 +145,15 @@ def placeholder_headline() -> pd.DataFrame:
                          for k, mid in meeting.HEADLINE_METRICS.items()])
 
 
-def kpi_html(headline: pd.DataFrame, previous_period: str | None, not_landed: dict[str, str] | None = None) -> str:
+def kpi_html(headline: pd.DataFrame, previous_period: str | None, not_landed: dict[str, str] | None = None,
+             badges: dict[str, str] | None = None) -> str:
     """One card per headline row: label (its catalogue name, the definition on hover and behind ⓘ), figure +
     unit, change, detail, a reported twin where there is one, and its source page and period. A card named
-    in `not_landed` (ui.empty.card_states: key → "未导入：<extract>") shows 未导入 and which extract it awaits."""
+    in `not_landed` (ui.empty.card_states: key → "未导入：<extract>") shows 未导入 and which extract it awaits.
+    badges: metric id → a mark beside the label (ui.signoff: the figure rests on unconfirmed data)."""
     cards = []
     not_landed = not_landed or {}
+    badges = badges or {}
     for row in headline.to_dict("records"):
         if row["metric"] in not_landed:
             row = {**row, "value": None, "change": None, "twin_metric_id": None, "detail": not_landed[row["metric"]],
@@ -161,7 +167,8 @@ def kpi_html(headline: pd.DataFrame, previous_period: str | None, not_landed: di
         tip = e(str(row.get("help") or ""))
         cards.append(
             f'<div class="ov-kpi" data-metric="{e(row["metric"])}" data-value="{e(figure)}">'
-            f'<div class="l" title="{tip}">{e(row["label"])}<span class="q" title="{tip}">ⓘ</span></div>'
+            f'<div class="l" title="{tip}">{e(row["label"])}{badges.get(row.get("metric_id"), "")}'
+            f'<span class="q" title="{tip}">ⓘ</span></div>'
             f'<div class="v">{e(figure)}<small>{e(unit)}</small></div>'
             f'<div class="c" style="color:{colour}">{e(change)}</div>'
             f'{twin_html(row)}'

@@ -43,9 +43,11 @@ EXPORT_COLUMNS = [
 KIND_ZH = {"computed": "系统计算", "reported": "部门报送"}
 
 
-def light(status: str, late: bool = False) -> str:
-    """A coloured dot and the status word, as Streamlit markdown; 报告逾期 beside it when a report is missing."""
+def light(status: str, late: bool = False, unconfirmed: bool = False) -> str:
+    """A coloured dot and the status word, as Streamlit markdown; 报告逾期 beside it when a report is missing,
+    未确认 when the value rests on data the city has not confirmed (数据确认)."""
     tag = f" :violet-badge[{tq.REPORT_OVERDUE}]" if late else ""
+    tag += " :orange-badge[未确认]" if unconfirmed else ""
     return f":{_MD.get(status, 'gray')}[● {md(status)}]{tag}"
 
 
@@ -110,7 +112,8 @@ def tree(measures: pd.DataFrame, status: pd.DataFrame) -> None:
                     due = ("" if r.status == tq.NO_COUNTY_TARGET else
                            f"今日应达 {md(num(r.expected_today, r.unit))}，")
                     st.markdown(
-                        f"&emsp;{light(r.status, bool(r.report_overdue))} {md(r.name)}：当前 {md(shown_value(r))}，"
+                        f"&emsp;{light(r.status, bool(r.report_overdue), bool(getattr(r, 'signoff', '')))} "
+                        f"{md(r.name)}：当前 {md(shown_value(r))}，"
                         f"{due}{md(target_label(r))}（{pd.Timestamp(r.deadline):%Y-%m-%d}前）",
                         help=md(r.help))  # a reported indicator's definition quotes its landed text
 
@@ -177,7 +180,14 @@ def status_table(status: pd.DataFrame) -> pd.DataFrame:
     wording beside it; 报告逾期 a column of its own."""
     out = status.assign(kind=status["kind"].map(KIND_ZH).fillna(status["kind"]),
                         report_overdue=status["report_overdue"].map({True: tq.REPORT_OVERDUE, False: ""}))
-    return labels.chinese(out, EXPORT_COLUMNS)
+    table = labels.chinese(out, EXPORT_COLUMNS)
+    if "signoff" in status:  # 数据确认: "未确认：<counties and sources>" where the value rests on unconfirmed data
+        table.insert(list(table.columns).index(labels.label("status")) + 1, SIGNOFF_COLUMN,
+                     status["signoff"].fillna("").to_numpy())
+    return table
+
+
+SIGNOFF_COLUMN = "数据确认"
 
 
 def excel_bytes(table: pd.DataFrame, sheet: str = "目标进展") -> bytes:

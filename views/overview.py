@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import charts, data, empty, widgets
 from ui import overview as ov
+from ui import signoff as us
 from warehouse.queries import geo, meeting, privacy, targets
 
 wh = data.warehouse()
@@ -18,14 +19,14 @@ ov.style(is_meeting)
 periods = wh.periods()
 counties = wh.counties(user_scope)
 if is_meeting:
-    period, county = ov.kept_selection(periods, counties)
+    period, county = ov.kept_selection(periods, counties, us.kept_period(wh, periods, user_scope))
     head, _, exit_col = st.columns([6, 3, 1], vertical_alignment="center")
     with exit_col:
         ov.exit_button()
 else:
     head, c_period, c_region, c_mode = st.columns([3.6, 1.4, 1.4, 1.1], vertical_alignment="bottom")
     with c_period:
-        period = widgets.period_selector(periods)
+        period = us.period_selector(wh, periods, user_scope)  # leaders start on confirmed data
     with c_region:
         county = widgets.region_selector(counties, note="toast")  # a box would push 总览 past one screen
     with c_mode:
@@ -44,8 +45,9 @@ previous = wh.previous_period(period)
 not_landed = empty.card_states(wh)
 if not_landed:
     empty.needs(wh, [s for k in not_landed for s in empty.CARD_SOURCES[k]], "总览的部分数字")
-st.html(ov.kpi_html(headline, previous, not_landed))
-st.html(ov.note_html(wh.query(meeting.period_note, scope, period), t))
+marks, names = us.overview_marks(wh, scope, period), us.county_names(wh, user_scope)
+st.html(ov.kpi_html(headline, previous, not_landed, us.card_badges(marks, names)))
+st.html(us.banner_html(marks, names) + ov.note_html(wh.query(meeting.period_note, scope, period), t))
 
 left, middle, right = st.columns([5, 4, 5], gap="medium")
 with left:

@@ -1,10 +1,10 @@
 """目标进展: action-plan targets — tree with traffic lights, indicator charts, departments, phases, export."""
 
-import pandas as pd
 import streamlit as st
 
 from report import labels
 from ui import auth, data, empty, links, widgets
+from ui import signoff as us
 from ui import targets as ut
 from ui.format import md_escape as md
 from warehouse.queries import targets as tq
@@ -24,7 +24,7 @@ left, mid, right = st.columns([3, 1, 1])
 with left:
     plan_id = links.bound(st.selectbox, "行动计划", list(names), format_func=names.get, placeholder="选择行动计划",
                           key="plan", param="plan")
-default_today = pd.Timestamp(wh.info.data_date).date() if wh.info.data_date is not None else None
+default_today = us.targets_default_date(wh, wh.periods(), scope)  # leaders start on confirmed data
 with mid:
     today = links.bound_date("评估日期", value=default_today, key="today", param="date")
 with right:
@@ -33,8 +33,10 @@ view = scope.narrow(county)
 today_s = str(today) if today else None
 
 status = wh.query(tq.indicator_status, view, plan_id, today_s)
+status = status.assign(signoff=us.indicator_marks(status, view, today, us.county_names(wh, scope)))
 measures = wh.query(tq.measures, view, plan_id)
-st.caption(f"评估日期 {today_s or '数据截止日'}（默认为数据截止日）；{len(measures)} 项措施，{len(status)} 项指标。")
+st.caption(f"评估日期 {today_s or '数据截止日'}{us.date_note(status)}；{len(measures)} 项措施，{len(status)} 项指标。")
+st.html(us.targets_banner(status))
 ut.status_counts(status)
 
 tab_tree, tab_ind, tab_dept, tab_phase, tab_table = st.tabs(["措施与指标", "指标详情", "按部门", "阶段", "状态表"])
