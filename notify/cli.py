@@ -9,6 +9,7 @@ import datetime as dt
 import sys
 
 from notify import deliver, rules, store
+from warehouse import queries as q
 
 
 def register(sub) -> None:
@@ -25,7 +26,7 @@ def register(sub) -> None:
 def cmd_notify(args: argparse.Namespace) -> int:
     try:
         return _run(args)
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, q.SnapshotNotFound) as e:
         print(f"错误 error: {e}", file=sys.stderr)
         return 1
 

@@ -48,6 +48,16 @@ def _connect(root):
     return q.connect(q.current_snapshot_path(root))
 
 
+def after_build(root: Path | str | None = None) -> Summary | None:
+    """Evaluate the alerts on the snapshot just published (the build's last step): a failure here is logged and
+    never fails the build, which has already published."""
+    try:
+        return evaluate(root)
+    except Exception:
+        log.exception("notify: evaluating the alerts after the build failed")
+        return None
+
+
 # --------------------------------------------------------------------------------------------
 # Alerts
 
@@ -63,9 +73,14 @@ def evaluate(root: Path | str | None = None, cfg: dict | None = None, con=None) 
             state = store.state(root)
             people = users.load(root)
             holding = {name: {c.key: c for c in rules.conditions(con, u, cfg)} for name, u in people.items()}
-            for name in {f["user"] for f in state.firings.values()} | set(people):
-                now, was = holding.get(name, {}), state.open_firings(name)
-                u = people.get(name)
+            for name in sorted({f["user"] for f in state.firings.values()} | set(people)):
+                now, was, u = holding.get(name, {}), state.open_firings(name), people.get(name)
+                for key, f in list(was.items()):
+                    # Fired for another role or scope than the user's now: cleared, and fired again if it holds.
+                    if u is None or (f.get("role"), sorted(f.get("scope") or [])) != (u.role, sorted(u.scope)):
+                        store.append({"type": "clear", "id": f["id"], "user": name}, root)
+                        out.cleared += 1
+                        del was[key]
                 for key, c in now.items():
                     if key not in was:
                         at = store.now()
@@ -135,6 +150,8 @@ EMAIL = re.compile(r"[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[A-Za-z]{2,}")
 
 def set_contact(username: str, email: str, root: Path | str | None = None) -> None:
     """The user's e-mail address for deliveries ("" to stop e-mail)."""
+    if username not in users.load(root):
+        raise ValueError(f"未知用户 unknown user {username!r}")
     email = email.strip()
     if email and not EMAIL.fullmatch(email):
         raise ValueError(f"邮箱地址无效 invalid e-mail address: {email!r}")
@@ -193,8 +210,9 @@ def send_mail(smtp: dict, to: str, subject: str, body: str, files: list[Path]) -
     for p in files:
         maintype, subtype = ATTACHMENT_TYPES.get(p.suffix, ("application", "octet-stream"))
         msg.add_attachment(p.read_bytes(), maintype=maintype, subtype=subtype, filename=p.name)
-    with smtplib.SMTP(smtp["host"], int(smtp.get("port") or 25), timeout=float(smtp.get("timeout") or 30)) as s:
-        if smtp.get("starttls", True):
+    kind = smtplib.SMTP_SSL if smtp.get("ssl") else smtplib.SMTP  # implicit TLS (port 465) or STARTTLS
+    with kind(smtp["host"], int(smtp.get("port") or 25), timeout=float(smtp.get("timeout") or 30)) as s:
+        if smtp.get("starttls", True) and not smtp.get("ssl"):
             s.starttls(context=ssl.create_default_context())
         creds = smtp_credentials()
         if creds:
@@ -262,6 +280,8 @@ def _deliver_user(name, root, cfg, con, info, today, out: Summary) -> None:
         if not files:
             continue
         stamp = today.isoformat() if key == "digest" else period
+        if key == "digest":  # several digests a day each keep their file
+            files = [(f"提醒摘要_{dt.datetime.now():%H%M%S}.txt", data) for _, data in files]
         paths = _write(outbox(name, root) / stamp, files)
         channel = "发件箱"
         email = state.contacts.get(name, "")

@@ -57,15 +57,16 @@ LIST_COLUMNS = ["masked_name", "masked_id", "street_name", "director_id", "risk_
 
 def overdue_list(con, scope: q.Scope, info: q.SnapshotInfo) -> list[tuple[str, bytes]]:
     """The overdue-visit list of the scope (masked; case roles only: the door refuses others)."""
-    due = q.run(ledger.due_list, con, scope, 0)
-    due = due[due["is_overdue"].astype(bool)]
+    listed = q.run(ledger.due_list, con, scope, 0)
+    due = listed[listed["is_overdue"].astype(bool)]
     shown = due[LIST_COLUMNS].copy()
     for c in ("last_contact_date", "last_home_visit_date", "next_due_date"):
         shown[c] = ["" if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d") for v in shown[c]]
     shown = shown.rename(columns=labels.LABELS)
     as_of = "" if info.data_date is None else f"{pd.Timestamp(info.data_date):%Y-%m-%d}"
     title = f"重点对象走访逾期名单（{region_label(con, scope)}）"
-    note = f"数据截止 {as_of}；共 {len(shown)} 人；个人信息已脱敏，仅供本辖区走访使用。"
+    cut = f"（名单只列最紧急的 {ledger.LIST_LIMIT} 人）" if len(listed) >= ledger.LIST_LIMIT else ""
+    note = f"数据截止 {as_of}；共 {len(shown)} 人{cut}；个人信息已脱敏，仅供本辖区走访使用。"
     data = export.to_xlsx_bytes([export.Sheet("名单", shown, above=[[title], [note]])])
     return [(f"走访逾期名单_{as_of}.xlsx", data)]
 

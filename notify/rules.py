@@ -102,6 +102,8 @@ def _areas(con, scope) -> list[tuple[str, str, q.Scope]]:
 
 def _targets(con, scope, rule) -> list[Condition]:
     out = []
+    plans = targets.plans(con, scope)
+    plan_names = dict(zip(plans["plan_id"], plans["plan_name"]))
     for code, name, part in _areas(con, scope):
         df = q.run(targets.indicator_status, con, part)
         for r in df[df["status"].isin(targets.OFF_TRACK)].itertuples():
@@ -110,7 +112,7 @@ def _targets(con, scope, rule) -> list[Condition]:
                 else ("—" if _num(r.current_value) is None else f"{_num(r.current_value):g}")
             unit = "" if pd.isna(r.unit) else str(r.unit)
             where = f"{name}：" if name else ""
-            text = (f"{where}{r.indicator}（{r.plan_id}）{r.status}：当前 {value}{unit}，"
+            text = (f"{where}{r.indicator}（{plan_names.get(r.plan_id, r.plan_id)}）{r.status}：当前 {value}{unit}，"
                     f"应达 {_num(r.expected_today):g}{unit}，目标 {_num(r.target):g}{unit}")
             key = f"{rule['id']}|{code}|{r.plan_id}|{r.measure_no}|{r.indicator}"
             out.append(Condition(key, rule["id"], rule["title"], code, text))

@@ -169,3 +169,55 @@ def test_secrets_inside_the_repository_are_refused(monkeypatch, tmp_path):
     os.chmod(outside, 0o600)
     monkeypatch.setenv(deliver.SECRETS_ENV, str(outside))
     assert deliver.smtp_credentials() == ("tongxin", "s3cret")
+
+
+def test_a_role_change_fires_again_for_the_new_role(copy):
+    deliver.evaluate(copy, config())
+    before = {f["key"]: f["id"] for f in deliver.visible("leader", copy)}
+    assert before
+    users.update("leader", role="planner", root=copy, by="test")
+    assert deliver.visible("leader", copy) == []  # at once, before any evaluation
+    deliver.evaluate(copy, config())
+    after = {f["key"]: f["id"] for f in deliver.visible("leader", copy)}
+    assert set(after) == set(before) and not set(after.values()) & set(before.values())
+
+
+def test_the_cli_subscribes_sets_the_address_and_runs(copy, capsys):
+    import argparse
+
+    from notify import cli
+
+    p = argparse.ArgumentParser()
+    cli.register(p.add_subparsers(dest="cmd"))
+
+    def call(*argv) -> int:
+        args = p.parse_args(["notify", *argv])
+        return args.fn(args)
+
+    assert call("subscribe", "caseworker", "overdue_list") == 0
+    assert call("subscribe", "leader", "overdue_list") == 1  # not for a leader's role
+    assert "错误" in capsys.readouterr().err
+    assert call("contact", "caseworker", "cw@example.gov.cn") == 0
+    assert call("list") == 0 and "caseworker\toverdue_list\tcw@example.gov.cn" in capsys.readouterr().out
+    assert call("run", "--today", "2026-11-02") == 0
+    assert list((copy / "notify" / "outbox" / "caseworker").rglob("*.xlsx"))
+
+
+def test_a_failing_evaluation_never_fails_the_build(copy, monkeypatch):
+    def broken(*a, **k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(deliver, "evaluate", broken)
+    assert deliver.after_build(copy) is None
+
+
+def test_without_a_snapshot_the_cli_says_so(tmp_path, monkeypatch, capsys):
+    import argparse
+
+    from notify import cli
+
+    monkeypatch.setenv("TONGXIN_DATA_DIR", str(tmp_path / "empty"))
+    p = argparse.ArgumentParser()
+    cli.register(p.add_subparsers(dest="cmd"))
+    args = p.parse_args(["notify"])
+    assert args.fn(args) == 1 and "快照" in capsys.readouterr().err
