@@ -72,7 +72,7 @@ def evaluate(root: Path | str | None = None, cfg: dict | None = None, con=None) 
         with store.lock(root):
             state = store.state(root)
             people = users.load(root)
-            holding = {name: {c.key: c for c in rules.conditions(con, u, cfg)} for name, u in people.items()}
+            holding = {name: {c.key: c for c in rules.conditions(con, u, cfg, root)} for name, u in people.items()}
             for name in sorted({f["user"] for f in state.firings.values()} | set(people)):
                 now, was, u = holding.get(name, {}), state.open_firings(name), people.get(name)
                 for key, f in list(was.items()):

@@ -63,7 +63,7 @@ def _num(v) -> float | None:
     return None if pd.isna(f) else f
 
 
-def _late(con, scope, rule) -> list[Condition]:
+def _late(con, scope, rule, user=None, root=None) -> list[Condition]:
     df = q.run(quality.sources, con, scope)
     days = int(rule.get("days", 0))
     out = []
@@ -78,7 +78,7 @@ def _late(con, scope, rule) -> list[Condition]:
     return out
 
 
-def _rejections(con, scope, rule) -> list[Condition]:
+def _rejections(con, scope, rule, user=None, root=None) -> list[Condition]:
     df = q.run(quality.sources, con, scope)
     limit = float(rule.get("percent", 100)) / 100
     out = []
@@ -100,7 +100,7 @@ def _areas(con, scope) -> list[tuple[str, str, q.Scope]]:
                                                                          counties["county_name"])]
 
 
-def _targets(con, scope, rule) -> list[Condition]:
+def _targets(con, scope, rule, user=None, root=None) -> list[Condition]:
     out = []
     plans = targets.plans(con, scope)
     plan_names = dict(zip(plans["plan_id"], plans["plan_name"]))
@@ -119,7 +119,7 @@ def _targets(con, scope, rule) -> list[Condition]:
     return out
 
 
-def _home_visits(con, scope, rule) -> list[Condition]:
+def _home_visits(con, scope, rule, user=None, root=None) -> list[Condition]:
     df = q.run(ledger.compliance, con, scope, "street")
     least = float(rule.get("children", 1))
     out = []
@@ -131,30 +131,43 @@ def _home_visits(con, scope, rule) -> list[Condition]:
     return out
 
 
-def _followups(con, scope, rule) -> list[Condition]:
-    """Overdue follow-up items, once loop.followup exists and offers `overdue(con, scope)` (region_code, text)."""
+def _followups(con, scope, rule, user=None, root=None) -> list[Condition]:
+    """Streets with follow-up items (督办) past their due date: a department officer's own queue, a case worker's
+    or an admin's every item, others the items of their regions; counted through the door (small-number rule).
+    Waits for the follow-up flow: nothing until loop.followup exists."""
     if importlib.util.find_spec("loop.followup") is None:
         return []
-    module = importlib.import_module("loop.followup")
-    overdue = getattr(module, "overdue", None)
-    if overdue is None:
+    fu = importlib.import_module("loop.followup")
+    uf = importlib.import_module("ui.followup")
+    df = uf.state(con, scope, root=root)
+    if user is not None and user.role in fu.DEPT_ROLES + fu.CASE_ROLES:
+        df = fu.queue(df, user.role, user.department)
+    df = df[df["is_overdue"].astype(bool)]
+    if df.empty:
         return []
-    df = overdue(con, scope)
-    return [Condition(f"{rule['id']}|{r.region_code}", rule["id"], rule["title"], str(r.region_code), str(r.text))
-            for r in df.itertuples()]
+    least = float(rule.get("items", 1))
+    out = []
+    for r in uf.by_street(con, scope, df).itertuples():
+        n = _num(r.overdue)
+        if n is not None and n >= least:
+            text = f"{r.street_name}：{int(n)} 项督办事项已过办理期限"
+            out.append(Condition(f"{rule['id']}|{r.street_code}", rule["id"], rule["title"], str(r.street_code),
+                                 text))
+    return out
 
 
 EVALUATORS = {"extract_late": _late, "rejection_rate": _rejections, "target_off_track": _targets,
               "home_visit_overdue": _home_visits, "followup_overdue": _followups}
 
 
-def conditions(con, user, cfg: dict) -> list[Condition]:
-    """The conditions holding now for `user` (an auth.users.User), by the rules that name the user's role."""
+def conditions(con, user, cfg: dict, root=None) -> list[Condition]:
+    """The conditions holding now for `user` (an auth.users.User), by the rules that name the user's role;
+    `root`: the data folder (the follow-up state lives there)."""
     scope = user_scope(user)
     if scope.is_empty:
         return []
     out: list[Condition] = []
     for rule in cfg.get("rules") or []:
         if user.role in (rule.get("roles") or []):
-            out += EVALUATORS[rule["kind"]](con, scope, rule)
+            out += EVALUATORS[rule["kind"]](con, scope, rule, user, root)
     return out

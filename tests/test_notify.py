@@ -124,6 +124,22 @@ def test_follow_up_rule_waits_for_the_follow_up_flow(con, monkeypatch):
     assert rules.EVALUATORS["followup_overdue"](con, q.Scope.of("990102"), rule) == []
 
 
+def test_overdue_follow_up_items_alert_the_department_they_are_assigned_to(copy):
+    from loop import followup as fu
+    from ui import followup as uf
+
+    street = "990102003"
+    listed = uf.read_listed(copy, ["990102"])
+    n = fu.bulk_assign(copy, listed, fu.VISIT_CHECK, street, to="残联", due="2026-01-31", user="county",
+                       role="county_officer", scope=["990102000000"])
+    assert n > 0
+    deliver.evaluate(copy, config())
+    assert "followup_overdue|990102003000" in keys(copy, "cdpf")  # 残联's queue, in the county
+    assert not any(k.startswith("followup") for k in keys(copy, "health"))  # 卫健委 has none assigned
+    texts = [f["text"] for f in deliver.visible("cdpf", copy) if f["rule"] == "followup_overdue"]
+    assert texts == [f"工业园街道：{n} 项督办事项已过办理期限"]
+
+
 def test_state_files_are_private(copy):
     deliver.evaluate(copy, config())
     folder = copy / "notify"
