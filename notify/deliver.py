@@ -294,16 +294,20 @@ def _deliver_user(name, root, cfg, con, info, today, out: Summary) -> None:
                 send_mail(smtp, email, f"【童心】{o.get('title', key)} {stamp}", body, paths)
                 channel, out.mailed = "发件箱+邮件", out.mailed + 1
             except (OSError, smtplib.SMTPException) as e:
+                # Not marked sent: the next run builds and sends it again (the outbox keeps this copy).
                 out.errors.append(f"{name}/{key}: SMTP {type(e).__name__}")
+                channel = "发件箱（邮件发送失败，下次重试）"
+        audit.record("export", user=name, role=u.role, what=f"订阅推送：{o.get('title', key)}（{stamp}）",
+                     scope=tuple(u.scope), detail=f"{channel}：{'、'.join(p.name for p in paths)}", root=root)
+        out.written.append(f"{name}/{key}/{stamp}")
+        if channel.endswith("重试）"):
+            continue
         with store.lock(root):
             if key == "digest":
                 for f in fresh:
                     store.append({"type": "sent", "user": name, "output": "digest", "period": f["id"]}, root)
             else:
                 store.append({"type": "sent", "user": name, "output": key, "period": period}, root)
-        audit.record("export", user=name, role=u.role, what=f"订阅推送：{o.get('title', key)}（{stamp}）",
-                     scope=tuple(u.scope), detail=f"{channel}：{'、'.join(p.name for p in paths)}", root=root)
-        out.written.append(f"{name}/{key}/{stamp}")
 
 
 def _webhooks(root, cfg, out: Summary) -> None:

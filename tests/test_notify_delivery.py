@@ -196,6 +196,18 @@ def test_without_smtp_the_outbox_is_still_written(copy):
         p.suffix == ".xlsx" for p in (copy / "notify" / "outbox" / "leader").rglob("*"))
 
 
+def test_a_mail_that_failed_is_sent_on_the_next_run(copy, smtp):
+    sink, port = smtp
+    cfg = setup(copy, port)
+    cfg["smtp"] = {**cfg["smtp"], "port": free_port()}  # nothing listens there
+    failed = deliver.run(copy, cfg, today=dt.date(2026, 11, 2))
+    assert failed.errors and all("SMTP" in e for e in failed.errors) and sink.messages == []
+    cfg["smtp"]["port"] = port
+    deliver.run(copy, cfg, today=dt.date(2026, 11, 2))
+    assert [m for m in mails(sink, "caseworker") if "名单" in m["Subject"]]
+    assert [m for m in mails(sink, "caseworker") if "摘要" in m["Subject"]]
+
+
 def test_a_list_is_never_built_for_a_role_without_case_access(con):
     from notify import outputs
     from warehouse.queries import privacy

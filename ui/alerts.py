@@ -25,7 +25,7 @@ def sidebar_badge() -> None:
     """A line in the sidebar when the signed-in user has unread alerts, linking to 提醒与订阅."""
     n = unread_count()
     if n:
-        st.sidebar.page_link("views/alerts.py", label=f"未读提醒 {n} 条", icon=":material/notifications:")
+        st.sidebar.page_link("views/alerts.py", label=f"未读提醒 {n} 条")
 
 
 def alerts_table(alerts: list[dict]) -> pd.DataFrame:
