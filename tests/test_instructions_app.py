@@ -37,9 +37,8 @@ def test_leader_issues_health_answers_the_open_table_has_it_leader_closes(copy):
     at.radio(key="ins_new_kind").set_value("target").run()
     at.selectbox(key="ins_new_target_key").select(TARGET).run()
     at.selectbox(key="ins_new_region").select(EAST).run()
-    fields = f"ins_new_target_{TARGET}"
-    assert at.selectbox(key=f"{fields}_to").value == "卫健委"  # the indicator's department, by default
-    at.text_area(key=f"{fields}_text").input("请说明建档率滞后原因并提出整改措施").run()
+    assert at.selectbox(key=f"ins_new_to_target_{TARGET}").value == "卫健委"  # the indicator's, by default
+    at.text_area(key="ins_new_text").input("请说明建档率滞后原因并提出整改措施").run()
     at.button(key="ins_new_go").click().run()
     assert not at.exception, at.exception
     assert "已下达批示" in texts(at)
@@ -75,9 +74,8 @@ def test_a_refusal_shows_bilingually(copy):
     at = page("leader", "leader", CITY)
     at.radio(key="ins_new_kind").set_value("gap").run()
     at.selectbox(key="ins_new_gap_key").select("childcare_places").run()
-    fields = "ins_new_gap_childcare_places"
-    at.selectbox(key=f"{fields}_to").select("卫健委").run()
-    at.text_area(key=f"{fields}_text").input("请核实 11010520190307002X 的情况").run()
+    at.selectbox(key="ins_new_to_gap_childcare_places").select("卫健委").run()
+    at.text_area(key="ins_new_text").input("请核实 11010520190307002X 的情况").run()
     at.button(key="ins_new_go").click().run()
     assert not at.exception
     assert [e.value for e in at.error if "身份证号" in e.value and "ID number" in e.value]

@@ -124,19 +124,20 @@ def region_options(wh, scope) -> dict[str, str]:
     return out | widgets.area_names(wh.counties(scope))
 
 
-def _issue_fields(k: str, department: str) -> None:
+def _issue_fields(k: str, department: str, to: str) -> None:
+    """Department (its box keyed `to`, so each figure starts at its own department), due date and text."""
     names = department_names()
     st.selectbox("承办部门", names, index=names.index(department) if department in names else None,
-                 placeholder="选择承办部门", key=f"{k}_to")
+                 placeholder="选择承办部门", key=to)
     st.date_input("办理期限", value=dt.date.today() + dt.timedelta(days=DUE_DAYS), min_value=dt.date.today(),
                   key=f"{k}_due")
     st.text_area("批示内容", key=f"{k}_text", max_chars=500, placeholder="不得填写姓名、身份证号",
                  help="批示对象是数字而非个人：请写明要求，不要写儿童的姓名或身份证号。")
 
 
-def _issue(k: str, figure: str, key: str, region: str, label: str) -> None:
+def _issue(k: str, to: str, figure: str, key: str, region: str, label: str) -> None:
     s = st.session_state
-    _act(lambda who: ins.issue(data_dir(), figure, key, region, s.get(f"{k}_to") or "", s.get(f"{k}_due"),
+    _act(lambda who: ins.issue(data_dir(), figure, key, region, s.get(to) or "", s.get(f"{k}_due"),
                                s.get(f"{k}_text") or "", label=label, **who),
          f"已下达批示：{label}", f"{k}_text")
 
@@ -152,10 +153,11 @@ def issue_form(wh, scope, k: str = "ins_new") -> None:
     regions = region_options(wh, scope)
     region = st.selectbox("所涉区域", list(regions), format_func=regions.get, key=f"{k}_region")
     default = opts.set_index("key").at[key, "department"] if key in labels else ""
-    _issue_fields(f"{k}_{kind}_{key}", default)
+    to = f"{k}_to_{kind}_{key}"
+    _issue_fields(k, default, to)
     label = f"{labels[key]} · {regions[region]}" if key in labels and region in regions else ""
     st.button("下达批示", key=f"{k}_go", type="primary", disabled=not label, on_click=_issue,
-              args=(f"{k}_{kind}_{key}", kind, key, region, label))
+              args=(k, to, kind, key, region, label))
 
 
 def attach(kind: str, key, region_code: str, label: str) -> None:
@@ -174,8 +176,9 @@ def attach(kind: str, key, region_code: str, label: str) -> None:
         return
     with st.popover("领导批示", icon=":material/edit_note:"):
         st.markdown(f"**{md(label)}**")
-        _issue_fields(k, "")
-        st.button("下达批示", key=f"{k}_go", type="primary", on_click=_issue, args=(k, kind, fkey, region, label))
+        _issue_fields(k, "", f"{k}_to")
+        st.button("下达批示", key=f"{k}_go", type="primary", on_click=_issue,
+                  args=(k, f"{k}_to", kind, fkey, region, label))
     flash()
 
 
