@@ -116,6 +116,11 @@ def test_each_recipient_gets_their_own_scope_once(copy, con, smtp):
     own = q.run(meeting.headline, con, q.Scope.of("990102"), "2026H1").iloc[0].to_dict()
     city = q.run(meeting.headline, con, q.Scope.of("990100000000"), "2026H1").iloc[0].to_dict()
     assert pack.headline_value(own) in text and pack.headline_value(city) not in text
+    # The small-number rule holds in the attachment as on the pages: the county officer's door hides small
+    # counts, and the brief prints their labels.
+    risk = q.run(meeting.risk_levels, con, q.Scope.of("990102"), "2026H1")
+    hidden = set(risk.loc[risk["children_suppressed"].astype(bool), "children_label"])
+    assert hidden and all(label in text for label in hidden)
 
     # The case worker's monthly list: masked, their county only, no name or ID number in full.
     (lst,) = [m for m in mails(sink, "caseworker") if "名单" in m["Subject"]]
