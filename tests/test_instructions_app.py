@@ -109,3 +109,20 @@ def test_the_widget_beside_a_figure_issues_for_that_figure(copy, role):
     assert (item["figure"], item["figure_key"], item["region_code"], item["label"]) == \
         ("gap", "childcare_places", EAST, "托位 · 东湖区")
     assert "本项有 1 条领导批示办理中" in texts(at)
+
+
+def test_the_overview_line_counts_the_open_instructions_and_names_the_soonest(copy):
+    from ui import instructions as ui
+
+    assert ui.overview_html(ins.open_table(copy, [CITY])) == ""  # nothing open: the screen keeps its room
+    leader = {"user": "leader", "role": "leader", "scope": [CITY]}
+    soon = ins.issue(copy, "gap", "childcare_places", EAST, "卫健委", "2099-01-31", "请研究增加托位",
+                     label="托位 · <东湖区>", **leader)["subject"]["instruction_id"]
+    ins.issue(copy, "worklist", "rehab", WEST, "残联", "2099-03-31", "请跟进", label="康复救助 · 青石县", **leader)
+    ins.issue(copy, "target", TARGET, CITY, "卫健委", "2099-06-30", "请说明", label="建档率", **leader)
+    line = ui.overview_html(ins.open_table(copy, [CITY], "2099-02-15"))
+    assert "3 条未办结" in line and "1 条逾期" in line and "等 3 条" in line
+    assert "托位 · &lt;东湖区&gt;（卫健委，2099-01-31，逾期）" in line and "建档率" not in line  # soonest first
+    ins.answer(copy, soon, "已安排", user="admin", role="admin", scope=[""])
+    assert "托位 · &lt;东湖区&gt;（卫健委，2099-01-31，逾期）" in ui.overview_html(ins.open_table(copy, [EAST], "2099-02-15"))
+    assert "逾期" not in ui.overview_html(ins.open_table(copy, [EAST], "2099-01-31"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 
 import pandas as pd
 import streamlit as st
@@ -73,6 +74,20 @@ def open_shown(df: pd.DataFrame) -> pd.DataFrame:
     out = df.assign(answered_at=[fmt.beijing(t) if t else "" for t in df["answered_at"]])
     return labels.chinese(out, ["instruction", "department", "due_date", "status", "latest_answer", "answered_at"],
                           named=ins.COLUMN_LABELS)
+
+
+def overview_html(df: pd.DataFrame, limit: int = 2) -> str:
+    """总览's line on the open instructions (loop.instructions.open_table): how many, how many overdue, the
+    soonest due with their department and state; "" when none is open (the screen keeps its room)."""
+    if df.empty:
+        return ""
+    late = int(df["is_overdue"].sum())
+    items = "；".join(f"{html.escape(str(r['instruction']))}（{html.escape(str(r['department']))}，{r['due_date']}，"
+                     f"{html.escape(str(r['status']))}）" for r in df.head(limit).to_dict("records"))
+    more = f"等 {len(df)} 条" if len(df) > limit else ""
+    tag = f'<span class="ov-tag" style="background:#f6c9c3">{late} 条逾期</span>' if late else ""
+    return (f'<p class="ov-more" id="ov-instructions"><b>领导批示</b> {len(df)} 条未办结{tag}：{items}{more}，'
+            f'见“领导批示”页。</p>')
 
 
 def counts(df: pd.DataFrame) -> None:
