@@ -116,8 +116,9 @@ def flash() -> None:
 
 
 def _label(r: dict) -> str:
+    """An item in the queue's select box; its status is in the table (a box keeps the text it showed)."""
     return f"{r.get('masked_name') or '（已不在名单）'} · {r.get('check_label') or r['check_code']} · " \
-           f"{r.get('street_name') or r['street_code']} · {r['status']}"
+           f"{r.get('street_name') or r['street_code']}"
 
 
 def queue(con, scope: q.Scope, df: pd.DataFrame, user: dict, root=None) -> None:
@@ -133,7 +134,7 @@ def queue(con, scope: q.Scope, df: pd.DataFrame, user: dict, root=None) -> None:
                   "referral_to", "reason"]].rename(columns={
         "masked_name": "姓名", "masked_id": "身份证号", "check_label": "事项", "street_name": "街道",
         "status": "状态", "assignee": "承办", "due": "期限", "referral_to": "转办至", "reason": "说明"})
-    st.dataframe(shown.fillna(""), hide_index=True, height=300)
+    st.dataframe(shown.fillna(""), hide_index=True, height=min(300, 38 + 35 * len(shown)))
     records = rows.to_dict("records")
     i = st.selectbox("选择事项", range(len(records)), format_func=lambda k: _label(records[k]), key="fu_item")
     item = records[i]
@@ -154,7 +155,8 @@ def queue(con, scope: q.Scope, df: pd.DataFrame, user: dict, root=None) -> None:
         except LoopError as e:
             st.error(str(e))
             return
-        st.session_state[FLASH] = f"已{fu.ACTIONS[action]}：{_label(item)}"
+        done = kw["outcome"] if action == "close" else f"已{fu.ACTIONS[action]}"
+        st.session_state[FLASH] = f"{done}：{_label(item)}"
         st.rerun()
 
 
