@@ -85,7 +85,8 @@ def test_a_refusal_shows_bilingually(copy):
 def _beside_a_figure():
     from ui import instructions
 
-    instructions.attach("gap", "childcare_places", "990102000000", "托位 · 东湖区")
+    instructions.attach("gap", "childcare_places", "990102000000", "托位")
+    instructions.attach("worklist", "rehab", None, "残疾儿童未享受康复救助", department="残联")
 
 
 @pytest.mark.parametrize("role", ["leader", "planner"])
@@ -99,7 +100,8 @@ def test_the_widget_beside_a_figure_issues_for_that_figure(copy, role):
     if role == "planner":  # a planner does not issue: no form
         assert not areas
         return
-    [area] = areas
+    area, city = areas
+    assert at.selectbox(key=city.key.removesuffix("_text") + "_to").value == "残联"
     prefix = area.key.removesuffix("_text")
     at.selectbox(key=f"{prefix}_to").select("卫健委").run()
     at.text_area(key=f"{prefix}_text").input("请研究增加普惠托位").run()
@@ -107,8 +109,12 @@ def test_the_widget_beside_a_figure_issues_for_that_figure(copy, role):
     assert not at.exception, at.exception
     [item] = ins.state(copy).values()
     assert (item["figure"], item["figure_key"], item["region_code"], item["label"]) == \
-        ("gap", "childcare_places", EAST, "托位 · 东湖区")
+        ("gap", "childcare_places", EAST, "托位 · 东湖区")  # the region's name added to the figure's
     assert "本项有 1 条领导批示办理中" in texts(at)
+    at.text_area(key=city.key).input("请残联逐一跟进").run()
+    at.button(key=city.key.removesuffix("_text") + "_go").click().run()
+    city_item = [i for i in ins.state(copy).values() if i["figure"] == "worklist"]
+    assert [(i["region_code"], i["department"]) for i in city_item] == [(CITY, "残联")]  # the user's whole area
 
 
 def test_the_overview_line_counts_the_open_instructions_and_names_the_soonest(copy):

@@ -19,7 +19,7 @@ from loop import instructions as ins
 from loop.store import LoopError
 from report import labels
 from settings import data_dir
-from ui import auth, widgets
+from ui import auth, data, widgets
 from ui import format as fmt
 from ui.format import md_escape as md
 from warehouse.queries import gaps as gq
@@ -175,12 +175,21 @@ def issue_form(wh, scope, k: str = "ins_new") -> None:
               args=(k, to, kind, key, region, label))
 
 
-def attach(kind: str, key, region_code: str, label: str) -> None:
-    """Beside a figure on another page: a popover with the issue form for roles that issue, and how many
-    instructions on this figure and region are open. kind: target | gap | worklist; key: as
-    loop.instructions.figure_key takes it; label: the figure and region as the page names them."""
+def attach(kind: str, key, region_code: str | None, label: str, department: str = "") -> None:
+    """Beside a figure on another page: how many instructions on this figure and region are open and, for the
+    roles that issue, a popover with the issue form. kind: target | gap | worklist; key: as
+    loop.instructions.figure_key takes it (a target: (plan_id, measure_no, indicator)); region_code: the
+    area the page shows (None: the user's whole area); label: the figure's name (the region's is added);
+    department: the one it goes to by default (a target's or a check's department)."""
     fkey = ins.figure_key(kind, key)
+    wh, scope = data.warehouse(), data.user_scope()
+    regions = region_options(wh, scope)
+    if region_code is None:
+        region_code = next(iter(regions), None)
+        if region_code is None:  # a scope no one code names: nothing to attach to
+            return
     region = ins.region_code(region_code)
+    name = f"{label} · {regions.get(region_code) or regions.get(region) or region}"
     items = visible()
     here = items[(items["figure"] == kind) & (items["figure_key"] == fkey) & (items["region_code"] == region)
                  & (items["status"] != ins.CLOSED)]
@@ -190,10 +199,10 @@ def attach(kind: str, key, region_code: str, label: str) -> None:
     if not may_issue():
         return
     with st.popover("领导批示", icon=":material/edit_note:"):
-        st.markdown(f"**{md(label)}**")
-        _issue_fields(k, "", f"{k}_to")
+        st.markdown(f"**{md(name)}**")
+        _issue_fields(k, department, f"{k}_to")
         st.button("下达批示", key=f"{k}_go", type="primary", on_click=_issue,
-                  args=(k, f"{k}_to", kind, fkey, region, label))
+                  args=(k, f"{k}_to", kind, fkey, region, name))
     flash()
 
 
