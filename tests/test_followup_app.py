@@ -23,7 +23,8 @@ from warehouse.build import build
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 LIST_COLUMNS = {"姓名", "身份证号"}
 USERS = {"caseworker": ("case_worker", "990102000000"), "health": ("dept_officer", "990100000000"),
-         "cdpf": ("dept_officer", "990102000000"), "county": ("county_officer", "990102000000")}
+         "cdpf": ("dept_officer", "990102000000"), "county": ("county_officer", "990102000000"),
+         "data": ("data_officer", "990100000000")}
 
 
 def page(name: str) -> AppTest:
@@ -120,3 +121,16 @@ def test_a_county_officer_sees_counts_and_no_child_and_bulk_assigns(copy):
     assigned = {e["fields"]["to"] for e in store.events("followup", copy)}
     assert assigned == {"卫健委"} and all(e["fields"]["street_code"].startswith(street)
                                          for e in store.events("followup", copy))
+
+
+def test_a_data_officer_sees_city_counts_and_may_assign_a_whole_county(data_dir, monkeypatch):
+    from settings import DATA_DIR_ENV
+
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
+    at = page("data")
+    assert not [t for t in tables(at) if LIST_COLUMNS & set(t.columns)]
+    streets = next(t for t in tables(at) if "街道" in t.columns)
+    assert len(streets) == 6  # both counties' streets
+    areas = at.selectbox(key="fu_bulk_area").options
+    assert [a for a in areas if a.endswith("（全区县）")] and len(areas) == 6 + 2
+    assert not at.get("download_button")

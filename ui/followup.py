@@ -190,13 +190,16 @@ def _action_fields(action: str, item: dict) -> dict:
     return {}
 
 
-def bulk(con, scope: q.Scope, df: pd.DataFrame, checks: pd.DataFrame, streets: pd.DataFrame, user: dict,
+def bulk(con, scope: q.Scope, checks: pd.DataFrame, counties: pd.DataFrame, streets: pd.DataFrame, user: dict,
          root=None) -> None:
-    """Assign a check in a street or county to a department, without showing any child."""
+    """Assign a check in a county or a street to a department, without showing any child. counties:
+    (county_code, county_name) as the region selectors get them; streets: followup/by_street's rows."""
     labels = dict(zip(checks["check_code"], checks["check_label"])) | {fu.VISIT_CHECK: fu.VISIT_LABEL}
     check = st.selectbox("事项", list(labels), format_func=labels.get, key="fu_bulk_check")
-    areas = {p: f"本范围全部区县（{p}）" for p in scope.prefixes if len(p) == 6}
-    areas |= dict(zip(streets["street_code"].str[:9], streets["street_name"]))
+    areas = {str(c)[:6]: f"{n}（全区县）" for c, n in zip(counties["county_code"], counties["county_name"])
+             if fu.in_scope(str(c)[:6], scope.prefixes)}
+    for code, name in sorted(zip(streets["street_code"].str[:9], streets["street_name"])):
+        areas[code] = f"{areas.get(code[:6], code[:6]).removesuffix('（全区县）')} {name}"
     area = st.selectbox("区域", list(areas), format_func=areas.get, key="fu_bulk_area")
     depts = _departments()
     pre = checks.loc[checks["check_code"] == check, "department"]

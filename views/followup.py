@@ -34,4 +34,4 @@ if role in fu.BULK_ROLES and role not in fu.CASE_ROLES:
     st.caption("把一个区域内某一事项的全部未指派儿童交给一个部门：不显示名单，只显示指派数量。")
     checks = wh.query(matching.checks, scope)
     streets = uf.by_street(wh.con, scope, state)
-    uf.bulk(wh.con, scope, state, checks, streets, user)
+    uf.bulk(wh.con, scope, checks, wh.counties(scope), streets, user)
