@@ -18,9 +18,9 @@ case roles. Who works with individual children, per the seed documents (儿童�
   case work (民政 推送名册、跟进走访).
 - case_worker: lists and a child's file, in their own area — the 儿童主任/督导员 who visit the children
   and, per the seeds, mobilise volunteers for one-to-one pairing (so 志愿服务 with its unpaired list).
-- dept_officer: the masked items of their own department's follow-up queue (督办), in their own area — the
-  member department (卫健、残联、教育 …) that must act on a child a matching check or an overdue visit
-  listed; no other list, no child's file.
+- dept_officer: a list of the masked items of their own department's follow-up queue (督办), in their own
+  area — the member department (卫健、残联、教育 …) that must act on a child a matching check or an overdue
+  visit listed; no other page with a list, no child's file.
 - admin: lists and files everywhere — to check what case workers see and to answer audits.
 """
 

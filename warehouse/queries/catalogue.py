@@ -246,5 +246,8 @@ def execute(con: duckdb.DuckDBPyConnection, q: Query | str, scope, *args, **kwar
         cur.close()
     if q.columns and list(df.columns) != list(q.columns):
         raise CatalogueError(f"{q.name}: returned {list(df.columns)}, declared {list(q.columns)}")
-    types = {c: t for c, t in q.columns.items() if t}
-    return df.astype(types) if types else df
+    # Column by column: DataFrame.astype(dict) copies every column, ~0.4 ms on a page query's result.
+    for c, t in q.columns.items():
+        if t and df[c].dtype != t:
+            df[c] = df[c].astype(t)
+    return df

@@ -56,52 +56,59 @@ def suppress(
     and sets suppressed counts and derived values to <NA>.
     """
     t = t or threshold()
-    out = df.copy()
+    # The columns are worked on as a dict and the frame is built once at the end: setting columns on a
+    # copied frame one by one cost ~0.3 ms each, most of the door's time on a page's small results.
+    if not df.columns.is_unique:
+        raise ValueError(f"duplicate column names: {list(df.columns)} / 列名重复")
+    cols = {c: df[c] for c in df.columns}
+    index = df.index
     counts = list(counts)
     groups = list(groups)
+    partitions = None  # the groups' row numbers, computed once, only when something is small
     flags, primary = {}, {}
     for c in counts:
-        v = pd.to_numeric(out[c], errors="coerce")
-        arr = v.to_numpy(dtype=float, na_value=np.nan)
+        arr = pd.to_numeric(cols[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         small = (arr > 0) & (arr < t)  # numpy: a NaN compares False
         if only and c in only:  # a column that holds counts of people only on some rows (e.g. unit 人)
-            small &= only[c].reindex(out.index).fillna(False).to_numpy(dtype=bool)
-        if f"{c}_suppressed" in out:  # suppressed before (by the query door): stays suppressed, same label
-            small |= out[f"{c}_suppressed"].fillna(False).to_numpy(dtype=bool)
+            small &= only[c].reindex(index).fillna(False).to_numpy(dtype=bool)
+        if f"{c}_suppressed" in cols:  # suppressed before (by the query door): stays suppressed, same label
+            small |= cols[f"{c}_suppressed"].fillna(False).to_numpy(dtype=bool)
         primary[c] = small.copy()
         if small.any():  # nothing small: nothing to protect, no complementary pass
-            small = _complement(small, arr, [_group_ids(out, g) for g in groups])
-        flags[c] = pd.Series(small, index=out.index)
+            if partitions is None:
+                partitions = [_group_ids(df, g) for g in groups]
+            small = _complement(small, arr, partitions)
+        flags[c] = small
     small_mark = mark(t)
     for c in counts:
-        s = flags[c].to_numpy(dtype=bool)
-        before = out.get(f"{c}_label")
-        olds = before.tolist() if before is not None else [None] * len(out)
-        out[f"{c}_suppressed"] = flags[c]
-        out[f"{c}_label"] = [
+        s = flags[c]
+        before = cols.get(f"{c}_label")
+        olds = before.tolist() if before is not None else [None] * len(index)
+        cols[f"{c}_suppressed"] = pd.Series(s, index=index)
+        cols[f"{c}_label"] = pd.Series([
             (old if isinstance(old, str) and old in (small_mark, COMPLEMENT_MARK) else
              small_mark if first else COMPLEMENT_MARK) if hide else count_label(x)
-            for x, hide, first, old in zip(out[c].tolist(), s, primary[c], olds)
-        ]
-        col = out[c]
+            for x, hide, first, old in zip(cols[c].tolist(), s, primary[c], olds)
+        ], index=index)
+        col = cols[c]
         if _is_int(col):
             col = col if col.dtype == "Int64" else col.astype("Float64").astype("Int64")
-        out[c] = col.mask(s) if s.any() else col
+        cols[c] = col.mask(s) if s.any() else col
     for col, src in (derived or {}).items():
-        srcs = [src] if isinstance(src, str) else list(src)
-        hide = pd.Series(False, index=out.index)
-        for s in srcs:
+        hide = np.zeros(len(index), dtype=bool)
+        for s in [src] if isinstance(src, str) else list(src):
             hide |= flags[s]
         if col in flags:  # a count hidden because another count would reveal it (e.g. unmatched = all − matched)
-            extra = hide & ~flags[col]
-            out[f"{col}_suppressed"] = flags[col] | (extra & (pd.to_numeric(out[col], errors="coerce") > 0))
-            out[f"{col}_label"] = out[f"{col}_label"].mask(extra & (pd.to_numeric(out[col], errors="coerce") > 0),
-                                                           COMPLEMENT_MARK)
-            hide = extra & (pd.to_numeric(out[col], errors="coerce") > 0)
-            out[col] = out[col].astype("Float64").mask(hide).astype("Int64") if _is_int(out[col]) else out[col].mask(hide)
+            positive = (pd.to_numeric(cols[col], errors="coerce") > 0)
+            extra = pd.Series(hide & ~flags[col], index=index)
+            cols[f"{col}_suppressed"] = pd.Series(flags[col], index=index) | (extra & positive)
+            cols[f"{col}_label"] = cols[f"{col}_label"].mask(extra & positive, COMPLEMENT_MARK)
+            hide = extra & positive
+            cols[col] = (cols[col].astype("Float64").mask(hide).astype("Int64") if _is_int(cols[col])
+                         else cols[col].mask(hide))
             continue
-        out[col] = out[col].astype("Float64").mask(hide)
-    return out
+        cols[col] = cols[col].astype("Float64").mask(hide)
+    return pd.DataFrame(cols, index=index, copy=False)  # every column is on `index`: nothing to align
 
 
 def _group_ids(df: pd.DataFrame, g: Iterable[str] | None) -> np.ndarray:
@@ -174,14 +181,17 @@ def counts_in_frames(frames: Mapping[str, tuple]):
 
 
 def _is_int(s: pd.Series) -> bool:
-    return pd.api.types.is_integer_dtype(s) or (
-        pd.api.types.is_float_dtype(s) and bool(((s.dropna() % 1) == 0).all())
-    )
+    if pd.api.types.is_integer_dtype(s):
+        return True
+    if not pd.api.types.is_float_dtype(s):
+        return False
+    arr = s.to_numpy(dtype=float, na_value=np.nan)
+    return bool((np.mod(arr[~np.isnan(arr)], 1) == 0).all())
 
 
 def count_label(x) -> str:
     """A count as shown when it is not suppressed: "1,234"; "—" when there is none."""
-    if x is None or x is pd.NA or (isinstance(x, float) and pd.isna(x)):
+    if x is None or x is pd.NA or (isinstance(x, float) and x != x):  # x != x: NaN (pd.isna, ~10× faster)
         return "—"
     return f"{int(x):,}"
 
