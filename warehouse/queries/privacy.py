@@ -8,6 +8,7 @@ non-zero cell of that group is suppressed too. Zero is shown: it discloses nobod
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -191,7 +192,7 @@ def _is_int(s: pd.Series) -> bool:
 
 def count_label(x) -> str:
     """A count as shown when it is not suppressed: "1,234"; "—" when there is none."""
-    if x is None or x is pd.NA or (isinstance(x, float) and x != x):  # x != x: NaN (pd.isna, ~10× faster)
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):  # pd.isna is ~10× slower
         return "—"
     return f"{int(x):,}"
 
