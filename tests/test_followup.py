@@ -239,6 +239,9 @@ def test_a_county_officer_bulk_assigns_without_seeing_a_child_and_counts_are_mar
     summary = uf.county_summary(con, q.Scope.everything(exact=True), dt.date(2027, 1, 15), copy)
     assert list(summary.columns[:5]) == ["county_code", "county_name", "open", "overdue", "closed_month"]
     assert summary.set_index("county_code").loc[f"{EAST}000000", "overdue"] == n
+    shown = uf.county_table(uf.county_summary(con, county, dt.date(2027, 1, 15), copy))
+    assert list(shown.columns) == ["区县", "未办结", "逾期", "本月办结"] and len(shown) == 1
+    assert shown["逾期"].iloc[0] == (str(n) if n >= 5 else "<5")
     assert int(summary["open"].sum()) == int(state["status"].isin(fu.OPEN).sum()) + int(
         uf.state(con, q.Scope.of(OTHER), dt.date(2027, 1, 15), copy)["status"].isin(fu.OPEN).sum())
 

@@ -81,6 +81,17 @@ def county_summary(con, scope: q.Scope, today: dt.date | None = None, root=None)
                  _flags(df["is_overdue"]), _flags(closed))
 
 
+COUNTY_COLUMNS = {"county_name": "区县", "open": "未办结", "overdue": "逾期", "closed_month": "本月办结"}
+
+
+def county_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """county_summary for display: 区县, 未办结, 逾期, 本月办结, each count as its label (<5 where marked)."""
+    out = summary[["county_name"]].rename(columns=COUNTY_COLUMNS)
+    for c in ("open", "overdue", "closed_month"):
+        out[COUNTY_COLUMNS[c]] = summary[f"{c}_label"] if f"{c}_label" in summary else summary[c].astype(str)
+    return out
+
+
 def masked(con, scope: q.Scope, keys: list[str]) -> pd.DataFrame:
     """The masked rows of the given items (case roles only: the door refuses others)."""
     return q.run("followup/items", con, scope, keys=sorted(set(keys)) or ["-"], limit=5000)
