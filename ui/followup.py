@@ -19,6 +19,7 @@ from etl.contracts import departments
 from loop import followup as fu
 from loop.store import LoopError
 from settings import data_dir
+from ui.format import md_escape
 from warehouse import queries as q
 from warehouse.queries import privacy
 
@@ -164,10 +165,10 @@ def queue(con, scope: q.Scope, df: pd.DataFrame, user: dict, root=None) -> None:
             fu.act(data_dir(root), action, item, user=user["username"], role=role, scope=scope.prefixes,
                    department=dept, **kw)
         except LoopError as e:
-            st.error(str(e))
+            st.error(md_escape(str(e)))
             return
         done = kw["outcome"] if action == "close" else f"已{fu.ACTIONS[action]}"
-        st.session_state[FLASH] = f"{done}：{_label(item)}"
+        st.session_state[FLASH] = md_escape(f"{done}：{_label(item)}")
         st.rerun()
 
 
@@ -223,11 +224,11 @@ def bulk(con, scope: q.Scope, checks: pd.DataFrame, counties: pd.DataFrame, stre
                                user=user["username"], role=user["role"], scope=scope.prefixes,
                                department=user.get("department", ""))
         except LoopError as e:
-            st.error(str(e))
+            st.error(md_escape(str(e)))
             return
         t = privacy.threshold()
         shown = str(n) if scope.exact or n == 0 or n >= t else privacy.mark(t)
-        st.session_state[FLASH] = f"已将“{labels[check]}”（{areas[area]}）的未指派事项指派给{to}：{shown} 项"
+        st.session_state[FLASH] = md_escape(f"已将“{labels[check]}”（{areas[area]}）的未指派事项指派给{to}：{shown} 项")
         st.rerun()
 
 

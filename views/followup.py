@@ -8,6 +8,7 @@ import streamlit as st
 from loop import followup as fu
 from ui import auth, data
 from ui import followup as uf
+from ui.format import md_escape
 from warehouse.queries import matching
 
 wh = data.warehouse()
@@ -26,7 +27,7 @@ uf.counts(wh.con, scope, state)
 if role in fu.CASE_ROLES + fu.DEPT_ROLES:
     st.subheader("我的待办" if role in fu.DEPT_ROLES else "督办事项")
     if role in fu.DEPT_ROLES:
-        st.caption(f"指派或转办给{user.get('department') or '（未设部门）'}的事项；个人信息已脱敏。")
+        st.caption(f"指派或转办给{md_escape(user.get('department') or '（未设部门）')}的事项；个人信息已脱敏。")
     uf.queue(wh.con, scope, state, user)
 
 if role in fu.BULK_ROLES and role not in fu.CASE_ROLES:
