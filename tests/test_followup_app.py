@@ -134,3 +134,17 @@ def test_a_data_officer_sees_city_counts_and_may_assign_a_whole_county(data_dir,
     areas = at.selectbox(key="fu_bulk_area").options
     assert [a for a in areas if a.endswith("（全区县）")] and len(areas) == 6 + 2
     assert not at.get("download_button")
+
+
+def test_before_any_worklist_the_page_says_there_is_nothing_to_follow_up(tmp_path_factory, demo_extracts, data_dir,
+                                                                        monkeypatch):
+    from settings import DATA_DIR_ENV
+    from tests.test_empty_states import _partial
+
+    root = _partial(tmp_path_factory, demo_extracts, "followup_regions_only", {"regions"})
+    monkeypatch.setenv(DATA_DIR_ENV, str(root))
+    for role in ("case_worker", "data_officer", "dept_officer"):
+        at = signed_in(AppTest.from_file(APP, default_timeout=120), role, ("99",)).run()
+        at.switch_page("views/followup.py").run()
+        assert not at.exception, (role, [e.message for e in at.exception])
+        assert "暂无督办事项" in " ".join(i.value for i in at.info), role
