@@ -90,6 +90,13 @@ def overview_html(df: pd.DataFrame, limit: int = 2) -> str:
             f'见“领导批示”页。</p>')
 
 
+def overview(scope) -> None:
+    """总览's line on the open instructions in `scope` (nothing at all when none is open)."""
+    line = overview_html(ins.open_table(data_dir(), scope))
+    if line:
+        st.html(line)
+
+
 def counts(df: pd.DataFrame) -> None:
     """Four figures: awaiting an answer, answered, overdue, closed."""
     cols = st.columns(4)
