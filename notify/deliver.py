@@ -83,8 +83,7 @@ def evaluate(root: Path | str | None = None, cfg: dict | None = None, con=None) 
                         del was[key]
                 for key, c in now.items():
                     if key not in was:
-                        at = store.now()
-                        store.append({"type": "fire", "at": at, "id": store.firing_id(name, key, at), "user": name,
+                        store.append({"type": "fire", "id": store.firing_id(), "user": name,
                                       "key": key, "rule": c.rule, "title": c.title, "text": c.text,
                                       "region": c.region, "role": u.role, "scope": sorted(u.scope)}, root)
                         out.fired += 1

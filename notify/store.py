@@ -9,9 +9,9 @@ snapshot never touches them. A torn last line (a crash mid-write) is skipped. Fi
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -88,9 +88,10 @@ def events(root: Path | str | None = None) -> list[dict]:
     return read_when_changed(events_path(root), _CACHE, _parse) or []
 
 
-def firing_id(user: str, key: str, fired_at: str) -> str:
-    """A firing's handle: the same condition firing again after it cleared is a new firing (a new id)."""
-    return hashlib.sha256(f"{user}\x00{key}\x00{fired_at}".encode()).hexdigest()[:16]
+def firing_id() -> str:
+    """A new firing's handle, random: the same condition firing again after it cleared, even within the same
+    second, is a new firing with its own read mark and its own delivery."""
+    return secrets.token_hex(8)
 
 
 @dataclass

@@ -237,3 +237,16 @@ def test_without_a_snapshot_the_cli_says_so(tmp_path, monkeypatch, capsys):
     cli.register(p.add_subparsers(dest="cmd"))
     args = p.parse_args(["notify"])
     assert args.fn(args) == 1 and "快照" in capsys.readouterr().err
+
+
+def test_a_firing_again_within_the_same_second_is_a_new_unread_firing(copy, monkeypatch):
+    monkeypatch.setattr(store, "now", lambda: "2026-12-01T00:00:00+00:00")
+    cfg = config(home_visit_overdue={"children": 5})
+    deliver.evaluate(copy, cfg)
+    first = deliver.visible("caseworker", copy)
+    deliver.mark_read("caseworker", [f["id"] for f in first], copy)
+    deliver.evaluate(copy, config(home_visit_overdue={"children": 100}))
+    deliver.evaluate(copy, cfg)
+    again = deliver.visible("caseworker", copy)
+    assert [f["key"] for f in again] == [f["key"] for f in first]
+    assert again[0]["id"] != first[0]["id"] and not again[0]["read"]
