@@ -65,3 +65,22 @@ def test_subscriptions_offer_what_the_role_may_receive(fired):
 def test_a_user_without_alerts_sees_an_empty_state(fired):
     at = page("wf_staff", ("990100000000",), "fulian")
     assert any("暂无提醒" in i.value for i in at.info)
+
+
+def test_an_admin_subscribes_another_user_and_it_is_audited(fired):
+    from auth import audit
+
+    at = page("admin", ("99",), "admin")
+    at.selectbox(key="al_adm_user").set_value("caseworker").run()
+    assert {t.key for t in at.toggle if t.key.startswith("al_adm_")} == {"al_adm_caseworker_overdue_list",
+                                                                       "al_adm_caseworker_digest"}
+    at.toggle(key="al_adm_caseworker_overdue_list").set_value(True).run()
+    assert not at.exception
+    assert store.state(fired).subscriptions["caseworker"] == {"overdue_list"}
+    ev = audit.events(fired)
+    assert ((ev["action"] == "user_admin") & (ev["user"] == "admin") & ev["what"].str.contains("caseworker")).any()
+
+
+def test_only_an_admin_manages_others(fired):
+    at = page("leader", ("990100000000",), "leader")
+    assert not [s for s in at.selectbox if s.key == "al_adm_user"]

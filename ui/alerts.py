@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from auth import users
 from notify import deliver, rules, store
 from ui import auth
 
@@ -92,3 +93,28 @@ def subscriptions_section() -> None:
     note = st.session_state.pop("al_note", None)
     if note:
         getattr(st, note[0])(note[1])
+
+
+def _toggle_for(name: str, output: str) -> None:
+    on = bool(st.session_state.get(f"al_adm_{name}_{output}"))
+    deliver.subscribe(name, output, on=on, by=_username())
+    auth.log("user_admin", f"{'订阅' if on else '退订'} {output}：{name}")
+
+
+def admin_section() -> None:
+    """An administrator subscribes other users to what their roles may receive (audited as 用户管理)."""
+    if (auth.current_user() or {}).get("role") != "admin":
+        return
+    st.subheader("为其他用户管理订阅", anchor=False)
+    people = {n: u for n, u in users.load().items() if not u.disabled}
+    name = st.selectbox("用户", sorted(people), key="al_adm_user", index=None, placeholder="选择用户")
+    if name is None:
+        return
+    cfg = rules.config()
+    mine = store.state().subscriptions.get(name, set())
+    offered = deliver.allowed(people[name].role, cfg)
+    if not offered:
+        st.info("该用户的角色暂无可订阅的内容。")
+    for key, o in offered.items():
+        st.toggle(str(o.get("title", key)), value=key in mine, key=f"al_adm_{name}_{key}", on_change=_toggle_for,
+                  args=(name, key))
