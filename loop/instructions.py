@@ -56,7 +56,7 @@ OPEN_COLUMNS = ["instruction_id", "instruction", "region_code", "department", "d
 COLUMN_LABELS = {"instruction": "批示事项", "figure_kind": "批示对象", "due_date": "办理期限",
                  "instruction_text": "批示内容", "latest_answer": "最新答复", "answered_at": "答复时间",
                  "issued_by": "下达人"}
-HISTORY_COLUMNS = ["instruction_id", "at", "user", "role", "action", "action_label", "detail"]
+HISTORY_COLUMNS = ["instruction_id", "instruction", "at", "user", "role", "action", "action_label", "detail"]
 ACTION_ZH = {"issue": "下达", "answer": "答复", "close": "办结", "reopen": "重开"}
 _CODE = re.compile(r"\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?")
 
@@ -263,7 +263,8 @@ def history(root: Path | str | None, scope, *, department: str | None = None,
             continue
         for e in item["events"]:
             f = e.get("fields") or {}
-            rows.append({"instruction_id": item["instruction_id"], "at": e["at"], "user": e["user"],
+            rows.append({"instruction_id": item["instruction_id"], "instruction": item["label"], "at": e["at"],
+                         "user": e["user"],
                          "role": e["role"], "action": e["action"], "action_label": ACTION_ZH.get(e["action"], e["action"]),
                          "detail": f.get("text") or f.get("note") or ""})
     df = pd.DataFrame(rows, columns=HISTORY_COLUMNS)

@@ -68,6 +68,7 @@ def test_leader_issues_health_answers_the_open_table_has_it_leader_closes(copy):
     assert [m.value for m in at.metric if m.label == ins.CLOSED] == ["1"]
     history = next(d.value for d in at.dataframe if "操作" in d.value.columns)
     assert list(history["操作"]) == ["办结", "答复", "下达"]
+    assert set(history["批示事项"]) == {item["label"]}  # which instruction each event belongs to
 
 
 def test_a_refusal_shows_bilingually(copy):

@@ -55,25 +55,19 @@ def visible(today: dt.date | None = None) -> pd.DataFrame:
 
 def history() -> pd.DataFrame:
     """Every event of the instructions the signed-in user sees, newest first, with Chinese headers."""
-    return _history_shown(ins.history(data_dir(), _user().get("scope") or [], department=department_only()))
+    df = ins.history(data_dir(), _user().get("scope") or [], department=department_only())
+    return _history_shown(df, ["instruction", *HISTORY])
 
 
-def _history_shown(df: pd.DataFrame) -> pd.DataFrame:
+def _history_shown(df: pd.DataFrame, columns: list[str] = HISTORY) -> pd.DataFrame:
     df = df.assign(at=[fmt.beijing(t) for t in df["at"]], role=[fmt.role_zh(r) for r in df["role"]])
-    return labels.chinese(df.iloc[::-1], HISTORY)  # newest first
+    return labels.chinese(df.iloc[::-1], columns, named=ins.COLUMN_LABELS)  # newest first
 
 
 def shown(df: pd.DataFrame) -> pd.DataFrame:
     """A table of instructions with Chinese headers; an overdue one reads 逾期."""
     out = df.assign(status=[f"{s}（{ins.OVERDUE}）" if o else s for s, o in zip(df["status"], df["is_overdue"])])
     return labels.chinese(out, TABLE, named=ins.COLUMN_LABELS)
-
-
-def open_shown(df: pd.DataFrame) -> pd.DataFrame:
-    """loop.instructions.open_table with Chinese headers (for 总览)."""
-    out = df.assign(answered_at=[fmt.beijing(t) if t else "" for t in df["answered_at"]])
-    return labels.chinese(out, ["instruction", "department", "due_date", "status", "latest_answer", "answered_at"],
-                          named=ins.COLUMN_LABELS)
 
 
 def overview_html(df: pd.DataFrame, limit: int = 2) -> str:
