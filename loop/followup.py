@@ -122,33 +122,61 @@ def _later(period: str, than: str) -> bool:
     return bool(period) and (not than or period > than)
 
 
+# What an item takes from its listing row (the rest comes from its events).
+LISTED_STATE = ("check_department", "county_code", "street_code", "period")
+
+
+def _base(listed: pd.DataFrame | None) -> pd.DataFrame:
+    """The listed items as they stand with no event: 待处理, nobody assigned (built column-wise: a city's
+    worklists are tens of thousands of rows, and the page folds on every rerun)."""
+    if listed is None or listed.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    rows = listed[LISTED].astype(object)
+    rows = rows.where(rows.notna(), "").astype(str).rename(columns={"department": "check_department"})
+    blank = _blank(("", ""), {})
+    for c in COLUMNS:
+        if c not in rows:
+            rows[c] = blank[c]
+    rows["listed"] = True
+    return rows[COLUMNS]
+
+
 def fold(events: list[dict], listed: pd.DataFrame | None, today: dt.date | None = None,
          scope: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
     """Every item listed now or ever acted on, with its status (COLUMNS). listed: the snapshot's items
     (LISTED columns); today: for overdue (default: today); scope: region prefixes to keep (None: all)."""
     today = today or dt.date.today()
-    items: dict[tuple, dict] = {}
-    if listed is not None and not listed.empty:
-        rows = listed[LISTED].astype(object)
-        for r in rows.where(rows.notna(), "").to_dict("records"):
-            items[(r["person_key"], r["check_code"])] = _blank((r["person_key"], r["check_code"]), r)
+    base = _base(listed)
+    keys = pd.MultiIndex.from_arrays([base["person_key"], base["check_code"]]) if len(base) else None
+    by_key: dict[tuple, list[dict]] = {}
     for e in events:
-        if e.get("kind") != KIND:
-            continue
-        key = (e["subject"].get("person_key", ""), e["subject"].get("check", ""))
-        if key not in items:
-            items[key] = _blank(key, None)
-        _apply(items[key], e)
-    rows = []
-    for s in items.values():
-        if scope is not None and not in_scope(region_of(s), scope):
-            continue
+        if e.get("kind") == KIND:
+            by_key.setdefault((e["subject"].get("person_key", ""), e["subject"].get("check", "")), []).append(e)
+    found = keys.get_indexer(list(by_key)) if keys is not None and by_key else [-1] * len(by_key)
+    rows = iter(base.iloc[[i for i in found if i >= 0]].to_dict("records"))
+    acted: dict[tuple, dict] = {}
+    for (key, evs), at in zip(by_key.items(), found):
+        acted[key] = s = _blank(key, None)
+        if at >= 0:
+            s.update({k: v for k, v in next(rows).items() if k in LISTED_STATE}, listed=True)
+        for e in evs:
+            _apply(s, e)
+    for s in acted.values():
         if s["status"] == DONE and s["listed"] and _later(s["period"], s["closed_period"]):
             s["status"] = RELAPSE
         s["recurred"] = s["listed"] and any(_later(s["period"], p) for p in s["done_periods"])
         s["is_overdue"] = s["status"] in OPEN and bool(s["due"]) and s["due"] < today.isoformat()
-        rows.append(s)
-    df = pd.DataFrame(rows, columns=COLUMNS)
+    if acted:
+        done = pd.MultiIndex.from_tuples(list(acted))
+        untouched = base[~keys.isin(done)] if keys is not None else base
+        parts = [p for p in (untouched, pd.DataFrame(list(acted.values()), columns=COLUMNS)) if len(p)]
+        df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    else:
+        df = base
+    if scope is not None:
+        region = df["street_code"].where(df["street_code"] != "", df["county_code"]).fillna("")
+        df = df[region.str.startswith(tuple(prefix(p) for p in scope))] if scope else df.iloc[0:0]
+    df = df.astype({"listed": bool, "is_overdue": bool, "recurred": bool, "events": int})
     return df.sort_values(["check_code", "street_code", "person_key"], kind="stable").reset_index(drop=True)
 
 

@@ -98,6 +98,12 @@ def test_the_fold_gives_each_status_and_flags_recurrence_by_the_data_period():
     assert fu.fold(nothing, listing("2026H2"), today).iloc[0]["status"] == fu.NOT_NEEDED
     again = done + [ev("close", {"outcome": fu.DONE, "reason": "已建档", "period": "2026H2"})]
     assert fu.fold(again, listing("2026H2"), today).iloc[0]["status"] == fu.DONE
+    # Scope: a user's codes as users.json keeps them (12 digits) or as prefixes; an empty scope sees nothing.
+    two = pd.concat([listing(), listing(key="cd" * 16).assign(street_code="990121001000", county_code="990121000000")])
+    assert len(fu.fold(done, two, today)) == 2
+    assert list(fu.fold(done, two, today, ["990102000000"])["status"]) == [fu.DONE]
+    assert list(fu.fold(done, two, today, ["990121"])["status"]) == [fu.PENDING]
+    assert fu.fold(done, two, today, []).empty
     # A referral waits for the receiver; accepted, the receiver is the assignee; returned, the sender stays.
     refer = ev("refer", {"from": "卫健委", "to": "残联"})
     s = fu.fold([assign, refer], listing(), today).iloc[0]
