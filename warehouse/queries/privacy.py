@@ -92,8 +92,10 @@ def suppress(
             for x, hide, first, old in zip(cols[c].tolist(), s, primary[c], olds)
         ], index=index)
         col = cols[c]
-        if _is_int(col):
-            col = col if col.dtype == "Int64" else col.astype("Float64").astype("Int64")
+        if pd.api.types.is_integer_dtype(col):
+            col = col if col.dtype == "Int64" else col.astype("Int64")
+        elif _is_int(col):  # whole numbers in a float column (DuckDB gives a sum with nulls as float)
+            col = col.astype("Float64").astype("Int64")
         cols[c] = col.mask(s) if s.any() else col
     for col, src in (derived or {}).items():
         hide = np.zeros(len(index), dtype=bool)
