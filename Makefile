@@ -8,7 +8,7 @@ ADDRESS ?= 127.0.0.1
 export TONGXIN_DATA_DIR ?= $(CURDIR)/data
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run demo test system-deps bench lint clean-data
+.PHONY: install run demo test system-deps bench bench-compare lint clean-data
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -52,6 +52,10 @@ test: install system-deps
 
 bench: install
 	$(PY) -m bench
+
+# Each page's queries, this tree against an earlier commit (BASE), on the same snapshot (CPU time).
+bench-compare: install
+	$(PY) -m bench.compare_pages $(BASE) $(BENCH_DATA)
 
 lint: install
 	$(VENV)/bin/ruff check .
