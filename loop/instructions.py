@@ -123,7 +123,7 @@ def figure_key(figure: str, key) -> str:
     else:
         ok = ok and re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", key) is not None
     if figure == "gap" and ok:
-        known = _gap_ids()
+        known = _gap_names()
         ok = not known or key in known
     if not ok:
         form = "计划编号:措施编号:指标" if figure == "target" else ("缺口编号" if figure == "gap" else "比对项目编号")
@@ -132,12 +132,24 @@ def figure_key(figure: str, key) -> str:
     return key
 
 
-def _gap_ids() -> set[str]:
+def _gap_names() -> dict[str, str]:
+    """gap_id → its name, from the standards' configuration (config/standards.csv)."""
     path = config_dir() / "standards.csv"
     if not path.exists():
-        return set()
+        return {}
     with path.open(encoding="utf-8-sig", newline="") as f:
-        return {(r.get("gap_id") or "").strip() for r in csv.DictReader(f)} - {""}
+        return {r["gap_id"].strip(): (r.get("gap_name") or "").strip() for r in csv.DictReader(f)
+                if (r.get("gap_id") or "").strip()}
+
+
+def default_label(figure: str, key: str) -> str:
+    """A figure's name when the caller gives none (the command line): a target's indicator, a gap's name."""
+    if figure == "target":
+        plan, measure, indicator = key.split(":", 2)
+        return f"{indicator}（{plan} {measure}）"
+    if figure == "gap":
+        return f"{_gap_names().get(key) or key}缺口"
+    return f"{FIGURES[figure]} {key}"
 
 
 def options(status: pd.DataFrame, standards: pd.DataFrame, checks: pd.DataFrame,
@@ -345,7 +357,7 @@ def issue(root: Path | str | None, figure: str, key, region: str, to: str, due, 
         body = store.clean_text(text, "批示内容")
         if not body:
             raise LoopError("NO_TEXT", "请填写批示内容", "an instruction needs a text")
-        name = store.clean_text(label, "批示事项") or f"{FIGURES[figure]} {fkey}"
+        name = store.clean_text(label, "批示事项") or default_label(figure, fkey)
         iid = secrets.token_hex(6)
         with store.lock(root):
             event = store.append(KIND, {"instruction_id": iid}, "issue",

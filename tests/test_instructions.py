@@ -198,6 +198,7 @@ def test_text_shaped_like_an_id_number_is_refused_everywhere(root, text, capsys)
 def test_the_store_holds_keys_codes_and_texts_never_a_child(root):
     iids = [issue(figure="worklist", key="rehab", region=EAST, to="残联", text="请残联跟进未享受康复救助的残疾儿童"),
             issue(figure="gap", key="childcare_places", region=WEST, to="卫健委", text="请研究增加托位")]
+    assert ins.state(root)[iids[1]]["label"] == "托位缺口"  # no label given: the gap's configured name
     ins.answer(root, iids[0], "已逐一联系", department="残联", **as_user("cdpf"))
     for person_key in ("a" * 32, "0f" * 32, f"city_list_2025:A2:{'b' * 32}"):  # a person's key is no figure
         with pytest.raises(LoopError, match="not a valid key"):
