@@ -8,7 +8,7 @@ ADDRESS ?= 127.0.0.1
 export TONGXIN_DATA_DIR ?= $(CURDIR)/data
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run demo test system-deps bench bench-compare lint clean-data
+.PHONY: install run demo test system-deps bench bench-compare lint clean-data notify
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -36,6 +36,10 @@ run: install demo
 	@echo "童心 is starting on http://$(ADDRESS):$(PORT)"
 	$(VENV)/bin/streamlit run server.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true \
 	  --browser.gatherUsageStats false
+
+# Alerts and subscriptions, once: what cron or a systemd timer runs (README: 提醒与定期推送).
+notify: install
+	$(PY) -m etl notify
 
 # Debian's chromium (browser tests) and Noto CJK fonts (Chinese in screenshots and charts).
 system-deps:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from auth import keys
 from settings import key_available
-from ui import auth, data, links, theme, widgets
+from ui import alerts, auth, data, links, theme, widgets
 from warehouse.queries import SnapshotNotFound
 
 # No page_icon and no st.Page icons: Streamlit turns them into a favicon fetched from a font CDN,
@@ -26,6 +26,7 @@ page = auth.navigation()  # only the role's pages; any other URL is an audited r
 
 st.sidebar.markdown("### 童心 · 流动儿童关爱服务")
 auth.sidebar_user()
+alerts.sidebar_badge()  # 未读提醒 N 条 → 提醒与订阅
 widgets.snapshot_caption(warehouse.info)
 links.copy_link()  # the page's filters redraw it as they write themselves into the URL
 theme.style()  # every page's screen CSS (phone and laptop layouts), once

@@ -106,6 +106,9 @@ def cmd_build(args) -> int:
               f" / built {path.name}; a newer build already published {published().name}, kept it")
         return 0
     print(f"已发布快照 published snapshot: {path.name}（{time.perf_counter() - t0:.1f} 秒 s）")
+    from notify.deliver import after_build
+
+    after_build()  # the alerts of the snapshot just published, for every user (never fails the build)
     return 0
 
 
@@ -467,6 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--user", required=True)
     t.add_argument("--level", choices=["county", "city"], help="默认：用户可做的最高层级 default: the user's level")
     s.set_defaults(fn=cmd_signoff)
+    from notify.cli import register as register_notify
+
+    register_notify(sub)  # python -m etl notify: alerts and subscriptions (notify/cli.py)
     for name, fn, hlp in (("demo", cmd_demo, "生成示例数据文件 write demo extracts"),
                           ("init-demo", cmd_init_demo, "生成、导入并构建示例数据 demo + land + build")):
         s = sub.add_parser(name, help=hlp)

@@ -294,6 +294,9 @@ def _build(root: Path, say: Callable[[str, int, int], None]) -> str:
     builds[path.name] = fp
     _write_json(d / _BUILDS, dict(sorted(builds.items())[-20:]))
     cur = published(root)
+    from notify.deliver import after_build
+
+    after_build(root)  # the alerts of the snapshot now published, for every user (never fails the job)
     return cur.name if cur else path.name
 
 
