@@ -44,7 +44,10 @@ def pick(at: AppTest, root: Path, name: str, item: dict) -> None:
     con = q.connect(q.current_snapshot_path(root))
     try:
         scope = q.Scope.of(*u.scope, exact=True)
-        mine = fu.queue(uf.state(con, scope, dt.date.today(), root), u.role, u.department)
+        at.selectbox(key="fu_check").set_value(item["check_code"]).run()
+        view = at.selectbox(key="fu_view").value
+        mine = uf.shown_queue(uf.state(con, scope, dt.date.today(), root), u.role, u.department,
+                              item["check_code"], view)
     finally:
         con.close()
     hit = mine.index[(mine["person_key"] == item["person_key"]) & (mine["check_code"] == item["check_code"])]

@@ -93,9 +93,12 @@ def county_table(summary: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def masked(con, scope: q.Scope, keys: list[str]) -> pd.DataFrame:
+LIST_LIMIT = 5000  # as every child list of the app (warehouse.queries.ledger.LIST_LIMIT)
+
+
+def masked(con, scope: q.Scope, keys: list[str], check: str | None = None) -> pd.DataFrame:
     """The masked rows of the given items (case roles only: the door refuses others)."""
-    return q.run("followup/items", con, scope, keys=sorted(set(keys)) or ["-"], limit=5000)
+    return q.run("followup/items", con, scope, check, keys=sorted(set(keys)) or ["-"], limit=LIST_LIMIT)
 
 
 # ---- page sections -----------------------------------------------------------------------------------
@@ -133,19 +136,45 @@ def _label(r: dict) -> str:
            f"{r.get('street_name') or r['street_code']}"
 
 
-def queue(con, scope: q.Scope, df: pd.DataFrame, user: dict, root=None) -> None:
-    """The user's queue (masked), one item's history and the actions their role allows on it."""
+VIEWS = {"open": "未办结", "all": "全部"} | {s: s for s in fu.STATUSES}
+
+
+def shown_queue(df: pd.DataFrame, role: str, department: str, check: str | None, view: str = "open") -> pd.DataFrame:
+    """The rows of a user's queue the page lists: one check, and the open ones (a referral waiting counts as
+    open), all, or one status."""
+    mine = fu.queue(df, role, department)
+    mine = mine[mine["check_code"] == check] if check else mine
+    if view == "open":
+        return mine[mine["status"].isin(fu.OPEN) | (mine["referral_to"] != "")].reset_index(drop=True)
+    return mine.reset_index(drop=True) if view == "all" else mine[mine["status"] == view].reset_index(drop=True)
+
+
+def queue(con, scope: q.Scope, df: pd.DataFrame, user: dict, labels: dict[str, str], root=None) -> None:
+    """The user's queue (masked), by check and status; one item's history and the actions their role allows
+    on it. labels: check code → its name (matching.checks; the overdue visit's is added here)."""
     role, dept = user.get("role", ""), user.get("department", "")
+    labels = labels | {fu.VISIT_CHECK: fu.VISIT_LABEL}
     mine = fu.queue(df, role, dept)
     if mine.empty:
         st.info("暂无需要您办理的事项。")
         return
-    rows = mine.merge(masked(con, scope, list(mine["person_key"])).drop(columns=["street_code"]),
+    left, right = st.columns(2)
+    codes = sorted(mine["check_code"].unique(), key=lambda c: labels.get(c, c))
+    check = left.selectbox("事项", codes, format_func=lambda c: labels.get(c, c), key="fu_check")
+    view = right.selectbox("状态", list(VIEWS), format_func=VIEWS.get, key="fu_view")
+    mine = shown_queue(df, role, dept, check, view)
+    if mine.empty:
+        st.info("没有符合条件的事项。")
+        return
+    if len(mine) > LIST_LIMIT:
+        st.caption(f"共 {len(mine)} 项，列出前 {LIST_LIMIT} 项；请按状态筛选。")
+        mine = mine.iloc[:LIST_LIMIT]
+    rows = mine.merge(masked(con, scope, list(mine["person_key"]), check).drop(columns=["street_code"]),
                       on=["person_key", "check_code"], how="left")
-    shown = rows[["masked_name", "masked_id", "check_label", "street_name", "status", "assignee", "due",
-                  "referral_to", "reason"]].rename(columns={
-        "masked_name": "姓名", "masked_id": "身份证号", "check_label": "事项", "street_name": "街道",
-        "status": "状态", "assignee": "承办", "due": "期限", "referral_to": "转办至", "reason": "说明"})
+    shown = rows[["masked_name", "masked_id", "street_name", "status", "assignee", "due", "referral_to",
+                  "reason"]].rename(columns={
+        "masked_name": "姓名", "masked_id": "身份证号", "street_name": "街道", "status": "状态",
+        "assignee": "承办", "due": "期限", "referral_to": "转办至", "reason": "说明"})
     st.dataframe(shown.fillna(""), hide_index=True, height=min(300, 38 + 35 * len(shown)))
     records = rows.to_dict("records")
     i = st.selectbox("选择事项", range(len(records)), format_func=lambda k: _label(records[k]), key="fu_item")

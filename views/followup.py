@@ -23,16 +23,16 @@ uf.flash()
 
 state = uf.state(wh.con, scope, dt.date.today())
 uf.counts(wh.con, scope, state)
+checks = wh.query(matching.checks, scope)
 
 if role in fu.CASE_ROLES + fu.DEPT_ROLES:
     st.subheader("我的待办" if role in fu.DEPT_ROLES else "督办事项")
     if role in fu.DEPT_ROLES:
         st.caption(f"指派或转办给{md_escape(user.get('department') or '（未设部门）')}的事项；个人信息已脱敏。")
-    uf.queue(wh.con, scope, state, user)
+    uf.queue(wh.con, scope, state, user, dict(zip(checks["check_code"], checks["check_label"])))
 
 if role in fu.BULK_ROLES and role not in fu.CASE_ROLES:
     st.subheader("批量指派")
     st.caption("把一个区域内某一事项的全部未指派儿童交给一个部门：不显示名单，只显示指派数量。")
-    checks = wh.query(matching.checks, scope)
     streets = uf.by_street(wh.con, scope, state)
     uf.bulk(wh.con, scope, checks, wh.counties(scope), streets, user)
