@@ -21,6 +21,8 @@ ACTIONS = {
     "view_child": "查看儿童档案", "export": "导出", "upload": "上传", "refused": "拒绝访问",
     "user_admin": "用户管理", "land": "导入数据", "withdraw": "撤回导入", "rebuild": "重建数据仓库",
     "job": "后台任务", "signoff_confirm": "数据确认", "signoff_return": "数据退回",
+    "followup": "督办", "instruction_issue": "下达批示", "instruction_answer": "答复批示",
+    "instruction_close": "批示办结", "instruction_reopen": "批示重开",
 }
 
 

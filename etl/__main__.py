@@ -470,6 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--user", required=True)
     t.add_argument("--level", choices=["county", "city"], help="默认：用户可做的最高层级 default: the user's level")
     s.set_defaults(fn=cmd_signoff)
+    from loop import instructions_cli
+
+    instructions_cli.register(sub, _signoff_user)  # python -m etl instruction: leaders' instructions
     from notify.cli import register as register_notify
 
     register_notify(sub)  # python -m etl notify: alerts and subscriptions (notify/cli.py)

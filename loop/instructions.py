@@ -40,11 +40,6 @@ FIGURES = {"target": "目标", "gap": "服务缺口", "worklist": "比对名单"
 ISSUERS = ("leader", "admin")  # issue, close and reopen
 ANSWERERS = ("dept_officer", "county_officer", "admin")
 CIVIL_AFFAIRS = "民政局"  # the county officer's own department
-# The audit log's words for these actions: the log accepts only actions it names.
-AUDIT_ACTIONS = {"instruction_issue": "下达批示", "instruction_answer": "答复批示",
-                 "instruction_close": "批示办结", "instruction_reopen": "批示重开"}
-for _action, _label in AUDIT_ACTIONS.items():
-    audit.ACTIONS.setdefault(_action, _label)
 
 COLUMNS = ["instruction_id", "figure", "figure_kind", "figure_key", "instruction", "region_code", "department",
            "due_date", "instruction_text", "status", "is_overdue", "issued_at", "issued_by", "answers", "latest_answer",

@@ -5,6 +5,7 @@ import streamlit as st
 from ui import data, empty, links, widgets
 from ui import format as fmt
 from ui import gaps as ui
+from ui import instructions as ui_ins
 from warehouse.queries import gaps as gq
 from warehouse.queries import geo
 
@@ -68,6 +69,7 @@ else:
     table = wh.query(gq.gap_table, scope, period, gap, level)
     md = fmt.md_escape
     st.subheader(f"{where}{md(row['gap_name'])}缺口")
+    ui_ins.attach("gap", gap, county, f"{row['gap_name']}缺口")
     st.markdown(ui.standard_text(row))
     st.caption(f"标准来源：{md(row['source'])}")
     if not table.empty:

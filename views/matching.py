@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import data, empty, ledger, links, widgets
+from ui import instructions as ui_ins
 from ui.format import md_escape
 from warehouse.queries import geo
 from warehouse.queries import matching as q
@@ -35,6 +36,7 @@ labels = dict(zip(checks["check_code"], checks["check_label"]))
 code = links.bound(st.selectbox, "比对项目", list(labels), format_func=labels.get, placeholder="选择比对项目",
                    key="mt_check", param="check")
 one = checks[checks["check_code"] == code].iloc[0]
+ui_ins.attach("worklist", code, county, one["check_label"], department=one["department"])
 
 left, right = st.columns([2, 3], gap="large")
 with left:
