@@ -48,9 +48,15 @@ def _body(at: AppTest) -> str:
 
 def _card_marks(at: AppTest) -> dict[str, bool]:
     """metric key → whether its card carries the 未确认 badge."""
-    found = re.findall(r'<div class="ov-kpi" data-metric="([^"]+)"(.*?)<div class="v">', _body(at), re.DOTALL)
+    cards = re.split(r'(?=<div class="ov-kpi" data-metric=")', _body(at))[1:]
+    found = {re.match(r'<div class="ov-kpi" data-metric="([^"]+)"', c).group(1): c.split("</div></div>")[0]
+             for c in cards}
     assert len(found) >= 6
-    return {k: 'data-signoff="unconfirmed"' in label for k, label in found}
+    return {k: 'data-signoff="unconfirmed"' in card for k, card in found.items()}
+
+
+def _links(at: AppTest) -> list[str]:
+    return [link.proto.page for link in at.get("page_link")]
 
 
 def _signoff_page(role: str, scope, username: str) -> AppTest:
@@ -88,7 +94,7 @@ def test_county_then_city_confirm_on_the_page_unmarks_the_leaders_overview(copy,
     assert marks["migrant"] and marks["key_children"]
     banner = re.search(r'id="so-banner"[^>]*data-unconfirmed="(\d+)"', _body(before))
     assert banner and int(banner.group(1)) > 0
-    assert 'href="signoff"' not in _body(before)  # a leader has no 数据确认 page: no link
+    assert "signoff" not in _links(before)  # a leader has no 数据确认 page: no link
 
     for code, name, user in ((EAST, "东湖区", "east-t"), (QINGSHI, "青石县", "qingshi-t")):
         county = _pick(_signoff_page("county_officer", (code,), user), "civil_register", period, name)
@@ -198,7 +204,7 @@ def test_a_leader_starts_on_the_latest_confirmed_period_and_others_on_the_latest
     assert _card_marks(leader)["migrant"]
     admin = _overview("admin", ("",), "admin-t")
     assert admin.selectbox(key="period").value == latest  # a preview of the latest
-    assert 'href="signoff"' in _body(admin)  # the banner links to 数据确认 for a role that has it
+    assert "signoff" in _links(admin)  # the banner links to 数据确认 for a role that has it
 
 
 def test_the_pack_lists_the_unconfirmed_counties_and_sources_before_and_not_after(copy):
@@ -234,3 +240,15 @@ def test_targets_default_date_is_the_confirmed_periods(copy, role):
     at.switch_page("views/targets.py").run()
     assert not at.exception
     assert at.date_input(key="today").value == want
+
+
+def test_targets_marks_the_indicators_resting_on_unconfirmed_data(copy):
+    at = _app("admin", ("",), "admin-t").run()
+    at.switch_page("views/targets.py").run()
+    assert not at.exception
+    table = [d.value for d in at.dataframe if "数据确认" in d.value.columns][-1]
+    marked = table[table["数据确认"] != ""]
+    assert len(marked) and all(m.startswith("未确认：") for m in marked["数据确认"])
+    assert any("东湖区" in m for m in marked["数据确认"])
+    assert 'id="so-banner"' in _body(at) and "signoff" in _links(at)
+    assert "含未确认数据" in " ".join(c.value for c in at.caption)

@@ -150,7 +150,7 @@ def kpi_html(headline: pd.DataFrame, previous_period: str | None, not_landed: di
     """One card per headline row: label (its catalogue name, the definition on hover and behind ⓘ), figure +
     unit, change, detail, a reported twin where there is one, and its source page and period. A card named
     in `not_landed` (ui.empty.card_states: key → "未导入：<extract>") shows 未导入 and which extract it awaits.
-    badges: metric id → a mark beside the label (ui.signoff: the figure rests on unconfirmed data)."""
+    badges: metric id → a mark on the card's edge (ui.signoff: the figure rests on unconfirmed data)."""
     cards = []
     not_landed = not_landed or {}
     badges = badges or {}
@@ -167,13 +167,13 @@ def kpi_html(headline: pd.DataFrame, previous_period: str | None, not_landed: di
         tip = e(str(row.get("help") or ""))
         cards.append(
             f'<div class="ov-kpi" data-metric="{e(row["metric"])}" data-value="{e(figure)}">'
-            f'<div class="l" title="{tip}">{e(row["label"])}{badges.get(row.get("metric_id"), "")}'
-            f'<span class="q" title="{tip}">ⓘ</span></div>'
+            f'<div class="l" title="{tip}">{e(row["label"])}<span class="q" title="{tip}">ⓘ</span></div>'
             f'<div class="v">{e(figure)}<small>{e(unit)}</small></div>'
             f'<div class="c" style="color:{colour}">{e(change)}</div>'
             f'{twin_html(row)}'
             f'<div class="d" title="{e(str(row["detail"]))}">{e(str(row["detail"])) or "&nbsp;"}</div>'
-            f'<div class="s">来源：{e(row["source_label"])}页 · {e(str(row["as_of"]))}</div></div>')
+            f'<div class="s">来源：{e(row["source_label"])}页 · {e(str(row["as_of"]))}</div>'
+            f'{badges.get(row.get("metric_id"), "")}</div>')
     return f'<div class="ov-kpis" style="--n:{max(1, len(cards))}">{"".join(cards)}</div>'
 
 

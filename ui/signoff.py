@@ -118,27 +118,46 @@ def count_text(marks: dict[str, pd.DataFrame]) -> str:
 
 
 def banner_html(marks: dict[str, pd.DataFrame], names: dict[str, str] | None = None) -> str:
-    """One line: how many counties × sources are unconfirmed, and a link to 数据确认 for roles that have it."""
+    """One line: how many counties × sources are unconfirmed (their names on hover); "" when none is."""
     text = count_text(marks)
     if not text:
         return ""
     df = pd.concat(marks.values()).drop_duplicates(["source", "period", "county_code"])
-    link = (f'（<a href="{PAGE_PATH}" target="_self">去数据确认</a>）' if PAGE_PATH in pages_for(_role()) else "")
     tip = html.escape(signoff.mark_text(df, names))
     return (f'{STYLE}<p class="so-banner" id="so-banner" title="{tip}" data-unconfirmed="{len(df)}">'
-            f'<span class="so-badge">{UNCONFIRMED}</span>{html.escape(text)}。{link}</p>')
+            f'<span class="so-badge">{UNCONFIRMED}</span>{html.escape(text)}。</p>')
+
+
+PAGE = "views/signoff.py"
+
+
+def banner(line: str, after: str = "", link: bool = True) -> None:
+    """The banner line (and `after`, e.g. the page's note, in the same element: no extra row), and under it
+    a link to 数据确认 for roles that have that page (link=False: the page places it, see signoff_link)."""
+    show(line + after)
+    if line and link:
+        signoff_link()
+
+
+def signoff_link() -> None:
+    """A link to 数据确认, for roles that have that page."""
+    if PAGE_PATH in pages_for(_role()):
+        st.page_link(PAGE, label="去数据确认", icon=":material/fact_check:")
 
 
 STYLE = """<style>
-.so-badge{display:inline-block;margin:0 4px;padding:0 5px;border-radius:3px;font-size:.72em;line-height:1.5;
+.so-badge{display:inline-block;margin:0 4px;padding:0 4px;border-radius:3px;font-size:0.68rem;line-height:1.4;
   background:#fdebd0;color:#9a4d00;border:1px solid #e6a23c;vertical-align:middle;white-space:nowrap;cursor:help}
 .so-banner{margin:0;font-size:.8rem;color:#6b4a00}
-.so-banner a{color:#2b6cb0}
+.ov-kpi{position:relative}
+.ov-kpi > .so-badge{position:absolute;top:-0.55rem;right:0.5rem;margin:0}
 </style>"""
 
 
-def style() -> None:
-    st.html(STYLE)
+def show(markup: str) -> None:
+    """st.html for a line that may be empty (st.html refuses an empty body)."""
+    if markup:
+        st.html(markup)
 
 
 def targets_default_date(wh, periods: pd.DataFrame, scope) -> dt.date | None:
@@ -173,14 +192,12 @@ def date_note(status: pd.DataFrame) -> str:
 
 
 def targets_banner(status: pd.DataFrame) -> str:
-    """目标进展's line: how many indicators rest on unconfirmed data, with a link to 数据确认 for roles that have
-    it ("" when none does)."""
+    """目标进展's line: how many indicators rest on unconfirmed data ("" when none does); see banner()."""
     if status.empty or "signoff" not in status or not status["signoff"].astype(bool).any():
         return ""
     n = int(status["signoff"].astype(bool).sum())
-    link = (f'（<a href="{PAGE_PATH}" target="_self">去数据确认</a>）' if PAGE_PATH in pages_for(_role()) else "")
     return (f'{STYLE}<p class="so-banner" id="so-banner" data-unconfirmed="{n}"><span class="so-badge">{UNCONFIRMED}'
-            f'</span>{n} 项指标的数值依据尚未经市级确认的数据（见各指标旁的“未确认”及状态表“数据确认”列）。{link}</p>')
+            f'</span>{n} 项指标的数值依据尚未经市级确认的数据（见各指标旁的“未确认”及状态表“数据确认”列）。</p>')
 
 
 # --------------------------------------------------------------------------------------------

@@ -43,11 +43,9 @@ EXPORT_COLUMNS = [
 KIND_ZH = {"computed": "系统计算", "reported": "部门报送"}
 
 
-def light(status: str, late: bool = False, unconfirmed: bool = False) -> str:
-    """A coloured dot and the status word, as Streamlit markdown; 报告逾期 beside it when a report is missing,
-    未确认 when the value rests on data the city has not confirmed (数据确认)."""
+def light(status: str, late: bool = False) -> str:
+    """A coloured dot and the status word, as Streamlit markdown; 报告逾期 beside it when a report is missing."""
     tag = f" :violet-badge[{tq.REPORT_OVERDUE}]" if late else ""
-    tag += " :orange-badge[未确认]" if unconfirmed else ""
     return f":{_MD.get(status, 'gray')}[● {md(status)}]{tag}"
 
 
@@ -112,9 +110,9 @@ def tree(measures: pd.DataFrame, status: pd.DataFrame) -> None:
                     due = ("" if r.status == tq.NO_COUNTY_TARGET else
                            f"今日应达 {md(num(r.expected_today, r.unit))}，")
                     st.markdown(
-                        f"&emsp;{light(r.status, bool(r.report_overdue), bool(getattr(r, 'signoff', '')))} "
-                        f"{md(r.name)}：当前 {md(shown_value(r))}，"
-                        f"{due}{md(target_label(r))}（{pd.Timestamp(r.deadline):%Y-%m-%d}前）",
+                        f"&emsp;{light(r.status, bool(r.report_overdue))} {md(r.name)}：当前 {md(shown_value(r))}，"
+                        f"{due}{md(target_label(r))}（{pd.Timestamp(r.deadline):%Y-%m-%d}前）"
+                        + (" :orange-badge[未确认]" if getattr(r, "signoff", "") else ""),  # 数据确认
                         help=md(r.help))  # a reported indicator's definition quotes its landed text
 
 

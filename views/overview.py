@@ -20,7 +20,7 @@ periods = wh.periods()
 counties = wh.counties(user_scope)
 if is_meeting:
     period, county = ov.kept_selection(periods, counties, us.kept_period(wh, periods, user_scope))
-    head, _, exit_col = st.columns([6, 3, 1], vertical_alignment="center")
+    head, side, exit_col = st.columns([6, 3, 1], vertical_alignment="center")
     with exit_col:
         ov.exit_button()
 else:
@@ -47,7 +47,11 @@ if not_landed:
     empty.needs(wh, [s for k in not_landed for s in empty.CARD_SOURCES[k]], "总览的部分数字")
 marks, names = us.overview_marks(wh, scope, period), us.county_names(wh, user_scope)
 st.html(ov.kpi_html(headline, previous, not_landed, us.card_badges(marks, names)))
-st.html(us.banner_html(marks, names) + ov.note_html(wh.query(meeting.period_note, scope, period), t))
+line = us.banner_html(marks, names)
+if is_meeting:  # beside the title, where meeting mode has room: the projected page stays one screen
+    with side:
+        us.show(line)
+us.banner("" if is_meeting else line, ov.note_html(wh.query(meeting.period_note, scope, period), t), False)
 
 left, middle, right = st.columns([5, 4, 5], gap="medium")
 with left:
@@ -76,6 +80,8 @@ with middle:
                 theme=None, key="ov_risk", config={"displayModeBar": False})
     if not is_meeting:  # in a column, not in a row of its own: the page stays one screen at 1366×768
         ov.pack_buttons(wh, scope, period, region)
+        if marks:  # under the pack buttons, where the column has room: 总览 stays one screen
+            us.signoff_link()
 with right:
     off = wh.query(meeting.off_track_targets, scope, period)
     late = wh.query(meeting.late_reports, scope, period)

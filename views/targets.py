@@ -36,7 +36,7 @@ status = wh.query(tq.indicator_status, view, plan_id, today_s)
 status = status.assign(signoff=us.indicator_marks(status, view, today, us.county_names(wh, scope)))
 measures = wh.query(tq.measures, view, plan_id)
 st.caption(f"评估日期 {today_s or '数据截止日'}{us.date_note(status)}；{len(measures)} 项措施，{len(status)} 项指标。")
-st.html(us.targets_banner(status))
+us.banner(us.targets_banner(status))
 ut.status_counts(status)
 
 tab_tree, tab_ind, tab_dept, tab_phase, tab_table = st.tabs(["措施与指标", "指标详情", "按部门", "阶段", "状态表"])
