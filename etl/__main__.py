@@ -1,5 +1,5 @@
 """Command line: python -m etl {init,sources,land,withdraw,landings,boundaries,build,rebuild,jobs,worker,status,rollback,
-demo,init-demo,signoff}."""
+demo,init-demo,signoff,followup,instruction,notify}."""
 from __future__ import annotations
 
 import argparse
@@ -342,6 +342,13 @@ def _signoff_user(name: str):
     return u
 
 
+def _followup_listed(root, prefixes):
+    """The published snapshot's follow-up items in these regions, by keys, through the query door."""
+    from ui.followup import read_listed
+
+    return read_listed(root, prefixes)
+
+
 def cmd_signoff(args) -> int:
     """数据确认: status, confirm (county, then city), return with a reason."""
     from loop import signoff
@@ -470,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--user", required=True)
     t.add_argument("--level", choices=["county", "city"], help="默认：用户可做的最高层级 default: the user's level")
     s.set_defaults(fn=cmd_signoff)
+    from loop import followup_cli
+
+    followup_cli.register(sub, _followup_listed, _signoff_user)  # python -m etl followup: 督办
     from loop import instructions_cli
 
     instructions_cli.register(sub, _signoff_user)  # python -m etl instruction: leaders' instructions

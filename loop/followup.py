@@ -48,9 +48,6 @@ from settings import data_dir
 from . import store
 from .store import LoopError
 
-# The audit log's label for follow-up actions (one action, the step in its detail).
-audit.ACTIONS.setdefault("followup", "督办")
-
 KIND = "followup"
 VISIT_CHECK = "visit_overdue"
 VISIT_LABEL = "重点儿童走访逾期"

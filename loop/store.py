@@ -24,13 +24,14 @@ from settings import FILE_MODE, UserError, data_dir, open_private, private_dir, 
 
 KINDS = {"signoff": "数据确认", "followup": "督办", "instruction": "领导批示"}
 # The keys a subject may have, per kind: keys only, so no event can name a child. A worklist item is its
-# linkage key (the keyed hash of the ID number, 64 hex characters) and the check that listed it.
+# linkage key (the keyed hash of the ID number: 32 hex characters as etl/validate.py cuts it, or a whole
+# 64) and the check that listed it.
 SUBJECT_KEYS = {
     "signoff": ("source", "period", "county_code", "load_id", "landed_at"),
     "followup": ("person_key", "check"),
     "instruction": ("instruction_id",),
 }
-PERSON_KEY = re.compile(r"[0-9a-f]{64}")
+PERSON_KEY = re.compile(r"[0-9a-f]{32}|[0-9a-f]{64}")
 VERSION = 1
 MAX_USER_CHARS = 64
 MAX_KEY_CHARS = 80
