@@ -371,6 +371,14 @@ def cmd_signoff(args) -> int:
                       file=sys.stderr)
             return 0
         u = _signoff_user(args.user)
+        if args.action == "baseline":
+            done = signoff.baseline(data_dir(), user=u.username, role=u.role, scope=u.scope, source=args.source,
+                                    period=args.period)
+            for e in done:
+                s = e["subject"]
+                print(f"  {s['source']:<20} {s['period']:<8} {s['county_code'] or '全市'}")
+            print(f"上线基线确认 go-live baseline: 市级确认 {len(done)} 项 city-confirmed {len(done)} landing(s)")
+            return 0
         if args.action == "confirm":
             e = signoff.confirm(data_dir(), args.source, args.period, args.county, user=u.username, role=u.role,
                                 scope=u.scope, level=args.level)
@@ -476,6 +484,11 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--reason", required=True, help="退回原因（不得含姓名、身份证号）reason (no names or ID numbers)")
     t.add_argument("--user", required=True)
     t.add_argument("--level", choices=["county", "city"], help="默认：用户可做的最高层级 default: the user's level")
+    t = so.add_parser("baseline", help="上线基线确认：管理员一次市级确认现有的全部导入 go-live: an admin "
+                      "city-confirms every landing in force")
+    t.add_argument("--user", required=True, help="系统管理员 an administrator (role admin, city-wide scope)")
+    t.add_argument("--source")
+    t.add_argument("--period")
     s.set_defaults(fn=cmd_signoff)
     from loop import followup_cli
 

@@ -190,6 +190,17 @@ def test_the_cli_confirms_as_the_named_user_and_refuses_with_an_exit_code(data, 
     assert EAST in out and WEST not in out
 
 
+def test_the_cli_baseline_needs_an_admin_and_accepts_what_is_in_force(data, capsys):
+    users.add("data", "a-long-password-2", "data_officer", ["9901"], root=data)
+    users.add("root", "a-long-password-3", "admin", [""], root=data)
+    assert main(["signoff", "baseline", "--user", "data"]) != 0  # a data officer cannot declare go-live
+    assert not signoff.status(data, source="civil_register")["status"].eq(signoff.CITY_OK).any()
+    capsys.readouterr()
+    assert main(["signoff", "baseline", "--user", "root", "--source", "civil_register"]) == 0
+    assert "city-confirmed 2" in capsys.readouterr().out
+    assert signoff.status(data, source="civil_register")["status"].eq(signoff.CITY_OK).all()
+
+
 def test_a_torn_last_line_loses_nothing_before_it(data):
     signoff.confirm(data, "civil_register", PERIOD, EAST, **EAST_OFFICER)
     path = store.events_path(data)
