@@ -73,12 +73,20 @@ _PROBE = """(() => {
       }
     }
   }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  tx.longs = [];  // the main thread's long tasks (≥ 50 ms: scripts, layout, drawing), as [start, duration]
+  try {
+    new PerformanceObserver(list => {
+      for (const e of list.getEntries()) tx.longs.push([performance.timeOrigin + e.startTime, e.duration]);
+      if (tx.longs.length > 2000) tx.longs.splice(0, 1000);
+    }).observe({type: 'longtask', buffered: true});
+  } catch (e) {}
 })()"""
 
 _STATUS = """() => {
   const tx = window.__tx || {};
   const app = document.querySelector('[data-testid="stApp"]');
   return {last: tx.last || 0, runs: tx.runs || 0, now: Date.now(), done: tx.done || 0, what: tx.what || '',
+          longs: tx.longs || [],
           state: app ? app.getAttribute('data-test-script-state') : null,
           stale: document.querySelectorAll('[data-stale="true"]').length,
           busy: document.querySelectorAll('[data-testid="stSpinner"], [data-testid="stSkeleton"]').length,
@@ -112,14 +120,17 @@ def _cpu_s(pid: int) -> float:
 
 
 @contextmanager
-def serve(root: Path, log: Path):
+def serve(root: Path, log: Path, runs: Path, profile_dir: Path | None = None):
     """`streamlit run server.py` on a free port against `root`, its toolbar in developer mode so that the
-    bench can clear the app's caches as a publish does; yields (base URL, server pid)."""
+    bench can clear the app's caches as a publish does, each script run's times written to `runs` and, with
+    `profile_dir`, its profile (bench.server_runs); yields (base URL, server pid)."""
     port = _free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
+    runs.unlink(missing_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
+            [sys.executable, "-m", "bench.server_runs", str(runs), str(profile_dir or "-"), "run", "server.py",
+             "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
              "--client.toolbarMode", "developer"],
             cwd=REPO, env={**os.environ, "TONGXIN_DATA_DIR": str(root)}, stdout=out, stderr=subprocess.STDOUT)
@@ -164,8 +175,8 @@ def _kind(payload: bytes) -> str:
 class Probe:
     """One Chromium page on the app: times actions to the last render, counts websocket bytes and server CPU."""
 
-    def __init__(self, page, pid: int, quiet_ms: int = QUIET_MS):
-        self.page, self.pid, self.quiet_ms = page, pid, quiet_ms
+    def __init__(self, page, pid: int, runs: Path, quiet_ms: int = QUIET_MS, profile_dir: Path | None = None):
+        self.page, self.pid, self.runs, self.quiet_ms, self.profile_dir = page, pid, runs, quiet_ms, profile_dir
         self.frames: list[tuple[int, str]] = []
         self.finished = 0
         page.on("websocket", self._socket)
@@ -191,6 +202,7 @@ class Probe:
         to settle; milliseconds to its last change, websocket bytes by kind, server CPU seconds."""
         self.frames.clear()
         finished0, cpu0 = self.finished, _cpu_s(self.pid)
+        profiled = set(self.profile_dir.glob("*.prof")) if self.profile_dir else set()
         st0 = self._status() or {"runs": 0}
         t_here = time.time() * 1000
         t0 = act()
@@ -208,7 +220,22 @@ class Probe:
         by: dict[str, int] = {}
         for n, k in self.frames:
             by[k] = by.get(k, 0) + n
-        return {"ms": max(0.0, s["last"] - t0), "run_over_ms": max(0.0, s["done"] - t0), "last_change": s["what"],
+        # The server's part: the end of the last script run that started after the action (bench.server_runs).
+        runs = [json.loads(line) for line in self.runs.read_text(encoding="utf-8").splitlines() if line.strip()] \
+            if self.runs.exists() else []
+        runs = [r for r in runs if r["start"] >= t0 - 50]
+        # A run's collection (Streamlit's gc.collect) follows its script_finished: the page is not waiting for it.
+        extra = {"server_ms": max(r["end"] - r["gc_s"] * 1000 for r in runs) - t0 if runs else float("nan"),
+                 "script_runs": len(runs), "script_run_ms": sum(r["end"] - r["start"] for r in runs),
+                 "script_thread_cpu_s": sum(r["thread_cpu_s"] for r in runs), "gc_s": sum(r["gc_s"] for r in runs)}
+        if self.profile_dir:
+            from bench.server_runs import split
+
+            new = sorted(set(self.profile_dir.glob("*.prof")) - profiled)
+            extra["cpu_split"], extra["profiles"] = split(new), [p.name for p in new]
+        # The browser's part: its main thread busy in long tasks (script, layout, WebGL drawing) since the action.
+        extra["browser_busy_ms"] = sum(d for start, d in s["longs"] if start >= t0)
+        return {**extra, "ms": max(0.0, s["last"] - t0), "run_over_ms": max(0.0, s["done"] - t0), "last_change": s["what"],
                 "ws_bytes": sum(by.values()), "by_kind": by,
                 "cpu_s": _cpu_s(self.pid) - cpu0, "exceptions": s["exceptions"]}
 
@@ -279,7 +306,8 @@ def _sign_in(probe: Probe, base: str, user: str) -> dict:
     return m
 
 
-def _user_run(root: Path, user: str, repeat: int, pack: bool, log: Path, quiet_ms: int) -> dict:
+def _user_run(root: Path, user: str, repeat: int, pack: bool, log: Path, quiet_ms: int,
+              profile_dir: Path | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
     from auth import users as u
@@ -288,13 +316,14 @@ def _user_run(root: Path, user: str, repeat: int, pack: bool, log: Path, quiet_m
     account = u.load(root)[user]
     pages = [p for p in ROLES[account.role].pages]
     out: dict = {"user": user, "role": account.role, "scope": list(account.scope), "pages": {}, "notes": []}
-    with serve(root, log) as (base, pid), sync_playwright() as pw:
+    runs = log.with_suffix(".runs.jsonl")
+    with serve(root, log, runs, profile_dir) as (base, pid), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
             ctx.add_init_script(_PROBE)
             page = ctx.new_page()
-            probe = Probe(page, pid, quiet_ms)
+            probe = Probe(page, pid, runs, quiet_ms, profile_dir)
             out["sign_in"] = _sign_in(probe, base, user)
             home = out["sign_in"]["landed_on"]
             # The home page's first view is the sign-in's; the others are opened in the role's order.
@@ -339,7 +368,8 @@ def _user_run(root: Path, user: str, repeat: int, pack: bool, log: Path, quiet_m
 
 
 def bench_browser(root: Path, *, repeat: int | None = None, pack: bool = True, quiet_ms: int | None = None,
-                  users: tuple[str, ...] | None = None, log_dir: Path | None = None) -> dict:
+                  users: tuple[str, ...] | None = None, log_dir: Path | None = None,
+                  profile: bool | None = None) -> dict:
     """The browser section for a data folder with a published demo snapshot (creates the demo users if
     missing). One server process per user, so each user's first views are after a restart."""
     from auth import users as u
@@ -351,22 +381,32 @@ def bench_browser(root: Path, *, repeat: int | None = None, pack: bool = True, q
         demo_users(root)
     repeat = int(os.environ.get("BENCH_BROWSER_REPEAT", "2")) if repeat is None else repeat
     quiet_ms = int(os.environ.get("BENCH_BROWSER_QUIET_MS", str(QUIET_MS))) if quiet_ms is None else quiet_ms
-    res: dict = {"quiet_ms": quiet_ms, "repeat": repeat, "load_avg_at_start": os.getloadavg()[0], "users": {}}
+    profile = os.environ.get("BENCH_BROWSER_PROFILE", "0") != "0" if profile is None else profile
+    res: dict = {"quiet_ms": quiet_ms, "repeat": repeat, "profiled": profile,
+                 "load_avg_at_start": os.getloadavg()[0], "users": {}}
     t = time.perf_counter()
+    logs = log_dir or REPO / "bench" / "results"
     for name in names:
-        log = (log_dir or REPO / "bench" / "results") / f"browser_{name}.log"
-        res["users"][name] = _user_run(root, name, repeat, pack, log, quiet_ms)
+        prof = None
+        if profile:
+            import shutil
+
+            prof = logs / f"browser_{name}_profiles"
+            shutil.rmtree(prof, ignore_errors=True)
+        res["users"][name] = _user_run(root, name, repeat, pack, logs / f"browser_{name}.log", quiet_ms, prof)
     res["seconds"] = time.perf_counter() - t
     res["load_avg_at_end"] = os.getloadavg()[0]
     return res
 
 
 # ---- report --------------------------------------------------------------------------------------
-def _s(m: dict | None, run_over: bool = False) -> str:
-    """Seconds to the last change; with `run_over`, the script run's end in brackets (the rest is drawing)."""
+def _s(m: dict | None, parts: bool = False) -> str:
+    """Seconds to the last change; with `parts`, in brackets the server's part (to the end of the last script
+    run the action caused) and the browser's main thread busy in long tasks."""
     if not m:
         return ""
-    return f"{m['ms'] / 1000:.2f}" + (f" ({m['run_over_ms'] / 1000:.2f})" if run_over else "")
+    return f"{m['ms'] / 1000:.2f}" + (f" ({m['server_ms'] / 1000:.2f} / {m.get('browser_busy_ms', 0) / 1000:.2f})"
+                                      if parts else "")
 
 
 def _kb(m: dict | None) -> str:
@@ -390,7 +430,33 @@ def _median(ms: list[dict]) -> dict | None:
     if not ms:
         return None
     mid = sorted(ms, key=lambda m: m["ms"])[len(ms) // 2]
-    return {**mid, **{k: statistics.median(m[k] for m in ms) for k in ("ms", "run_over_ms", "cpu_s")}}
+    return {**mid, **{k: statistics.median(m.get(k, 0) for m in ms)
+                      for k in ("ms", "server_ms", "browser_busy_ms", "cpu_s")}}
+
+
+def _split_table(res: dict) -> list[str]:
+    """Script-run CPU by category (cProfile own time, seconds) for each first view after a publish, each
+    filter change and the pack: where a page's server time goes."""
+    from bench.server_runs import CATEGORIES
+
+    cats = [c for c, _ in CATEGORIES] + ["other"]
+    out = [("Where the script runs' time goes (cProfile of every script run in its own thread, wall-clock own "
+            "time per category, seconds; profiling slows Python code, so these runs' times are not the ones "
+            "quoted above). gc = Streamlit's collection after each run; waiting = locks and sleeps (the pack's kaleido); queries = DuckDB (its worker threads included) and the "
+            "door; figures = plotly, pydeck, shapely and the map and chart builders; cache = st.cache_data's "
+            "pickling; serialisation = Streamlit's element marshalling, protobuf, Arrow, JSON."),
+           "", "| user | view | total | " + " | ".join(cats) + " |", "|---|---|" + "---:|" * (len(cats) + 1)]
+    for name, r in res["users"].items():
+        views = [(f"{row['title']} (publish)", row.get("publish")) for row in r["pages"].values()]
+        views += [(what, m) for what, ms in r.get("filters", {}).items() for m in ms]
+        views += [("meeting pack", r.get("pack"))]
+        for what, m in views:
+            if not m or "cpu_split" not in m:
+                continue
+            sp = m["cpu_split"]
+            out.append(f"| {name} | {what} | {sum(sp.values()):.2f} | "
+                       + " | ".join(f"{sp.get(c, 0.0):.2f}" for c in cats) + " |")
+    return out + [""]
 
 
 def markdown(res: dict, scale: str = "") -> list[str]:
@@ -399,16 +465,19 @@ def markdown(res: dict, scale: str = "") -> list[str]:
     first_goal = 1.0 if city else 2.0
     out = [f"## Pages in the browser (Chromium; {'city' if city else 'province'} scale)", "",
            (f"Seconds from the click on the page's sidebar link to the page's last change (run over, nothing "
-            f"stale, then {res['quiet_ms']} ms without change), in brackets when the script run ended (the rest "
-            f"is the browser drawing); KB received on the websocket; the server's CPU seconds. *Restart* = first "
+            f"stale, then {res['quiet_ms']} ms without change); in brackets the server's part (to the end of the "
+            f"last script run the click caused) / the browser's main thread busy in long tasks (≥ 50 ms: its "
+            f"scripts, layout, drawing; headless Chromium draws WebGL in software); KB received on the websocket "
+            f"(first view after the publish); the server process's CPU seconds (all threads, DuckDB's "
+            f"included). *Restart* = first "
             f"view in a new server process (the home page's is the sign-in's); *publish* = first view after the "
             f"app's caches were cleared, as a new snapshot does; *repeat* = median of {res['repeat']} later views; "
             f"*address* = the page opened by its address (a link, a reload: a new websocket session). Load "
             f"average {res['load_avg_at_start']:.1f} at start, {res['load_avg_at_end']:.1f} at end; "
             f"{res['seconds'] / 60:.1f} min."), "",
-           ("| user | page | restart s | publish s (run) | repeat s (run) | address s | KB publish | KB repeat "
-            "| largest part (publish) | CPU s publish | CPU s repeat |"),
-           "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
+           ("| user | page | restart s | publish s (server / browser) | repeat s (server / browser) | address s "
+            "| KB | largest part | CPU s publish | CPU s repeat |"),
+           "|---|---|---:|---:|---:|---:|---:|---|---:|---:|"]
     worst = {"publish": 0.0, "repeat": 0.0, "filter": 0.0, "kb": 0.0}
     extra: list[str] = []
     for name, r in res["users"].items():
@@ -418,7 +487,7 @@ def markdown(res: dict, scale: str = "") -> list[str]:
         for row in r["pages"].values():
             pub, rep = row.get("publish"), _median(row.get("repeat") or [])
             out.append(f"| {name} | {row['title']} | {_s(row.get('restart'))} | {_s(pub, True)} | {_s(rep, True)} | "
-                       f"{_s(row.get('address'))} | {_kb(pub)} | {_kb(rep)} | {_top(pub)} | {_cpu(pub)} | {_cpu(rep)} |")
+                       f"{_s(row.get('address'))} | {_kb(pub)} | {_top(pub)} | {_cpu(pub)} | {_cpu(rep)} |")
             if pub:
                 worst["publish"] = max(worst["publish"], pub["ms"] / 1000)
                 worst["kb"] = max(worst["kb"], pub["ws_bytes"] / 1024)
@@ -432,7 +501,16 @@ def markdown(res: dict, scale: str = "") -> list[str]:
             extra.append(f"| {who} | meeting pack (生成会议材料 → 下载PDF) | {_s(r['pack'], True)} | {_kb(r['pack'])} | "
                          f"{_cpu(r['pack'])} (without kaleido) |")
         out += [f"Note ({name}): {n}" for n in r["notes"]]
-    out += ["", "| user | action | seconds (run) | KB | CPU s |", "|---|---|---:|---:|---:|", *extra, ""]
+    out += ["", "| user | action | seconds (server / browser) | KB | CPU s |", "|---|---|---:|---:|---:|", *extra, ""]
+    gcs = [m["gc_s"] for r in res["users"].values() for row in r["pages"].values()
+           for m in [row.get("restart"), row.get("publish"), row.get("address"), *(row.get("repeat") or [])]
+           if m and "gc_s" in m]
+    if gcs:
+        out += [(f"Streamlit's garbage collection after every script run (`runner.postScriptGC`, after the run's "
+                 f"script_finished, so not in the times above but in the CPU): median {statistics.median(gcs):.2f} s "
+                 f"a page view, at most {max(gcs):.2f} s."), ""]
+    if res.get("profiled"):
+        out += _split_table(res)
     packs = [r["pack"]["ms"] / 1000 for r in res["users"].values() if "pack" in r]
     goals = [(f"every page ≤ {first_goal:.0f} s on first view after a publish (slowest)", f"{worst['publish']:.2f} s",
               worst["publish"] <= first_goal),
