@@ -18,10 +18,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from loop import instructions as ins
 from loop import signoff
 from report import figures, fonts, xlsx
 from report import pdf as doc
 from report.cards import change_text, value_text
+from ui import followup as uf
 from ui import format as fmt
 from ui import map as mp
 from warehouse import queries
@@ -65,6 +67,8 @@ class PackData:
     statuses: pd.DataFrame | None = None
     unconfirmed: dict[str, pd.DataFrame] | None = None  # headline metric id → the unconfirmed data it rests on
     county_names: dict[str, str] | None = None
+    followup: pd.DataFrame | None = None  # per county: 区县, 未办结, 逾期, 本月办结 (labels)
+    instructions: pd.DataFrame | None = None  # the open leaders' instructions (loop.instructions.open_table)
 
 
 def _labelled(df: pd.DataFrame, *counts: str) -> pd.DataFrame:
@@ -94,6 +98,8 @@ def collect(con, scope: Scope, period: str) -> PackData:
         statuses=run(qpack.target_statuses, con, scope, period),
         unconfirmed=signoff_marks(con, scope, period),
         county_names=_county_names(con, scope),
+        followup=uf.county_table(uf.county_summary(con, scope)),
+        instructions=ins.open_table(None, scope),
     )
 
 
@@ -590,6 +596,8 @@ def build(con, scope: Scope, period: str, *, region_label: str, data_date, is_de
         _ranking_section(d),
         _gaps_section(d, images.get("gaps")),
         _targets_section(d),
+        _instructions_section(d),
+        _followup_section(d),
         _map_section(d, images.get("map"), ratio, scope.exact),
         _risk_section(d, images.get("risk")),
         _volunteers_section(d, images.get("volunteers")),
@@ -604,10 +612,45 @@ def build(con, scope: Scope, period: str, *, region_label: str, data_date, is_de
         about.append(("示例数据", DEMO_MARK))
     about.append((SIGNOFF_TITLE, f"{len(unconfirmed_table(d))} 项数据尚未经市级确认（见“{SIGNOFF_TITLE}”表）"
                   if d.unconfirmed else ALL_CONFIRMED))
-    extra = {**_extra_tables(d), SIGNOFF_TITLE: unconfirmed_table(d)}
+    extra = {**_extra_tables(d), SIGNOFF_TITLE: unconfirmed_table(d), INSTRUCTIONS_TITLE: instructions_table(d),
+             FOLLOWUP_TITLE: d.followup if d.followup is not None else pd.DataFrame()}
     xlsx_bytes = xlsx.workbook(about, d.tables, extra=extra, percent=("缺口率",))
     step(1.0, "完成")
     return pdf_bytes, xlsx_bytes
+
+
+INSTRUCTIONS_TITLE = "领导批示办理情况"
+FOLLOWUP_TITLE = "督办情况"
+
+
+def instructions_table(d: PackData) -> pd.DataFrame:
+    """The open instructions as printed: item, department, due date, status (逾期 past due), latest answer."""
+    headers, rows = ins.pack_rows(d.instructions if d.instructions is not None else pd.DataFrame(
+        columns=ins.COLUMNS))
+    return pd.DataFrame(rows, columns=headers)
+
+
+def _instructions_section(d: PackData) -> doc.Section | None:
+    table = instructions_table(d)
+    if table.empty:
+        return None
+    late = int((table["状态"] == ins.OVERDUE).sum())
+    fills = [[None, None, None, FLAG_FILLS["逾期"] if s == ins.OVERDUE else None, None] for s in table["状态"]]
+    return doc.Section(INSTRUCTIONS_TITLE, [doc.Table(list(table.columns), table.values.tolist(),
+                                                      widths=[3.2, 0.9, 0.9, 0.7, 3.6], align=["L", "L", "C", "C", "L"],
+                                                      size=9, fills=fills)],
+                       intro=f"共 {len(table)} 条领导批示尚未办结" + (f"，其中 {late} 条已过办理期限" if late else "")
+                             + "；“最新答复”为承办部门所填，尚未答复的请承办部门说明。")
+
+
+def _followup_section(d: PackData) -> doc.Section | None:
+    """督办 per county: items open, open past their due date, closed this month (比对名单与逾期走访)."""
+    table = d.followup
+    if table is None or table.empty:
+        return None
+    return doc.Section(FOLLOWUP_TITLE, [doc.Table(list(table.columns), table.astype(str).values.tolist(),
+                                                  widths=[2.4, 1.2, 1.2, 1.2], align=["L", "R", "R", "R"], size=9)],
+                       intro="比对名单上的儿童与走访逾期的重点儿童，按区县统计督办事项（少于阈值的数字显示为“<5”等）。")
 
 
 def _extra_tables(d: PackData) -> dict[str, pd.DataFrame]:

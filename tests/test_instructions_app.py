@@ -3,6 +3,8 @@ answers it there, the open table (总览, the pack) carries the answer, the lead
 another county sees none of it; the widget other pages place beside a figure issues one for that figure."""
 from __future__ import annotations
 
+import html
+
 from pathlib import Path
 
 import pytest
@@ -133,3 +135,26 @@ def test_the_overview_line_counts_the_open_instructions_and_names_the_soonest(co
     ins.answer(copy, soon, "已安排", user="admin", role="admin", scope=[""])
     assert "托位 · &lt;东湖区&gt;（卫健委，2099-01-31，逾期）" in ui.overview_html(ins.open_table(copy, [EAST], "2099-02-15"))
     assert "逾期" not in ui.overview_html(ins.open_table(copy, [EAST], "2099-01-31"))
+
+
+def test_the_overview_page_carries_the_open_instructions_and_followup_per_county(copy):
+    # 总览 itself (not only its helpers): the instructions line appears once one is open, and the 督办 line
+    # gives each county's open, overdue and closed-this-month items as the 督办 page's county table labels them
+    from ui import followup as uf
+    from warehouse import queries as q
+
+    at = signed_in(AppTest.from_file(APP, default_timeout=60), "leader", (CITY,), "leader").run()
+    assert not at.exception, at.exception
+    body = " ".join(h.proto.body for h in at.get("html"))
+    assert 'id="ov-instructions"' not in body  # nothing open: no line
+    with q.connect(q.current_snapshot_path(copy)) as con:
+        table = uf.county_table(uf.county_summary(con, q.Scope.of(CITY)))
+    assert len(table) and 'id="ov-followup"' in body
+    first = table.iloc[0]
+    assert html.escape(f"{first['区县']} 未办结 {first['未办结']}、逾期 {first['逾期']}、本月办结 {first['本月办结']}",
+                       quote=False) in body
+    ins.issue(copy, "gap", "childcare_places", EAST, "卫健委", "2099-01-31", "请研究增加托位", label="托位",
+              user="leader", role="leader", scope=[CITY])
+    at.run()
+    body = " ".join(h.proto.body for h in at.get("html"))
+    assert 'id="ov-instructions"' in body and "1 条未办结" in body

@@ -226,7 +226,7 @@ def _section_text(built, title: str) -> str:
 def test_sections_present(built):
     titles = _titles(built)
     want = [pack.SUMMARY_TITLE, "主要指标", *([pack.RANKING_TITLE] if built["label"] == CITY else []), "服务缺口",
-            pack.TARGETS_TITLE, pack.MAP_TITLE, "重点对象风险等级", "志愿服务"]
+            pack.TARGETS_TITLE, pack.FOLLOWUP_TITLE, pack.MAP_TITLE, "重点对象风险等级", "志愿服务"]
     # the map floats to the top of the next page a section starts when it does not fit on the rest of a page
     assert [t for t in titles if t != pack.MAP_TITLE] == [t for t in want if t != pack.MAP_TITLE]
     assert titles.count(pack.MAP_TITLE) == 1 and titles.index(pack.MAP_TITLE) > titles.index(pack.TARGETS_TITLE)
@@ -517,3 +517,19 @@ def test_workbook_rates_are_numbers_formatted_as_percent(city):
         for value, number_format in cells:
             assert isinstance(value, float) and 0 <= value <= 1, (sheet, value)
             assert "%" in number_format, (sheet, number_format)
+
+
+def test_the_followup_table_is_the_followup_pages_per_county(built, con):
+    # 督办 per county, as the 督办 page and 总览 read it through the door: the same labels in the PDF and the sheet
+    from ui import followup as uf
+
+    want = uf.county_table(uf.county_summary(con, built["scope"]))
+    assert len(want), "the fixture's worklists list no child"
+    text = _flat(_section_text(built, pack.FOLLOWUP_TITLE))
+    for r in want.astype(str).values.tolist():
+        assert _flat("".join(r)) in text, r
+    sheet = built["sheets"][pack.FOLLOWUP_TITLE]
+    assert [[str(c) for c in row] for row in sheet[1:]] == want.astype(str).values.tolist()
+    if built["label"] != CITY:  # a county's pack names no other county
+        assert want["区县"].tolist() == [built["label"]]
+

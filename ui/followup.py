@@ -9,6 +9,7 @@ small-number rule apply; only case roles (case_worker, admin, dept_officer) get 
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import duckdb
 import pandas as pd
@@ -91,6 +92,25 @@ def county_table(summary: pd.DataFrame) -> pd.DataFrame:
     for c in ("open", "overdue", "closed_month"):
         out[COUNTY_COLUMNS[c]] = summary[f"{c}_label"] if f"{c}_label" in summary else summary[c].astype(str)
     return out
+
+
+def overview_html(table: pd.DataFrame, limit: int = 3) -> str:
+    """总览's line on follow-up per county (county_table: 区县, 未办结, 逾期, 本月办结, as labels): one line, so
+    the page stays one screen; "" when nothing is listed."""
+    if table.empty:
+        return ""
+    items = "；".join(f"{html.escape(str(r['区县']))} 未办结 {html.escape(str(r['未办结']))}、逾期 "
+                     f"{html.escape(str(r['逾期']))}、本月办结 {html.escape(str(r['本月办结']))}"
+                     for r in table.head(limit).to_dict("records"))
+    more = f"；另有 {len(table) - limit} 个区县" if len(table) > limit else ""
+    return f'<p class="ov-more" id="ov-followup"><b>督办</b> {items}{more}，见“督办”页。</p>'
+
+
+def overview(con, scope: q.Scope) -> None:
+    """总览's follow-up line for `scope` (counts through the door: "<5" where the rule hides them)."""
+    line = overview_html(county_table(county_summary(con, scope)))
+    if line:
+        st.html(line)
 
 
 LIST_LIMIT = 5000  # as every child list of the app (warehouse.queries.ledger.LIST_LIMIT)

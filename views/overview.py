@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from ui import charts, data, empty, widgets
+from ui import followup as uf
+from ui import instructions as ui_ins
 from ui import overview as ov
 from ui import signoff as us
 from warehouse.queries import geo, meeting, privacy, targets
@@ -87,4 +89,6 @@ with right:
     late = wh.query(meeting.late_reports, scope, period)
     st.html(ov.targets_html(off, ov.MAX_TARGETS[is_meeting], late, county_view=not targets.is_city_view(scope),
                             short=ov.SHORT_TARGETS[is_meeting]))
+    ui_ins.overview(scope)  # one line each, and only while something is open: the page stays one screen
+    uf.overview(wh.con, scope)
 

@@ -4,6 +4,7 @@ import streamlit as st
 
 from report import labels
 from ui import auth, data, empty, links, widgets
+from ui import instructions as ui_ins
 from ui import signoff as us
 from ui import targets as ut
 from ui.format import md_escape as md
@@ -58,6 +59,8 @@ with tab_ind:
                     f"牵头 {md(row['lead_department'])}；完成{'全市' if row['status'] == tq.NO_COUNTY_TARGET else ''}"
                     f"目标 {ut.num(row['share_of_target'], '%')}，应报未报 {row['missing_reports']} 份",
                     help=md(row["help"]))  # a reported indicator's text comes from a landed file
+        ui_ins.attach("target", (plan_id, row["measure_no"], row["indicator"]), county, row["name"],
+                      department=row["department"])
         series = wh.query(tq.indicator_series, view, plan_id, row["measure_no"], row["indicator"])
         st.plotly_chart(ut.indicator_chart(row, series), theme=None, key="chart_indicator")
         st.subheader("分区县")
