@@ -4,7 +4,6 @@ another county sees none of it; the widget other pages place beside a figure iss
 from __future__ import annotations
 
 import html
-
 from pathlib import Path
 
 import pytest
