@@ -8,19 +8,25 @@ its own (`streamlit run server.py`, as `make run` serves it):
 2. **publish**: the app's caches cleared (Streamlit's own 清除缓存, what a new snapshot amounts to: the
    cached connection and every cached result keyed by the old snapshot are gone), every page again;
 3. **repeat**: every page again, `BENCH_BROWSER_REPEAT` times (served from the snapshot-keyed cache);
-4. filter changes (服务缺口's indicator, 总览's period; first and cached) and the meeting pack.
+4. **address**: every page opened by its address (a shared link, a reload: a new document and session);
+5. filter changes (服务缺口's indicator, 总览's period; first and cached) and the meeting pack.
 
 A page is timed from the click on its sidebar link to the last change of the page's DOM, once the script
 run is over (`stApp[data-test-script-state=notRunning]`, a `script_finished` message on the websocket since
 the click), no element is stale (`data-stale="true"`, the greyed previous run), no spinner or skeleton is
-left and nothing has changed for `QUIET_MS`. A MutationObserver stamps every change except toasts and
-tooltips; the time reported is the last stamp, so the quiet window itself is not counted. Plotly and
-deck.gl draw into elements they add, so their drawing is in it (a WebGL canvas's pixels are not).
+left and nothing has changed for `QUIET_MS`. A MutationObserver stamps every change except toasts, tooltips
+and the header's running indicator; the time reported is the last stamp, so the quiet window itself is not
+counted. Plotly and deck.gl draw into elements they add, so their drawing is in it (a WebGL canvas's pixels
+are not). The wait is split into the server's part (to the end of the last script run the action caused, as
+bench.server_runs records it) and the browser's (its main thread's long tasks since the action).
 
 Bytes are the websocket frames received between the click and the end (Streamlit's ForwardMsg protobufs),
 split by the element each frame carries (plotly_chart, deck_gl_json_chart, dataframe …). Server CPU is the
 server process's user + system time over the same interval (/proc/PID/stat, all threads; the pack's
-kaleido Chromium is a child process and not in it).
+kaleido Chromium is a child process and not in it). BENCH_BROWSER_PROFILE=1 profiles every script run and
+adds the split of its time into queries, pandas, figures, Excel, cache, serialisation and gc (slower: a
+profiled run's times are not the ones to quote). BENCH_BROWSER_REPEAT (2), BENCH_BROWSER_QUIET_MS (1500) and
+BENCH_BROWSER_PACK (1) set the repeat views, the quiet window and whether the pack is made.
 
 `python -m bench.browser ROOT` runs the section alone against a data folder with a published demo
 snapshot and prints the markdown; `make bench` runs it as section `browser`.
