@@ -184,6 +184,22 @@ def private_dir(path: Path | str, top: Path | str | None = None) -> Path:
     return path
 
 
+def append_line(path: Path | str, line: bytes) -> None:
+    """Append one line to an append-only event file (0600 whatever the umask), fsync'd. A torn last line (a
+    crash mid-write) must not swallow it: it then starts on a line of its own. Read-write, not
+    open_private's write-only, so the last byte can be checked."""
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def open_private(path: Path | str, append: bool = False) -> int:
     """A file descriptor for writing a 0600 file (truncated, or appended to), whatever the umask."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from settings import FILE_MODE, UserError, data_dir, open_private, private_dir, read_when_changed
+from settings import UserError, append_line, data_dir, open_private, private_dir, read_when_changed
 
 KINDS = {"signoff": "数据确认", "followup": "督办", "instruction": "领导批示"}
 # The keys a subject may have, per kind: keys only, so no event can name a child. A worklist item is its
@@ -108,18 +108,7 @@ def append(kind: str, subject: dict, action: str, fields: dict | None = None, *,
     path = events_path(root)
     private_dir(path.parent, top=data_dir(root))  # 0700: events name users and what they decided
     line = (json.dumps(event, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
-    # Read-write (not open_private's write-only) so the last byte can be checked; 0600 whatever the umask.
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        size = os.fstat(fd).st_size
-        # A torn last line (a crash mid-write) must not swallow this event: start on a line of its own.
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            line = b"\n" + line
-        os.write(fd, line)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    append_line(path, line)
     return event
 
 

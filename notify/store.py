@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from settings import FILE_MODE, data_dir, open_private, private_dir, read_when_changed
+from settings import append_line, data_dir, open_private, private_dir, read_when_changed
 
 TYPES = ("fire", "clear", "read", "subscribe", "unsubscribe", "contact", "sent")
 
@@ -54,16 +54,7 @@ def append(event: dict, root: Path | str | None = None) -> dict:
     event = {"at": now(), **event}
     path = folder(root) / "events.jsonl"
     line = (json.dumps(event, ensure_ascii=False) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":  # a torn last line must not swallow this event
-            line = b"\n" + line
-        os.write(fd, line)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    append_line(path, line)
     return event
 
 
