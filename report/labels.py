@@ -75,6 +75,8 @@ LABELS: dict[str, str] = {
     # upload (the diff of a landing)
     "rows_before": "原有行数", "kept": "保留", "added": "新增", "changed": "更改", "removed": "删除",
     "rows_after": "导入后行数",
+    # 督办 (a follow-up item's closing or return reason is not a rejection's)
+    "assignee": "承办", "due": "期限", "referral_to": "转办至", "followup_reason": "办理说明", "action_zh": "操作",
 }
 
 

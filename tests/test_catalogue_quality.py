@@ -36,7 +36,8 @@ def test_rows_under_counts_each_prefix_and_the_latest_period_alone(con):
 
 def test_pages_fed_reads_the_catalogue_entries_a_page_module_binds():
     fed = qs.pages_fed()
-    assert fed["residence_permits"] == ("matching",)  # matching's SQL lives only in its catalogue entries
+    # matching's and 督办's SQL live only in their catalogue entries
+    assert fed["residence_permits"] == ("matching", "followup")
     assert "setup" not in {p for pages in fed.values() for p in pages}
 
 

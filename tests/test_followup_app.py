@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from etl.land import land
 from loop import followup as fu
 from loop import store
+from report import labels
 from tests.files import signed_in
 from tests.test_followup import EAST, REGISTER, youngest
 from ui import followup as uf
@@ -21,7 +22,7 @@ from warehouse import queries as q
 from warehouse.build import build
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-LIST_COLUMNS = {"姓名", "身份证号"}
+LIST_COLUMNS = {labels.label("masked_name"), labels.label("masked_id")}
 USERS = {"caseworker": ("case_worker", "990102000000"), "health": ("dept_officer", "990100000000"),
          "cdpf": ("dept_officer", "990102000000"), "county": ("county_officer", "990102000000"),
          "data": ("data_officer", "990100000000")}

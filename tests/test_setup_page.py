@@ -244,7 +244,8 @@ def test_other_extracts_come_by_the_pages_they_feed(snapshot_path):
     fed = qs.pages_fed()
     assert {"overview", "map"} <= set(fed["civil_register"])
     assert "volunteers" in fed["pairings"] and not {"map", "matching", "key_children"} & set(fed["pairings"])
-    assert fed["residence_permits"] == ("matching",)  # read by the cross-register checks only
+    # read by the cross-register checks only, and by 督办, whose items are those checks' worklists
+    assert fed["residence_permits"] == ("matching", "followup")
     assert "key_children" in fed["visits"]
     con = connect(snapshot_path)
     try:

@@ -260,7 +260,9 @@ def navigation() -> st.navigation:
     hidden += [st.Page(_refused(p), title="无权访问", url_path=p, visibility="hidden")
                for p in PAGES if p not in granted]
     sections.setdefault("", []).extend(hidden)
-    return st.navigation(sections)
+    # Fully expanded: a role with more than twelve pages would otherwise find the last of them behind
+    # "View more", which users take for pages they were not given.
+    return st.navigation(sections, expanded=True)
 
 
 def _landing(target) -> Callable[[], None]:

@@ -19,6 +19,7 @@ from auth.roles import ROLES
 from etl.contracts import departments
 from loop import followup as fu
 from loop.store import LoopError
+from report import labels as column_labels
 from settings import data_dir
 from ui.format import md_escape
 from warehouse import queries as q
@@ -191,18 +192,15 @@ def queue(con, scope: q.Scope, df: pd.DataFrame, user: dict, labels: dict[str, s
         mine = mine.iloc[:LIST_LIMIT]
     rows = mine.merge(masked(con, scope, list(mine["person_key"]), check).drop(columns=["street_code"]),
                       on=["person_key", "check_code"], how="left")
-    shown = rows[["masked_name", "masked_id", "street_name", "status", "assignee", "due", "referral_to",
-                  "reason"]].rename(columns={
-        "masked_name": "姓名", "masked_id": "身份证号", "street_name": "街道", "status": "状态",
-        "assignee": "承办", "due": "期限", "referral_to": "转办至", "reason": "说明"})
+    shown = column_labels.chinese(rows.rename(columns={"reason": "followup_reason"}), [
+        "masked_name", "masked_id", "street_name", "status", "assignee", "due", "referral_to", "followup_reason"])
     st.dataframe(shown.fillna(""), hide_index=True, height=min(300, 38 + 35 * len(shown)))
     records = rows.to_dict("records")
     i = st.selectbox("选择事项", range(len(records)), format_func=lambda k: _label(records[k]), key="fu_item")
     item = records[i]
     hist = fu.history(data_dir(root), item["person_key"], item["check_code"])
     with st.expander("办理记录", expanded=False):
-        st.dataframe(hist[["at", "user", "action_zh", "detail"]].rename(columns={
-            "at": "时间", "user": "用户", "action_zh": "操作", "detail": "内容"}), hide_index=True)
+        st.dataframe(column_labels.chinese(hist, ["at", "user", "action_zh", "detail"]), hide_index=True)
     may = fu.allowed(item, role, dept, scope.prefixes)
     if not may:
         st.caption("该事项当前没有您可做的操作。")

@@ -84,11 +84,11 @@ with middle:
         ov.pack_buttons(wh, scope, period, region)
         if marks:  # under the pack buttons, where the column has room: 总览 stays one screen
             us.signoff_link()
+    ui_ins.overview(scope)  # one line each, only while something is open, in the column with room
+    uf.overview(wh.con, scope)
 with right:
     off = wh.query(meeting.off_track_targets, scope, period)
     late = wh.query(meeting.late_reports, scope, period)
     st.html(ov.targets_html(off, ov.MAX_TARGETS[is_meeting], late, county_view=not targets.is_city_view(scope),
                             short=ov.SHORT_TARGETS[is_meeting]))
-    ui_ins.overview(scope)  # one line each, and only while something is open: the page stays one screen
-    uf.overview(wh.con, scope)
 
