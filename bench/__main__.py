@@ -4,7 +4,7 @@ Scale (BENCH_SCALE): `city` (quick: a few minutes once the fixtures exist), `pro
 children, ≥50M visits; the data set is generated and landed once by `python -m bench.prepare
 province DIR`, ~16 GB of extracts), or `auto` (default: province if BENCH_DIR/province has a published
 snapshot, else city). BENCH_DIR (default bench/results/data) holds the generated data sets, outside
-git. BENCH_SECTIONS picks sections (land,preview,build,queries,pandas,concurrency; default all); BENCH_BUILD=0
+git. BENCH_SECTIONS picks sections (land,preview,build,queries,pandas,concurrency,browser; default all); BENCH_BUILD=0
 skips rebuilding (the build figure then comes from the data set's prepare.json, marked as such).
 BENCH_REPEAT (3), BENCH_WARM_REPS (20), BENCH_COLD_REPS (5), BENCH_CONCURRENCY_S (60) set repetitions.
 
@@ -28,7 +28,7 @@ import duckdb
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).parent / "results"
-SECTIONS = ("land", "preview", "build", "queries", "pandas", "concurrency")
+SECTIONS = ("land", "preview", "build", "queries", "pandas", "concurrency", "browser")
 
 
 def _env(name: str, default: str) -> str:
@@ -185,6 +185,11 @@ def main() -> int:
         res["concurrency"] = run_concurrency(root, seconds, 16, build_root)
         say("16 sessions through the app's snapshot-keyed cache…")
         res["concurrency_cached"] = run_concurrency(root, seconds, 16, None, cached=True)
+    if "browser" in sections:
+        from bench.browser import bench_browser
+
+        say("pages in Chromium: a county and a city user, each page after a restart, a publish and on repeat…")
+        res["browser"] = bench_browser(root)
     res["total_s"] = time.perf_counter() - t_all
     OUT.mkdir(exist_ok=True)
     (OUT / "latest.json").write_text(json.dumps(res, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
@@ -196,6 +201,11 @@ def main() -> int:
 
         head, sep, goals = md.partition("## Goals")
         md = head + "\n".join(preview_md(res["preview"])) + "\n" + sep + goals
+    if "browser" in res:  # its own section and goals, placed before the goals table
+        from bench.browser import markdown as browser_md
+
+        head, sep, goals = md.partition("## Goals")
+        md = head + "\n".join(browser_md(res["browser"], scale)) + "\n" + sep + goals
     (OUT / "latest.md").write_text(md, encoding="utf-8")
     print(md)
     return 0
