@@ -26,7 +26,7 @@ from warehouse import queries as q
 from warehouse.queries import privacy
 
 STATUS_COLUMNS = {"pending": fu.PENDING, "working": fu.WORKING, "recurred": fu.RELAPSE, "done": fu.DONE,
-                  "not_needed": fu.NOT_NEEDED, "overdue": "逾期", "referred_in": "待接收转办"}
+                  "not_needed": fu.NOT_NEEDED, "overdue": "逾期", "referred_in": "待接收"}
 FLASH = "followup_flash"
 
 
@@ -136,7 +136,8 @@ def counts(con, scope: q.Scope, df: pd.DataFrame) -> None:
     if df.empty:
         st.info("所选范围内暂无督办事项。")
         return
-    left, right = st.columns(2, gap="large")
+    # The department table has one column more (待接收): a laptop's half page would cut it.
+    left, right = st.columns([7, 8], gap="small")
     with left:
         st.subheader("按街道")
         st.dataframe(labelled(by_street(con, scope, df), {"street_name": "街道"}), hide_index=True)
