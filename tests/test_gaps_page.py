@@ -47,7 +47,7 @@ def values(v) -> list:
 
 def charts(at: AppTest) -> dict[str, dict]:
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return {s["layout"]["yaxis"]["title"]["text"]: s for s in specs}
+    return {s["layout"]["yaxis"]["title"]["text"]: s for s in specs if "title" in s["layout"]["yaxis"]}
 
 
 # AppTest does not expose a dataframe's key: tell the page's tables apart by their columns.
@@ -222,10 +222,16 @@ def test_queries_deny_an_empty_scope(con, latest):
     assert street_scope.empty  # a street-level user does not see the county's figures
 
 
-def _deck_fills(at: AppTest) -> dict[str, list[int]]:
-    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    areas = next(layer for layer in deck["layers"] if layer["id"] == "areas")
-    return {f["properties"]["name"]: f["properties"]["fill"] for f in areas["data"]["features"]}
+def _map_fills(at: AppTest) -> dict[str, list[int]]:
+    """Area name → [r, g, b, a] of the page's area map (plotly: one filled trace per area, named after it)."""
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    fig = next(s for s in specs if any(t.get("name") == "labels" and t.get("mode") == "text" for t in s["data"]))
+    out = {}
+    for t in fig["data"]:
+        if t.get("fill") == "toself":
+            r, g, b, a = t["fillcolor"].removeprefix("rgba(").removesuffix(")").split(",")
+            out[t["name"]] = [int(r), int(g), int(b), round(float(a) * 255)]
+    return out
 
 
 def test_gap_map_colours_every_area_by_its_gap_and_drills_to_streets(at, con, latest):
@@ -237,7 +243,7 @@ def test_gap_map_colours_every_area_by_its_gap_and_drills_to_streets(at, con, la
 
     at.selectbox(key="gap").select("childcare_places").run()
     table = gq.gap_table(con, EVERYTHING, latest, "childcare_places", "county")
-    fills = _deck_fills(at)
+    fills = _map_fills(at)
     assert set(fills) == set(table["area_name"])
     for name, share in zip(table["area_name"], table["gap_share"]):
         assert fills[name] == expected_fill(share)
@@ -245,6 +251,6 @@ def test_gap_map_colours_every_area_by_its_gap_and_drills_to_streets(at, con, la
     county = table["area_code"].iloc[0]
     at.selectbox(key="gap_county").select(county).run()
     streets = gq.gap_table(con, q.Scope.of(county), latest, "childcare_places", "street")
-    fills = _deck_fills(at)
+    fills = _map_fills(at)
     assert set(fills) == set(streets["area_name"]) and len(fills) > 1
     assert all(fills[n] == expected_fill(s) for n, s in zip(streets["area_name"], streets["gap_share"]))

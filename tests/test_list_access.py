@@ -5,6 +5,7 @@ Pages then show no list to the other roles (and do not crash), and say where the
 """
 from __future__ import annotations
 
+import html
 import importlib
 import inspect
 import json
@@ -131,15 +132,16 @@ def test_matching_page_for_the_data_officer_runs_every_check_without_a_list(con,
         assert not _list_tables(at), code
         assert not [k for k in _download_keys(at) if "mt_xlsx" in k], code
         assert "名单由个案工作者" in _texts(at)
-        decks = at.get("deck_gl_json_chart")
-        assert decks, "the fixture has street boundaries: the rate map must draw"
-        # A suppressed street shows its label ("<5人"), never a number below the threshold.
-        features = json.loads(decks[0].proto.json)["layers"][0]["data"]["features"]
-        shown = [f["properties"]["unmatched"] for f in features if "unmatched" in f["properties"]]
+        specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        labels = [t for s in specs for t in s["data"] if t.get("name") == "labels"]
+        assert labels, "the fixture has street boundaries: the rate map must draw"
+        # A suppressed street shows its label ("<5人", escaped for plotly), never a number below the threshold.
+        shown = [html.unescape(line.removeprefix("未匹配："))
+                 for h in labels[0]["hovertext"] for line in h.split("<br>") if line.startswith("未匹配：")]
         assert shown, code
         numbers = [int(t.removesuffix("人")) for t in shown if t.removesuffix("人").isdigit()]
         assert not [n for n in numbers if 0 < n < privacy.threshold()], (code, shown)
-        bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["text"]
+        bars = next(s["data"][0]["text"] for s in specs if s["data"][0].get("type") == "bar")
         assert not [t for t in bars if "NA" in t or "nan" in t], (code, bars)  # suppressed: its label
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 
@@ -69,7 +70,7 @@ def rings(geometry: str) -> list[list[list[float]]]:
 
 def _rgba(fill: list[int]) -> str:
     r, g, b, a = fill
-    return f"rgba({r},{g},{b},{a / 255:.2f})"
+    return f"rgba({r},{g},{b},{a / 255:.3f})"
 
 
 def street_map(streets: pd.DataFrame, counties: pd.DataFrame | None = None, *, variant: str = "screen",
@@ -87,8 +88,7 @@ def street_map(streets: pd.DataFrame, counties: pd.DataFrame | None = None, *, v
     labels = rows["children_label"] if "children_label" in rows else rows["value"].map(fmt.number)
     breaks = mp.class_breaks(rows.loc[~hidden, "value"])
     colours = mp.palette(len(breaks) + 1, False)
-    lats = [p[1] for g in rows["geometry"] for ring in rings(g) for p in ring] or [30.0]
-    k = math.cos(math.radians((min(lats) + max(lats)) / 2))  # a degree of longitude is shorter
+    k = _lon_scale(rows["geometry"])
     by_fill: dict[str, tuple[list, list]] = {}
     ink = []  # label colour: white on the two darkest classes, else near-black
     for r, small in zip(rows.itertuples(), hidden):
@@ -114,13 +114,65 @@ def street_map(streets: pd.DataFrame, counties: pd.DataFrame | None = None, *, v
     big = variant == "meeting"
     fig.add_scatter(
         x=[x * k for x in rows["lon"]], y=list(rows["lat"]), mode="text", name="streets",
-        text=[f"{n}<br>{lb}" for n, lb in zip(rows["street_name"], labels)] if len(rows) <= mp.MAX_STREET_LABELS
-        else [""] * len(rows),
-        textfont={"size": 16 if big else 12, "color": ink}, customdata=list(labels),
-        hovertext=list(rows["street_name"]), hovertemplate="%{hovertext}：%{customdata} 人<extra></extra>",
+        text=[f"{_esc(n)}<br>{_esc(lb)}" for n, lb in zip(rows["street_name"], labels)]
+        if len(rows) <= mp.MAX_STREET_LABELS else [""] * len(rows),
+        textfont={"size": 16 if big else 12, "color": ink}, customdata=[_esc(lb) for lb in labels],
+        hovertext=[_esc(n) for n in rows["street_name"]], hovertemplate="%{hovertext}：%{customdata} 人<extra></extra>",
         showlegend=False)
+    return _map_layout(fig, height, variant)
+
+
+def _esc(text) -> str:
+    """Text from a region table or a cell, shown in a plotly text or hover label: plotly reads a subset of
+    HTML there (links included), so it is escaped (plotly turns the entities back into characters)."""
+    return html.escape(str(text), quote=False)
+
+
+def _lon_scale(geometries) -> float:
+    """How much shorter a degree of longitude is than one of latitude at these areas' middle latitude."""
+    lats = [p[1] for g in geometries for ring in rings(g) for p in ring] or [30.0]
+    return math.cos(math.radians((min(lats) + max(lats)) / 2))
+
+
+def _map_layout(fig: go.Figure, height: int, variant: str) -> go.Figure:
     fig.update_xaxes(visible=False, constrain="domain", fixedrange=True)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1, constrain="domain", fixedrange=True)
     theme.apply(fig, height=height, variant=variant)
     fig.update_layout(margin={"l": 4, "r": 4, "t": 4, "b": 4}, showlegend=False, dragmode=False)
     return fig
+
+
+def area_map(shapes: pd.DataFrame, fills: dict, hover: dict, label_suffix: dict | None = None, *,
+             height: int = 420, variant: str = "screen") -> go.Figure:
+    """A choropleth of areas (streets or counties) for figures that are not counts of children: each area a
+    filled trace named after it, its name (and `label_suffix`) at its label point, the hover text there.
+
+    shapes: geo.shapes rows (region_code, region_name, geometry as GeoJSON, lon, lat); fills: region_code →
+    [r, g, b, a] (an area without one is drawn as 'no data'); hover: region_code → lines of plain text.
+    Plotly in SVG, not deck.gl: a few dozen areas need no WebGL context, whose creation in the browser took
+    longer than the page's whole script run.
+    """
+    from ui import map as mp  # the map page's 'no data' fill (read-only reuse)
+
+    rows = shapes[shapes["geometry"].notna()]
+    k = _lon_scale(rows["geometry"])
+    suffix = label_suffix or {}
+    fig = go.Figure()
+    for r in rows.itertuples():
+        xs, ys = [], []
+        for ring in rings(r.geometry):
+            xs += [p[0] * k for p in ring] + [None]
+            ys += [p[1] for p in ring] + [None]
+        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=_rgba(fills.get(r.region_code, mp.NODATA_FILL)),
+                        name=str(r.region_name), hoverinfo="skip", line={"color": "#5a5a5a", "width": 1},
+                        showlegend=False)
+    fig.add_scatter(
+        x=[x * k for x in rows["lon"]], y=list(rows["lat"]), mode="text", name="labels",
+        # More names than a map's width holds overlap into an unreadable smear: then the hover alone names them.
+        text=[f"{_esc(r.region_name)}{_esc(suffix.get(r.region_code, ''))}" if len(rows) <= mp.MAX_STREET_LABELS
+              else "" for r in rows.itertuples()],
+        textfont={"size": 12, "color": "#141414"},
+        hovertext=["<br>".join([f"<b>{_esc(r.region_name)}</b>", *(_esc(x) for x in hover.get(r.region_code, ()))])
+                   for r in rows.itertuples()],
+        hovertemplate="%{hovertext}<extra></extra>", showlegend=False)
+    return _map_layout(fig, height, variant)

@@ -430,23 +430,21 @@ def _gap_fill(share: float | None) -> list[int] | None:
 
 
 def gap_map(table: pd.DataFrame, shapes: pd.DataFrame, index: bool, unit: str = ""):
-    """Choropleth of the selected gap (or the index) by area, with the shortfall in the tooltip."""
-    from ui.map import area_choropleth
+    """Choropleth of the selected gap (or the index) by area, with the shortfall in the hover text."""
+    from ui.charts import area_map
 
     share = table["gap_index"] / 100 if index else table["gap_share"]
-    fills, props, suffix = {}, {}, {}
+    fills, hover, suffix = {}, {}, {}
+    what = "综合缺口指数" if index else "缺口率"
     for code, name_share, row in zip(table["area_code"], share, table.itertuples()):
         fill = _gap_fill(name_share)
         if fill is not None:
             fills[code] = fill
         mark = None if index or not pd.isna(name_share) else _hidden(row, "demand", "supply")
         text = (mark or "—") if pd.isna(name_share) else (fmt.decimal(name_share * 100) if index else fmt.percent(name_share))
-        short = "" if index else (mark or f"{fmt.count(row.shortfall)}{unit}")
-        props[code] = {"value": text, "short": short}
+        hover[code] = [f"{what}：{text}"] + ([] if index else [f"缺口：{mark or f'{fmt.count(row.shortfall)}{unit}'}"])
         suffix[code] = f" {text}"
-    what = "综合缺口指数" if index else "缺口率"
-    html = f"<b>{{name}}</b><br/>{what}：{{value}}" + ("" if index else "<br/>缺口：{short}")
-    return area_choropleth(shapes, fills, props, html, suffix)
+    return area_map(shapes, fills, hover, suffix)
 
 
 def gap_legend() -> str:

@@ -129,15 +129,15 @@ def _count_text(row, column: str) -> str:
 
 
 def rate_map(streets: pd.DataFrame, shapes: pd.DataFrame):
-    """Street choropleth of match rates (pydeck, no basemap, offline), labels in Chinese."""
-    from ui.map import area_choropleth
+    """Street choropleth of match rates (plotly, no basemap, offline), labels in Chinese."""
+    from ui.charts import area_map
 
     rows = {r.street_code: r for r in streets.itertuples()}
     fills = {code: rate_colour(r.match_rate) for code, r in rows.items()}
-    props = {code: {"rate": fmt.percent(r.match_rate), "unmatched": f"{_count_text(r, 'unmatched')}人"}
+    hover = {code: [f"匹配率：{fmt.percent(r.match_rate)}", f"未匹配：{_count_text(r, 'unmatched')}人"]
              for code, r in rows.items()}
     suffix = {code: f" {fmt.percent(r.match_rate)}" for code, r in rows.items()}
-    return area_choropleth(shapes, fills, props, "<b>{name}</b><br/>匹配率：{rate}<br/>未匹配：{unmatched}", suffix)
+    return area_map(shapes, fills, hover, suffix)
 
 
 def fmt_date(v) -> str:

@@ -280,33 +280,6 @@ def nodata_legend_html(what: str) -> str:
             f'margin-right:6px"></span>无数据（{what}）</div></div>')
 
 
-def area_choropleth(shapes: pd.DataFrame, fills: dict, props: dict, tooltip_html: str,
-                    label_suffix: dict | None = None, width: int = 560, height: int = 420) -> pdk.Deck:
-    """A plain choropleth of areas (streets or counties) with Chinese labels, no basemap, offline.
-
-    fills: region_code → [r, g, b, a]; props: region_code → tooltip properties; areas without a fill
-    are drawn as 'no data'. Used by pages whose figures are not counts of children (no suppression here).
-    """
-    features = [{"type": "Feature", "geometry": json.loads(s.geometry), "properties": {
-        "name": s.region_name, "fill": fills.get(s.region_code, NODATA_FILL), **props.get(s.region_code, {})}}
-        for s in shapes.itertuples()]
-    suffix = label_suffix or {}
-    layers = [
-        pdk.Layer("GeoJsonLayer", id="areas", data={"type": "FeatureCollection", "features": features},
-                  stroked=True, filled=True, pickable=True, get_fill_color="properties.fill",
-                  get_line_color=[90, 90, 90, 255], line_width_min_pixels=1),
-        pdk.Layer("TextLayer", id="labels", data=[
-            {"name": f"{s.region_name}{suffix.get(s.region_code, '')}", "lon": s.lon, "lat": s.lat}
-            for s in shapes.itertuples()],
-            get_position="[lon, lat]", get_text="name", get_size=13, get_color=[20, 20, 20, 255],
-            character_set=pdk.types.String("auto"), font_family=pdk.types.String(LABEL_FONT),
-            background=True, get_background_color=[255, 255, 255, 190], billboard=True),
-    ]
-    tooltip = {"html": tooltip_html, "style": {"fontFamily": FONT, "fontSize": "13px"}}
-    return pdk.Deck(layers=layers, initial_view_state=view_state(shapes, width, height), map_provider=None,
-                    tooltip=tooltip)
-
-
 def basemap_style(tile_url: str) -> str:
     """A MapLibre style with one raster source, as a data: URL, so no style file is fetched from anywhere.
 

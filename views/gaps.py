@@ -116,8 +116,8 @@ else:
 shapes = wh.query(geo.shapes, scope, level)
 if not table.empty and not shapes.empty and (gap == ui.INDEX or row["has_standard"]):
     st.subheader(f"{where}缺口地图")
-    st.pydeck_chart(ui.gap_map(table, shapes, gap == ui.INDEX, "" if gap == ui.INDEX else row["unit"]),
-                    height=420, key="gap_map")
+    st.plotly_chart(ui.gap_map(table, shapes, gap == ui.INDEX, "" if gap == ui.INDEX else row["unit"]),
+                    theme=None, key="gap_map", config={"displayModeBar": False, "scrollZoom": False})
     st.html(ui.gap_legend())
 
 if not county and grouped:  # only where the region table says which counties are 主城区

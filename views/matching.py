@@ -46,7 +46,8 @@ with left:
     if shapes.empty:
         st.caption("尚未导入街道边界，以条形图显示。")
     else:
-        st.pydeck_chart(ledger.rate_map(streets, shapes), height=420, key="mt_map")
+        st.plotly_chart(ledger.rate_map(streets, shapes), theme=None, key="mt_map",
+                        config={"displayModeBar": False, "scrollZoom": False})
         st.html(ledger.rate_legend())
     st.plotly_chart(ledger.rate_bars(streets), theme=None, key="mt_streets")
 with right:
