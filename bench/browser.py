@@ -73,7 +73,9 @@ _PROBE = """(() => {
       if (!(el && el.closest && el.closest(skip))) {
         tx.last = Date.now();
         const owner = el && el.closest && el.closest('[data-testid]');
-        tx.what = (owner ? owner.getAttribute('data-testid') : '?') + ' ' + m.type
+        const bw = el && el.closest && el.closest('[data-baseweb]');  // widgets' popovers live outside the app
+        tx.what = (owner ? owner.getAttribute('data-testid') : bw ? 'baseweb ' + bw.getAttribute('data-baseweb')
+                   : el ? el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') : '?') + ' ' + m.type
                   + (m.attributeName ? ' ' + m.attributeName : '');
         break;
       }
