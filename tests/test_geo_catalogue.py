@@ -56,3 +56,15 @@ def test_shapes_of_a_street_scope_are_its_street_alone(con):
     assert geo.shapes(con, scope)["region_code"].tolist() == [one]  # street is the default level
     assert geo.shapes(con, q.Scope(), "county").empty
     assert geo.streets_without_shape(con, q.Scope()).empty
+
+
+def test_a_street_scope_sees_the_outline_of_its_county_and_no_other(con):
+    counties = geo.shapes(con, EVERYTHING, "county")
+    streets = geo.shapes(con, EVERYTHING, "street")
+    assert len(counties) > 1
+    for street in streets["region_code"]:
+        county = f"{str(street)[:6]}000000"
+        assert geo.shapes(con, q.Scope.of(str(street)), "county")["region_code"].tolist() == [county], street
+    # A county's own scope: its outline; the city's: every county.
+    one = str(counties["region_code"].iloc[0])
+    assert geo.shapes(con, q.Scope.of(one), "county")["region_code"].tolist() == [one]

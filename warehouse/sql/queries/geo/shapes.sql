@@ -7,5 +7,6 @@ select b.region_code, coalesce(r.region_name, b.region_name) as region_name, b.s
 from boundaries b
 left join regions r on r.region_code = b.region_code
 where b.is_current and b.level = $level
-  and (in_scope(b.region_code, $scope) or ($level = 'county' and in_scope_or_above(b.region_code, $scope)))
+  -- A county's code is its six digits and six zeros; a street scope (nine digits) lies under the six.
+  and (in_scope(b.region_code, $scope) or ($level = 'county' and in_scope_or_above(left(b.region_code, 6), $scope)))
 order by b.region_code
