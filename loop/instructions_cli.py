@@ -55,6 +55,28 @@ def _department_only(u) -> str | None:
     return (u.department or "（无部门）") if u.role == "dept_officer" else None
 
 
+def _check_name(key: str, scope) -> str:
+    """A worklist's name as its page shows it, from the published snapshot's checks in the user's scope (the
+    checks and their names are defined in the warehouse's SQL); a key that is not one of them is refused."""
+    from warehouse import queries as q
+    from warehouse.queries import matching
+
+    try:
+        con = q.connect(q.current_snapshot_path())
+    except q.SnapshotNotFound as e:
+        raise LoopError("NO_SNAPSHOT", f"比对名单的批示需要已发布的数据快照。{e}",
+                        "An instruction on a worklist needs a published snapshot.") from None
+    try:
+        checks = matching.checks(con, q.Scope.of(*scope))
+    finally:
+        con.close()
+    names = dict(zip(checks["check_code"].astype(str), checks["check_label"].astype(str)))
+    if key.strip() not in names:
+        raise LoopError("BAD_KEY", f"比对项目编号无效：{key[:40]}（可选 {'、'.join(names) or '无'}）",
+                        f"not a check of the published snapshot: {key[:40]!r} (one of {', '.join(names) or 'none'})")
+    return names[key.strip()]
+
+
 def cmd_instruction(args) -> int:
     root = data_dir()
     try:
@@ -74,7 +96,11 @@ def cmd_instruction(args) -> int:
                       + (f" / {r.latest_answer}" if r.latest_answer else ""))
             return 0
         if args.action == "issue":
-            e = ins.issue(root, args.figure, args.key, args.region, args.to, args.due, args.text, label=args.label,
+            label = args.label
+            if args.figure == "worklist":  # one of the snapshot's checks, even when the caller names it
+                name = _check_name(args.key, u.scope)
+                label = label or name
+            e = ins.issue(root, args.figure, args.key, args.region, args.to, args.due, args.text, label=label,
                           **who)
             f = e["fields"]
             print(f"已下达批示 issued {e['subject']['instruction_id']}：{f['label']} → {f['department']}，"

@@ -246,3 +246,30 @@ def test_the_pack_section_prints_the_open_instructions(root):
     pdf = doc.render(doc.Cover("测试", [("区域", "示范市")]), [section], "测试")
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
     assert pd.DataFrame(rows, columns=headers).at[0, "最新答复"] == "年内新增托位200个"
+
+
+def test_the_command_line_names_a_worklist_by_its_check_and_refuses_an_unknown_one(copy, con, capsys):
+    """The page offers only the snapshot's checks, named as the page names them; the command line does the
+    same: a known check takes its name, a mistyped one is refused before anything is stored."""
+    from warehouse import queries as q
+    from warehouse.queries import matching
+
+    users.add("leader_cli", "tongxin-demo", "leader", [CITY], root=copy)
+    checks = matching.checks(con, q.Scope.of(CITY))
+    code, name = str(checks["check_code"].iloc[0]), str(checks["check_label"].iloc[0])
+    assert cli("instruction", "issue", "worklist", code, "--region", EAST, "--to", "卫健委", "--due", DUE,
+               "--text", "请核实", "--user", "leader_cli") == 0
+    iid = re.search(r"issued ([0-9a-f]{12})", capsys.readouterr().out).group(1)
+    assert ins.state(copy)[iid]["label"] == name
+    before = ins.state(copy)
+    assert cli("instruction", "issue", "worklist", "helth", "--region", EAST, "--to", "卫健委", "--due", DUE,
+               "--text", "请核实", "--user", "leader_cli") == 2
+    err = capsys.readouterr().err
+    assert "helth" in err and "比对项目" in err and code in err  # says which checks exist
+    assert ins.state(copy) == before
+
+
+def test_the_command_line_needs_a_snapshot_for_a_worklist_instruction(root, capsys):
+    assert cli("instruction", "issue", "worklist", "rehab", "--region", EAST, "--to", "残联", "--due", DUE,
+               "--text", "请核实", "--label", "残疾儿童康复", "--user", "leader") == 2
+    assert "快照" in capsys.readouterr().err and not ins.state(root)
