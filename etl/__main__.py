@@ -342,6 +342,24 @@ def _signoff_user(name: str):
     return u
 
 
+def _check_names(scope) -> dict[str, str]:
+    """The published snapshot's worklist checks in these regions, code → name, through the query door."""
+    from loop.store import LoopError
+    from warehouse import queries as q
+    from warehouse.queries import matching
+
+    try:
+        con = q.connect(q.current_snapshot_path(data_dir()))
+    except q.SnapshotNotFound as e:
+        raise LoopError("NO_SNAPSHOT", f"比对名单的批示需要已发布的数据快照。{e}",
+                        "An instruction on a worklist needs a published snapshot.") from None
+    try:
+        checks = matching.checks(con, q.Scope.of(*scope))
+    finally:
+        con.close()
+    return dict(zip(checks["check_code"].astype(str), checks["check_label"].astype(str)))
+
+
 def _followup_listed(root, prefixes):
     """The published snapshot's follow-up items in these regions, by keys, through the query door."""
     from ui.followup import read_listed
@@ -495,7 +513,7 @@ def main(argv: list[str] | None = None) -> int:
     followup_cli.register(sub, _followup_listed, _signoff_user)  # python -m etl followup: 督办
     from loop import instructions_cli
 
-    instructions_cli.register(sub, _signoff_user)  # python -m etl instruction: leaders' instructions
+    instructions_cli.register(sub, _signoff_user, _check_names)  # python -m etl instruction: leaders' instructions
     from notify.cli import register as register_notify
 
     register_notify(sub)  # python -m etl notify: alerts and subscriptions (notify/cli.py)

@@ -17,10 +17,11 @@ from .store import LoopError
 _USER_OF: dict[str, Callable] = {}
 
 
-def register(sub, user_of: Callable) -> None:
+def register(sub, user_of: Callable, check_names: Callable) -> None:
     """Add `instruction` to `python -m etl`'s subparsers; user_of(name) → the enabled user (role, scope,
-    department) or a LoopError."""
-    _USER_OF["fn"] = user_of
+    department) or a LoopError; check_names(scope) → {check code: its name} of the published snapshot's
+    worklists in that scope (the checks are defined in the warehouse, which the loop does not read)."""
+    _USER_OF["fn"], _USER_OF["checks"] = user_of, check_names
     s = sub.add_parser("instruction", help="领导批示：下达、答复、办结、重开、列表 leaders' instructions")
     a = s.add_subparsers(dest="action", required=True)
     t = a.add_parser("issue", help="下达批示 issue an instruction on a figure")
@@ -55,22 +56,8 @@ def _department_only(u) -> str | None:
     return (u.department or "（无部门）") if u.role == "dept_officer" else None
 
 
-def _check_name(key: str, scope) -> str:
-    """A worklist's name as its page shows it, from the published snapshot's checks in the user's scope (the
-    checks and their names are defined in the warehouse's SQL); a key that is not one of them is refused."""
-    from warehouse import queries as q
-    from warehouse.queries import matching
-
-    try:
-        con = q.connect(q.current_snapshot_path())
-    except q.SnapshotNotFound as e:
-        raise LoopError("NO_SNAPSHOT", f"比对名单的批示需要已发布的数据快照。{e}",
-                        "An instruction on a worklist needs a published snapshot.") from None
-    try:
-        checks = matching.checks(con, q.Scope.of(*scope))
-    finally:
-        con.close()
-    names = dict(zip(checks["check_code"].astype(str), checks["check_label"].astype(str)))
+def _check_name(key: str, names: dict[str, str]) -> str:
+    """A worklist's name as 数据比对 shows it; a key that is not one of the published checks is refused."""
     if key.strip() not in names:
         raise LoopError("BAD_KEY", f"比对项目编号无效：{key[:40]}（可选 {'、'.join(names) or '无'}）",
                         f"not a check of the published snapshot: {key[:40]!r} (one of {', '.join(names) or 'none'})")
@@ -98,7 +85,7 @@ def cmd_instruction(args) -> int:
         if args.action == "issue":
             label = args.label
             if args.figure == "worklist":  # one of the snapshot's checks, even when the caller names it
-                name = _check_name(args.key, u.scope)
+                name = _check_name(args.key, _USER_OF["checks"](u.scope))
                 label = label or name
             e = ins.issue(root, args.figure, args.key, args.region, args.to, args.due, args.text, label=label,
                           **who)

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from auth import audit, users
-from etl.__main__ import _signoff_user
+from etl.__main__ import _check_names, _signoff_user
 from loop import instructions as ins
 from loop import instructions_cli, store
 from loop.store import LoopError
@@ -45,7 +45,7 @@ def root(tmp_path, monkeypatch) -> Path:
 def cli(*argv: str) -> int:
     """`python -m etl instruction …` as etl/__main__ wires it."""
     p = argparse.ArgumentParser(prog="python -m etl")
-    instructions_cli.register(p.add_subparsers(dest="cmd", required=True), _signoff_user)
+    instructions_cli.register(p.add_subparsers(dest="cmd", required=True), _signoff_user, _check_names)
     args = p.parse_args(argv)
     return args.fn(args)
 
