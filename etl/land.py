@@ -8,11 +8,13 @@ append-only and keeps the whole history.
 """
 from __future__ import annotations
 
+import errno
 import getpass
 import hashlib
 import json
 import os
 import re
+import shutil
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -40,7 +42,7 @@ from .landed import (
     region_index,
 )
 from .read import read_extract
-from .validate import REJECT_COLUMNS, accepted_schema, validate
+from .validate import REJECT_COLUMNS, ParquetOut, accepted_schema, validate
 
 
 def needs_key(source) -> bool:
@@ -92,13 +94,30 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write_parquet(table: pa.Table, path: Path) -> None:
-    """Write to a temp name, fsync, then rename: a crash never leaves a half file under the final name."""
+def _write_parquet(table: pa.Table | ParquetOut, path: Path) -> None:
+    """Write to a temp name, fsync, then rename: a crash never leaves a half file under the final name.
+
+    A table the sandbox already wrote (ParquetOut, 0600, fsynced, in the work folder under the same data
+    folder) is moved to the temp name instead of read and written again."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with os.fdopen(open_private(tmp), "wb") as f:  # 0600: rejected and person files hold names and IDs
-        pq.write_table(table, f, compression="zstd")
-        f.flush()
-        os.fsync(f.fileno())
+    if isinstance(table, ParquetOut):
+        try:
+            os.replace(table.path, tmp)
+        except OSError as e:
+            if e.errno != errno.EXDEV:
+                raise
+            with table.path.open("rb") as src, os.fdopen(open_private(tmp), "wb") as f:
+                shutil.copyfileobj(src, f, 1 << 22)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    else:
+        with os.fdopen(open_private(tmp), "wb") as f:  # 0600: rejected and person files hold names and IDs
+            pq.write_table(table, f, compression="zstd")
+            f.flush()
+            os.fsync(f.fileno())
     checkpoint("land:parquet_tmp_written")
     os.replace(tmp, path)
     dir_fd = os.open(path.parent, os.O_RDONLY)
@@ -146,10 +165,12 @@ class LandOutcome:
         return text
 
 
-def _reason_counts(rejected: pa.Table) -> dict[str, int]:
+def _reason_counts(rejected: pa.Table | ParquetOut) -> dict[str, int]:
     """Rejected rows per reason code, most common first."""
     if rejected.num_rows == 0:
         return {}
+    if isinstance(rejected, ParquetOut):
+        rejected = pq.read_table(rejected.path, columns=[REJECT_COLUMNS[1]])  # one short column
     counts = rejected.group_by(REJECT_COLUMNS[1]).aggregate([(REJECT_COLUMNS[1], "count")])
     pairs = zip(counts.column(REJECT_COLUMNS[1]).to_pylist(), counts.column(f"{REJECT_COLUMNS[1]}_count").to_pylist())
     return dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
@@ -221,7 +242,11 @@ def _validate_file(source, path: Path, period: str, period_end, sha: str, root: 
     """
     say("读取 read", 0, 3)
     if isolate:
-            return sandbox.read_and_validate(source, path, period, period_end, sha[:16], root, scope)
+        return sandbox.read_and_validate(source, path, period, period_end, sha[:16], root, scope)
+    return _validate_in_process(source, path, period, period_end, sha, root, say, scope)
+
+
+def _validate_in_process(source, path: Path, period: str, period_end, sha: str, root: Path, say, scope=None):
     ext = read_extract(path, source)
     say(f"校验 validate {ext.table.num_rows:,} 行", 1, 3)
     regions = None if source.name == "regions" else region_index(root)
@@ -284,8 +309,13 @@ def _con() -> duckdb.DuckDBPyConnection:
     return duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
 
 
-def _candidate(accepted: pa.Table, source, mode: str, scope) -> dict:
-    return {"status": "landed", "mode": mode, "areas": force.areas_of(accepted, source, mode),
+def _candidate(accepted: pa.Table | ParquetOut, source, mode: str, scope) -> dict:
+    areas = accepted
+    col = force.area_column(source)
+    if isinstance(accepted, ParquetOut) and col is not None and mode in force.AREA_DIGITS:
+        with _con() as con:  # the distinct codes only, not the rows
+            areas = con.sql(f"select distinct {col} from read_parquet(?)", params=[str(accepted.path)]).to_arrow_table()
+    return {"status": "landed", "mode": mode, "areas": force.areas_of(areas, source, mode),
             "scope": force.clean_scope(scope), "_table": accepted}
 
 
@@ -298,9 +328,13 @@ def _diff(root: Path, source, before: list[dict], candidate: dict, mode: str) ->
     con = _con()
     try:
         cols = ", ".join(f"{c} {t}" for c, t in accepted_schema(source))
-        con.register("_new", candidate["_table"])
+        new = candidate["_table"]
+        if not isinstance(new, ParquetOut):
+            con.register("_new", new)
 
         def scan(e: dict):
+            if "_table" in e and isinstance(new, ParquetOut):
+                return "select * from read_parquet(?)", [str(new.path)]
             if "_table" in e:
                 return "select * from _new", []
             return "select * from read_parquet(?)", [str(landed_dir(root) / e["accepted_path"])]
@@ -498,48 +532,67 @@ def _land(source_name, path, period, root, synthetic, user, say, file_name, mode
         _check_mode(source, mode)
         if already is not None:
             return LandOutcome(None, already=already)
-        fmt, encoding, res = _validate_file(source, path, period, period_end, sha, root, say, scope, isolate)
-        checkpoint("land:validated")
-        candidate = _candidate(res.accepted, source, mode, scope)
-        before = in_force(read_load_log(root)).get((source_name, period), [])
-        if before and res.accepted.num_rows and not allow_removal:
-            d = _diff(root, source, before, candidate, mode)
-            if d.needs_confirmation:
-                raise ExtractError(
-                    "REMOVAL_NOT_CONFIRMED",
-                    f"本次导入将使该期已有数据中的 {d.removed:,} 行（{d.removed_share:.0%}）不再生效：{d.removed_text}。"
-                    f"请在上传页面再次确认，或在命令行加 --allow-removal；只更正部分记录请用 --mode key",
-                    f"this landing would take {d.removed:,} rows ({d.removed_share:.0%}) of the period out of "
-                    f"force; confirm with --allow-removal, or use --mode key for a correction")
-        load_id = sha[:16]
-        say("写入 write", 2, 3)
-        rel = Path(source_name) / period
-        target = landed_dir(root) / rel
-        private_dir(target, top=root)
-        acc, rej = rel / f"{sha}.parquet", rel / f"{sha}.rejected.parquet"
-        per = rel / f"{sha}.person.parquet" if res.persons is not None else None
-        _write_parquet(res.accepted, landed_dir(root) / acc)
-        checkpoint("land:accepted_written")
-        _write_parquet(res.rejected, landed_dir(root) / rej)
-        if per is not None:
-            _write_parquet(res.persons, landed_dir(root) / per)
-        entry = LoadEntry(
-            load_id=load_id, source=source_name, period=period, file_name=clean_file_name(file_name), sha256=sha,
-            fmt=fmt, encoding=encoding, rows_read=res.rows_read, rows_accepted=res.accepted.num_rows,
-            rows_rejected=res.rejected.num_rows,
-            status="landed" if res.accepted.num_rows else "all_rejected",
-            landed_at=datetime.now().isoformat(timespec="seconds"), landed_by=user,
-            is_synthetic=synthetic, accepted_path=str(acc), rejected_path=str(rej),
-            person_path=str(per) if per else None,
-            reasons=_reason_counts(res.rejected),
-            mode=mode, areas=candidate["areas"], scope=candidate["scope"],
-            rows_skipped=res.skipped, skip_note=res.skip_note,
-        )
-        # The log line is written last: a crash before it leaves only unreferenced files (removed by
-        # the next landing, under this lock).
-        checkpoint("land:before_log")
-        _append_log(root, asdict(entry))
-        checkpoint("land:after_log")
+        with _validated(source, path, period, period_end, sha, root, say, scope, isolate) as (fmt, encoding, res):
+            return _land_validated(source, source_name, path, period, root, synthetic, user, say, file_name, mode,
+                                   scope, allow_removal, sha, fmt, encoding, res)
+
+
+@contextmanager
+def _validated(source, path: Path, period: str, period_end, sha: str, root: Path, say, scope, isolate: bool):
+    """(format, encoding, validation result) as `_validate_file`, but a sandboxed result's rows stay in Parquet
+    files (ParquetOut) in its work folder while the block runs: a landing moves them into place unread."""
+    say("读取 read", 0, 3)
+    if not isolate:
+        yield _validate_in_process(source, path, period, period_end, sha, root, say, scope)
+        return
+    with sandbox.validated_files(source, path, period, period_end, sha[:16], root, scope) as out:
+        yield out
+
+
+def _land_validated(source, source_name, path, period, root, synthetic, user, say, file_name, mode, scope,
+                    allow_removal, sha, fmt, encoding, res):
+    checkpoint("land:validated")
+    candidate = _candidate(res.accepted, source, mode, scope)
+    before = in_force(read_load_log(root)).get((source_name, period), [])
+    if before and res.accepted.num_rows and not allow_removal:
+        d = _diff(root, source, before, candidate, mode)
+        if d.needs_confirmation:
+            raise ExtractError(
+                "REMOVAL_NOT_CONFIRMED",
+                f"本次导入将使该期已有数据中的 {d.removed:,} 行（{d.removed_share:.0%}）不再生效：{d.removed_text}。"
+                f"请在上传页面再次确认，或在命令行加 --allow-removal；只更正部分记录请用 --mode key",
+                f"this landing would take {d.removed:,} rows ({d.removed_share:.0%}) of the period out of "
+                f"force; confirm with --allow-removal, or use --mode key for a correction")
+    load_id = sha[:16]
+    say("写入 write", 2, 3)
+    rel = Path(source_name) / period
+    target = landed_dir(root) / rel
+    private_dir(target, top=root)
+    acc, rej = rel / f"{sha}.parquet", rel / f"{sha}.rejected.parquet"
+    per = rel / f"{sha}.person.parquet" if res.persons is not None else None
+    reasons = _reason_counts(res.rejected)  # before the sandbox's file is moved into place
+    _write_parquet(res.accepted, landed_dir(root) / acc)
+    checkpoint("land:accepted_written")
+    _write_parquet(res.rejected, landed_dir(root) / rej)
+    if per is not None:
+        _write_parquet(res.persons, landed_dir(root) / per)
+    entry = LoadEntry(
+        load_id=load_id, source=source_name, period=period, file_name=clean_file_name(file_name), sha256=sha,
+        fmt=fmt, encoding=encoding, rows_read=res.rows_read, rows_accepted=res.accepted.num_rows,
+        rows_rejected=res.rejected.num_rows,
+        status="landed" if res.accepted.num_rows else "all_rejected",
+        landed_at=datetime.now().isoformat(timespec="seconds"), landed_by=user,
+        is_synthetic=synthetic, accepted_path=str(acc), rejected_path=str(rej),
+        person_path=str(per) if per else None,
+        reasons=reasons,
+        mode=mode, areas=candidate["areas"], scope=candidate["scope"],
+        rows_skipped=res.skipped, skip_note=res.skip_note,
+    )
+    # The log line is written last: a crash before it leaves only unreferenced files (removed by
+    # the next landing, under this lock).
+    checkpoint("land:before_log")
+    _append_log(root, asdict(entry))
+    checkpoint("land:after_log")
     return LandOutcome(entry)
 
 

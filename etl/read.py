@@ -54,6 +54,9 @@ MAX_UNZIPPED = 2 << 30  # bytes of XML in one workbook, all parts together
 MAX_RATIO = 200  # uncompressed / compressed size of one part: spreadsheet XML compresses 5-30 times, bombs 1000
 MAX_HTML_BYTES = 200 << 20  # an HTML table is parsed in memory
 MAX_LINE_BYTES = 32 << 20  # one CSV line; a longer cell than MAX_TEXT_CHARS rejects its row, not the file
+# DuckDB's CSV buffers: by default 16 x max_line_size (512 MB each), which with a few in flight took 2 GB of the
+# sandbox's address space on a large file. Two lines' worth keeps every line readable.
+CSV_BUFFER_BYTES = 2 * MAX_LINE_BYTES
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 # Files that are not tables at all, told apart by their first bytes (name, Chinese name).
 _MAGIC = (
@@ -83,12 +86,25 @@ def sql_table(table: pa.Table) -> pa.Table:
 class Extract:
     """What a reader hands to validation."""
 
-    table: pa.Table  # original headers (made unique) as string columns, plus ROW_NO; never given to SQL as is
+    table: pa.Table | None  # original headers (made unique) as string columns, plus ROW_NO; never given to SQL as is
     mapping: dict[str, str]  # canonical column -> original header
     fmt: str  # csv | xlsx | xlsb | ods | xls | html
     encoding: str | None = None
     header_row: int = 1  # 1-based row of the header in the file
     ignored_headers: list[str] = field(default_factory=list)
+    # A large CSV read in the sandbox is not held in memory: its rows are table `raw` (generated column names)
+    # of this DuckDB database file in the work folder, and `table` is None; db_columns are the headers as above.
+    db: Path | None = None
+    db_columns: list[str] = field(default_factory=list)
+    db_rows: int = 0
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.table.column_names) if self.table is not None else list(self.db_columns)
+
+    @property
+    def num_rows(self) -> int:
+        return self.table.num_rows if self.table is not None else self.db_rows
 
     def sql_table(self) -> pa.Table:
         """The table as SQL may see it: columns c0, c1, … (see sql_names)."""
@@ -99,7 +115,7 @@ class Extract:
         header = self.mapping.get(canonical)
         if header is None:
             return None
-        cols = self.table.column_names
+        cols = self.column_names
         return sql_names(cols)[cols.index(header)]
 
 
@@ -448,22 +464,33 @@ def _last_line_short(path: Path, delim: str, width: int) -> int | None:
 DUCKDB_CONFIG: dict[str, object] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
-def duck() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for reading and validation (etl/sandbox.py caps its memory in the child)."""
-    return duckdb.connect(config=dict(DUCKDB_CONFIG))
+def duck(db: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB for reading and validation (etl/sandbox.py caps its memory in the child): in memory, or the
+    database file `db` of a reading in the work folder, whose tables DuckDB keeps on disk beyond the limit."""
+    return duckdb.connect(str(db) if db is not None else ":memory:", config=dict(DUCKDB_CONFIG))
 
 
-def _duck_csv(path: Path, delim: str, skip: int, width: int, parallel: bool) -> pa.Table:
-    con = duck()
+def _csv_sql(width: int) -> tuple[str, dict[str, str]]:
     # One column more than the header catches rows with extra fields (an unquoted comma shifts a row).
     cols = {f"c{j}": "VARCHAR" for j in range(width + 1)}
-    try:
-        return con.sql(
-            "select * from read_csv(?, auto_detect=false, delim=?, header=false, skip=?, columns=?, quote='\"',"
+    return ("read_csv(?, auto_detect=false, delim=?, header=false, skip=?, columns=?, quote='\"',"
             " escape='\"', null_padding=true, strict_mode=false, ignore_errors=false, encoding='utf-8', nullstr='',"
-            " parallel=?, max_line_size=?)",
-            params=[str(path), delim, skip, cols, parallel, MAX_LINE_BYTES],
-        ).to_arrow_table()
+            " parallel=?, max_line_size=?, buffer_size=?)"), cols
+
+
+def _duck_csv(path: Path, delim: str, skip: int, width: int, parallel: bool,
+              db: Path | None = None) -> pa.Table | None:
+    """The CSV's rows as text columns c0…c<width>: an Arrow table, or (db given) table `csv_rows` of that
+    database file, in file order, so that a table's rowid is the row's position among the data lines."""
+    sql, cols = _csv_sql(width)
+    params = [str(path), delim, skip, cols, parallel, MAX_LINE_BYTES, CSV_BUFFER_BYTES]
+    con = duck(db)
+    try:
+        if db is None:
+            return con.sql(f"select * from {sql}", params=params).to_arrow_table()
+        con.execute("set preserve_insertion_order = true")
+        con.execute(f"create or replace table csv_rows as select * from {sql}", params)
+        return None
     finally:
         con.close()
 
@@ -499,13 +526,14 @@ def _read_csv(path: Path, source: Source, work: Path | None) -> Extract:
             raise ExtractError("TRUNCATED_FILE",
                                f"文件不完整：最后一行（第{short}行）只有部分列且没有换行，可能传输或复制时被截断，请重新导出",
                                f"the file looks truncated: the last line ({short}) stops part-way; export it again")
+        db = Path(work) / "extract.duckdb" if work is not None else None
         try:
             try:
-                table = _duck_csv(utf8_path, delim, skip, len(header), parallel=True)
+                table = _duck_csv(utf8_path, delim, skip, len(header), parallel=True, db=db)
             except duckdb.Error as e:
                 if "parallel" not in str(e):
                     raise
-                table = _duck_csv(utf8_path, delim, skip, len(header), parallel=False)  # quoted line breaks
+                table = _duck_csv(utf8_path, delim, skip, len(header), parallel=False, db=db)  # quoted line breaks
         except duckdb.Error as e:
             if "Maximum line size" in str(e):  # no real table row is that long
                 mb = MAX_LINE_BYTES >> 20
@@ -516,6 +544,8 @@ def _read_csv(path: Path, source: Source, work: Path | None) -> Extract:
     finally:
         if tmp:
             os.unlink(tmp)
+    if db is not None:
+        return _finish_db(db, header, hits, source, enc, hdr + 1, skip)
     table = table.rename_columns(header + [EXTRA])
     if table.column(EXTRA).null_count == table.num_rows:
         table = table.drop_columns([EXTRA])
@@ -1001,11 +1031,47 @@ def _finish(table: pa.Table, header: list[str], hits: dict[str, int], source: So
     return Extract(table, mapping, fmt, enc, header_row, ignored)
 
 
+def _finish_db(db: Path, header: list[str], hits: dict[str, int], source: Source, enc: str | None,
+               header_row: int, skip: int) -> Extract:
+    """`_finish` for a CSV read into the database file `db` (table `csv_rows`, see _duck_csv): the same
+    columns dropped and rows left out, into table `raw` with the generated names of what remains."""
+    mapping = {name: header[j] for name, j in hits.items()}
+    _check_required(source, mapping)
+    width = len(header)
+    con = duck(db)
+    try:
+        con.execute("set preserve_insertion_order = true")
+        counts = con.execute(f"select {', '.join(f'count(c{j})' for j in range(width + 1))} from csv_rows"
+                             ).fetchall()[0]
+        used = set(mapping.values())
+        kept = [j for j, h in enumerate(header)
+                if not (h not in used and re.fullmatch(r"列\d+", h) and counts[j] == 0)]
+        columns = [header[j] for j in kept] + ([EXTRA] if counts[width] else []) + [ROW_NO]
+        names = sql_names(columns)
+        src = [f"c{j}" for j in kept] + ([f"c{width}"] if counts[width] else [])
+        select = [f"{a} as {b}" for a, b in zip(src, names)] + [f"rowid + {skip + 1} as {ROW_NO}"]
+        blank = " and ".join(f"coalesce(trim(c{j}), '') = ''" for j in kept) or "false"
+        first = mapping[next(iter(mapping))]
+        con.execute(f"create or replace table raw as select {', '.join(select)} from csv_rows "
+                    f"where not ({blank}) and coalesce(c{header.index(first)}, '') <> ?", [first])
+        con.execute("drop table csv_rows")
+        rows = con.execute("select count(*) from raw").fetchall()[0][0]
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    if rows == 0:
+        raise ExtractError("EMPTY_FILE", "文件只有表头，没有数据行", "the file has a header but no data rows")
+    ignored = [h for h in header if h not in mapping.values()]
+    return Extract(None, mapping, "csv", enc, header_row, ignored, db=db, db_columns=columns, db_rows=rows)
+
+
 def read_extract(path: Path, source: Source, work: Path | None = None) -> Extract:
     """Read any supported extract for a source; raises ExtractError for file-level problems.
 
     work: a private folder for the UTF-8 copy of a GB18030/UTF-16 file (etl/sandbox.py gives one under the
-    data folder); without it the copy is a 0600 file in the system temp folder, deleted when done.
+    data folder); without it the copy is a 0600 file in the system temp folder, deleted when done. With it, a
+    CSV's rows go into a DuckDB database file there instead of memory (Extract.db), so that reading and
+    validating a file of any length stays within the sandbox's memory limit.
     """
     path = Path(path)
     if path.is_dir():

@@ -7,7 +7,9 @@ and `etl.validate.validate` in `python -m etl.sandbox`, a plain child process (n
 server, not a multiprocessing child that re-imports __main__) with an address-space limit (RLIMIT_AS), a CPU
 limit and a wall-clock timeout, no core dumps, and death with its parent. The child hands the three tables
 back as Parquet files in a private work folder, `<data dir>/landed/.work/<parent pid>-<random>/` (0700/0600),
-which the parent reads and deletes whatever happens; `clean_work` sweeps what a killed parent left there.
+which the parent reads (a preview) or moves into place (a landing: `validated_files`) and deletes whatever
+happens; `clean_work` sweeps what a killed parent left there. A CSV's rows sit in a DuckDB database file in
+that folder while they are checked (etl/read.py), so the child's memory does not grow with the file.
 
 Limits: config/settings.yaml `landing_memory_limit` (e.g. "4GB") and `landing_time_limit_seconds`.
 """
@@ -22,6 +24,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -119,7 +122,20 @@ def read_and_validate(source, path: Path | str, period: str, period_end: date, l
     reader's own (code and both texts passed through), FILE_TOO_LARGE when the child ran out of memory,
     READ_TIMEOUT when it ran out of time, READ_CRASHED when it died otherwise. Never a traceback.
     scope_rows: the uploader's region-code prefixes, passed to validate as `scope` (rows outside are rejected).
+    The result's tables are read into memory; `validated_files` leaves them as Parquet files instead.
     """
+    with validated_files(source, path, period, period_end, load_id, root, scope_rows, memory_limit=memory_limit,
+                         time_limit=time_limit, load=True) as out:
+        return out
+
+
+@contextmanager
+def validated_files(source, path: Path | str, period: str, period_end: date, load_id: str, root: Path | str,
+                    scope_rows=None, *, memory_limit: int | None = None, time_limit: float | None = None,
+                    load: bool = False):
+    """`read_and_validate` whose result holds the accepted, rejected and person rows as Parquet files in the
+    reading's private work folder (etl.validate.ParquetOut), for as long as the `with` block runs: landing
+    moves them into place rather than reading them, so a file of any length is never whole in memory."""
     import pyarrow.parquet as pq
 
     from .validate import Result
@@ -152,7 +168,7 @@ def read_and_validate(source, path: Path | str, period: str, period_end: date, l
         with os.fdopen(open_private(work / "args.json"), "w", encoding="utf-8") as f:
             json.dump(args, f, ensure_ascii=False)
         code = _run_child(work, sec, env)
-        return _collect(work, code, pq, Result)
+        yield _collect(work, code, pq, Result, load)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -207,7 +223,7 @@ def _run_child(work: Path, sec: float, extra_env: dict[str, str]) -> int | str:
             raise
 
 
-def _collect(work: Path, code: int | str, pq, result_cls):
+def _collect(work: Path, code: int | str, pq, result_cls, load: bool = True):
     error = work / "error.json"
     if error.exists():
         try:
@@ -222,12 +238,15 @@ def _collect(work: Path, code: int | str, pq, result_cls):
                            " check the file or split it")
     done = work / "result.json"
     if code == 0 and done.exists():
+        from .validate import OUT_NAMES, ParquetOut
+
         meta = json.loads(done.read_text(encoding="utf-8"))
-        accepted = pq.read_table(work / "accepted.parquet")
-        rejected = pq.read_table(work / "rejected.parquet")
-        persons = pq.read_table(work / "persons.parquet") if meta["persons"] else None
-        return meta["fmt"], meta["encoding"], result_cls(accepted, rejected, persons, meta["rows_read"],
-                                                         meta.get("skipped", 0), meta.get("skip_note"))
+        out = {n: ParquetOut(work / OUT_NAMES[n], meta["rows"][n]) for n in OUT_NAMES if n in meta["rows"]}
+        if load:
+            out = {n: pq.read_table(o.path) for n, o in out.items()}
+        return meta["fmt"], meta["encoding"], result_cls(out["accepted"], out["rejected"], out.get("persons"),
+                                                         meta["rows_read"], meta.get("skipped", 0),
+                                                         meta.get("skip_note"))
     if _out_of_memory(work, code):
         raise ExtractError("FILE_TOO_LARGE", "文件太大，读取时超出了内存上限，已停止；请分成几个文件后再导入",
                            "the file needs more memory than allowed to read and was stopped; split it into smaller files")
@@ -309,8 +328,10 @@ def _child_work(work: Path, args: dict) -> int:
     from .contracts import get_source
     from .validate import RegionIndex, validate
 
-    # DuckDB keeps to part of the address space (it would otherwise plan for 80% of the machine's memory).
-    read.DUCKDB_CONFIG["memory_limit"] = f"{max(64, int(args['memory']) * 6 // 10 >> 20)}MB"
+    # DuckDB keeps to part of the address space (it would otherwise plan for 80% of the machine's memory). A
+    # quarter: a CSV's rows live in a database file and DuckDB spills its sorts and groupings to disk, while its
+    # allocator, the CSV reader's buffers and Arrow's batches take address space beyond what DuckDB counts.
+    read.DUCKDB_CONFIG["memory_limit"] = f"{max(64, int(args['memory']) // 4 >> 20)}MB"
     read.DUCKDB_CONFIG["threads"] = 2
     read.DUCKDB_CONFIG["temp_directory"] = str(work / "duckdb-spill")
     source = get_source(args["source"])
@@ -320,16 +341,19 @@ def _child_work(work: Path, args: dict) -> int:
             raise ExtractError(args[failed]["code"], args[failed]["zh"], args[failed]["en"])
     regions = RegionIndex(pq.read_table(work / "regions.parquet")) if args["regions"] else None
     kw = {"scope": args["scope_rows"]} if args.get("scope_rows") is not None else {}
+    # The three outputs are written as they are computed (validate's `out`), never held whole in memory.
     res = validate(ext, source, args["period"], date.fromisoformat(args["period_end"]), args["load_id"], regions,
-                   os.environ.get(SECRET_ENV, "").encode(), **kw, **args.get("context", {}))
-    for name, table in (("accepted", res.accepted), ("rejected", res.rejected), ("persons", res.persons)):
-        if table is not None:
-            with os.fdopen(open_private(work / f"{name}.parquet"), "wb") as f:
-                pq.write_table(table, f)
+                   os.environ.get(SECRET_ENV, "").encode(), **kw, **args.get("context", {}), out=work)
+    if ext.db is not None:  # the rows' database: the outputs are all that is needed from here on
+        for p in (ext.db, ext.db.with_name(ext.db.name + ".wal")):
+            p.unlink(missing_ok=True)
     checkpoint("sandbox:child_written")
     _write_json(work / "result.json", {"fmt": ext.fmt, "encoding": ext.encoding, "rows_read": res.rows_read,
                                        "persons": res.persons is not None, "skipped": res.skipped,
-                                       "skip_note": res.skip_note})
+                                       "skip_note": res.skip_note, "rows": {
+                                           n: t.num_rows for n, t in (("accepted", res.accepted),
+                                                                      ("rejected", res.rejected),
+                                                                      ("persons", res.persons)) if t is not None}})
     return 0
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import difflib
 import hashlib
 import hmac
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -69,10 +71,58 @@ def accepted_schema(source: Source) -> list[tuple[str, str]]:
 
 
 @dataclass
+class ParquetOut:
+    """A result table written to a Parquet file rather than held in memory (validate's `out`)."""
+
+    path: Path
+    num_rows: int
+
+    def read(self) -> pa.Table:
+        import pyarrow.parquet as pq
+
+        return pq.read_table(self.path)
+
+
+OUT_NAMES = {"accepted": "accepted.parquet", "rejected": "rejected.parquet", "persons": "persons.parquet"}
+BATCH_ROWS = 1 << 17  # rows per batch (and Parquet row group) when results are written as they are computed
+
+
+def _write_batches(reader, paths: dict[str, Path], split) -> dict[str, int]:
+    """Write the batches of `reader` to Parquet files (zstd, 0600, fsynced), `split(table)` giving each file's part."""
+    import pyarrow.parquet as pq
+
+    from settings import open_private
+
+    files, writers, counts = {}, {}, dict.fromkeys(paths, 0)
+
+    def write(name: str, table: pa.Table) -> None:
+        if name not in writers:
+            files[name] = os.fdopen(open_private(paths[name]), "wb")
+            writers[name] = pq.ParquetWriter(files[name], table.schema, compression="zstd")
+        if table.num_rows:
+            writers[name].write_table(table)
+            counts[name] += table.num_rows
+
+    try:
+        for batch in reader:
+            for name, table in split(pa.Table.from_batches([batch])).items():
+                write(name, table)
+        for name, table in split(reader.schema.empty_table()).items():  # no rows at all: the schema alone
+            write(name, table)
+    finally:
+        for name, w in writers.items():
+            w.close()
+            files[name].flush()
+            os.fsync(files[name].fileno())
+            files[name].close()
+    return counts
+
+
+@dataclass
 class Result:
-    accepted: pa.Table
-    rejected: pa.Table
-    persons: pa.Table | None
+    accepted: pa.Table | ParquetOut
+    rejected: pa.Table | ParquetOut
+    persons: pa.Table | ParquetOut | None
     rows_read: int
     skipped: int = 0  # rows outside the deployment's root region (an official table of the whole province)
     skip_note: str | None = None  # "跳过 N 行（不在本部署范围 … 内）", for the landing summary
@@ -207,7 +257,7 @@ def _cell_items(source: Source, ext: Extract) -> list[str]:
     """Select items over the raw text of the columns that land: the first (1-based) column holding a NUL, and
     the first column longer than MAX_TEXT_CHARS that no text check of its own covers, with its length. (Columns
     the contract does not know never land: what they hold is kept only in the rejected-rows file.)"""
-    names = sql_names(ext.table.column_names)
+    names = sql_names(ext.column_names)
     mapped = {ext.sql_name(c) for c in ext.mapping}
     raw = [n for n in names if n in mapped]
     texts = {ext.sql_name(c.name) for c in source.columns if c.type in ("text", "division_name")}
@@ -380,7 +430,8 @@ def follow_changes(edges: dict[str, set[str]]) -> dict[str, list[str]]:
 
 def validate(ext: Extract, source: Source, period: str, period_end: date, load_id: str,
              regions: RegionIndex | None, secret: bytes, scope: tuple[str, ...] | list[str] | None = None,
-             root_region: str | None = None, code_changes: dict[str, list[str]] | None = None) -> Result:
+             root_region: str | None = None, code_changes: dict[str, list[str]] | None = None,
+             out: Path | None = None) -> Result:
     """Split an extract into accepted (typed, keyed, no PII), rejected (with reasons) and person rows.
 
     The stages, each a view or table of one DuckDB connection over the file's rows (`raw`, generated column
@@ -393,11 +444,14 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
     root_region: the deployment's root (12 digits): an official division table's rows outside it are skipped
     and counted (Result.skipped), never rejected one by one. code_changes: old code → current code(s)
     (`code_changes(data)`); `deployment_context(data, source)` gives both.
+    out: a private folder to write accepted, rejected and person rows to as Parquet (ParquetOut), a batch at a
+    time, instead of returning them as tables: what the sandbox does, so no output is ever whole in memory.
     """
     # Every output is ordered explicitly, so DuckDB need not keep insertion order (less memory).
-    con = duck()
+    con = duck(ext.db)  # a CSV read in the sandbox: its rows are already table `raw` of that file
     con.execute("set preserve_insertion_order = false")
-    con.register("raw", ext.sql_table())  # generated column names: no header text reaches SQL
+    if ext.db is None:
+        con.register("raw", ext.sql_table())  # generated column names: no header text reaches SQL
     has_div = any(c.type in ("division", "division_name") for c in source.columns)
     if has_div and regions is None:
         raise ExtractError("NO_REGIONS", "请先导入行政区划代码表（regions），才能校验区划代码",
@@ -408,10 +462,12 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
     _row_checks(con, source, ext, rules, scope, name_cols, name_targets)
     _checked_table(con, source, rules, regions)
     _deduplicated_view(con, source)
-    rejected = _rejected_rows(con, ext)
-    accepted, persons = _accepted_and_persons(con, source, ext, period, load_id, secret)
-    con.close()
-    return Result(accepted, rejected, persons, ext.table.num_rows, skipped, skip_note)
+    try:
+        rejected = _rejected_rows(con, ext, out)
+        accepted, persons = _accepted_and_persons(con, source, ext, period, load_id, secret, out)
+    finally:
+        con.close()
+    return Result(accepted, rejected, persons, ext.num_rows, skipped, skip_note)
 
 
 def _typed_view(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract, regions: RegionIndex | None,
@@ -434,7 +490,7 @@ def _typed_view(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract, re
         join_names = f" left join resolved_names resolved on {on}"
         extra.append("resolved.res_code as res_code, resolved.res_msg as res_msg")
     extra += _cell_items(source, ext)
-    carried = f"raw.{ROW_NO}" + (f", raw.{SQL_EXTRA}" if EXTRA in ext.table.column_names else "")
+    carried = f"raw.{ROW_NO}" + (f", raw.{SQL_EXTRA}" if EXTRA in ext.column_names else "")
     typed = f"select {carried}, {', '.join(rules.typed + extra)} from raw{join_names}"
     if source.id_column is not None:
         inner, outer = id_items(f"v_{source.id_column.name}")
@@ -473,7 +529,7 @@ def _row_checks(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract, ru
     """Add every row rule not added while typing and normalising: slid columns, bad cells, each column's
     type and contract, department names, date order, the uploader's area, unresolved names. The order is
     the order of the messages, and the first failing rule gives the row's reason code."""
-    if EXTRA in ext.table.column_names:  # CSV rows with more fields than the header: the columns slid
+    if EXTRA in ext.column_names:  # CSV rows with more fields than the header: the columns slid
         rules.checks.append(("EXTRA_FIELDS", f"{SQL_EXTRA} is not null",
                              "'本行的列数多于表头（可能某个值里有未加引号的逗号），各列已错位'"))
     # A NUL or an overlong cell in a column that lands: the row is rejected, not the file.
@@ -536,18 +592,25 @@ def _deduplicated_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         from checked left join duplicate_keys dup on checked._code is null and {on}""")
 
 
-def _rejected_rows(con: duckdb.DuckDBPyConnection, ext: Extract) -> pa.Table:
+def _rejected_rows(con: duckdb.DuckDBPyConnection, ext: Extract, out: Path | None = None) -> pa.Table | ParquetOut:
     """Rejected rows: REJECT_COLUMNS (row number, reason code, message), then the file's own columns as they
     were, named after the file's headers only once out of SQL (as data)."""
-    orig = [h for h in ext.table.column_names if h != ROW_NO]
-    rejected = con.sql(f"select deduplicated.{ROW_NO} as r0, deduplicated._code as r1, deduplicated._msg as r2, "
-                       f"raw.* exclude ({ROW_NO}) from deduplicated join raw on raw.{ROW_NO} = deduplicated.{ROW_NO} "
-                       f"where deduplicated._code is not null order by deduplicated.{ROW_NO}").to_arrow_table()
-    return rejected.rename_columns([*REJECT_COLUMNS, *orig])
+    orig = [h for h in ext.column_names if h != ROW_NO]
+    rel = con.sql(f"select deduplicated.{ROW_NO} as r0, deduplicated._code as r1, deduplicated._msg as r2, "
+                  f"raw.* exclude ({ROW_NO}) from deduplicated join raw on raw.{ROW_NO} = deduplicated.{ROW_NO} "
+                  f"where deduplicated._code is not null order by deduplicated.{ROW_NO}")
+    names = [*REJECT_COLUMNS, *orig]
+    if out is None:
+        return rel.to_arrow_table().rename_columns(names)
+    path = Path(out) / OUT_NAMES["rejected"]
+    counts = _write_batches(rel.to_arrow_reader(BATCH_ROWS), {"rejected": path},
+                            lambda t: {"rejected": t.rename_columns(names)})
+    return ParquetOut(path, counts["rejected"])
 
 
 def _accepted_and_persons(con: duckdb.DuckDBPyConnection, source: Source, ext: Extract, period: str,
-                          load_id: str, secret: bytes) -> tuple[pa.Table, pa.Table | None]:
+                          load_id: str, secret: bytes, out: Path | None = None
+                          ) -> tuple[pa.Table | ParquetOut, pa.Table | ParquetOut | None]:
     """Accepted rows (accepted_schema: typed canonical columns, the ID become person_key) and, when the
     source has an ID or PII columns, person rows (source, period, person_key, id_number, birth_date, sex or
     the natural key, then the PII columns), both from one ordered scan of the good rows."""
@@ -588,11 +651,20 @@ def _accepted_and_persons(con: duckdb.DuckDBPyConnection, source: Source, ext: E
     # One ordered scan for both tables; person columns get a prefix until they are split off.
     psel = [f"{e} as __p_{n}" for n, e in pcols if e != "person_key"]
     params += [source.name, period] if pcols else []
-    both = con.sql(f"select {', '.join(sel + psel)} from deduplicated where _code is null order by {ROW_NO}",
-                   params=params).to_arrow_table()
-    accepted = both.select(acc_names)
-    persons = None
-    if pcols:
-        arrays = [both.column("person_key") if e == "person_key" else both.column("__p_" + n) for n, e in pcols]
-        persons = pa.table(arrays, names=[n for n, _ in pcols])
-    return accepted, persons
+    rel = con.sql(f"select {', '.join(sel + psel)} from deduplicated where _code is null order by {ROW_NO}",
+                  params=params)
+
+    def split(both: pa.Table) -> dict[str, pa.Table]:
+        tables = {"accepted": both.select(acc_names)}
+        if pcols:
+            arrays = [both.column("person_key") if e == "person_key" else both.column("__p_" + n) for n, e in pcols]
+            tables["persons"] = pa.table(arrays, names=[n for n, _ in pcols])
+        return tables
+
+    if out is None:
+        tables = split(rel.to_arrow_table())
+        return tables["accepted"], tables.get("persons")
+    paths = {n: Path(out) / OUT_NAMES[n] for n in (("accepted", "persons") if pcols else ("accepted",))}
+    counts = _write_batches(rel.to_arrow_reader(BATCH_ROWS), paths, split)
+    return (ParquetOut(paths["accepted"], counts["accepted"]),
+            ParquetOut(paths["persons"], counts["persons"]) if pcols else None)

@@ -157,3 +157,23 @@ def read_sql(con, sql: str, params: list | None = None):
         return cur.execute(sql, params or []).df()
     finally:
         cur.close()
+
+
+def big_register_rows(n: int, community: str = "990101001001"):
+    """`n` good register rows (REGISTER_HEADER) with distinct synthetic IDs, generated lazily (for size tests)."""
+    start = dt.date(2012, 1, 1)
+    for i in range(n):
+        birth = start + dt.timedelta(days=i // 1000 % 3650)
+        seq = i % 1000
+        body = f"{int(community[:6]) + i // 3_650_000}{birth:%Y%m%d}{seq:03d}"  # distinct up to 3.65M per prefix
+        yield [str(i + 1), body + id_check_digit(body), f"儿童{i}", "男" if seq % 2 else "女", birth.isoformat(),
+               community, "", "", "流动儿童", "否"]
+
+
+def write_big_register_csv(path: Path, n: int, encoding: str = "utf-8") -> Path:
+    """A register CSV of `n` rows written in a stream (header first; nothing held in memory)."""
+    with path.open("w", encoding=encoding, newline="") as f:
+        f.write(",".join(REGISTER_HEADER) + "\r\n")
+        for r in big_register_rows(n):
+            f.write(",".join(r) + "\r\n")
+    return path
