@@ -84,7 +84,7 @@ class ParquetOut:
 
 
 OUT_NAMES = {"accepted": "accepted.parquet", "rejected": "rejected.parquet", "persons": "persons.parquet"}
-BATCH_ROWS = 1 << 17  # rows per batch (and Parquet row group) when results are written as they are computed
+BATCH_ROWS = 1 << 19  # rows per batch (and Parquet row group) when results are written as they are computed
 
 
 def _write_batches(reader, paths: dict[str, Path], split) -> dict[str, int]:
@@ -567,7 +567,7 @@ def _checked_table(con: duckdb.DuckDBPyConnection, source: Source, rules: RowRul
     # columns serve the conditions and messages computed here, and would double the memory held.
     keep = [ROW_NO] + [f"v_{c.name}" for c in source.columns] + \
         (["id_birth", "id_sex"] if source.id_column is not None else [])
-    con.execute(f"create table checked as select {', '.join(keep)}, _code, case when _code is not null then "
+    con.execute(f"create temp table checked as select {', '.join(keep)}, _code, case when _code is not null then "
                 f"nullif(concat_ws('；', {msgs}), '') end as _msg "
                 f"from (select normalised.*{levels}, coalesce({codes}) as _code from normalised{joins})")
 
@@ -581,7 +581,7 @@ def _deduplicated_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     keys = ", ".join(f"v_{k}" for k in source.key)
     on = " and ".join(f"checked.v_{k} is not distinct from dup.v_{k}" for k in source.key)
     labels = "、".join(source.column(k).label for k in source.key)
-    con.execute(f"create table duplicate_keys as select {keys}, min({ROW_NO}) as _first from checked "
+    con.execute(f"create temp table duplicate_keys as select {keys}, min({ROW_NO}) as _first from checked "
                 f"where _code is null group by all having count(*) > 1")
     con.execute(f"""
         create view deduplicated as
