@@ -15,3 +15,14 @@ def peak_rss_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_peak_rss_mb() -> float:
+    """The largest peak resident memory in MB among this process's children that have been waited for.
+
+    A child started from a small process (the landing's sandbox from bench.land_one) may count that small
+    process's size at the fork (at most a few hundred MB), so this is an upper bound of the child's own peak.
+    """
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -1,7 +1,9 @@
 """Land one file in a fresh process and print timings and peak memory as JSON (used by bench).
 
 `python -m bench.land_one SOURCE FILE PERIOD ROOT` — peak RSS is this process's own high-water mark
-(VmHWM, see bench.peak_rss_mb), so the parent can compare it with the file size.
+(VmHWM, see bench.peak_rss_mb), so the parent can compare it with the file size; child_peak_rss_mb is the
+largest of its children's (the sandbox that reads and validates: etl/sandbox.py), from getrusage. The two
+peaks need not coincide in time: their sum is an upper bound of what the landing held at once.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import peak_rss_mb
+from bench import child_peak_rss_mb, peak_rss_mb
 
 
 def main(argv: list[str]) -> int:
@@ -38,7 +40,7 @@ def main(argv: list[str]) -> int:
         "source": source, "file": path.name, "bytes": path.stat().st_size, "import_s": t1 - t0, "land_s": t2 - t1,
         "rows": e.rows_read if e else 0, "accepted": e.rows_accepted if e else 0,
         "rejected": e.rows_rejected if e else 0, "already": out.already is not None,
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(), "child_peak_rss_mb": child_peak_rss_mb(),
     }))
     return 0
 

@@ -26,13 +26,15 @@ def markdown(res: dict) -> str:
         la = res["land"]
         ref = la["reference"]
         out += ["## Landing a 1M-row register (full validation, real landing code, own process)", "",
-                "| what | seconds | rows/s | peak RSS | peak ÷ file size |", "|---|---:|---:|---:|---:|",
+                "Peak RSS: the landing process, and its sandbox (etl/sandbox.py: the child that reads and validates).",
+                "", "| what | seconds | rows/s | peak RSS landing + sandbox | (landing + sandbox) ÷ file size |",
+                "|---|---:|---:|---:|---:|",
                 f"| R: DuckDB read_csv → .duckdb file | {ref['read_csv_to_file_s']:.2f} | {_n(ref['read_csv_to_file_rows_s'])} | | |",
                 f"| DuckDB read_csv → memory | {ref['read_csv_to_memory_s']:.2f} | {_n(ref['read_csv_to_memory_rows_s'])} | | |"]
         for fmt, label in (("utf8", "land UTF-8 CSV"), ("gb18030", "land GB18030 CSV"), ("xlsx", "land .xlsx")):
             r = la[fmt]
             out.append(f"| {label} ({r['bytes'] / 2**20:.0f} MB; {_n(r['accepted'])} accepted, {_n(r['rejected'])} rejected) "
-                       f"| {r['seconds']:.2f} | {_n(r['rows_s'])} | {_n(r['peak_rss_mb'])} MB | {r['peak_over_file']:.1f}× |")
+                       f"| {r['seconds']:.2f} | {_n(r['rows_s'])} | {_peak(r)} | {_over(r)} |")
         if "utf8_before" in la:
             b = la["utf8_before"]
             out.append(f"| before: land UTF-8 CSV with validate.py of {b['commit']} ({_n(b['accepted'])} accepted) | "
@@ -45,9 +47,26 @@ def markdown(res: dict) -> str:
         goals += [("CSV landing ≥ 50 % of R", f"{u['vs_reference']:.0%} of R", u["vs_reference"] >= 0.5),
                   ("xlsx ≥ 30k rows/s", f"{_n(x['rows_s'])} rows/s", x["rows_s"] >= 30_000),
                   ("GB18030 ≥ 60 % of UTF-8", f"{g['vs_utf8']:.0%}", g["vs_utf8"] >= 0.6)]
+        if "big" in la:
+            big = la["big"]
+            bref = big["reference"]
+            out += [f"### {_n(big['rows'])} rows (generated register, all rows good)", "",
+                    "| what | seconds | rows/s | % of R | peak RSS landing + sandbox | (landing + sandbox) ÷ file size |",
+                    "|---|---:|---:|---:|---:|---:|",
+                    (f"| R: DuckDB read_csv → .duckdb file | {bref['read_csv_to_file_s']:.2f} | "
+                     f"{_n(bref['read_csv_to_file_rows_s'])} | | | |")]
+            for fmt, label in (("utf8", "land UTF-8 CSV"), ("gb18030", "land GB18030 CSV")):
+                r = big[fmt]
+                out.append(f"| {label} ({r['bytes'] / 2**20:.0f} MB) | {r['seconds']:.2f} | {_n(r['rows_s'])} | "
+                           f"{r['vs_reference']:.0%} | {_peak(r)} | {_over(r)} |")
+            out.append("")
         for fmt in ("utf8", "gb18030", "xlsx"):
-            goals.append((f"peak memory ≤ 4× file ({fmt})", f"{la[fmt]['peak_over_file']:.1f}×",
-                          la[fmt]["peak_over_file"] <= 4))
+            goals.append((f"peak memory, landing + sandbox ≤ 2 GB ({fmt})", f"{_n(_total(la[fmt]))} MB",
+                          _total(la[fmt]) <= 2048))
+        if "big" in la:
+            for fmt in ("utf8", "gb18030"):
+                goals.append((f"peak memory, landing + sandbox ≤ 2 GB at {_n(la['big']['rows'])} rows ({fmt})",
+                              f"{_n(_total(la['big'][fmt]))} MB", _total(la["big"][fmt]) <= 2048))
     if "build" in res:
         b = res["build"]
         limit = 600 if res["scale"] == "province" else 120
@@ -145,3 +164,16 @@ def _p95_goal(c: dict, goal: str) -> tuple[str, str, bool]:
 
 def _rss_goal(c: dict, goal: str) -> tuple[str, str, bool]:
     return goal, f"{_n(c.get('peak_rss_mb'))} MB", (c.get("peak_rss_mb") or 1e9) <= 1536
+
+
+def _total(r: dict) -> float:
+    """Peak RSS of a landing plus its sandbox child (an upper bound: the two peaks need not coincide)."""
+    return r["peak_rss_mb"] + (r.get("child_peak_rss_mb") or 0)
+
+
+def _peak(r: dict) -> str:
+    return f"{_n(r['peak_rss_mb'])} + {_n(r.get('child_peak_rss_mb') or 0)} MB"
+
+
+def _over(r: dict) -> str:
+    return f"{_total(r) * 2**20 / r['bytes']:.1f}×"
