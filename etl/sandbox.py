@@ -300,6 +300,9 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def _child(work: Path) -> int:
+    # DuckDB creates the rows' database, its WAL and its spill files by the umask, and they hold names and ID
+    # numbers: in this single-purpose process (unlike the app server's threads) the umask can simply be 077.
+    os.umask(0o077)
     args = json.loads((work / "args.json").read_text(encoding="utf-8"))
     _limit_self(int(args["memory"]), float(args["seconds"]), int(args["parent"]))
     try:

@@ -91,3 +91,38 @@ def test_demo_extracts_are_private(tmp_path, existing):
         assert etl_main(["demo", "--out", str(out), "--scale", "tiny", "--seed", "3"]) == 0
     assert len(list(out.glob("*.csv"))) > 3
     assert loose(out) == []
+
+
+def test_the_reading_sandbox_keeps_its_working_files_private_while_it_runs(tmp_path, monkeypatch):
+    """A CSV's rows sit in a DuckDB database file (and its WAL, and DuckDB's spill files) in the sandbox's work
+    folder while they are checked: those files hold names and ID numbers, so they are 0600 like the rest."""
+    import threading
+
+    from tests.files import write_big_register_csv
+
+    monkeypatch.setenv("TONGXIN_SECRET", "unit-test-secret")
+    root = tmp_path / "data"
+    with umask(0o022):
+        land("regions", write_regions(tmp_path / "区划.csv"), "2025", root=root)
+        register = write_big_register_csv(tmp_path / "台账.csv", 200_000)
+        seen: dict[str, int] = {}
+        done = threading.Event()
+
+        def watch():  # what the work folder holds at any moment of the landing
+            while not done.is_set():
+                for p in (root / "landed" / ".work").rglob("*"):
+                    try:
+                        seen[p.name] = stat.S_IMODE(p.lstat().st_mode)
+                    except FileNotFoundError:
+                        pass
+                done.wait(0.02)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            land("civil_register", register, "2026H1", root=root)
+        finally:
+            done.set()
+            watcher.join()
+    assert "extract.duckdb" in seen  # the watch saw the reading, so what follows is not vacuous
+    assert {name: oct(mode) for name, mode in seen.items() if mode & 0o077} == {}
