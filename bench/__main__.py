@@ -46,14 +46,13 @@ def _machine() -> dict:
 
 
 # ---- landing -------------------------------------------------------------------------------------
-BEFORE = "07fe1f8"  # the last commit before validation was sped up (e54c5d3): its validate.py gives the "before" row
 
 
-def _land_once(source: str, path: Path, period: str, template: Path, scratch: Path, *extra: str) -> dict:
+def _land_once(source: str, path: Path, period: str, template: Path, scratch: Path) -> dict:
     from bench.fixtures import fresh_root
 
     root = fresh_root(template, scratch / "land")
-    r = subprocess.run([sys.executable, "-m", "bench.land_one", source, str(path), period, str(root), *extra],
+    r = subprocess.run([sys.executable, "-m", "bench.land_one", source, str(path), period, str(root)],
                        check=False, cwd=REPO, capture_output=True, text=True)
     if r.returncode:
         raise RuntimeError(r.stderr[-2000:])
@@ -104,14 +103,6 @@ def bench_land(base: Path, scratch: Path, repeat: int, big: bool = False) -> dic
         out[fmt]["peak_over_file"] = out[fmt]["peak_rss_mb"] * 2**20 / out[fmt]["bytes"]
         out[fmt]["child_peak_over_file"] = out[fmt]["child_peak_rss_mb"] * 2**20 / out[fmt]["bytes"]
     out["utf8"]["vs_reference"] = out["utf8"]["rows_s"] / out["reference"]["read_csv_to_file_rows_s"]
-    old = scratch / "validate_before.py"
-    g = subprocess.run(["git", "show", f"{BEFORE}:etl/validate.py"], check=False, cwd=REPO, capture_output=True)
-    if g.returncode == 0 and _env("BENCH_BEFORE", "1") != "0":
-        old.write_bytes(g.stdout)
-        r = _land_once("civil_register", fx["utf8"], "2026H1", fx["root"], scratch, str(old))
-        out["utf8_before"] = {"commit": BEFORE, "seconds": r["land_s"], "rows_s": rows / r["land_s"],
-                              "peak_rss_mb": r["peak_rss_mb"], "accepted": r["accepted"], "rejected": r["rejected"],
-                              "vs_reference": rows / r["land_s"] / out["reference"]["read_csv_to_file_rows_s"]}
     out["gb18030"]["vs_utf8"] = out["gb18030"]["rows_s"] / out["utf8"]["rows_s"]
     if big:
         out["big"] = _bench_big(base, scratch, refs[-1] if refs else None)

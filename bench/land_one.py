@@ -20,18 +20,6 @@ def main(argv: list[str]) -> int:
     t0 = time.perf_counter()
     from etl.land import land  # imports count towards the process's memory, not its time
 
-    if len(argv) > 4:  # another validate.py (an earlier version, for a before/after row)
-        import importlib.util
-
-        import etl.land
-
-        spec = importlib.util.spec_from_file_location("etl._validate_other", argv[4])
-        mod = importlib.util.module_from_spec(spec)
-        mod.__package__ = "etl"
-        sys.modules[spec.name] = mod
-        spec.loader.exec_module(mod)
-        etl.land.validate, etl.land.RegionIndex = mod.validate, mod.RegionIndex
-
     t1 = time.perf_counter()
     out = land(source, path, period, root=root, synthetic=True, user="bench")
     t2 = time.perf_counter()
