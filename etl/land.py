@@ -309,6 +309,25 @@ def _con() -> duckdb.DuckDBPyConnection:
     return duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
 
 
+@contextmanager
+def _diff_con(root: Path):
+    """An in-memory DuckDB for comparing a landing with what is in force, capped at `duckdb_memory_limit`
+    (config/settings.yaml, as the app's connections are): both versions of the period are tables here, and a
+    resubmitted province register would otherwise take many GB of the server the app runs on. Past the cap
+    DuckDB spills to a private work folder (accepted rows only: keyed, no names or ID numbers), removed after,
+    or swept by the next landing if this process dies."""
+    work = sandbox.new_work(root)
+    limit = str(settings().get("duckdb_memory_limit") or "1GB")
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                                 "memory_limit": limit, "temp_directory": str(work / "spill"),
+                                 "preserve_insertion_order": False})  # every result here is ordered or a count
+    try:
+        yield con
+    finally:
+        con.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def _candidate(accepted: pa.Table | ParquetOut, source, mode: str, scope) -> dict:
     areas = accepted
     col = force.area_column(source)
@@ -325,8 +344,7 @@ def removal_share_limit() -> float:
 
 def _diff(root: Path, source, before: list[dict], candidate: dict, mode: str) -> Diff:
     """Rows in force before and after `candidate` joins the chain `before`, compared key by key."""
-    con = _con()
-    try:
+    with _diff_con(root) as con:
         cols = ", ".join(f"{c} {t}" for c, t in accepted_schema(source))
         new = candidate["_table"]
         if not isinstance(new, ParquetOut):
@@ -383,8 +401,6 @@ def _diff(root: Path, source, before: list[dict], candidate: dict, mode: str) ->
             from counts c left join fb using (area_code) left join fa using (area_code)
             order by area_code""").fetchdf()
         totals = con.execute(f"select (select {expr} from b), (select {expr} from a)").fetchall()[0]
-    finally:
-        con.close()
     regions = region_index(root)
     names = regions.name if regions is not None else {}
     rows.insert(1, "area_name", [names.get(c, c or "（未标区划）") if level != "all" else "全部"

@@ -68,8 +68,8 @@ def work_root(root: Path) -> Path:
     return Path(root) / "landed" / ".work"
 
 
-def _new_work(root: Path) -> Path:
-    """A fresh private folder for one reading, named after this process (see clean_work)."""
+def new_work(root: Path) -> Path:
+    """A fresh private folder for one reading (or a landing's diff), named after this process (see clean_work)."""
     base = work_root(root)
     private_dir(base, top=root)
     work = base / f"{os.getpid()}-{secrets.token_hex(8)}"
@@ -145,7 +145,7 @@ def validated_files(source, path: Path | str, period: str, period_end: date, loa
     mem = memory_limit or mem
     sec = time_limit or sec
     try:
-        work = _new_work(root)
+        work = new_work(root)
     except PermissionError:
         raise ExtractError("DATA_DIR_UNREADABLE", "没有权限写入数据目录，请检查数据目录的权限",
                            "permission denied on the data folder; check its permissions") from None

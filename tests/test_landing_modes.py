@@ -264,3 +264,57 @@ def test_an_unreadable_file_or_data_folder_is_one_clear_line(work, tmp_path):
             land("activities", sheet, month, root=work, mode="key")
     finally:
         landed_dir(work).chmod(0o700)
+
+
+def test_a_resubmissions_diff_stays_within_the_memory_cap_and_spills_privately(tmp_path, monkeypatch):
+    """The diff holds both versions of the period in DuckDB: it keeps to `duckdb_memory_limit` and spills to a
+    private work folder beyond it, which is gone afterwards, and gives the same answer as an uncapped diff."""
+    import shutil
+    import stat
+    import threading
+
+    from tests.files import write_big_register_csv, write_regions
+
+    monkeypatch.setenv("TONGXIN_SECRET", "unit-test-secret")
+    root = tmp_path / "data"
+    land("regions", write_regions(tmp_path / "区划.csv"), "2025", root=root)
+    first = write_big_register_csv(tmp_path / "台账.csv", 120_000)
+    land("civil_register", first, "2026H1", root=root)
+    again = tmp_path / "台账_更正.csv"
+    lines = first.read_text(encoding="utf-8").splitlines(keepends=True)
+    again.write_text("".join(lines[:-20_000]), encoding="utf-8")  # 20,000 children fewer
+
+    def answer():
+        d = diff(preview("civil_register", again, "2026H1", root=root), root=root)
+        return d.rows_before, d.kept, d.removed, d.rows_after
+
+    uncapped = answer()
+    config = tmp_path / "config"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "config", config)
+    (config / "settings.yaml").write_text((config / "settings.yaml").read_text(encoding="utf-8").replace(
+        'duckdb_memory_limit: "1GB"', 'duckdb_memory_limit: "48MB"'), encoding="utf-8")
+    monkeypatch.setenv("TONGXIN_CONFIG_DIR", str(config))
+    seen: dict[str, int] = {}
+    done = threading.Event()
+
+    def watch():
+        while not done.is_set():
+            for p in (root / "landed" / ".work").rglob("*"):
+                try:
+                    seen[str(p.relative_to(root))] = stat.S_IMODE(p.lstat().st_mode)
+                except (FileNotFoundError, ValueError):
+                    pass
+            done.wait(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        capped = answer()
+    finally:
+        done.set()
+        watcher.join()
+    assert capped == uncapped and uncapped[2] == 20_000
+    spilled = [p for p in seen if "/spill/" in p]
+    assert spilled, sorted(seen)  # past the cap, DuckDB wrote to the diff's own work folder
+    assert all(m == 0o700 for p, m in seen.items() if p.count("/") == 2)  # landed/.work/<pid>-<random>
+    assert not list((root / "landed" / ".work").glob("*/spill"))  # and removed it
