@@ -35,19 +35,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.serving import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "tongxin-demo"
 USERS = (("county", "区县用户"), ("leader", "市级用户"))
 QUIET_MS = 1500
@@ -112,12 +108,6 @@ _NAV = """(path) => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process, all its threads (/proc/PID/stat fields 14 and 15)."""
     try:
@@ -132,37 +122,11 @@ def serve(root: Path, log: Path, runs: Path, profile_dir: Path | None = None):
     """`streamlit run server.py` on a free port against `root`, its toolbar in developer mode so that the
     bench can clear the app's caches as a publish does, each script run's times written to `runs` and, with
     `profile_dir`, its profile (bench.server_runs); yields (base URL, server pid)."""
-    port = _free_port()
-    log.parent.mkdir(parents=True, exist_ok=True)
     runs.unlink(missing_ok=True)
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.server_runs", str(runs), str(profile_dir or "-"), "run", "server.py",
-             "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-             "--client.toolbarMode", "developer"],
-            cwd=REPO, env={**os.environ, "TONGXIN_DATA_DIR": str(root)}, stdout=out, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not become healthy (see {log})")
-                time.sleep(0.3)
-            yield url, proc.pid
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with streamlit_server({**os.environ, "TONGXIN_DATA_DIR": str(root)}, log,
+                          launcher=("-m", "bench.server_runs", str(runs), str(profile_dir or "-")),
+                          extra=("--client.toolbarMode", "developer"), timeout_s=120) as (url, proc):
+        yield url, proc.pid
 
 
 def _kind(payload: bytes) -> str:

@@ -2,33 +2,20 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+# CHROMIUM, CHROMIUM_ARGS and free_port are the tests' too.
+from bench.serving import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_server  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 needs_chromium = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} missing: apt-get install chromium"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_log(log_name: str = "streamlit.log") -> Path:
@@ -44,36 +31,9 @@ def serve(data_dir: Path, env: dict[str, str] | None = None, log_name: str = "st
     base URL. `env` adds to the server's environment (e.g. TONGXIN_CONFIG_DIR)."""
     from settings import DATA_DIR_ENV
 
-    port = free_port()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with server_log(log_name).open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "server.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env={**os.environ, DATA_DIR_ENV: str(data_dir), **(env or {})}, stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not become healthy (see {server_log(log_name)})")
-                time.sleep(0.3)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    server_env = {**os.environ, DATA_DIR_ENV: str(data_dir), **(env or {})}
+    with streamlit_server(server_env, server_log(log_name)) as (url, _proc):
+        yield url
 
 
 DEMO_PASSWORD = "tongxin-demo"

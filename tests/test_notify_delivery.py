@@ -9,7 +9,6 @@ import http.server
 import io
 import json
 import re
-import socket
 import stat
 import threading
 from email import policy
@@ -22,6 +21,7 @@ from aiosmtpd.smtp import AuthResult
 from python_calamine import CalamineWorkbook
 
 from auth import audit, users
+from bench.serving import free_port
 from notify import deliver, rules
 from report import pack
 from tests.files import read_sql
@@ -31,12 +31,6 @@ from warehouse.queries import meeting
 # A day in a quarter's last fortnight: the meeting pack is due (days_before 14), as are the monthly outputs.
 TODAY = dt.date(2026, 12, 20)
 ID_LIKE = re.compile(r"(?<!\d)\d{15}(\d{2}[\dXx])?(?!\d)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Sink:
