@@ -1,19 +1,14 @@
-"""The map's queries read through the query catalogue: geo.py builds no SQL, the map's cube reads its cells
-from a catalogue entry over the whole published area, the boundaries (GeoJSON) are an entry like any other,
-and the scope's total has no row for the empty scope (default deny) but one for any other scope."""
+"""The map's queries read through the query catalogue (that geo.py builds no SQL is test_catalogue's): the map's
+cube reads its cells from a catalogue entry over the whole published area, the boundaries (GeoJSON) are an entry
+like any other, and the scope's total has no row for the empty scope (default deny) but one for any other scope."""
 from __future__ import annotations
 
 import json
 
-from tests.test_catalogue import sql_outside_catalogue
 from warehouse import queries as q
 from warehouse.queries import catalogue, geo
 
 EVERYTHING = q.Scope.everything()
-
-
-def test_geo_runs_no_sql_of_its_own():
-    assert sql_outside_catalogue("geo.py") == []
 
 
 def test_each_map_query_is_its_catalogue_entry():
