@@ -16,8 +16,6 @@ from warehouse.queries import Scope, catalogue
 LEVELS = ("county", "street")
 
 _standards = catalogue.query("gaps/standards")
-_source_periods = catalogue.query("gaps/source_periods")
-_urban_core_kinds = catalogue.query("gaps/urban_core_kinds")
 
 gap_table = catalogue.query("gaps/gap_table")
 index_table = catalogue.query("gaps/index_table")
@@ -35,11 +33,11 @@ def standards(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
 
 def source_periods(con: duckdb.DuckDBPyConnection, scope: Scope, period: str) -> pd.DataFrame:
     """Which landing of each source the gaps of `period` use: source, source_label, source_period."""
-    df = _source_periods(con, period)
+    df = catalogue.query("gaps/source_periods")(con, period)
     return df.iloc[0:0] if scope.is_empty else df
 
 
 def has_urban_core(con: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
     """Whether the counties in scope carry the 主城区/县域 distinction (some urban core, some not): a region
     table without it (an official table with codes and names only, a county deployment) shows no grouping."""
-    return len(_urban_core_kinds(con, scope)) == 2
+    return len(catalogue.query("gaps/urban_core_kinds")(con, scope)) == 2

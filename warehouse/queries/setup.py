@@ -28,20 +28,14 @@ POLYGON_LEVELS = ("county", "street")
 region_problems = catalogue.query("setup/region_problems")
 boundaries_missing = catalogue.query("setup/boundaries_missing")
 boundaries_unmatched = catalogue.query("setup/boundaries_unmatched")
-_region_names = catalogue.query("setup/region_names")
-_region_counts = catalogue.query("setup/region_counts")
-_top_regions = catalogue.query("setup/top_regions")
-_boundary_counts = catalogue.query("setup/boundary_counts")
 _extract_standing = catalogue.query("setup/extract_standing")
 _counties = catalogue.query("setup/counties")
-_retired_report = catalogue.query("setup/retired_report")
-_successor_names = catalogue.query("setup/successor_names")
 
 
 def regions_by_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Regions of the landed table per level, every level listed (0 where none): level, level_zh, regions.
     A region above the scope (a city user's province) is counted: it is part of the table they work from."""
-    got = _region_counts(con, scope)
+    got = catalogue.query("setup/region_counts")(con, scope)
     n = dict(zip(got["level"], got["regions"]))
     return pd.DataFrame({"level": LEVELS, "level_zh": [LEVEL_ZH[x] for x in LEVELS],
                          "regions": [int(n.get(x, 0)) for x in LEVELS]})
@@ -54,7 +48,7 @@ def root(con: duckdb.DuckDBPyConnection, scope: Scope, configured: str | None = 
     down while it has a single child (a city's table that keeps its province names the city), never below
     a county.
     """
-    top = _top_regions(con, scope)
+    top = catalogue.query("setup/top_regions")(con, scope)
     cols = ["region_code", "region_name", "level"]
     if configured is not None and configured in set(top["region_code"]):
         return top.loc[top["region_code"] == configured, cols].reset_index(drop=True)
@@ -73,7 +67,7 @@ def root(con: duckdb.DuckDBPyConnection, scope: Scope, configured: str | None = 
 
 def boundary_coverage(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """Per level below the city: level, level_zh, regions, with_polygon, without_polygon (current boundaries)."""
-    got = _boundary_counts(con, scope).set_index("level")
+    got = catalogue.query("setup/boundary_counts")(con, scope).set_index("level")
     rows = []
     for level in ("county", "street", "community"):
         n = int(got.at[level, "regions"]) if level in got.index else 0
@@ -131,7 +125,7 @@ def extract_counties(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFra
 
 def region_names(con: duckdb.DuckDBPyConnection, scope: Scope, codes: tuple[str, ...]) -> pd.DataFrame:
     """Names of the given 12-digit codes found in the region table: region_code, region_name."""
-    return _region_names(con, scope, list(codes))
+    return catalogue.query("setup/region_names")(con, scope, list(codes))
 
 
 RETIRED_COLUMNS = ["old_code", "old_name", "successor_codes", "successor_names", "effective_date", "change_type",
@@ -149,11 +143,11 @@ def retired_codes(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     land the data)."""
     if scope.is_empty or not quality.has_table(con, "region_changes_report"):
         return pd.DataFrame(columns=RETIRED_COLUMNS)
-    rep = _retired_report(con, scope)
+    rep = catalogue.query("setup/retired_report")(con, scope)
     if rep.empty:
         return pd.DataFrame(columns=RETIRED_COLUMNS)
     codes = sorted({c for s in rep["successor_codes"] for c in str(s).split("、") if c})
-    names = _successor_names(con, codes)
+    names = catalogue.query("setup/successor_names")(con, codes)
     name = dict(zip(names["code"], names["name"]))
     rep["successor_names"] = ["、".join(name.get(c) or "" for c in str(s).split("、")) for s in rep["successor_codes"]]
     rep["prefix"] = [deployment.prefix(c) for c in rep["old_code"]]
