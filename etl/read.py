@@ -21,6 +21,7 @@ import codecs
 import csv
 import datetime as dt
 import html
+import itertools
 import os
 import re
 import sys
@@ -92,7 +93,7 @@ class Extract:
     encoding: str | None = None
     header_row: int = 1  # 1-based row of the header in the file
     ignored_headers: list[str] = field(default_factory=list)
-    # A large CSV read in the sandbox is not held in memory: its rows are table `raw` (generated column names)
+    # A CSV or workbook read in the sandbox is not held in memory: its rows are table `raw` (generated names)
     # of this DuckDB database file in the work folder, and `table` is None; db_columns are the headers as above.
     db: Path | None = None
     db_columns: list[str] = field(default_factory=list)
@@ -816,7 +817,10 @@ def _xlsx_sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _calamine_sheets(path: Path, fmt: str):
-    """(sheet name, visible, rows of cells) for each sheet of a workbook, read by python-calamine."""
+    """(sheet name, visible, rows) for each sheet of a workbook, read by python-calamine. `rows` iterates the
+    sheet's rows as lists of cells from its first row and column (as Excel numbers them), made one row at a
+    time: a sheet's cells are never all Python objects at once (the reader itself holds the sheet, ~100 bytes a
+    cell, which MAX_CELLS bounds)."""
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError, XmlError, ZipError
 
     if fmt in ("xlsx", "xlsb", "ods"):
@@ -834,11 +838,20 @@ def _calamine_sheets(path: Path, fmt: str):
     visible = {m.name: str(m.visible).rsplit(".", 1)[-1] == "Visible" for m in wb.sheets_metadata}
     for name in wb.sheet_names:
         try:
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheet = wb.get_sheet_by_name(name)
         except broken as e:
             raise ExtractError("UNREADABLE_EXCEL", f"工作表“{name}”无法读取：{str(e)[:100]}",
                                f"cannot read sheet {name!r}: {str(e)[:100]}") from None
-        yield name, visible.get(name, True), rows
+        yield name, visible.get(name, True), _sheet_rows(sheet)
+
+
+def _sheet_rows(sheet):
+    """A calamine sheet's rows as `to_python(skip_empty_area=False)` gives them, one at a time: iter_rows starts
+    at the sheet's first row but at its first used column, so the columns left of it are put back (a cell's
+    column index is the one the sheet's XML and the messages use)."""
+    left = [""] * (sheet.start[1] if sheet.start else 0)
+    for row in sheet.iter_rows():
+        yield left + row if left else row
 
 
 class _TableParser:
@@ -939,28 +952,34 @@ def _html_sheets(path: Path):
         raise ExtractError("HTML_FILE", f"文件是网页（HTML）格式，{why_zh}，不是一个简单的表格；请用 Excel 打开后另存为 .xlsx 再导入",
                            f"the file is an HTML page with {why_en}, not one plain table; "
                            "open it in Excel and save as .xlsx")
-    yield "网页表格", True, tables[0]
+    yield "网页表格", True, iter(tables[0])
 
 
-def _read_sheets(path: Path, source: Source, fmt: str, sheets) -> Extract:
-    """Pick the visible sheet whose header names the most contract columns, and read its rows."""
+def _has_text(rows) -> bool:
+    return any(_cell_text(v) for r in rows for v in r)
+
+
+def _read_sheets(path: Path, source: Source, fmt: str, sheets, work: Path | None) -> Extract:
+    """Pick the visible sheet whose header names the most contract columns, and read its rows: into memory, or
+    (work given) a batch at a time into a DuckDB database file there, as a CSV is (see _rows_to_db)."""
     index = header_index(source)
     chosen = hidden = None
     any_rows = False
     for name, is_visible, rows in sheets:
-        if not any(_cell_text(v) for r in rows for v in r):
+        head = list(itertools.islice(rows, HEADER_SCAN_ROWS + 1))  # + 1: a two-level header's second row
+        if not _has_text(head) and not any(_has_text((r,)) for r in rows):
             continue
         any_rows = True
-        _check_width(rows)
+        _check_width(head)
         try:
-            hdr, hits = _find_header(rows, index)
+            hdr, hits = _find_header(head, index)
         except ExtractError:
             continue
         if not is_visible:  # data nobody sees in Excel does not land unannounced
             hidden = hidden or name
             continue
-        if chosen is None or len(hits) > len(chosen[2]):
-            chosen = (rows, hdr, hits, name)
+        if chosen is None or len(hits) > len(chosen[4]):
+            chosen = (name, head, rows, hdr, hits)  # only the best sheet so far is kept open
     if chosen is None and hidden:
         raise ExtractError("HIDDEN_SHEET", f"数据在隐藏的工作表“{hidden}”中；请取消隐藏（或移到可见的工作表）后再导入",
                            f"the data is on the hidden sheet {hidden!r}; unhide it first")
@@ -969,29 +988,67 @@ def _read_sheets(path: Path, source: Source, fmt: str, sheets) -> Extract:
     if chosen is None:
         raise ExtractError("NO_HEADER", "工作簿中没有找到可识别表头的工作表",
                            "no sheet with a recognisable header row")
-    rows, hdr, hits, sheet = chosen
-    top, hits, n_hdr = _header_rows(rows, hdr, hits, index, source)
+    sheet, head, rest, hdr, hits = chosen
+    top, hits, n_hdr = _header_rows(head, hdr, hits, index, source)
     header = _unique_headers(top)
-    width = len(header)
-    body = rows[hdr + n_hdr:]
-    columns = list(zip(*[(r + [None] * width)[:width] for r in body])) if body else [()] * width
-    arrays = {h: pa.array([_cell_text(v) for v in col], pa.string()) for h, col in zip(header, columns)}
-    arrays[ROW_NO] = pa.array(range(hdr + n_hdr + 1, hdr + n_hdr + 1 + len(body)), pa.int64())
+    width, skip = len(header), hdr + n_hdr
+    body = itertools.chain(head[skip:], rest)
+    if work is not None:
+        db = Path(work) / "extract.duckdb"
+        blank = _rows_to_db(body, width, db)
+        if fmt == "xlsx":
+            _check_formulas(path, sheet, source, hits, blank)
+        return _finish_db(db, header, hits, source, None, hdr + 1, skip, fmt)
+    rows = list(body)
+    arrays = dict(zip(header, _text_columns(rows, width)))
+    arrays[ROW_NO] = pa.array(range(skip + 1, skip + 1 + len(rows)), pa.int64())
     if fmt == "xlsx":
-        _check_formulas(path, sheet, source, hits, header, arrays)
+        _check_formulas(path, sheet, source, hits, {j for j, h in enumerate(header) if arrays[h].null_count})
     return _finish(pa.table(arrays), header, hits, source, fmt, None, hdr + 1)
 
 
-def _read_excel(path: Path, source: Source, fmt: str) -> Extract:
+def _text_columns(rows: list[list[object]], width: int) -> list[pa.Array]:
+    """Rows of cells as `width` text columns (_cell_text), each row cut or padded to the width."""
+    if not rows:
+        return [pa.array([], pa.string()) for _ in range(width)]
+    if any(len(r) != width for r in rows):
+        rows = [(r + [None] * width)[:width] for r in rows]
+    # Most cells are text: those skip the call (the same result as _cell_text, a tenth of a landing's time).
+    return [pa.array([v if v.__class__ is str and v.strip() else _cell_text(v) for v in col], pa.string())
+            for col in zip(*rows)]
+
+
+def _rows_to_db(rows, width: int, db: Path, batch: int = 65_536) -> set[int]:
+    """Write a sheet's data rows as text into table `csv_rows` (c0…c<width>, the last one empty: a sheet has no
+    cells beyond its header's width that a CSV's extra field would be) of the database file `db`, in order, so
+    that a row's rowid is its place below the header; returns the columns with a blank cell."""
+    names = [f"c{j}" for j in range(width)]
+    con = duck(db)
+    try:
+        con.execute("set preserve_insertion_order = true")
+        con.execute(f"create or replace table csv_rows ({', '.join(f'c{j} varchar' for j in range(width + 1))})")
+        blank: set[int] = set()
+        while chunk := list(itertools.islice(rows, batch)):
+            arrays = _text_columns(chunk, width)
+            blank |= {j for j, a in enumerate(arrays) if a.null_count}
+            con.register("batch_rows", pa.table(arrays, names=names))
+            con.execute("insert into csv_rows select *, null from batch_rows")
+            con.unregister("batch_rows")
+        return blank
+    finally:
+        con.close()
+
+
+def _read_excel(path: Path, source: Source, fmt: str, work: Path | None) -> Extract:
     sheets = _html_sheets(path) if fmt == "html" else _calamine_sheets(path, fmt)
-    return _read_sheets(path, source, fmt, sheets)
+    return _read_sheets(path, source, fmt, sheets, work)
 
 
-def _check_formulas(path: Path, sheet: str, source: Source, hits: dict[str, int], header: list[str],
-                    arrays: dict[str, pa.Array]) -> None:
-    """Refuse a workbook whose required columns are blank because their formulas were never calculated."""
+def _check_formulas(path: Path, sheet: str, source: Source, hits: dict[str, int], blank: set[int]) -> None:
+    """Refuse a workbook whose required columns are blank because their formulas were never calculated.
+    `blank`: the columns (0-based, as in the sheet) with a blank data cell."""
     required = [c for c in source.columns if c.required and c.name in hits]
-    if not any(arrays[header[hits[c.name]]].null_count for c in required):
+    if not any(hits[c.name] in blank for c in required):
         return  # the usual case: nothing blank where it matters, no need to look at the XML
     counts = _uncalculated_formulas(path, sheet)
     bad = [(c, counts[hits[c.name]]) for c in required if counts.get(hits[c.name])]
@@ -1032,9 +1089,9 @@ def _finish(table: pa.Table, header: list[str], hits: dict[str, int], source: So
 
 
 def _finish_db(db: Path, header: list[str], hits: dict[str, int], source: Source, enc: str | None,
-               header_row: int, skip: int) -> Extract:
-    """`_finish` for a CSV read into the database file `db` (table `csv_rows`, see _duck_csv): the same
-    columns dropped and rows left out, into table `raw` with the generated names of what remains."""
+               header_row: int, skip: int, fmt: str = "csv") -> Extract:
+    """`_finish` for rows read into the database file `db` (table `csv_rows`, see _duck_csv and _rows_to_db): the
+    same columns dropped and rows left out, into table `raw` with the generated names of what remains."""
     mapping = {name: header[j] for name, j in hits.items()}
     _check_required(source, mapping)
     width = len(header)
@@ -1064,16 +1121,17 @@ def _finish_db(db: Path, header: list[str], hits: dict[str, int], source: Source
     if rows == 0:
         raise ExtractError("EMPTY_FILE", "文件只有表头，没有数据行", "the file has a header but no data rows")
     ignored = [h for h in header if h not in mapping.values()]
-    return Extract(None, mapping, "csv", enc, header_row, ignored, db=db, db_columns=columns, db_rows=rows)
+    return Extract(None, mapping, fmt, enc, header_row, ignored, db=db, db_columns=columns, db_rows=rows)
 
 
 def read_extract(path: Path, source: Source, work: Path | None = None) -> Extract:
     """Read any supported extract for a source; raises ExtractError for file-level problems.
 
     work: a private folder for the UTF-8 copy of a GB18030/UTF-16 file (etl/sandbox.py gives one under the
-    data folder); without it the copy is a 0600 file in the system temp folder, deleted when done. With it, a
-    CSV's rows go into a DuckDB database file there instead of memory (Extract.db), so that reading and
-    validating a file of any length stays within the sandbox's memory limit.
+    data folder); without it the copy is a 0600 file in the system temp folder, deleted when done. With it, the
+    rows of a CSV or a workbook go into a DuckDB database file there instead of memory (Extract.db), so that
+    reading and validating a file of any length stays within the sandbox's memory limit (an HTML table, at
+    most MAX_HTML_BYTES, is parsed whole first).
     """
     path = Path(path)
     if path.is_dir():
@@ -1084,7 +1142,7 @@ def read_extract(path: Path, source: Source, work: Path | None = None) -> Extrac
         fmt = detect_format(path)
         if fmt == "csv":
             return _read_csv(path, source, work)
-        return _read_excel(path, source, fmt)
+        return _read_excel(path, source, fmt, work)
     except PermissionError:
         raise ExtractError("UNREADABLE_FILE", "没有读取该文件的权限，请检查文件权限后再导入",
                            "permission denied reading the file; check its permissions") from None

@@ -448,7 +448,7 @@ def validate(ext: Extract, source: Source, period: str, period_end: date, load_i
     time, instead of returning them as tables: what the sandbox does, so no output is ever whole in memory.
     """
     # Every output is ordered explicitly, so DuckDB need not keep insertion order (less memory).
-    con = duck(ext.db)  # a CSV read in the sandbox: its rows are already table `raw` of that file
+    con = duck(ext.db)  # read in the sandbox: the rows are already table `raw` of that file
     con.execute("set preserve_insertion_order = false")
     if ext.db is None:
         con.register("raw", ext.sql_table())  # generated column names: no header text reaches SQL
