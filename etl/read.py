@@ -1109,12 +1109,13 @@ def _finish_db(db: Path, header: list[str], hits: dict[str, int], source: Source
         select = [f"{a} as {b}" for a, b in zip(src, names)] + [f"rowid + {skip + 1} as {ROW_NO}"]
         blank = " and ".join(f"coalesce(trim(c{j}), '') = ''" for j in kept) or "false"
         first = mapping[next(iter(mapping))]
-        # A view, not a copy: rowid is the row's place in the file. A view holds no parameter, so the first
-        # header's text (a repeated header row is left out) is data in a table of its own, never SQL text.
-        con.execute("create or replace table header_text as select ?::varchar as first", [first])
-        con.execute(f"create or replace view raw as select {', '.join(select)} from csv_rows "
-                    f"where not ({blank}) and coalesce(c{header.index(first)}, '') <> "
-                    "(select first from header_text)")
+        # A table, not a view over csv_rows: the planner then knows how many rows there are. Over a view whose
+        # filter compares with a value it cannot see, it guessed a few dozen, built its hash join for the
+        # name lookup on the file's rows instead of the lookup's, and a 1M-row ledger ran out of memory.
+        # The first header's text (a repeated header row is left out) is a parameter, never SQL text.
+        con.execute(f"create or replace table raw as select {', '.join(select)} from csv_rows "
+                    f"where not ({blank}) and coalesce(c{header.index(first)}, '') <> ?", [first])
+        con.execute("drop table csv_rows")
         rows = con.execute("select count(*) from raw").fetchall()[0][0]
     finally:
         con.close()

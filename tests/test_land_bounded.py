@@ -140,3 +140,62 @@ def test_an_offset_workbook_lands_through_the_sandbox_as_in_process(tmp_path, mo
         assert x[k].equals(y[k]), k
     assert x["accepted"].column("birth_date").to_pylist()[0] == dt.date(2012, 1, 1)
     assert list(sandbox.work_root(a).iterdir()) == []
+
+
+# A ledger that names its streets and communities: the names are resolved over their distinct values and joined
+# back to the file's rows. DuckDB must build that join's hash table on the (small) lookup, not on the file.
+LEDGER_HEADER = ["序号", "公民身份号码", "儿童姓名", "村（社区）代码", "街道", "社区", "重点对象类型", "风险等级",
+                 "责任儿童主任编号", "排查日期", "是否签订委托照护协议", "实际监护人", "监护人与儿童关系", "联系人电话",
+                 "就读学校（幼儿园）"]
+STREETS, COMMUNITIES = 100, 100  # per street
+
+
+def _named_regions(path: Path) -> Path:
+    lines = ["区划代码,名称,层级,上级代码,区域类型,面积（平方公里）", "990100000000,示范市,市,,,",
+             "990101000000,东湖区,区县,990100000000,主城区,120.5"]
+    for s in range(1, STREETS + 1):
+        lines.append(f"990101{s:03d}000,第{s}街道,街道,990101000000,,")
+        lines += [f"990101{s:03d}{c:03d},第{s}街道第{c}社区,社区,990101{s:03d}000,," for c in range(1, COMMUNITIES + 1)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _named_ledger(path: Path, n: int) -> Path:
+    """`n` good key-children rows, community and street by name only (the code column blank), every column filled
+    as offices fill it."""
+    types, levels = ["留守儿童", "困境儿童", "流动儿童"], ["红色", "橙色", "黄色", "绿色"]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write(",".join(LEDGER_HEADER) + "\r\n")
+        for i, reg in enumerate(big_register_rows(n)):
+            s, c = i % STREETS + 1, i // STREETS % COMMUNITIES + 1
+            f.write(",".join([str(i + 1), reg[1], reg[2], "", f"第{s}街道", f"第{s}街道第{c}社区", types[i % 3],
+                              levels[i % 4], f"ZR990101{s:03d}{c:03d}1", "2025-03-30", "是", f"监护人{i}", "祖父母",
+                              f"139{i:08d}", f"第{s}街道中心小学"]) + "\r\n")
+    return path
+
+
+def test_a_ledger_naming_its_areas_lands_within_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("TONGXIN_SECRET", "unit-test-secret")
+    rows = 340_000
+    path = _named_ledger(tmp_path / "重点对象台账.csv", rows)
+    root = tmp_path / "data"
+    land("regions", _named_regions(tmp_path / "区划.csv"), "2025", root=root)
+    monkeypatch.setenv(sandbox.MEMORY_ENV, LIMIT)
+    got = land("key_children", path, "2025H1", root=root).entry
+    assert (got.rows_read, got.rows_accepted, got.rows_rejected) == (rows, rows, 0)
+    accepted = pq.read_table(landed_dir(root) / got.accepted_path, columns=["community_code"]).column(0)
+    assert accepted.null_count == 0 and len(set(accepted.to_pylist())) == STREETS * COMMUNITIES
+
+
+def test_the_rows_read_for_validation_show_the_planner_their_number(tmp_path):
+    """The table validation reads is a table, not a filtering view: DuckDB's estimate of its rows is their
+    number (over the view it was a few dozen, whatever the file)."""
+    import re
+
+    ext = read.read_extract(_named_ledger(tmp_path / "台账.csv", 5000), get_source("key_children"), work=tmp_path)
+    con = read.duck(ext.db)
+    try:
+        plan = con.execute("explain select * from raw").fetchall()[0][1]
+    finally:
+        con.close()
+    assert re.findall(r"~([\d,]+) rows", plan)[0].replace(",", "") == "5000"
