@@ -1,4 +1,5 @@
-"""The plotly area choropleth used by 服务缺口 and 数据比对: areas, labels and escaping of names."""
+"""The plotly choropleths: the area map of 服务缺口 and 数据比对, and 流动儿童分布's map without a basemap;
+areas, labels, hidden counts and escaping of names."""
 from __future__ import annotations
 
 import json
@@ -46,3 +47,42 @@ def test_names_from_a_region_table_do_not_become_markup():
     for text in (labels.text[0], labels.hovertext[0]):
         assert "<a" not in text and "&lt;a href" in text
     assert "&lt;5人" in labels.hovertext[0]
+
+
+def _map_page_figure(shapes: pd.DataFrame, community: str = "桃园社区"):
+    """charts.density_map as the map page builds it from a street table (no basemap)."""
+    streets = pd.DataFrame({"street_code": shapes["region_code"], "street_name": shapes["region_name"],
+                            "county_name": shapes["region_name"], "children": [3] + [40] * (len(shapes) - 1),
+                            "prev_children": [None] * len(shapes)})
+    streets = mp.suppressed_streets(streets.assign(children_suppressed=[True] + [False] * (len(shapes) - 1),
+                                                   children_label=["<5"] + ["40"] * (len(shapes) - 1)),
+                                    "children", False, 5)
+    breaks = mp.class_breaks(streets["value"].dropna())
+    points = pd.DataFrame({"community_name": [community], "street_name": [shapes["region_name"][0]],
+                           "children": [3], "children_label": ["<5"], "children_suppressed": [True],
+                           "lon": [110.005], "lat": [30.005]})
+    features = mp.street_features(streets, shapes, breaks, "children", False, 5)
+    return charts.density_map(features, shapes.iloc[0:0], mp.labelled(shapes, shapes.iloc[0:0]),
+                              mp.community_marks(points))
+
+
+def test_the_map_page_draws_each_street_hoverable_with_its_figures():
+    fig = _map_page_figure(_squares(3))
+    streets = [t for t in fig.data if t.meta and "code" in t.meta]
+    assert [t.meta["code"] for t in streets] == ["000", "001", "002"]
+    assert all(t.fill == "toself" and t.hoveron == "fills" for t in streets)
+    small = streets[0]
+    assert small.meta["suppressed"] and small.meta["class"] is None and small.fillcolor == charts._rgba(mp.SUPPRESSED_FILL)
+    assert "人数：&lt;5" in small.name and "：3" not in small.name  # the hidden count never shows
+    assert list(next(t for t in fig.data if t.name == "labels").text) == ["街道0", "街道1", "街道2"]
+    pts = next(t for t in fig.data if t.name == "communities")
+    assert list(pts.customdata[0]) == ["桃园社区", "街道0", "&lt;5"]
+
+
+def test_the_map_pages_names_do_not_become_markup():
+    hostile = '<a href="http://evil.example">点我</a>'
+    fig = _map_page_figure(_squares(2, lambda i: hostile), community=hostile)
+    texts = [t.name for t in fig.data if t.meta and "code" in t.meta]
+    texts += list(next(t for t in fig.data if t.name == "labels").text)
+    texts += [c for row in next(t for t in fig.data if t.name == "communities").customdata for c in row]
+    assert texts and all("<a" not in x for x in texts) and all("&lt;a href" in x for x in texts if "点我" in x)

@@ -228,7 +228,7 @@ def test_map_with_a_register_and_no_boundaries_still_shows_the_table(city, tmp_p
             for i, street in enumerate(rg.STREETS, start=1)]
     land("civil_register", write_register_csv(tmp_path / "台账.csv", rows=rows), "2026H1", root=city)
     app = _map(city, monkeypatch)
-    assert not app.get("deck_gl_json_chart")
+    assert not app.get("deck_gl_json_chart") and not app.get("plotly_chart")
     assert any("python -m etl boundaries FILE" in i.value for i in app.info)
     assert sorted(app.dataframe[0].value["街道（乡镇）"]) == sorted([*rg.STREETS.values(), rg.MISSING_STREET[1]])
 

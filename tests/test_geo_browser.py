@@ -1,4 +1,4 @@
-"""The map page in a real browser (Debian chromium): the deck draws, Chinese labels and legend show,
+"""The map page in a real browser (Debian chromium): the map draws (plotly, SVG), Chinese labels and legend show,
 and nothing but the app's own server is asked for anything (no basemap, no font CDN)."""
 from __future__ import annotations
 
@@ -13,19 +13,22 @@ def test_map_in_chromium(app_server):
         page.locator('[data-testid="stSidebar"]').get_by_text("童心 · 流动儿童关爱服务").wait_for(timeout=60_000)
         page.goto(app_server + "/map", wait_until="domcontentloaded")
         sign_in(page, "admin")  # a reload is a new session: sign in again
-        # app.py's navigation and sidebar are in place (not a bare page), then the legend and the deck.
+        # app.py's navigation and sidebar are in place (not a bare page), then the legend and the map.
         page.locator('[data-testid="stSidebar"]').get_by_text("童心 · 流动儿童关爱服务").wait_for(timeout=60_000)
         page.get_by_text("图例：人数").first.wait_for(timeout=60_000)
-        canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
-        canvas.wait_for(timeout=60_000)
+        chart = page.locator('[data-testid="stPlotlyChart"]').first
+        chart.locator("path.js-fill").first.wait_for(timeout=60_000)  # the streets are drawn
         page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
-        page.wait_for_timeout(3000)  # let deck.gl build the font atlas and draw the labels
+        page.wait_for_timeout(1000)
         page.screenshot(path=str(ARTIFACTS / "map.png"), full_page=True)
         body = page.locator("body").inner_text()
-        box = canvas.bounding_box()
+        box = chart.bounding_box()
+        labels = chart.locator("g.textpoint text").all_text_contents()
+        streets = chart.locator("path.js-fill").count()
         exceptions = page.locator('[data-testid="stException"]').count()
     assert "流动儿童分布" in body and "示意边界" in body and "图例" in body
     assert box and box["width"] > 300 and box["height"] > 300
+    assert streets >= 3 and any("区" in t or "县" in t or "街道" in t for t in labels), labels  # Chinese names
     assert exceptions == 0 and "Traceback" not in body
     assert not errors, errors
     assert not outside, outside

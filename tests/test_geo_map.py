@@ -6,6 +6,7 @@ never from the marts under test.
 """
 from __future__ import annotations
 
+import html
 import io
 import json
 import urllib.parse
@@ -96,9 +97,25 @@ def deck(at: AppTest) -> dict:
     return json.loads(at.get("deck_gl_json_chart")[0].proto.json)
 
 
+def chart(at: AppTest) -> dict:
+    """The map as drawn without a basemap (plotly): its figure."""
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def trace(at: AppTest, name: str) -> dict:
+    return next(t for t in chart(at)["data"] if t.get("name") == name)
+
+
 def features(at: AppTest) -> dict[str, dict]:
-    layer = next(layer for layer in deck(at)["layers"] if layer.get("id") == "streets")
-    return {f["properties"]["code"]: f["properties"] for f in layer["data"]["features"]}
+    """Each street as the map draws it (its trace's meta: code, name, county, class, suppressed, value, children)."""
+    return {t["meta"]["code"]: t["meta"] for t in chart(at)["data"] if "code" in (t.get("meta") or {})}
+
+
+def extent(at: AppTest) -> tuple[float, float]:
+    """Width and height of what the streets cover on the map (its axes fit them)."""
+    xs = [x for t in chart(at)["data"] if "code" in (t.get("meta") or {}) for x in t["x"] if x is not None]
+    ys = [y for t in chart(at)["data"] if "code" in (t.get("meta") or {}) for y in t["y"] if y is not None]
+    return max(xs) - min(xs), max(ys) - min(ys)
 
 
 def table(at: AppTest) -> pd.DataFrame:
@@ -120,17 +137,17 @@ def check_counts(props: dict[str, dict], want: dict[str, int]) -> None:
 
 # ---- tests ------------------------------------------------------------------------------------
 def test_every_street_drawn_coloured_with_legend(at, data_dir):
-    d = deck(at)
-    assert d.get("mapProvider") in (None, "") and "http" not in str(d.get("mapStyle", ""))
-    assert not any(layer["@@type"] == "TileLayer" for layer in d["layers"])  # no basemap by default
+    # No basemap by default: no deck.gl (its WebGL context cost the browser a second a view), no tiles.
+    assert not at.get("deck_gl_json_chart") and "http" not in at.get("plotly_chart")[0].proto.spec
     props = features(at)
     assert sorted(props) == sorted(street_regions(data_dir)["region_code"])
     for p in props.values():
         assert p["suppressed"] or p["class"] is not None, p  # coloured unless suppressed
     legend = " ".join(m.value for m in at.markdown)
     assert "图例：人数" in legend and "分位数" in legend
-    texts = next(layer for layer in d["layers"] if layer.get("id") == "labels")
-    assert {t["name"] for t in texts["data"]} == set(street_regions(data_dir)["region_name"])
+    assert set(trace(at, "labels")["text"]) == set(street_regions(data_dir)["region_name"])
+    shapes = [t for t in chart(at)["data"] if "code" in (t.get("meta") or {})]
+    assert all(t["fill"] == "toself" and t["hoveron"] == "fills" and t["meta"]["name"] in t["name"] for t in shapes)
     assert "示意边界" in " ".join(c.value for c in at.caption)
     check_counts(props, expected_counts(data_dir, latest_period(data_dir), "all", "流动儿童"))
 
@@ -186,16 +203,15 @@ def test_age_band_switch(at, data_dir):
 def test_county_switch_zooms_to_its_streets(at, data_dir):
     regions = street_regions(data_dir)
     county = max(regions["parent_code"].unique())
-    view_before = deck(at)["initialViewState"]
+    before = extent(at)
     at.selectbox(key="map_county").select(county).run()
     assert not at.exception
     props = features(at)
     mine = regions[regions["parent_code"] == county]
     assert sorted(props) == sorted(mine["region_code"])
     assert sorted(table(at)["街道（乡镇）"]) == sorted(mine["region_name"])
-    view = deck(at)["initialViewState"]
-    assert (view["longitude"], view["latitude"]) != (view_before["longitude"], view_before["latitude"])
-    assert view["zoom"] >= view_before["zoom"]  # fits a part of the city: never zooms out
+    after = extent(at)  # the axes fit a part of the city: it fills the map, never smaller than the city
+    assert after[0] <= before[0] and after[1] <= before[1] and after[0] * after[1] < before[0] * before[1]
 
 
 def test_small_cells_never_exact_on_page(leader_at, data_dir):
@@ -230,19 +246,19 @@ def test_small_cells_never_exact_on_page(leader_at, data_dir):
     hidden = (tbl["人数"] == f"<{T}") | (tbl["人数"] == "*")
     assert hidden.sum() != 1
     # Community points: no exact small value either.
-    pts = next(layer for layer in deck(at)["layers"] if layer.get("id") == "communities")
+    pts = trace(at, "communities")
     reg = _landed(data_dir, "civil_register")[period]
     end = parse_period(period, "half_year")[1]
     bands = reg["birth_date"].map(lambda b: _band(_age(b, end)))
     keep = (bands.notna() if band == "all" else bands == band) & (
         reg["in_difficulty"].fillna(False).astype(bool) if cat == "困境儿童" else reg["category"] == cat)
     per_comm = reg.loc[keep, "community_name"].value_counts().to_dict()
-    assert pts["data"]
-    for p in pts["data"]:
-        n = shown_count(p["value"])
+    assert pts["customdata"]
+    for name, _street, label in (map(html.unescape, row) for row in pts["customdata"]):  # escaped for plotly
+        n = shown_count(label)
         assert n is None or n == 0 or n >= T
-        if n is not None and p["name"] in per_comm:
-            assert n == per_comm[p["name"]]
+        if n is not None and name in per_comm:
+            assert n == per_comm[name]
 
 
 def test_download_is_suppressed_the_same_way(data_dir):

@@ -24,7 +24,8 @@ from warehouse.queries import geo
 
 pytestmark = needs_chromium
 REPO = Path(__file__).resolve().parents[1]
-MAP = '[data-testid="stDeckGlJsonChart"] canvas'
+# Before the register the greyed outlines are a deck (pydeck); after it, the choropleth is plotly (no basemap).
+MAP = '[data-testid="stDeckGlJsonChart"] canvas, [data-testid="stPlotlyChart"]'
 
 
 def etl(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -66,7 +67,7 @@ def look(base: str, path: str, shot: str, wait_for: str):
         share = None
         if path == "/map":
             page.locator(MAP).first.wait_for(timeout=60_000)
-            page.wait_for_timeout(3000)  # deck.gl draws after the element appears
+            page.wait_for_timeout(3000)  # deck.gl and plotly draw after the element appears
             share = coloured_share(page.locator(MAP).first.screenshot())
         page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
         # The region selector's value is drawn in an input: the page's HTML holds it, its text may not.

@@ -73,6 +73,23 @@ def _rgba(fill: list[int]) -> str:
     return f"rgba({r},{g},{b},{a / 255:.3f})"
 
 
+def _path(geometries, k: float) -> tuple[list, list]:
+    """The exterior rings of GeoJSON shapes as one path (None between rings), longitude scaled by `k`."""
+    xs, ys = [], []
+    for g in geometries:
+        for ring in rings(g):
+            xs += [p[0] * k for p in ring] + [None]
+            ys += [p[1] for p in ring] + [None]
+    return xs, ys
+
+
+def _county_outlines(fig: go.Figure, counties: pd.DataFrame | None, k: float) -> None:
+    if counties is not None and len(counties):
+        cx, cy = _path(counties["geometry"], k)
+        fig.add_scatter(x=cx, y=cy, mode="lines", line={"color": "#282828", "width": 2.5}, hoverinfo="skip",
+                        showlegend=False, name="counties")
+
+
 def street_map(streets: pd.DataFrame, counties: pd.DataFrame | None = None, *, variant: str = "screen",
                height: int = 470) -> go.Figure:
     """Streets coloured by children (the map page's quantile classes and sequential colours), suppressed
@@ -96,21 +113,14 @@ def street_map(streets: pd.DataFrame, counties: pd.DataFrame | None = None, *, v
         ink.append("#ffffff" if cls is not None and cls >= len(colours) - 2 and len(colours) > 2 else "#141414")
         fill = _rgba(mp.SUPPRESSED_FILL) if small else (_rgba(mp.NODATA_FILL) if cls is None else colours[cls])
         xs, ys = by_fill.setdefault(fill, ([], []))
-        for ring in rings(r.geometry):
-            xs += [p[0] * k for p in ring] + [None]
-            ys += [p[1] for p in ring] + [None]
+        px, py = _path([r.geometry], k)
+        xs += px
+        ys += py
     fig = go.Figure()
     for fill, (xs, ys) in by_fill.items():  # one trace per class: fast for many streets
         fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill, hoverinfo="skip",
                         line={"color": "#5a5a5a", "width": 1}, showlegend=False)
-    if counties is not None and len(counties):
-        cx, cy = [], []
-        for g in counties["geometry"]:
-            for ring in rings(g):
-                cx += [p[0] * k for p in ring] + [None]
-                cy += [p[1] for p in ring] + [None]
-        fig.add_scatter(x=cx, y=cy, mode="lines", line={"color": "#282828", "width": 2.5}, hoverinfo="skip",
-                        showlegend=False)
+    _county_outlines(fig, counties, k)
     big = variant == "meeting"
     fig.add_scatter(
         x=[x * k for x in rows["lon"]], y=list(rows["lat"]), mode="text", name="streets",
@@ -159,10 +169,7 @@ def area_map(shapes: pd.DataFrame, fills: dict, hover: dict, label_suffix: dict 
     suffix = label_suffix or {}
     fig = go.Figure()
     for r in rows.itertuples():
-        xs, ys = [], []
-        for ring in rings(r.geometry):
-            xs += [p[0] * k for p in ring] + [None]
-            ys += [p[1] for p in ring] + [None]
+        xs, ys = _path([r.geometry], k)
         fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=_rgba(fills.get(r.region_code, mp.NODATA_FILL)),
                         name=str(r.region_name), hoverinfo="skip", line={"color": "#5a5a5a", "width": 1},
                         showlegend=False)
@@ -176,3 +183,47 @@ def area_map(shapes: pd.DataFrame, fills: dict, hover: dict, label_suffix: dict 
                    for r in rows.itertuples()],
         hovertemplate="%{hovertext}<extra></extra>", showlegend=False)
     return _map_layout(fig, height, variant)
+
+
+def density_map(features: list[dict], counties: pd.DataFrame, labels: pd.DataFrame, points: pd.DataFrame | None,
+                *, height: int = 560) -> go.Figure:
+    """The map page's choropleth without a basemap: each street one filled trace (its hover anywhere inside
+    it: name, county, the metric's value, the count), county outlines, names at `labels`' label points,
+    community points. Plotly in SVG: the WebGL context and glyph atlas deck.gl needs took about a second of
+    the browser's time on every view, several times the page's whole script run.
+
+    features: ui.map.street_features; labels: region_name, lon, lat (ui.map.labelled); points: ui.map.
+    community_marks or None. Each street's trace carries its feature (without geometry) as `meta`.
+    """
+    geoms = [f["geometry"] for f in features] + list(counties["geometry"])
+    k = _lon_scale(geoms)
+    fig = go.Figure()
+    for f in features:
+        xs, ys = _path([f["geometry"]], k)
+        county = f" {_esc(f['county'])}" if f["county"] else ""
+        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=_rgba(f["fill"]), hoveron="fills",
+                        name=f"<b>{_esc(f['name'])}</b>{county}<br>{_esc(f['what'])}：{_esc(f['value'])}"
+                             f"<br>人数：{_esc(f['children'])}",
+                        hoverinfo="name", line={"color": "#5a5a5a", "width": 1}, showlegend=False,
+                        meta={k_: v for k_, v in f.items() if k_ not in ("geometry", "lon", "lat")})
+    _county_outlines(fig, counties, k)
+    if points is not None and len(points):
+        fig.add_scatter(
+            x=[x * k for x in points["lon"]], y=list(points["lat"]), mode="markers", name="communities",
+            marker={"size": [2 * r for r in points["radius"]], "color": [_rgba(c) for c in points["fill"]],
+                    "line": {"color": "#ffffff", "width": 1}},
+            customdata=[[_esc(n), _esc(s), _esc(c)] for n, s, c in
+                        zip(points["name"], points["street_name"], points["children"])],
+            hovertemplate="<b>%{customdata[0]}</b> %{customdata[1]}<br>社区（村）人数：%{customdata[2]}<extra></extra>",
+            showlegend=False)
+    fig.add_scatter(x=[x * k for x in labels["lon"]], y=list(labels["lat"]), mode="text", name="labels",
+                    text=[_esc(n) for n in labels["region_name"]], hoverinfo="skip", showlegend=False,
+                    # A white halo keeps a name legible on the darkest class, as deck.gl's label background did.
+                    textfont={"size": 13, "color": "#141414", "weight": "bold", "shadow": "1px 1px 2px #ffffff, "
+                              "-1px -1px 2px #ffffff, 1px -1px 2px #ffffff, -1px 1px 2px #ffffff"})
+    fig = _map_layout(fig, height, "screen")
+    # Unlike the small maps, this one is explored: dragging pans, the toolbar zooms and resets.
+    fig.update_xaxes(fixedrange=False)
+    fig.update_yaxes(fixedrange=False)
+    fig.update_layout(dragmode="pan", hovermode="closest")
+    return fig

@@ -176,14 +176,15 @@ def _coords(geom: dict) -> list:
     return out
 
 
-def deck(streets: pd.DataFrame, shapes: pd.DataFrame, counties: pd.DataFrame, points: pd.DataFrame | None,
-         breaks: list[float], metric: str, change: bool, view: pdk.ViewState, tile_url: str | None,
-         t: int) -> pdk.Deck:
-    """The choropleth: streets coloured by class, county outlines, Chinese labels, community points."""
+def street_features(streets: pd.DataFrame, shapes: pd.DataFrame, breaks: list[float], metric: str, change: bool,
+                    t: int) -> list[dict]:
+    """What the map shows of each street with a shape, whichever way it is drawn: code, name, county, geometry
+    (GeoJSON text), lon/lat (label point), fill [r, g, b, a], class (None: not coloured), suppressed, what (the
+    metric's name), value (its text as shown) and children (the count's label)."""
     colors = palette(len(breaks) + 1, change)
     by_code = streets.set_index("street_code")
     label = METRICS[metric][1] + ("较上期变化" if change else "")
-    features = []
+    out = []
     for s in shapes.itertuples():
         row = by_code.loc[s.region_code] if s.region_code in by_code.index else None
         small = bool(row is not None and (row["children_suppressed"] or (change and row["prev_children_suppressed"])))
@@ -192,10 +193,37 @@ def deck(streets: pd.DataFrame, shapes: pd.DataFrame, counties: pd.DataFrame, po
         shown = (row["children_label"] if small and metric == "children" and not change
                  else (privacy.mark(t) if small else value_text(row["value"] if row is not None else None,
                                                                   metric, change)))
-        features.append({"type": "Feature", "geometry": json.loads(s.geometry), "properties": {
-            "code": s.region_code, "name": s.region_name, "fill": fill, "class": cls, "suppressed": small,
-            "what": label, "value": shown, "children": row["children_label"] if row is not None else "—",
-            "county": row["county_name"] if row is not None else ""}})
+        out.append({"code": s.region_code, "name": s.region_name, "geometry": s.geometry, "lon": s.lon, "lat": s.lat,
+                    "fill": fill, "class": cls, "suppressed": small, "what": label, "value": shown,
+                    "children": row["children_label"] if row is not None else "—",
+                    "county": row["county_name"] if row is not None else ""})
+    return out
+
+
+def community_marks(points: pd.DataFrame) -> pd.DataFrame:
+    """Community points as the map marks them: name, street_name, children (the count's label), lon, lat,
+    radius (pixels, growing with the count, at most 9), fill [r, g, b, a] (grey where the count is hidden)."""
+    return pd.DataFrame({
+        "name": points["community_name"], "street_name": points["street_name"], "children": points["children_label"],
+        "lon": points["lon"], "lat": points["lat"],
+        "radius": np.minimum(2 + np.sqrt(points["children"].astype("Float64").fillna(0).astype(float)) * 0.4, 9),
+        "fill": [[120, 120, 120, 150] if s else [37, 99, 160, 170] for s in points["children_suppressed"]]})
+
+
+def labelled(shapes: pd.DataFrame, counties: pd.DataFrame) -> pd.DataFrame:
+    """The areas whose names the map writes: its streets while they fit; a whole city's streets would overlap,
+    so its counties then (street names stay in the tooltips and the table, and show when a county is chosen)."""
+    return shapes if len(shapes) <= MAX_STREET_LABELS or not len(counties) else counties
+
+
+def deck(streets: pd.DataFrame, shapes: pd.DataFrame, counties: pd.DataFrame, points: pd.DataFrame | None,
+         breaks: list[float], metric: str, change: bool, view: pdk.ViewState, tile_url: str | None,
+         t: int) -> pdk.Deck:
+    """The choropleth over the intranet basemap: streets coloured by class, county outlines, Chinese labels,
+    community points (without a basemap the page draws charts.density_map instead: no WebGL)."""
+    features = [{"type": "Feature", "geometry": json.loads(f["geometry"]),
+                 "properties": {k: v for k, v in f.items() if k not in ("geometry", "lon", "lat")}}
+                for f in street_features(streets, shapes, breaks, metric, change, t)]
     layers = [pdk.Layer(
         "GeoJsonLayer", id="streets", data={"type": "FeatureCollection", "features": features},
         stroked=True, filled=True, pickable=True, get_fill_color="properties.fill",
@@ -208,20 +236,15 @@ def deck(streets: pd.DataFrame, shapes: pd.DataFrame, counties: pd.DataFrame, po
                 for g, n in zip(counties["geometry"], counties["region_name"])]},
             stroked=True, filled=False, pickable=False, get_line_color=[40, 40, 40, 255], line_width_min_pixels=3))
     if points is not None and len(points):
-        pts = points.assign(
-            radius=np.minimum(2 + np.sqrt(points["children"].astype("Float64").fillna(0).astype(float)) * 0.4, 9),
-            fill=[[120, 120, 120, 150] if s else [37, 99, 160, 170] for s in points["children_suppressed"]],
-            name=points["community_name"], county=points["street_name"], what="社区（村）人数",
-            value=points["children_label"], children=points["children_label"],
+        pts = community_marks(points).assign(
+            county=points["street_name"], what="社区（村）人数", value=points["children_label"],
         )[["name", "county", "what", "value", "children", "lon", "lat", "radius", "fill"]]
         layers.append(pdk.Layer(
             "ScatterplotLayer", id="communities", data=pts.to_dict("records"), get_position="[lon, lat]",
             get_radius="radius", radius_units=pdk.types.String("pixels"), get_fill_color="fill", pickable=True, stroked=True,
             get_line_color=[255, 255, 255], line_width_min_pixels=1))
-    # Street names while they fit; a whole city's streets would overlap, so label its counties instead
-    # (street names stay in the tooltips and the table, and appear when a county is selected).
-    few = len(shapes) <= MAX_STREET_LABELS or not len(counties)
-    named = shapes if few else counties
+    named = labelled(shapes, counties)
+    few = named is shapes
     labels = [{"name": s.region_name, "lon": s.lon, "lat": s.lat} for s in named.itertuples()]
     layers.append(pdk.Layer(
         "TextLayer", id="labels", data=labels, get_position="[lon, lat]", get_text="name",

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from settings import settings
-from ui import auth, data, empty, links, widgets
+from ui import auth, charts, data, empty, links, widgets
 from ui import format as fmt
 from ui import map as mp
 from warehouse.queries import geo, metrics, privacy
@@ -80,10 +80,15 @@ left, right = st.columns([3, 2], gap="medium")
 with left:
     if shapes.empty:
         st.info("尚无街道（乡镇）边界，地图无法画出，数据见表格。" + LAND_BOUNDARIES)
-    else:
+    elif tile_url:  # over the intranet basemap: deck.gl
         deck = mp.deck(streets, shapes, county_shapes if county is None else county_shapes.iloc[0:0], points,
                        breaks, metric, change, mp.view_state(shapes), tile_url, t)
         st.pydeck_chart(deck, height=560, key="map_deck")
+    else:
+        outlines = county_shapes if county is None else county_shapes.iloc[0:0]
+        fig = charts.density_map(mp.street_features(streets, shapes, breaks, metric, change, t), outlines,
+                                 mp.labelled(shapes, outlines), None if points is None else mp.community_marks(points))
+        st.plotly_chart(fig, theme=None, key="map_chart", config={"displaylogo": False})
     missing = raw.loc[~raw["street_code"].isin(shapes["region_code"]), "street_name"]
     if len(missing) and len(shapes):
         st.warning(f"以下街道乡镇没有边界，未画在图上（见表格）：{'、'.join(fmt.md_escape(n) for n in missing)}")
