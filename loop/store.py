@@ -140,6 +140,16 @@ def read(root: Path | str | None = None) -> tuple[tuple[dict, ...], int]:
     return read_when_changed(events_path(root), _CACHE, _parse) or ((), 0)
 
 
+def version(root: Path | str | None = None) -> tuple[int, int]:
+    """(size, mtime_ns) of the event file, (0, 0) before the first event. Every append changes it, so anything
+    folded from the events may be cached under it."""
+    try:
+        st = events_path(root).stat()
+    except FileNotFoundError:
+        return (0, 0)
+    return (st.st_size, st.st_mtime_ns)
+
+
 def events(kind: str | None = None, root: Path | str | None = None) -> list[dict]:
     """The complete events of one kind (all kinds: None), in the order they were written."""
     return [e for e in read(root)[0] if kind is None or e["kind"] == kind]

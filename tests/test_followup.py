@@ -288,3 +288,25 @@ def test_a_torn_last_line_loses_nothing_before_it(copy):
     fu.act(copy, "start", item, **who("health"))
     assert path.read_bytes().startswith(whole)
     assert status(copy, item)["status"] == fu.WORKING and store.read(copy)[1] == 1
+
+
+def test_the_pages_cached_counts_follow_every_action(copy, con, monkeypatch):
+    """Pages read follow-up figures through ui.data, cached under the snapshot, the day and the event file's
+    version (a city's worklists are ~700k items at province scale, folded on every rerun before): an action
+    shows on the next rerun, and a rerun with nothing new folds nothing."""
+    from ui.data import Warehouse
+
+    monkeypatch.setenv("TONGXIN_DATA_DIR", str(copy))
+    wh = Warehouse(con, q.snapshot_info(con))
+    scope, day = q.Scope.everything(exact=True), dt.date(2027, 1, 15)
+    before = wh.followup_counts("county", scope, day)
+    assert before.equals(uf.county_summary(con, scope, day, copy))
+    fu.act(copy, "assign", one(copy, "health"), to="卫健委", due="2026-12-31", **who("caseworker"))
+    after = wh.followup_counts("county", scope, day)
+    assert after.equals(uf.county_summary(con, scope, day, copy))
+    assert after["overdue"].sum() == before["overdue"].sum() + 1
+    streets = wh.followup_counts("street", scope, day)
+    assert streets.equals(uf.by_street(con, scope, uf.state(con, scope, day, copy)))
+    monkeypatch.setattr(uf, "state", lambda *a, **k: pytest.fail("folded again with nothing new"))
+    assert wh.followup_counts("county", scope, day).equals(after)
+    assert (wh.followup_state(scope, day)["assignee"] == "卫健委").sum() == 1

@@ -8,6 +8,7 @@ are keyed by snapshot id + arguments. Pages call `warehouse()` and the `Warehous
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from loop import store
 from settings import data_dir
 from warehouse import queries as q
 from warehouse.queries import catalogue
@@ -58,6 +60,28 @@ def _query(_con: duckdb.DuckDBPyConnection, snapshot_id: str, fn_path: str, pref
     return q.run(_resolve(fn_path), _con, q.Scope(prefixes, exact), *args, **dict(kwargs))
 
 
+# 督办's figures fold the loop's events over the snapshot's worklists (ui.followup): cached under the snapshot,
+# the day (overdue is against today) and the event file's version, so an action shows on the next rerun.
+@st.cache_data(max_entries=64, show_spinner=False)
+def _followup_state(_con: duckdb.DuckDBPyConnection, snapshot_id: str, prefixes: tuple[str, ...], exact: bool,
+                    today: str, loop_version: tuple[int, int]) -> pd.DataFrame:
+    from ui import followup
+
+    return followup.state(_con, q.Scope(prefixes, exact), dt.date.fromisoformat(today))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _followup_counts(_con: duckdb.DuckDBPyConnection, snapshot_id: str, by: str, prefixes: tuple[str, ...],
+                     exact: bool, today: str, loop_version: tuple[int, int]) -> pd.DataFrame:
+    from ui import followup
+
+    df = _followup_state(_con, snapshot_id, prefixes, exact, today, loop_version)
+    scope, day = q.Scope(prefixes, exact), dt.date.fromisoformat(today)
+    if by == "county":
+        return followup.county_counts(_con, scope, df, day)
+    return {"street": followup.by_street, "department": followup.by_department}[by](_con, scope, df)
+
+
 @dataclass(frozen=True)
 class Warehouse:
     """The published snapshot as seen by one rerun; methods return cached query results."""
@@ -93,6 +117,15 @@ class Warehouse:
 
     def previous_period(self, period: str) -> str | None:
         return _previous_period(self.con, self._id, period)
+
+    def followup_state(self, scope: q.Scope, today: dt.date) -> pd.DataFrame:
+        """Every follow-up item in the scope with its status (ui.followup.state; keys only, never shown)."""
+        return _followup_state(self.con, self._id, scope.prefixes, scope.exact, today.isoformat(), store.version())
+
+    def followup_counts(self, by: str, scope: q.Scope, today: dt.date) -> pd.DataFrame:
+        """Follow-up counts through the door by "county" (ui.followup.county_counts), "street" or "department"."""
+        return _followup_counts(self.con, self._id, by, scope.prefixes, scope.exact, today.isoformat(),
+                                store.version())
 
     def counties(self, scope: q.Scope) -> pd.DataFrame:
         """The areas a region selector offers: counties, or a county deployment's streets (queries.areas)."""

@@ -12,6 +12,7 @@ import datetime as dt
 import html
 
 import duckdb
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -54,12 +55,14 @@ def read_listed(root, prefixes: list[str] | tuple[str, ...]) -> pd.DataFrame:
         con.close()
 
 
+# Column-wise, not row by row: a city's worklists at province scale are ~700k items, on every rerun.
 def _regions(df: pd.DataFrame) -> list[str]:
-    return [s or c for s, c in zip(df["street_code"].fillna(""), df["county_code"].fillna(""))]
+    street, county = df["street_code"].fillna("").astype(str), df["county_code"].fillna("").astype(str)
+    return street.where(street != "", county).tolist()
 
 
 def _flags(mask: pd.Series) -> list[str]:
-    return ["1" if x else "0" for x in mask]
+    return np.where(mask.astype(bool).to_numpy(), "1", "0").tolist()
 
 
 def by_street(con, scope: q.Scope, df: pd.DataFrame) -> pd.DataFrame:
@@ -74,14 +77,19 @@ def by_department(con, scope: q.Scope, df: pd.DataFrame) -> pd.DataFrame:
                  _flags(df["is_overdue"]), list(df["referral_to"]))
 
 
-def county_summary(con, scope: q.Scope, today: dt.date | None = None, root=None) -> pd.DataFrame:
-    """Per county: open items, open past due, closed this month (county_code, county_name, open, overdue,
-    closed_month, with *_label columns where the small-number rule applies): for 总览 and the meeting pack."""
-    today = today or dt.date.today()
-    df = state(con, scope, today, root)
+def county_counts(con, scope: q.Scope, df: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """Per county of the items `df` (state): open items, open past due, closed this month (county_code,
+    county_name, open, overdue, closed_month, with *_label columns where the small-number rule applies)."""
     closed = df["status"].isin(fu.OUTCOMES) & df["last_at"].str.startswith(today.isoformat()[:7])
     return q.run("followup/by_county", con, scope, _regions(df), _flags(df["status"].isin(fu.OPEN)),
                  _flags(df["is_overdue"]), _flags(closed))
+
+
+def county_summary(con, scope: q.Scope, today: dt.date | None = None, root=None) -> pd.DataFrame:
+    """county_counts of the scope's items today: for the meeting pack and the command line (the pages read
+    the same through ui.data, cached)."""
+    today = today or dt.date.today()
+    return county_counts(con, scope, state(con, scope, today, root), today)
 
 
 COUNTY_COLUMNS = {"county_name": "区县", "open": "未办结", "overdue": "逾期", "closed_month": "本月办结"}
@@ -107,9 +115,9 @@ def overview_html(table: pd.DataFrame, limit: int = 3) -> str:
     return f'<p class="ov-more" id="ov-followup"><b>督办</b> {items}{more}，见“督办”页。</p>'
 
 
-def overview(con, scope: q.Scope) -> None:
-    """总览's follow-up line for `scope` (counts through the door: "<5" where the rule hides them)."""
-    line = overview_html(county_table(county_summary(con, scope)))
+def overview(summary: pd.DataFrame) -> None:
+    """总览's follow-up line (county_counts: through the door, "<5" where the rule hides them)."""
+    line = overview_html(county_table(summary))
     if line:
         st.html(line)
 
@@ -132,7 +140,8 @@ def labelled(df: pd.DataFrame, first: dict[str, str]) -> pd.DataFrame:
     return out
 
 
-def counts(con, scope: q.Scope, df: pd.DataFrame) -> None:
+def counts(df: pd.DataFrame, streets: pd.DataFrame, depts: pd.DataFrame) -> None:
+    """The items `df` (state) counted by street and by department (by_street, by_department)."""
     if df.empty:
         st.info("所选范围内暂无督办事项。")
         return
@@ -140,10 +149,10 @@ def counts(con, scope: q.Scope, df: pd.DataFrame) -> None:
     left, right = st.columns([7, 8], gap="small")
     with left:
         st.subheader("按街道")
-        st.dataframe(labelled(by_street(con, scope, df), {"street_name": "街道"}), hide_index=True)
+        st.dataframe(labelled(streets, {"street_name": "街道"}), hide_index=True)
     with right:
         st.subheader("按部门")
-        st.dataframe(labelled(by_department(con, scope, df), {"department": "部门"}), hide_index=True)
+        st.dataframe(labelled(depts, {"department": "部门"}), hide_index=True)
 
 
 def flash() -> None:

@@ -21,8 +21,10 @@ st.caption("比对工作名单中的儿童和走访逾期的重点儿童，逐�
            "复发：已办结的事项在下一期数据中再次出现。")
 uf.flash()
 
-state = uf.state(wh.con, scope, dt.date.today())
-uf.counts(wh.con, scope, state)
+today = dt.date.today()
+state = wh.followup_state(scope, today)
+streets = wh.followup_counts("street", scope, today)
+uf.counts(state, streets, wh.followup_counts("department", scope, today))
 checks = wh.query(matching.checks, scope)
 
 if role in fu.CASE_ROLES + fu.DEPT_ROLES:
@@ -34,5 +36,4 @@ if role in fu.CASE_ROLES + fu.DEPT_ROLES:
 if role in fu.BULK_ROLES and role not in fu.CASE_ROLES:
     st.subheader("批量指派")
     st.caption("把一个区域内某一事项的全部未指派儿童交给一个部门：不显示名单，只显示指派数量。")
-    streets = uf.by_street(wh.con, scope, state)
     uf.bulk(wh.con, scope, checks, wh.counties(scope), streets, user)

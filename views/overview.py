@@ -2,6 +2,8 @@
 gaps and the off-track targets; meeting mode (?meeting=1) for a projector. Every figure comes from
 warehouse.queries.meeting, which calls the source pages' own queries."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -85,7 +87,7 @@ with middle:
         if marks:  # under the pack buttons, where the column has room: 总览 stays one screen
             us.signoff_link()
     ui_ins.overview(scope)  # one line each, only while something is open, in the column with room
-    uf.overview(wh.con, scope)
+    uf.overview(wh.followup_counts("county", scope, dt.date.today()))
 with right:
     off = wh.query(meeting.off_track_targets, scope, period)
     late = wh.query(meeting.late_reports, scope, period)
