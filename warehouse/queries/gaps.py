@@ -13,10 +13,6 @@ import pandas as pd
 
 from warehouse.queries import Scope, catalogue
 
-LEVELS = ("county", "street")
-
-_standards = catalogue.query("gaps/standards")
-
 gap_table = catalogue.query("gaps/gap_table")
 index_table = catalogue.query("gaps/index_table")
 gaps_of_area = catalogue.query("gaps/gaps_of_area")
@@ -27,7 +23,7 @@ urban_core_comparison = catalogue.query("gaps/urban_core_comparison")
 # Configuration, not figures: the same for every scope, but nothing for the empty scope (default deny).
 def standards(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
     """The configured standards with their index weights, in configuration order (columns: gaps/standards)."""
-    df = _standards(con)
+    df = catalogue.query("gaps/standards")(con)
     return df.iloc[0:0] if scope.is_empty else df
 
 
