@@ -70,7 +70,7 @@ def test_the_map_page_draws_each_street_hoverable_with_its_figures():
     fig = _map_page_figure(_squares(3))
     streets = [t for t in fig.data if t.meta and "code" in t.meta]
     assert [t.meta["code"] for t in streets] == ["000", "001", "002"]
-    assert all(t.fill == "toself" and t.hoveron == "fills" for t in streets)
+    assert all(t.fill == "toself" and t.hoveron == "fills" and t.hoverlabel.namelength == -1 for t in streets)
     small = streets[0]
     assert small.meta["suppressed"] and small.meta["class"] is None and small.fillcolor == charts._rgba(mp.SUPPRESSED_FILL)
     assert "人数：&lt;5" in small.name and "：3" not in small.name  # the hidden count never shows
@@ -86,3 +86,23 @@ def test_the_map_pages_names_do_not_become_markup():
     texts += list(next(t for t in fig.data if t.name == "labels").text)
     texts += [c for row in next(t for t in fig.data if t.name == "communities").customdata for c in row]
     assert texts and all("<a" not in x for x in texts) and all("&lt;a href" in x for x in texts if "点我" in x)
+
+
+def test_a_province_of_streets_is_drawn_by_class_and_hovered_at_its_label_points():
+    n = charts.MAX_SHAPE_TRACES + 1
+    shapes = _squares(n)
+    counties = _squares(mp.MAX_STREET_LABELS + 1, lambda i: f"区{i}")
+    streets = pd.DataFrame({"street_code": shapes["region_code"], "street_name": shapes["region_name"],
+                            "county_name": "区", "children": range(10, 10 + n), "prev_children": [None] * n,
+                            "children_suppressed": False, "children_label": [str(i) for i in range(10, 10 + n)]})
+    streets = mp.suppressed_streets(streets, "children", False, 5)
+    features = mp.street_features(streets, shapes, mp.class_breaks(streets["value"]), "children", False, 5)
+    fig = charts.density_map(features, counties, mp.labelled(shapes, counties), None)
+    fills = [t for t in fig.data if t.fill == "toself"]
+    assert 1 < len(fills) <= 5  # one trace per class, not one per street
+    hovers = next(t for t in fig.data if t.name == "streets")
+    assert len(hovers.hovertext) == n and [m["code"] for m in hovers.meta] == list(shapes["region_code"])
+    assert "<b>街道0</b>" in hovers.hovertext[0] and "人数：10" in hovers.hovertext[0]
+    # Neither the streets' nor the counties' names fit: none is written, the hover names them.
+    assert len(next(t for t in fig.data if t.name == "labels").x) == 0
+    assert len(mp.labelled(shapes, counties.iloc[:3])) == 3 and len(mp.labelled(shapes.iloc[:3], counties)) == 3

@@ -25,9 +25,15 @@ def test_map_in_chromium(app_server):
         box = chart.bounding_box()
         labels = chart.locator("g.textpoint text").all_text_contents()
         streets = chart.locator("path.js-fill").count()
+        # Pointing inside a street names it and gives its figures, whole (plotly cuts a trace name at 15).
+        area = chart.locator(".nsewdrag").first.bounding_box()
+        page.mouse.move(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
+        chart.locator("g.hovertext").first.wait_for(timeout=10_000)
+        hover = " ".join(chart.locator("g.hovertext").all_text_contents())
         exceptions = page.locator('[data-testid="stException"]').count()
     assert "流动儿童分布" in body and "示意边界" in body and "图例" in body
     assert box and box["width"] > 300 and box["height"] > 300
+    assert "人数：" in hover and "..." not in hover, hover
     assert streets >= 3 and any("区" in t or "县" in t or "街道" in t for t in labels), labels  # Chinese names
     assert exceptions == 0 and "Traceback" not in body
     assert not errors, errors

@@ -185,27 +185,51 @@ def area_map(shapes: pd.DataFrame, fills: dict, hover: dict, label_suffix: dict 
     return _map_layout(fig, height, variant)
 
 
+# Up to this many streets each is a trace of its own, hoverable anywhere inside it; a province's ~1,400 as
+# traces cost the server 0.6 s and the browser as much again, so beyond it the streets are one trace per class
+# and each is hovered at its label point.
+MAX_SHAPE_TRACES = 200
+
+
 def density_map(features: list[dict], counties: pd.DataFrame, labels: pd.DataFrame, points: pd.DataFrame | None,
                 *, height: int = 560) -> go.Figure:
-    """The map page's choropleth without a basemap: each street one filled trace (its hover anywhere inside
-    it: name, county, the metric's value, the count), county outlines, names at `labels`' label points,
-    community points. Plotly in SVG: the WebGL context and glyph atlas deck.gl needs took about a second of
-    the browser's time on every view, several times the page's whole script run.
+    """The map page's choropleth without a basemap: streets filled by class with their hover (name, county,
+    the metric's value, the count), county outlines, names at `labels`' label points, community points. Plotly
+    in SVG: the WebGL context and glyph atlas deck.gl needs took about a second of the browser's time on every
+    view, several times the page's whole script run.
 
     features: ui.map.street_features; labels: region_name, lon, lat (ui.map.labelled); points: ui.map.
-    community_marks or None. Each street's trace carries its feature (without geometry) as `meta`.
+    community_marks or None. Each street's feature (without geometry) is its trace's `meta`, or, past
+    MAX_SHAPE_TRACES, an item of the `meta` of the trace named "streets" that carries the hovers.
     """
     geoms = [f["geometry"] for f in features] + list(counties["geometry"])
     k = _lon_scale(geoms)
     fig = go.Figure()
-    for f in features:
-        xs, ys = _path([f["geometry"]], k)
+
+    def hover(f: dict) -> str:
         county = f" {_esc(f['county'])}" if f["county"] else ""
-        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=_rgba(f["fill"]), hoveron="fills",
-                        name=f"<b>{_esc(f['name'])}</b>{county}<br>{_esc(f['what'])}：{_esc(f['value'])}"
-                             f"<br>人数：{_esc(f['children'])}",
-                        hoverinfo="name", line={"color": "#5a5a5a", "width": 1}, showlegend=False,
-                        meta={k_: v for k_, v in f.items() if k_ not in ("geometry", "lon", "lat")})
+        return f"<b>{_esc(f['name'])}</b>{county}<br>{_esc(f['what'])}：{_esc(f['value'])}<br>人数：{_esc(f['children'])}"
+
+    def meta(f: dict) -> dict:
+        return {key: v for key, v in f.items() if key not in ("geometry", "lon", "lat")}
+
+    if len(features) <= MAX_SHAPE_TRACES:
+        for f in features:
+            xs, ys = _path([f["geometry"]], k)
+            fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=_rgba(f["fill"]), hoveron="fills",
+                            name=hover(f), hoverinfo="name", hoverlabel={"namelength": -1},  # never cut to 15
+                            line={"color": "#5a5a5a", "width": 1}, showlegend=False, meta=meta(f))
+    else:
+        by_fill: dict[str, list] = {}
+        for f in features:
+            by_fill.setdefault(_rgba(f["fill"]), []).append(f["geometry"])
+        for fill, shapes in by_fill.items():
+            xs, ys = _path(shapes, k)
+            fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill, hoverinfo="skip",
+                            line={"color": "#5a5a5a", "width": 0.5}, showlegend=False)
+        fig.add_scatter(x=[f["lon"] * k for f in features], y=[f["lat"] for f in features], mode="markers",
+                        name="streets", marker={"size": 10, "opacity": 0}, hovertext=[hover(f) for f in features],
+                        hoverinfo="text", showlegend=False, meta=[meta(f) for f in features])
     _county_outlines(fig, counties, k)
     if points is not None and len(points):
         fig.add_scatter(

@@ -212,8 +212,11 @@ def community_marks(points: pd.DataFrame) -> pd.DataFrame:
 
 def labelled(shapes: pd.DataFrame, counties: pd.DataFrame) -> pd.DataFrame:
     """The areas whose names the map writes: its streets while they fit; a whole city's streets would overlap,
-    so its counties then (street names stay in the tooltips and the table, and show when a county is chosen)."""
-    return shapes if len(shapes) <= MAX_STREET_LABELS or not len(counties) else counties
+    so its counties then (street names stay in the tooltips and the table, and show when a county is chosen);
+    none where a province's counties would overlap too."""
+    if len(shapes) <= MAX_STREET_LABELS or not len(counties):
+        return shapes if len(shapes) <= MAX_STREET_LABELS else shapes.iloc[0:0]
+    return counties if len(counties) <= MAX_STREET_LABELS else counties.iloc[0:0]
 
 
 def deck(streets: pd.DataFrame, shapes: pd.DataFrame, counties: pd.DataFrame, points: pd.DataFrame | None,
