@@ -246,15 +246,15 @@ def test_small_cells_never_exact_on_page(leader_at, data_dir):
     hidden = (tbl["人数"] == f"<{T}") | (tbl["人数"] == "*")
     assert hidden.sum() != 1
     # Community points: no exact small value either.
-    pts = trace(at, "communities")
+    points = [row for t in chart(at)["data"] if t.get("name") == "communities" for row in t["customdata"]]
     reg = _landed(data_dir, "civil_register")[period]
     end = parse_period(period, "half_year")[1]
     bands = reg["birth_date"].map(lambda b: _band(_age(b, end)))
     keep = (bands.notna() if band == "all" else bands == band) & (
         reg["in_difficulty"].fillna(False).astype(bool) if cat == "困境儿童" else reg["category"] == cat)
     per_comm = reg.loc[keep, "community_name"].value_counts().to_dict()
-    assert pts["customdata"]
-    for name, _street, label in (map(html.unescape, row) for row in pts["customdata"]):  # escaped for plotly
+    assert points
+    for name, _street, label in (map(html.unescape, row) for row in points):  # escaped for plotly
         n = shown_count(label)
         assert n is None or n == 0 or n >= T
         if n is not None and name in per_comm:
