@@ -190,13 +190,15 @@ def _map(root: Path, monkeypatch) -> AppTest:
 def test_map_draws_greyed_boundaries_before_the_register(city, tmp_path, monkeypatch):
     land_boundaries(rg.gpkg(tmp_path / "行政区划.gpkg"), root=city)
     app = _map(city, monkeypatch)
-    deck = json.loads(app.get("deck_gl_json_chart")[0].proto.json)
-    layers = {layer["id"]: layer for layer in deck["layers"]}
-    streets = layers["nodata"]["data"]["features"]
-    assert sorted(f["properties"]["name"] for f in streets) == sorted(rg.STREETS.values())
-    assert len(layers["counties"]["data"]["features"]) == 4
+    assert not app.get("deck_gl_json_chart")  # no basemap: plotly, no WebGL
+    traces = json.loads(app.get("plotly_chart")[0].proto.spec)["data"]
+    streets = [t["meta"] for t in traces if t.get("fill") == "toself"]
+    assert sorted(m["name"] for m in streets) == sorted(rg.STREETS.values())
+    outlines = next(t for t in traces if t.get("name") == "counties")
+    assert sum(1 for x in outlines["x"] if x is None) == 4  # one ring per county
     # Greyed shapes carry names and 无数据, no figure of any kind.
-    assert all(set(f["properties"]) == {"name", "what"} and f["properties"]["what"] == "无数据" for f in streets)
+    assert all(m == {"name": m["name"], "what": "无数据"} for m in streets)
+    assert all(t["name"].endswith("<br>无数据") for t in traces if t.get("fill") == "toself")
     assert any(NO_REGISTER in m.value for m in app.markdown)  # the 无数据 legend names what fills the map
     assert any("流动儿童监测摸排台账" in i.value and "民政" in i.value for i in app.info)
     assert any("无数据" in m.value for m in app.markdown)
@@ -206,10 +208,8 @@ def test_map_draws_greyed_boundaries_before_the_register(city, tmp_path, monkeyp
 def test_map_with_counties_only_draws_them(city, tmp_path, monkeypatch):
     land_boundaries(rg.datav_geojson(tmp_path / "980400_full.json"), root=city)
     app = _map(city, monkeypatch)
-    deck = json.loads(app.get("deck_gl_json_chart")[0].proto.json)
-    layers = {layer["id"]: layer for layer in deck["layers"]}
-    assert sorted(f["properties"]["name"] for f in layers["nodata"]["data"]["features"]) == \
-        sorted(rg.COUNTIES.values())
+    traces = json.loads(app.get("plotly_chart")[0].proto.spec)["data"]
+    assert sorted(t["meta"]["name"] for t in traces if t.get("fill") == "toself") == sorted(rg.COUNTIES.values())
     assert any("python -m etl boundaries FILE" in c.value for c in app.caption)
 
 

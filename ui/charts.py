@@ -253,3 +253,31 @@ def density_map(features: list[dict], counties: pd.DataFrame, labels: pd.DataFra
     fig.update_yaxes(fixedrange=False)
     fig.update_layout(dragmode="pan", hovermode="closest")
     return fig
+
+
+def outline_map(streets: pd.DataFrame, counties: pd.DataFrame, *, height: int = 560) -> go.Figure:
+    """The map page before any register is landed, without a basemap: the boundaries a deployment has, greyed
+    as 无数据 (streets, or counties when no street has a polygon), county outlines on top, names while they fit.
+    Nothing but names: hovering an area gives its name and 无数据. Each area's trace carries {"name", "what"}
+    as `meta`.
+
+    streets, counties: geo.shapes rows (region_code, region_name, geometry as GeoJSON, lon, lat).
+    """
+    from ui import map as mp  # the map page's 无数据 fill and label rule (read-only reuse)
+
+    areas = streets if len(streets) else counties
+    outlines = counties if len(streets) else counties.iloc[0:0]
+    k = _lon_scale(list(areas["geometry"]) + list(outlines["geometry"]))
+    fig = go.Figure()
+    for a in areas.itertuples():
+        xs, ys = _path([a.geometry], k)
+        fig.add_scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=_rgba(mp.NO_REGISTER_FILL),
+                        hoveron="fills", name=f"<b>{_esc(a.region_name)}</b><br>无数据", hoverinfo="name",
+                        hoverlabel={"namelength": -1}, line={"color": "#828282", "width": 1}, showlegend=False,
+                        meta={"name": a.region_name, "what": "无数据"})
+    _county_outlines(fig, outlines, k)
+    named = mp.labelled(areas, outlines)
+    fig.add_scatter(x=[x * k for x in named["lon"]], y=list(named["lat"]), mode="text", name="labels",
+                    text=[_esc(n) for n in named["region_name"]], hoverinfo="skip", showlegend=False,
+                    textfont={"size": 13, "color": "#3c3c3c"})
+    return _map_layout(fig, height, "screen")

@@ -267,8 +267,9 @@ NO_REGISTER_FILL = [221, 221, 221, 170]  # 无数据: the register is not landed
 
 
 def outline_deck(streets: pd.DataFrame, counties: pd.DataFrame, tile_url: str | None = None) -> pdk.Deck:
-    """The boundaries a deployment has, greyed as 无数据, before any register is landed: streets filled
-    grey (or counties, when no street has a polygon), county outlines on top, names as labels.
+    """The boundaries a deployment has, greyed as 无数据, before any register is landed, over the intranet
+    basemap (without one the page draws charts.outline_map): streets filled grey (or counties, when no street
+    has a polygon), county outlines on top, names as labels.
 
     Nothing but names: no figure of any kind is on these shapes."""
     areas = streets if len(streets) else counties

@@ -29,7 +29,11 @@ if period is None:  # before the register: the boundaries there are, greyed, and
     empty.needs(wh, ["civil_register"], "流动儿童分布图（导入后按街道（乡镇）显示人数）")
     if len(shapes) or len(county_shapes):
         left, right = st.columns([3, 2], gap="medium")
-        left.pydeck_chart(mp.outline_deck(shapes, county_shapes, tile_url), height=560, key="map_deck")
+        if tile_url:
+            left.pydeck_chart(mp.outline_deck(shapes, county_shapes, tile_url), height=560, key="map_deck")
+        else:
+            left.plotly_chart(charts.outline_map(shapes, county_shapes), theme=None, key="map_chart",
+                              config={"displaylogo": False})
         right.markdown(mp.nodata_legend_html(NO_REGISTER), unsafe_allow_html=True)
     else:
         st.info(LAND_BOUNDARIES)
