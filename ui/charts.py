@@ -232,7 +232,7 @@ def density_map(features: list[dict], counties: pd.DataFrame, labels: pd.DataFra
                         hoverinfo="text", showlegend=False, meta=[meta(f) for f in features])
     _county_outlines(fig, counties, k)
     if points is not None and len(points):
-        # One trace per colour, positions to 1 m: a province's ~14k communities are otherwise 3 MB on the wire.
+        # One trace per colour, positions to 1 m: a province's ~14k communities were otherwise 2.3 MB on the wire.
         for fill, pts in points.groupby(points["fill"].map(_rgba), sort=False):
             fig.add_scatter(
                 x=[round(x * k, 5) for x in pts["lon"]], y=[round(y, 5) for y in pts["lat"]], mode="markers",
